@@ -1,0 +1,212 @@
+"""Business time: working days and hours of a team, public holidays, closures.
+
+Working days come from a ``dateutil.rrule`` rule set (the weekly pattern, with
+public holidays from the ``holidays`` package and the org file's closure dates
+as exclusions); arithmetic is done in UTC over each day's working window in the
+team's zone, so daylight-saving changes need no special case.
+
+A business day is the length of one day's working hours, so "1d" from Friday
+16:30 on a Monday–Friday 09:00–17:00 calendar is Monday 16:30.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
+from typing import Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import rrule
+
+from .departments import Duration
+from .errors import ConfigError
+
+_WEEKDAYS = {"MO": rrule.MO, "TU": rrule.TU, "WE": rrule.WE, "TH": rrule.TH,
+             "FR": rrule.FR, "SA": rrule.SA, "SU": rrule.SU}
+_ORDER = list(_WEEKDAYS)
+
+
+def parse_days(text: str) -> tuple[str, ...]:
+    """``"MO-FR"``, ``"MO-SA"`` or ``"MO,WE,FR"`` as weekday codes."""
+    days: list[str] = []
+    for part in text.upper().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in _WEEKDAYS or (last and last not in _WEEKDAYS):
+            raise ConfigError(f"working days {text!r} must look like 'MO-FR' or 'MO,TU,WE'")
+        if last:
+            start, end = _ORDER.index(first), _ORDER.index(last)
+            if end < start:
+                raise ConfigError(f"working days {text!r} run backwards")
+            days.extend(_ORDER[start : end + 1])
+        else:
+            days.append(first)
+    return tuple(dict.fromkeys(days))
+
+
+def parse_hours(text: str) -> tuple[time, time]:
+    """``"09:00-17:00"`` as opening and closing times."""
+    try:
+        opens, closes = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ConfigError(f"working hours {text!r} must look like '09:00-17:00'") from None
+    if closes <= opens:
+        raise ConfigError(f"working hours {text!r} close before they open")
+    return opens, closes
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """When a team works. Built from the org file's ``calendar`` table."""
+
+    timezone: str = "UTC"
+    days: str = "MO-FR"
+    hours: str = "09:00-17:00"
+    country: str | None = None
+    subdivision: str | None = None
+    closures: tuple[date, ...] = ()
+    _years: dict[int, list[date]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "closures", tuple(sorted(set(self.closures))))
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"unknown time zone {self.timezone!r}; use a name like 'Europe/London'") from None
+        parse_days(self.days)
+        parse_hours(self.hours)
+        if self.country:
+            self._holidays(date.today().year)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "BusinessCalendar":
+        closures = tuple(c if isinstance(c, date) else date.fromisoformat(str(c))
+                         for c in data.get("closures", ()))
+        return cls(
+            timezone=data.get("timezone", "UTC"),
+            days=data.get("days", "MO-FR"),
+            hours=data.get("hours", "09:00-17:00"),
+            country=data.get("country"),
+            subdivision=data.get("subdivision"),
+            closures=closures,
+        )
+
+    def to_dict(self) -> dict:
+        return {"timezone": self.timezone, "days": self.days, "hours": self.hours,
+                "country": self.country, "subdivision": self.subdivision,
+                "closures": [d.isoformat() for d in self.closures]}
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def _window(self) -> tuple[time, time]:
+        return parse_hours(self.hours)
+
+    @property
+    def day_length(self) -> timedelta:
+        opens, closes = self._window
+        return datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
+
+    def _holidays(self, year: int) -> dict[date, str]:
+        if not self.country:
+            return {}
+        import holidays
+
+        try:
+            return dict(holidays.country_holidays(self.country, subdiv=self.subdivision, years=year))
+        except NotImplementedError as exc:
+            raise ConfigError(
+                f"no public holidays known for country {self.country!r} subdivision {self.subdivision!r}: {exc}"
+            ) from None
+
+    def _working_days_of(self, year: int) -> list[date]:
+        days = self._years.get(year)
+        if days is None:
+            rules = rrule.rruleset()
+            rules.rrule(rrule.rrule(
+                rrule.DAILY, dtstart=datetime(year, 1, 1), until=datetime(year, 12, 31),
+                byweekday=[_WEEKDAYS[d] for d in parse_days(self.days)],
+            ))
+            for excluded in list(self._holidays(year)) + [c for c in self.closures if c.year == year]:
+                rules.exdate(datetime.combine(excluded, time()))
+            days = [moment.date() for moment in rules]
+            self._years[year] = days
+        return days
+
+    def working_days(self, start: date) -> Iterator[date]:
+        """Working days from ``start`` (inclusive) onwards."""
+        year = start.year
+        days = self._working_days_of(year)
+        index = bisect.bisect_left(days, start)
+        for _ in range(50):  # a calendar with no working day in 50 years is a mistake
+            yield from days[index:]
+            year += 1
+            days, index = self._working_days_of(year), 0
+        raise ConfigError(f"calendar {self.days} {self.hours} has no working days")
+
+    def is_working_day(self, day: date) -> bool:
+        days = self._working_days_of(day.year)
+        index = bisect.bisect_left(days, day)
+        return index < len(days) and days[index] == day
+
+    def holiday_name(self, day: date) -> str | None:
+        if day in self.closures:
+            return "closure"
+        return self._holidays(day.year).get(day)
+
+    def window(self, day: date) -> tuple[datetime, datetime]:
+        """The working hours of ``day`` as UTC instants."""
+        opens, closes = self._window
+        return (datetime.combine(day, opens, self.zone).astimezone(timezone.utc),
+                datetime.combine(day, closes, self.zone).astimezone(timezone.utc))
+
+    def _windows_from(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
+        local_day = moment.astimezone(self.zone).date()
+        for day in self.working_days(local_day - timedelta(days=1)):
+            opens, closes = self.window(day)
+            if closes > moment:
+                yield max(opens, moment), closes
+
+    def to_span(self, duration: Duration | str) -> timedelta:
+        """A duration as working time (``d`` counts one day's working hours)."""
+        if isinstance(duration, str):
+            duration = Duration.parse(duration)
+        unit = timedelta(hours=1) if duration.unit == "h" else self.day_length
+        return unit * duration.amount
+
+    def add(self, start: datetime, amount: Duration | str | timedelta) -> datetime:
+        """The instant ``amount`` of working time after ``start`` (UTC)."""
+        remaining = amount if isinstance(amount, timedelta) else self.to_span(amount)
+        if remaining < timedelta(0):
+            raise ValueError("business time cannot be added backwards")
+        for opens, closes in self._windows_from(start.astimezone(timezone.utc)):
+            available = closes - opens
+            if remaining <= available:
+                return opens + remaining
+            remaining -= available
+        raise AssertionError("unreachable: working_days never ends")
+
+    def next_business_moment(self, moment: datetime) -> datetime:
+        """``moment`` itself inside working hours, else the next opening."""
+        return self.add(moment, timedelta(0))
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time from ``start`` to ``end`` (negative when end is earlier)."""
+        start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        if end < start:
+            return -self.between(end, start)
+        total = timedelta(0)
+        for opens, closes in self._windows_from(start):
+            if opens >= end:
+                break
+            total += min(closes, end) - opens
+        return total
+
+    def in_business_days(self, span: timedelta) -> float:
+        return span / self.day_length
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)

@@ -1,0 +1,525 @@
+"""``ownit``: the support team's command line.
+
+Only typer and the standard library are imported at the top, so ``ownit --help``
+starts fast; the service, the database and the plugins load inside commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+app = typer.Typer(
+    name="ownit",
+    help="OwnIt: every request has one named owner. The support team's tool.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: importing rich's help renderer costs ~130 ms at start-up
+)
+org_app = typer.Typer(help="The organisation directory: sites, people, teams.", no_args_is_help=True,
+                      rich_markup_mode=None)
+app.add_typer(org_app, name="org")
+
+As = Annotated[Optional[str], typer.Option("--as", envvar="OWNIT_USER", metavar="EMAIL",
+                                           help="Who you are (or set OWNIT_USER).")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON with stable keys.")]
+Note = Annotated[str, typer.Option("--note", "-n", help="What you did or agreed, in a sentence.")]
+
+
+class _State:
+    now: datetime | None = None
+    desk: Any = None
+
+
+state = _State()
+
+
+def _desk() -> Any:
+    if state.desk is None:
+        from .clock import FixedClock
+        from .desk import Desk
+
+        state.desk = Desk.open(clock=FixedClock(state.now) if state.now else None)
+        for problem in state.desk.plugins.problems:
+            typer.echo(f"warning: {problem}", err=True)
+    return state.desk
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One line on stderr and exit 1 for anything a person can fix; never a traceback."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .errors import OwnitError
+
+        try:
+            result = func(*args, **kwargs)
+        except OwnitError as exc:
+            _fail(str(exc), exc.exit_code)
+        except Exception as exc:
+            message = _database_problem(exc)
+            if message is None:
+                raise
+            _fail(message)
+        if state.desk is not None:
+            for warning in state.desk.take_warnings():
+                typer.echo(f"warning: {warning}", err=True)
+        return result
+
+    return wrapper
+
+
+def _database_problem(exc: Exception) -> str | None:
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    from .db import default_database_url, describe
+
+    text = str(exc.orig).lower()
+    where = describe(state.desk.url if state.desk else default_database_url())
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return f"the database at {where} is not set up yet; run 'ownit init'"
+    first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return f"database error at {where}: {first}"
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        _fail(f"{option} {text!r} is not a date; use YYYY-MM-DD")
+    return None
+
+
+@app.callback()
+def _global(
+    now: Annotated[Optional[str], typer.Option("--now", hidden=True, help="Pretend it is this instant (ISO).")] = None,
+) -> None:
+    """OwnIt: every request has one named owner."""
+    state.desk = None
+    state.now = None
+    if now:
+        from .clock import parse_instant
+        from .errors import OwnitError
+
+        try:
+            state.now = parse_instant(now)
+        except OwnitError as exc:
+            _fail(f"--now: {exc}", 2)
+
+
+# --- set-up -----------------------------------------------------------------------------
+
+
+@app.command()
+@friendly
+def init() -> None:
+    """Create or upgrade the database (runs the migrations) and say where it is."""
+    from .db import describe
+    from .service import init as do_init
+
+    url = do_init()
+    typer.echo(f"database ready at {describe(url)}")
+
+
+@app.command()
+@friendly
+def demo(
+    reset: Annotated[bool, typer.Option("--reset", help="Start from an empty database.")] = False,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="Only seed the database (for scripts).")] = False,
+) -> None:
+    """Load the demo organisation and sample requests (then start the UI)."""
+    from rich.console import Console
+
+    from .db import describe
+    from .demo import seed
+
+    console = Console(stderr=True)
+    with console.status("seeding the demo desk") as status:
+        result = seed(_desk(), reset=reset, progress=lambda text: status.update(text))
+    typer.echo(f"demo desk at {describe(result['database'])}: {result['sites']} sites, "
+               f"{result['people']} people, {result['teams']} teams"
+               + (f" ({result['skipped_teams']} teams skipped: their department is not installed)"
+                  if result["skipped_teams"] else ""))
+    if result["requests"]:
+        typer.echo(f"sample requests: {', '.join(result['requests'])}")
+    typer.echo("try: ownit queue --as sam.doyle@example.com    ownit show "
+               f"{result['requests'][0] if result['requests'] else 'FAC-1001'} --as amira.khan@example.com")
+
+
+@org_app.command("load")
+@friendly
+def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.")]) -> None:
+    """Load (or update) sites, people and teams from a TOML file."""
+    from .org import load_org
+
+    counts = load_org(_desk(), file)
+    typer.echo(f"loaded {counts['sites']} sites, {counts['people']} people, {counts['teams']} teams from {file}")
+
+
+@app.command()
+@friendly
+def departments(as_json: Json = False) -> None:
+    """The installed department plugins and their request types."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import service
+
+    data = service.departments(_desk())
+    if as_json:
+        return _print_json(data)
+    table = Table("request type", "label", "priority", "skills", "stages", title="Departments")
+    for dept in data["departments"]:
+        table.add_section()
+        table.add_row(f"[bold]{dept['name']}[/] ({dept['prefix']})", dept["description"], "", "", "")
+        for rtype in dept["request_types"]:
+            table.add_row(rtype["key"], rtype["label"], rtype["default_priority"], ", ".join(rtype["skills"]),
+                          " → ".join(s["label"] for s in rtype["stages"]))
+    Console().print(table)
+    plugins = ", ".join(f"{p['name']} {p['version'] or ''}".strip() for p in data["plugins"]) or "none"
+    typer.echo(f"plugins: {plugins}")
+
+
+@app.command()
+@friendly
+def people(as_json: Json = False) -> None:
+    """Everyone in the directory."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import service
+
+    rows = service.people(_desk())
+    if as_json:
+        return _print_json(rows)
+    table = Table("email", "name", "title", "site", "roles", "away until")
+    for p in rows:
+        table.add_row(p["email"], p["name"], p["title"], p["site"] or "", ", ".join(p["roles"]),
+                      (p["away_until"] or "")[:10])
+    Console().print(table)
+
+
+@app.command()
+@friendly
+def teams(as_json: Json = False) -> None:
+    """Teams, their leads, members and load."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import service
+
+    rows = service.teams(_desk())
+    if as_json:
+        return _print_json(rows)
+    table = Table("team", "department", "regions", "lead", "members (open/capacity)", "hours")
+    for t in rows:
+        members = ", ".join(f"{m['name']} {m['open']}/{m['capacity']}" + (" (away)" if m["away"] else "")
+                            for m in t["members"])
+        cal = t["calendar"]
+        table.add_row(t["key"], t["department"], ", ".join(t["regions"]) or "all", t["lead"]["name"], members,
+                      f"{cal.get('days')} {cal.get('hours')}")
+    Console().print(table)
+
+
+# --- intake ------------------------------------------------------------------------------
+
+
+@app.command("raise")
+@friendly
+def raise_(
+    request_type: Annotated[str, typer.Option("--type", "-t", help="Request type, e.g. facilities.leak.")],
+    title: Annotated[str, typer.Option("--title", help="One line a colleague would understand.")],
+    detail: Annotated[str, typer.Option("--detail", help="Anything else the owner should know.")] = "",
+    field: Annotated[Optional[list[str]], typer.Option("--field", "-f", metavar="KEY=VALUE",
+                                                       help="A form field; repeat for each.")] = None,
+    needed_by: Annotated[Optional[str], typer.Option("--needed-by", metavar="DATE",
+                                                     help="When you need it (YYYY-MM-DD).")] = None,
+    site: Annotated[Optional[str], typer.Option("--site", help="Site code, if not your own.")] = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Raise a request; it gets one named owner straight away."""
+    from . import service
+
+    fields: dict[str, str] = {}
+    for item in field or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            _fail(f"--field {item!r} must look like key=value", 2)
+        fields[key.strip()] = value
+    view = service.raise_request(_desk(), actor=actor, request_type=request_type, title=title, detail=detail,
+                                 fields=fields, needed_by=_date(needed_by, "--needed-by"), site=site)
+    if as_json:
+        return _print_json(view)
+    owner = view["owner"]
+    typer.echo(f"{view['ref']} raised: {owner['name']} ({view['team']['name']}) owns it "
+               f"and will contact you by {_when(view['promise']['first_contact_due'], view['timezone'])}.")
+
+
+# --- the queue and one request -------------------------------------------------------------------
+
+
+def _when(iso: str | None, zone: str) -> str:
+    if not iso:
+        return "—"
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+
+
+@app.command()
+@friendly
+def queue(
+    mine: Annotated[bool, typer.Option("--mine", help="Requests you own (the default).")] = False,
+    team: Annotated[Optional[str], typer.Option("--team", help="A team's requests (members and leads).")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only requests past a due time.")] = False,
+    status: Annotated[Optional[list[str]], typer.Option("--status", help="open, waiting, resolved, closed; repeatable.")] = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Your queue (or a team's), most pressing first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import service
+
+    if mine and team:
+        _fail("use --mine or --team, not both", 2)
+    rows = service.queue(_desk(), actor=actor, team=team, overdue=overdue, statuses=status)
+    if as_json:
+        return _print_json(rows)
+    if not rows:
+        typer.echo("nothing here: the queue is empty")
+        return
+    table = Table("ref", "title", "priority", "status", "owner", "stage", "next due",
+                  title=f"{'Team ' + team if team else 'Your'} queue")
+    for r in rows:
+        due = _when(r["next_due"], r["timezone"])
+        table.add_row(r["ref"], r["title"], r["priority"], r["status"], r["owner"]["name"],
+                      f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
+                      f"[bold red]{due} overdue[/]" if r["overdue"] else due)
+    Console().print(table)
+
+
+@app.command()
+@friendly
+def show(ref: str, actor: As = None, as_json: Json = False) -> None:
+    """One request: owner, promise, progress and timeline."""
+    from . import service
+
+    view = service.show(_desk(), ref, actor=actor)
+    if as_json:
+        return _print_json(view)
+    _render(view)
+
+
+def _render(view: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    zone = view["timezone"]
+    console = Console()
+    owner, promise = view["owner"], view["promise"]
+    console.print(f"[bold]{view['ref']}[/] {view['title']}  [dim]{view['request_type_label']}, "
+                  f"{view['priority']}, {view['status']}[/]")
+    if view["why"]:
+        console.print(f"[italic]Why it matters:[/] {view['why']}")
+    console.print(f"Owner: [bold]{owner['name']}[/], {owner['title']}, {view['team']['name']} "
+                  f"— {owner['email']}" + (f", {owner['phone']}" if owner["phone"] else ""))
+    console.print(f"Raised by {view['requester']['name']} at {view['site']['name']} "
+                  f"on {_when(view['raised_at'], zone)}")
+    contact = (f"made {_when(promise['first_contact_at'], zone)}" if promise["first_contact_at"]
+               else f"due by {_when(promise['first_contact_due'], zone)} (within {promise['first_contact_within']})")
+    console.print(f"First contact: {contact}")
+    if promise["checkin_every"]:
+        console.print(f"Check-ins: every {promise['checkin_every']}; next by {_when(promise['next_checkin_due'], zone)}")
+    console.print(f"Resolve by: {_when(promise['resolve_by'], zone)}")
+    steps = []
+    for stage in view["progress"]["stages"]:
+        mark = "●" if stage["current"] else ("✓" if stage["reached"] else "○")
+        steps.append(f"[bold]{mark} {stage['label']}[/]" if stage["current"] else f"{mark} {stage['label']}")
+    console.print(f"Progress {view['progress']['done']}/{view['progress']['total']}: " + " → ".join(steps))
+    if view["fields"]:
+        console.print("Details: " + "; ".join(f"{k}: {v}" for k, v in view["fields"].items()))
+    console.print("Timeline:")
+    for entry in view["timeline"]:
+        tag = " [dim](internal)[/]" if entry["internal"] else ""
+        note = f" — {entry['note']}" if entry["note"] else ""
+        console.print(f"  {_when(entry['at'], zone)}  {entry['kind']:<10} {entry['actor_name']}{note}{tag}",
+                      markup=True, highlight=False)
+
+
+# --- working a request --------------------------------------------------------------------------
+
+
+def _done(view: dict[str, Any], what: str, as_json: bool) -> None:
+    if as_json:
+        return _print_json(view)
+    typer.echo(f"{view['ref']}: {what} (status {view['status']}, stage {view['stage_label']} "
+               f"{view['progress']['done']}/{view['progress']['total']}, owner {view['owner']['name']})")
+
+
+@app.command()
+@friendly
+def contact(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+    """Record first contact with the requester."""
+    from . import service
+
+    _done(service.contact(_desk(), ref, actor=actor, note=note), "first contact made", as_json)
+
+
+@app.command()
+@friendly
+def checkin(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+    """Record a check-in with the requester."""
+    from . import service
+
+    _done(service.check_in(_desk(), ref, actor=actor, note=note), "checked in", as_json)
+
+
+@app.command()
+@friendly
+def advance(
+    ref: str, note: Note,
+    to: Annotated[Optional[str], typer.Option("--to", help="Stage key to move to (default: the next).")] = None,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Move the request to its next stage (or --to a later one)."""
+    from . import service
+
+    _done(service.advance(_desk(), ref, actor=actor, note=note, to=to), "moved on", as_json)
+
+
+@app.command()
+@friendly
+def wait(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+    """Put the request on hold, waiting on the requester for what the note says."""
+    from . import service
+
+    _done(service.wait_on_requester(_desk(), ref, actor=actor, note=note), "waiting on the requester", as_json)
+
+
+@app.command()
+@friendly
+def resume(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+    """Take the request off hold."""
+    from . import service
+
+    _done(service.resume(_desk(), ref, actor=actor, note=note), "resumed", as_json)
+
+
+@app.command()
+@friendly
+def handoff(
+    ref: str,
+    to: Annotated[str, typer.Option("--to", metavar="EMAIL", help="The team member who takes it over.")],
+    note: Note, actor: As = None, as_json: Json = False,
+) -> None:
+    """Hand the request to another member of its team, with a note."""
+    from . import service
+
+    view = service.hand_off(_desk(), ref, actor=actor, to=to, note=note)
+    _done(view, f"handed to {view['owner']['name']}", as_json)
+
+
+@app.command()
+@friendly
+def resolve(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+    """Mark the request resolved; the requester confirms it."""
+    from . import service
+
+    _done(service.resolve(_desk(), ref, actor=actor, note=note), "resolved", as_json)
+
+
+@app.command()
+@friendly
+def confirm(
+    ref: str,
+    nps: Annotated[Optional[int], typer.Option("--nps", help="How likely to recommend us, 0-10.")] = None,
+    effort: Annotated[Optional[int], typer.Option("--effort", help="How hard was it for you, 1 (easy) to 7.")] = None,
+    comment: Annotated[Optional[str], typer.Option("--comment", help="Anything to tell the team.")] = None,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Confirm the fix (as the requester), closing the request."""
+    from . import service
+
+    _done(service.confirm(_desk(), ref, actor=actor, nps=nps, effort=effort, comment=comment), "closed", as_json)
+
+
+@app.command()
+@friendly
+def reopen(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+    """Reopen a resolved request that is not fixed."""
+    from . import service
+
+    _done(service.reopen(_desk(), ref, actor=actor, note=note), "reopened", as_json)
+
+
+@app.command()
+@friendly
+def away(
+    email: str,
+    start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day away (YYYY-MM-DD).")],
+    until: Annotated[str, typer.Option("--until", metavar="DATE", help="Day back (YYYY-MM-DD).")],
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Record an absence; what the person owns is handed on while they are away."""
+    from . import service
+
+    result = service.set_away(_desk(), actor=actor, email=email, start=_date(start, "--from"),
+                              until=_date(until, "--until"))
+    if as_json:
+        return _print_json(result)
+    typer.echo(f"{result['email']} away from {result['away_from']} until {result['away_until']}")
+    for moved in result["reassigned"]:
+        typer.echo(f"  {moved['ref']} handed to {moved['to']}")
+
+
+@app.command()
+@friendly
+def inbox(actor: As = None, as_json: Json = False) -> None:
+    """Your notifications, newest first."""
+    from . import service
+
+    rows = service.inbox(_desk(), actor=actor)
+    if as_json:
+        return _print_json(rows)
+    for row in rows:
+        typer.echo(f"{row['created_at'][:16]}  {row['kind']:<10} {row['message']}")
+    if not rows:
+        typer.echo("no notifications")
+
+
+def _plugin_commands() -> None:
+    """Let plugins add commands (the last thing the CLI does before it runs)."""
+    try:
+        from .plugins import get_plugins
+
+        get_plugins().hook.ownit_register_commands(cli=app)
+    except Exception as exc:  # a broken plugin must not take the CLI down
+        typer.echo(f"warning: a plugin failed to add its commands: {exc}", err=True)
+
+
+def main() -> None:
+    _plugin_commands()
+    app()

@@ -1,0 +1,150 @@
+"""Engines, units of work and migrations.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, and every
+transaction starts with ``BEGIN IMMEDIATE``: pysqlite's own transaction handling
+reads outside the transaction, which loses concurrent updates without an error.
+PostgreSQL runs through psycopg 3 with the same code.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from .errors import Conflict, ConfigError, OwnitError
+
+T = TypeVar("T")
+RETRIES = 6
+
+
+def default_database_url() -> str:
+    """``OWNIT_DATABASE_URL``, else a SQLite file under the user's data dir."""
+    url = os.environ.get("OWNIT_DATABASE_URL")
+    if url:
+        return url
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite:///{base / 'ownit' / 'ownit.db'}"
+
+
+def normalise_url(url: str) -> sa.URL:
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError(f"database URL {url!r} is not valid; use sqlite:///PATH or postgresql://USER@HOST/DB") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if not parsed.drivername.startswith(("sqlite", "postgresql")):
+        raise ConfigError(f"database {parsed.drivername!r} is not supported; use SQLite or PostgreSQL")
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache(maxsize=16)
+def make_engine(url: str) -> sa.Engine:
+    """One engine per URL for the process. A PostgreSQL URL may carry a schema
+    as ``?options=-csearch_path%3Dmyschema``."""
+    parsed = normalise_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 5})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(parsed, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    return normalise_url(url).render_as_string(hide_password=True)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(sign in text for sign in ("database is locked", "deadlock detected",
+                                         "could not serialize access", "database is busy"))
+
+
+def _unreachable(exc: OperationalError, engine: sa.Engine) -> OwnitError:
+    host = engine.url.host or engine.url.database
+    first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return ConfigError(f"cannot reach the database at {host}: {first}")
+
+
+def run_in_transaction(engine: sa.Engine, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one transaction: commit on success, roll back on error.
+
+    A lock timeout or deadlock retries the whole unit with backoff, then gives
+    up with a clear message; a concurrent change to the same request
+    (optimistic version check) becomes :class:`Conflict`.
+    """
+    for attempt in range(RETRIES):
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                result = work(session)
+                session.commit()
+                return result
+        except StaleDataError:
+            raise Conflict("this request was changed by someone else at the same moment; reload it and try again") from None
+        except (OperationalError, DBAPIError) as exc:
+            if _is_transient(exc) and attempt < RETRIES - 1:
+                time.sleep(0.05 * 2**attempt * (1 + random.random()))
+                continue
+            if _is_transient(exc):
+                raise Conflict("the database is busy; try again in a moment") from None
+            if isinstance(exc, OperationalError) and exc.connection_invalidated or "connect" in str(exc).lower():
+                raise _unreachable(exc, engine) from None
+            raise
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def session_scope(engine: sa.Engine) -> Iterator[Session]:
+    """A read-only session for queries (no retry needed)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def migrations_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["engine"] = make_engine(url)
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create or upgrade the schema through the shipped migrations."""
+    from alembic import command
+
+    try:
+        command.upgrade(migrations_config(url), revision)
+    except OperationalError as exc:
+        raise _unreachable(exc, make_engine(url)) from None

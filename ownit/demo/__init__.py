@@ -1,0 +1,91 @@
+"""The demo organisation and its sample requests, made through the real service
+with a simulated clock, so that everything in it happened the way it would."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlmodel import func, select
+
+from .. import service
+from ..clock import FixedClock
+from ..desk import Desk
+from ..models import Request
+from ..org import load_org
+
+ORG_FILE = Path(__file__).with_name("org.toml")
+
+# (days ago, requester, type, title, fields, what happens next as (hours later, action, actor, note))
+Script = tuple[float, str, str, str, dict[str, Any], list[tuple[float, str, str, str]]]
+SAMPLES: list[Script] = [
+    (6, "amira.khan@example.com", "facilities.leak", "Roof leaking over the stockroom",
+     {"location": "stockroom ceiling, back left", "near_electrics": "no"},
+     [(2, "contact", "owner", "Called Amira; buckets in place, roofer booked for tomorrow 8am."),
+      (20, "advance", "owner", "Roofer confirmed the flashing has failed."),
+      (22, "advance", "owner", "Roofer booked for Thursday morning."),
+      (48, "advance", "owner", "Flashing replaced and sealed."),
+      (50, "resolve", "owner", "Roof resealed; please check after the next rain."),
+      (72, "confirm", "requester", "")]),
+    (3, "tom.hughes@example.com", "facilities.leak", "Water dripping onto till 2",
+     {"location": "ceiling above till 2", "near_electrics": "yes", "trading_floor": "yes"},
+     [(1, "contact", "owner", "Till 2 switched off and taped off; plumber on the way."),
+      (3, "advance", "owner", "Burst pipe in the flat above."),
+      (26, "checkin", "owner", "Plumber fixed the pipe; ceiling tile replacement ordered.")]),
+    (2, "grace.okafor@example.com", "facilities.heating", "Shop floor freezing in the mornings",
+     {"problem": "too cold", "temperature": "14"},
+     [(5, "contact", "owner", "Boiler engineer booked; portable heaters on their way."),
+      (8, "wait", "owner", "Can you send a photo of the boiler panel display?")]),
+    (1, "isla.fraser@example.com", "facilities.fixture", "Fitting-room door off its hinge",
+     {"item": "fitting room 3 door", "hazard": "yes"}, []),
+    (0.2, "ben.carter@example.com", "facilities.fixture", "Shelf bay 12 wobbles",
+     {"item": "shelf bay 12", "hazard": "no"}, []),
+]
+
+
+def seed(desk: Desk, *, reset: bool = False, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Load the demo organisation and, into an empty desk, its sample requests."""
+    from ..db import upgrade
+
+    if reset:
+        progress("resetting the database")
+        from alembic import command
+
+        from ..db import migrations_config
+
+        command.downgrade(migrations_config(desk.url), "base")
+    upgrade(desk.url)
+    progress("loading the demo organisation")
+    counts = load_org(desk, ORG_FILE, skip_missing_departments=True)
+    existing = desk.read(lambda s: s.exec(select(func.count()).select_from(Request)).one())
+    made: list[str] = []
+    if existing == 0:
+        for script in SAMPLES:
+            if script[2] in desk.plugins.request_types:
+                progress(f"raising '{script[3]}'")
+                made.append(_play(desk, script))
+    return {**counts, "requests": made, "database": desk.url}
+
+
+def _play(desk: Desk, script: Script) -> str:
+    days_ago, requester, rtype, title, fields, steps = script
+    clock = FixedClock(desk.now() - timedelta(days=days_ago))
+    sim = replace(desk, clock=clock, warnings=[])
+    view = service.raise_request(sim, actor=requester, request_type=rtype, title=title, fields=fields)
+    ref, owner = view["ref"], view["owner"]["email"]
+    start = clock.now()
+    for hours, action, who, note in steps:
+        at = start + timedelta(hours=hours)
+        if at > desk.now():
+            break
+        clock.set(at)
+        actor = owner if who == "owner" else requester
+        if action == "confirm":
+            service.confirm(sim, ref, actor=actor, nps=9, effort=2, comment="Quick and kept me posted.")
+        else:
+            getattr(service, {"checkin": "check_in", "wait": "wait_on_requester"}.get(action, action))(
+                sim, ref, actor=actor, note=note)
+    desk.warnings.extend(sim.take_warnings())
+    return ref

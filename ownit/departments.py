@@ -1,0 +1,263 @@
+"""What a department plugin declares: typed, immutable, checked on creation.
+
+A plugin builds a :class:`Department` with its :class:`RequestType` s, each with
+intake :class:`Field` s, workflow :class:`Stage` s and a :class:`Promise` per
+priority, and hands it to the ``register`` callback of
+``ownit_register_departments``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .errors import ValidationError
+
+FIELD_KINDS = ("text", "choice", "number", "date", "yesno")
+PRIORITIES = ("urgent", "high", "normal", "low")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+_YES = {"yes", "y", "true", "1", "on"}
+_NO = {"no", "n", "false", "0", "off"}
+
+
+class DeclarationError(ValueError):
+    """A plugin declared something malformed (raised at start-up, naming it)."""
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A span of business time: ``h`` business hours or ``d`` business days."""
+
+    amount: float
+    unit: str  # "h" or "d"
+
+    @classmethod
+    def parse(cls, text: str) -> "Duration":
+        match = _DURATION.match(text)
+        if not match:
+            raise DeclarationError(f"duration {text!r} must look like '4h' or '2d'")
+        return cls(float(match.group(1)), match.group(2))
+
+    def __str__(self) -> str:
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        word = {"h": "business hour", "d": "business day"}[self.unit]
+        return f"{amount} {word}{'' if amount == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One intake question on a request form."""
+
+    key: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    max_length: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.kind not in FIELD_KINDS:
+            raise DeclarationError(
+                f"field {self.key!r} has unknown kind {self.kind!r}; use one of {', '.join(FIELD_KINDS)}"
+            )
+        if self.kind == "choice" and not self.choices:
+            raise DeclarationError(f"choice field {self.key!r} needs choices")
+        object.__setattr__(self, "choices", tuple(self.choices))
+
+    def parse(self, raw: Any) -> Any:
+        """The stored value for ``raw`` (a string from the CLI or a typed value
+        from the UI), or :class:`ValidationError` naming the field."""
+        if isinstance(raw, str):
+            raw = raw.strip()
+        if raw is None or raw == "":
+            if self.required:
+                raise ValidationError(f"{self.label} ({self.key}) is required", field=self.key)
+            return None
+        parse = getattr(self, f"_parse_{self.kind}")
+        return parse(raw)
+
+    def _error(self, problem: str) -> ValidationError:
+        return ValidationError(f"{self.label} ({self.key}): {problem}", field=self.key)
+
+    def _parse_text(self, raw: Any) -> str:
+        text = str(raw)
+        if len(text) > self.max_length:
+            raise self._error(f"is {len(text)} characters long; keep it under {self.max_length}")
+        return text
+
+    def _parse_choice(self, raw: Any) -> str:
+        for choice in self.choices:
+            if str(raw).casefold() == choice.casefold():
+                return choice
+        raise self._error(f"{raw!r} is not one of: {', '.join(self.choices)}")
+
+    def _parse_number(self, raw: Any) -> float | int:
+        if isinstance(raw, bool):
+            raise self._error("must be a number")
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            raise self._error(f"{raw!r} is not a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise self._error("must be a finite number")
+        return int(number) if number.is_integer() else number
+
+    def _parse_date(self, raw: Any) -> str:
+        if isinstance(raw, date):
+            return raw.isoformat()
+        try:
+            return date.fromisoformat(str(raw)).isoformat()
+        except ValueError:
+            raise self._error(f"{raw!r} is not a date; use YYYY-MM-DD") from None
+
+    def _parse_yesno(self, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).casefold()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        raise self._error(f"{raw!r} is not yes or no")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A step of the workflow, named as the requester would say it.
+
+    ``days`` is the typical business days spent reaching this stage from the
+    previous one; ``requester_action`` is what the requester must do at it.
+    """
+
+    key: str
+    label: str
+    days: float = 0
+    requester_action: str = ""
+
+
+@dataclass(frozen=True)
+class Promise:
+    """What the owner commits to for one priority: first contact within, a
+    check-in every (``None`` for no cadence), resolved within."""
+
+    first_contact: str = "1d"
+    checkin: str | None = "1d"
+    resolve: str = "5d"
+
+    def __post_init__(self) -> None:
+        for value in (self.first_contact, self.resolve, self.checkin):
+            if value is not None:
+                Duration.parse(value)
+
+    @property
+    def first_contact_within(self) -> Duration:
+        return Duration.parse(self.first_contact)
+
+    @property
+    def checkin_every(self) -> Duration | None:
+        return Duration.parse(self.checkin) if self.checkin else None
+
+    @property
+    def resolve_within(self) -> Duration:
+        return Duration.parse(self.resolve)
+
+
+@dataclass(frozen=True)
+class RequestType:
+    """One kind of request a department handles (``facilities.leak``)."""
+
+    key: str
+    label: str
+    why: str
+    fields: tuple[Field, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    promise: dict[str, Promise] = field(default_factory=lambda: {"normal": Promise()})
+    skills: tuple[str, ...] = ()
+    default_priority: str = "normal"
+    restricted: bool = False  # details visible to the requester and the team only
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", tuple(self.fields))
+        object.__setattr__(self, "stages", tuple(self.stages))
+        object.__setattr__(self, "skills", tuple(self.skills))
+        if not _KEY.match(self.key) or "." not in self.key:
+            raise DeclarationError(
+                f"request type key {self.key!r} must look like 'department.name' in lower case"
+            )
+        if len(self.stages) < 2:
+            raise DeclarationError(f"request type {self.key!r} needs at least two stages")
+        for group, items in (("field", self.fields), ("stage", self.stages)):
+            keys = [item.key for item in items]
+            doubles = sorted({k for k in keys if keys.count(k) > 1})
+            if doubles:
+                raise DeclarationError(f"request type {self.key!r} repeats {group} {doubles[0]!r}")
+        unknown = set(self.promise) - set(PRIORITIES)
+        if unknown:
+            raise DeclarationError(
+                f"request type {self.key!r} has a promise for unknown priority {sorted(unknown)[0]!r}"
+            )
+        if self.default_priority not in PRIORITIES:
+            raise DeclarationError(f"request type {self.key!r}: unknown default priority")
+        if "normal" not in self.promise:
+            raise DeclarationError(f"request type {self.key!r} needs a promise for 'normal'")
+
+    @property
+    def department(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    def promise_for(self, priority: str) -> Promise:
+        return self.promise.get(priority) or self.promise["normal"]
+
+    def stage_index(self, key: str) -> int:
+        for index, stage in enumerate(self.stages):
+            if stage.key == key:
+                return index
+        names = ", ".join(stage.key for stage in self.stages)
+        raise ValidationError(f"{self.label} has no stage {key!r}; its stages are: {names}")
+
+    def parse_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Every declared field parsed; unknown keys are refused by name."""
+        known = {f.key: f for f in self.fields}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise ValidationError(
+                f"{self.label} has no field {unknown[0]!r}; its fields are: "
+                + (", ".join(known) or "none"),
+                field=unknown[0],
+            )
+        parsed = {}
+        for f in self.fields:
+            value = f.parse(raw.get(f.key))
+            if value is not None:
+                parsed[f.key] = value
+        return parsed
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department plugin's contribution: its request types and the prefix of
+    its refs (``FAC`` gives ``FAC-1042``)."""
+
+    key: str
+    name: str
+    request_types: tuple[RequestType, ...]
+    prefix: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "request_types", tuple(self.request_types))
+        if not _KEY.match(self.key) or "." in self.key:
+            raise DeclarationError(f"department key {self.key!r} must be one lower-case word")
+        if not self.prefix:
+            object.__setattr__(self, "prefix", self.key[:3].upper())
+        if not re.match(r"^[A-Z]{2,6}$", self.prefix):
+            raise DeclarationError(f"department {self.key!r}: prefix must be 2-6 capital letters")
+        for rtype in self.request_types:
+            if rtype.department != self.key:
+                raise DeclarationError(
+                    f"request type {rtype.key!r} must start with '{self.key}.' to belong to {self.key!r}"
+                )

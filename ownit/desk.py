@@ -1,0 +1,55 @@
+"""The desk: a database, the loaded plugins and a clock — everything a service
+call needs, built once by an edge (CLI, UI, test) and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+from .clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from .plugins import Plugins
+
+T = TypeVar("T")
+
+
+@dataclass
+class Desk:
+    url: str
+    engine: "sa.Engine"
+    plugins: "Plugins"
+    clock: Clock = field(default_factory=SystemClock)
+    warnings: list[str] = field(default_factory=list)  # plugin failures after commit, for the edge to show
+
+    @classmethod
+    def open(cls, url: str | None = None, *, clock: Clock | None = None,
+             plugins: "Plugins | None" = None) -> "Desk":
+        from .db import default_database_url, make_engine
+        from .plugins import get_plugins
+
+        url = url or default_database_url()
+        return cls(url=url, engine=make_engine(url), plugins=plugins or get_plugins(),
+                   clock=clock or SystemClock())
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def transaction(self, work: Callable[["Session"], T]) -> T:
+        from .db import run_in_transaction
+
+        return run_in_transaction(self.engine, work)
+
+    def read(self, work: Callable[["Session"], T]) -> T:
+        from sqlmodel import Session
+
+        with Session(self.engine, expire_on_commit=False) as session:
+            return work(session)
+
+    def take_warnings(self) -> list[str]:
+        taken, self.warnings = self.warnings, []
+        return taken

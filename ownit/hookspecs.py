@@ -1,0 +1,131 @@
+"""Every hook an OwnIt plugin can implement, and nothing else.
+
+Hooks are grouped by the phase of a request's life in which they are called.
+Each docstring says when the hook is called, what it receives, what it returns
+and whether the first non-``None`` result wins. Implement a hook with
+``@ownit.hookimpl`` on a function of the same name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    import typer
+
+    from .departments import Department
+    from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
+
+hookspec = pluggy.HookspecMarker("ownit")
+hookimpl = pluggy.HookimplMarker("ownit")
+
+
+# --- start-up -------------------------------------------------------------------
+
+
+@hookspec
+def ownit_register_departments(register: Callable[[Department], None]) -> None:
+    """Contribute departments.
+
+    Called once, when the desk loads its plugins.
+
+    :param register: call it once per :class:`ownit.Department` the plugin
+        supplies. A department or request type key registered twice fails
+        start-up, naming both plugins.
+    :return: nothing; results are ignored.
+    """
+
+
+# --- intake ---------------------------------------------------------------------
+
+
+@hookspec
+def ownit_validate_request(request_type: str, fields: dict[str, Any]) -> list[str] | None:
+    """Check a request's fields beyond their declared kinds.
+
+    Called while a request is raised, after each field was parsed and before
+    anything is written; every plugin is asked.
+
+    :param request_type: the request type key, e.g. ``"facilities.leak"``.
+    :param fields: the parsed field values, by field key.
+    :return: messages for the requester, one per problem (each should name the
+        field); an empty list or ``None`` when the plugin is content. Any message
+        rejects the request and nothing is stored.
+    """
+
+
+@hookspec(firstresult=True)
+def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
+    """Decide a new request's priority from its fields.
+
+    Called while a request is raised, after validation. First result wins.
+
+    :param request_type: the request type key.
+    :param fields: the parsed field values.
+    :return: one of ``"urgent"``, ``"high"``, ``"normal"``, ``"low"``, or ``None``
+        for no opinion (the request type's default priority then applies).
+    """
+
+
+# --- ownership ------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def ownit_route(request: Draft, teams: list[TeamInfo]) -> str | None:
+    """Choose the team that will own a new request.
+
+    Called while a request is raised, before the owner is picked from the
+    team. First result wins.
+
+    :param request: the request being raised (type, fields, site, region, requester).
+    :param teams: the teams of the request's department.
+    :return: the key of one of ``teams``, or ``None`` for no opinion (the
+        standard rule then picks the department's team covering the site's region).
+    """
+
+
+# --- work -----------------------------------------------------------------------
+
+
+@hookspec
+def ownit_on_event(request: RequestSnapshot, event: EventSnapshot) -> None:
+    """React to something that happened to a request.
+
+    Called after the change is committed, once per event, for every plugin. A
+    plugin that raises never undoes or blocks the change: the failure is
+    recorded on the request's timeline (internal) and reported.
+
+    :param request: the request as it is after the change.
+    :param event: the timeline event (``raised``, ``assigned``, ``contacted``, ...).
+    :return: nothing; results are ignored.
+    """
+
+
+@hookspec
+def ownit_notify(notification: NotificationSnapshot) -> bool | None:
+    """Deliver a notification through a channel (mail, chat, SMS ...).
+
+    Called after commit for each new notification in the outbox; every plugin
+    is asked. The notification stays in the outbox (the UI's inbox) whatever
+    the plugins do.
+
+    :param notification: who is told, about which request, what.
+    :return: ``True`` when the plugin delivered it, else ``None``. A failure is
+        recorded and reported, never raised to the person acting.
+    """
+
+
+# --- extension ------------------------------------------------------------------
+
+
+@hookspec
+def ownit_register_commands(cli: typer.Typer) -> None:
+    """Add commands to the ``ownit`` command line.
+
+    Called once when the CLI starts, after the built-in commands exist.
+
+    :param cli: the root Typer application; add commands or sub-apps to it.
+    :return: nothing.
+    """

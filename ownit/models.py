@@ -1,0 +1,178 @@
+"""The tables. Datetimes are stored in UTC and always come back timezone-aware.
+
+The schema is created and changed only by the Alembic migrations in
+``ownit/migrations``; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _when(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Site(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    region: str = Field(max_length=64)
+    timezone: str = Field(max_length=64, default="UTC")
+    country: Optional[str] = Field(default=None, max_length=8)
+    subdivision: Optional[str] = Field(default=None, max_length=16)
+
+
+class Person(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=200)
+    title: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=64)
+    site_id: Optional[int] = Field(default=None, foreign_key="site.id")
+    roles: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    away_from: Optional[datetime] = _when()
+    away_until: Optional[datetime] = _when()
+
+    def is_away(self, now: datetime) -> bool:
+        return (self.away_from is not None and self.away_until is not None
+                and self.away_from <= now < self.away_until)
+
+
+class Team(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    department: str = Field(max_length=64, index=True)
+    regions: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    lead_id: int = Field(foreign_key="person.id")
+    calendar: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+    __table_args__ = (sa.UniqueConstraint("team_id", "person_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    skills: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    capacity: int = Field(default=20)
+    last_assigned_at: Optional[datetime] = _when()
+
+
+_version = sa.Column("version", sa.Integer, nullable=False)
+
+
+class Request(SQLModel, table=True):
+    """A request. ``owner_id`` is NOT NULL: there is always one named owner."""
+
+    __table_args__ = (
+        sa.Index("ix_request_owner_queue", "owner_id", "status", "next_due"),
+        sa.Index("ix_request_team_queue", "team_id", "status", "next_due"),
+        sa.Index("ix_request_due", "status", "next_due"),
+        sa.Index("ix_request_requester", "requester_id", "raised_at"),
+        sa.Index("ix_request_site", "site_id", "raised_at"),
+    )
+    __mapper_args__ = {"version_id_col": _version}
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=32, unique=True)
+    department: str = Field(max_length=64)
+    request_type: str = Field(max_length=128)
+    title: str = Field(max_length=200)
+    detail: str = Field(default="", max_length=10_000)
+    fields: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    requester_id: int = Field(foreign_key="person.id")
+    site_id: int = Field(foreign_key="site.id")
+    team_id: int = Field(foreign_key="team.id")
+    owner_id: int = Field(foreign_key="person.id", nullable=False)
+    stage: str = Field(max_length=64)
+    status: str = Field(max_length=16, default="open")
+    priority: str = Field(max_length=16, default="normal")
+    needed_by: Optional[date] = None
+    raised_at: datetime = _when(nullable=False)
+    first_contact_due: datetime = _when(nullable=False)
+    first_contact_at: Optional[datetime] = _when()
+    next_checkin_due: Optional[datetime] = _when()
+    last_checkin_at: Optional[datetime] = _when()
+    next_due: Optional[datetime] = _when()
+    resolve_by: datetime = _when(nullable=False)
+    resolved_at: Optional[datetime] = _when()
+    closed_at: Optional[datetime] = _when()
+    updated_at: datetime = _when(nullable=False)
+    version: Optional[int] = Field(default=None, sa_column=_version)
+
+
+class Event(SQLModel, table=True):
+    """One entry of a request's timeline. Rows are only ever appended."""
+
+    __table_args__ = (sa.Index("ix_event_request", "request_id", "id"),
+                      sa.Index("ix_event_kind_at", "kind", "at"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id")
+    at: datetime = _when(nullable=False)
+    kind: str = Field(max_length=32)
+    actor_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    note: str = Field(default="", max_length=10_000)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    internal: bool = Field(default=False)
+
+
+class Feedback(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    at: datetime = _when(nullable=False)
+    nps: Optional[int] = None
+    effort: Optional[int] = None
+    comment: str = Field(default="", max_length=2000)
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: what someone is told. The UI shows it as an inbox."""
+
+    __table_args__ = (sa.Index("ix_notification_person", "person_id", "created_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    request_id: Optional[int] = Field(default=None, foreign_key="request.id")
+    kind: str = Field(max_length=32)
+    message: str = Field(max_length=2000)
+    created_at: datetime = _when(nullable=False)
+    delivered_at: Optional[datetime] = _when()
+    dedupe_key: Optional[str] = Field(default=None, max_length=200, unique=True)
+
+
+class RefCounter(SQLModel, table=True):
+    __tablename__ = "ref_counter"
+
+    prefix: str = Field(primary_key=True, max_length=8)
+    value: int = Field(default=1000)

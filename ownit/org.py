@@ -1,0 +1,248 @@
+"""Loading the organisation directory from a TOML file.
+
+The file lists ``[[site]]``, ``[[person]]`` and ``[[team]]`` tables (see
+``docs/operating.md``). Loading is all or nothing, and repeatable: an existing
+site, person or team (matched by code, email or key) is updated. Any mistake
+names the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from .calendar import BusinessCalendar
+from .errors import ConfigError
+from .models import Person, Site, Team, TeamMember
+
+ROLES = ("requester", "agent", "lead", "admin")
+_SECTIONS = {
+    "site": {"code", "name", "region", "timezone", "country", "subdivision"},
+    "person": {"email", "name", "site", "roles", "title", "phone"},
+    "team": {"key", "name", "department", "regions", "lead", "calendar", "members"},
+}
+_MEMBER_KEYS = {"email", "skills", "capacity"}
+_CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class _Where:
+    """Finds the line of an entry or of one of its keys in the file's text."""
+
+    path: str
+    lines: list[str]
+
+    def header(self, section: str, index: int) -> int:
+        seen = -1
+        for number, line in enumerate(self.lines, 1):
+            if line.strip().replace(" ", "") == f"[[{section}]]":
+                seen += 1
+                if seen == index:
+                    return number
+        return 1
+
+    def key(self, section: str, index: int, key: str) -> int:
+        start = self.header(section, index)
+        for number in range(start, len(self.lines)):
+            line = self.lines[number].strip()
+            if line.startswith("["):
+                break
+            if re.match(rf"^{re.escape(key)}\s*=", line):
+                return number + 1
+        return start
+
+    def error(self, section: str, index: int, key: str | None, problem: str) -> ConfigError:
+        line = self.key(section, index, key) if key else self.header(section, index)
+        return ConfigError(f"{self.path} line {line}: {section} #{index + 1}"
+                           + (f" field '{key}'" if key else "") + f": {problem}")
+
+
+def load_file(session: Session, path: str | Path, *, departments: set[str],
+              skip_missing_departments: bool = False) -> dict[str, int]:
+    """Load ``path`` into the directory inside ``session`` (the caller commits)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return load(session, data, where=_Where(str(path), text.splitlines()), departments=departments,
+                skip_missing_departments=skip_missing_departments)
+
+
+def load(session: Session, data: dict[str, Any], *, where: _Where, departments: set[str],
+         skip_missing_departments: bool = False) -> dict[str, int]:
+    """Load parsed org ``data``; with ``skip_missing_departments`` (the demo), teams
+    of departments whose plugin is not installed are left out instead of refused."""
+    unknown = sorted(set(data) - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(f"{where.path}: unknown section [[{unknown[0]}]]; use [[site]], [[person]] and [[team]]")
+    counts = {"sites": 0, "people": 0, "teams": 0, "skipped_teams": 0}
+    sites = {s.code: s for s in session.exec(select(Site))}
+    for index, entry in enumerate(_entries(data, "site", where)):
+        site = _site(entry, index, where, sites)
+        session.add(site)
+        sites[site.code] = site
+        counts["sites"] += 1
+    session.flush()
+    people = {p.email: p for p in session.exec(select(Person))}
+    for index, entry in enumerate(_entries(data, "person", where)):
+        person = _person(entry, index, where, sites, people)
+        session.add(person)
+        people[person.email] = person
+        counts["people"] += 1
+    session.flush()
+    teams = {t.key: t for t in session.exec(select(Team))}
+    for index, entry in enumerate(_entries(data, "team", where)):
+        if skip_missing_departments and entry.get("department") not in departments:
+            counts["skipped_teams"] += 1
+            continue
+        _team(session, entry, index, where, people, teams, departments)
+        counts["teams"] += 1
+    return counts
+
+
+def _entries(data: dict[str, Any], section: str, where: _Where) -> list[dict[str, Any]]:
+    entries = data.get(section, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{where.path}: '{section}' must be a list of [[{section}]] tables")
+    for index, entry in enumerate(entries):
+        extra = sorted(set(entry) - _SECTIONS[section])
+        if extra:
+            raise where.error(section, index, extra[0], f"unknown field; known fields: {', '.join(sorted(_SECTIONS[section]))}")
+    return entries
+
+
+def _text(entry: dict[str, Any], key: str, section: str, index: int, where: _Where, *,
+          required: bool = True, limit: int = 200) -> str:
+    value = entry.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise where.error(section, index, None, f"'{key}' is missing")
+        return ""
+    if not isinstance(value, str):
+        raise where.error(section, index, key, "must be text in quotes")
+    if len(value) > limit:
+        raise where.error(section, index, key, f"is longer than {limit} characters")
+    return value.strip()
+
+
+def _site(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, Site]) -> Site:
+    code = _text(entry, "code", "site", index, where, limit=32).upper()
+    timezone = _text(entry, "timezone", "site", index, where, required=False) or "UTC"
+    country = _text(entry, "country", "site", index, where, required=False) or None
+    subdivision = _text(entry, "subdivision", "site", index, where, required=False) or None
+    try:
+        BusinessCalendar(timezone=timezone, country=country, subdivision=subdivision)
+    except ConfigError as exc:
+        raise where.error("site", index, "timezone" if "zone" in str(exc) else "country", str(exc)) from None
+    site = sites.get(code) or Site(code=code, name="", region="")
+    site.name = _text(entry, "name", "site", index, where)
+    site.region = _text(entry, "region", "site", index, where, limit=64)
+    site.timezone, site.country, site.subdivision = timezone, country, subdivision
+    return site
+
+
+def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, Site],
+            people: dict[str, Person]) -> Person:
+    email = _text(entry, "email", "person", index, where, limit=254).lower()
+    if not _EMAIL.match(email):
+        raise where.error("person", index, "email", f"{email!r} is not an email address")
+    site_code = _text(entry, "site", "person", index, where, required=False).upper()
+    if site_code and site_code not in sites:
+        raise where.error("person", index, "site", f"no site {site_code!r}; add it as a [[site]]")
+    roles = entry.get("roles", ["requester"])
+    if not isinstance(roles, list) or any(r not in ROLES for r in roles):
+        raise where.error("person", index, "roles", f"must be a list of: {', '.join(ROLES)}")
+    person = people.get(email) or Person(email=email, name="")
+    person.name = _text(entry, "name", "person", index, where)
+    person.title = _text(entry, "title", "person", index, where, required=False)
+    person.phone = _text(entry, "phone", "person", index, where, required=False, limit=64)
+    person.site_id = sites[site_code].id if site_code else None
+    person.roles = sorted(set(roles) | set(person.roles or []))
+    return person
+
+
+def _team(session: Session, entry: dict[str, Any], index: int, where: _Where, people: dict[str, Person],
+          teams: dict[str, Team], departments: set[str]) -> None:
+    key = _text(entry, "key", "team", index, where, limit=64)
+    department = _text(entry, "department", "team", index, where, limit=64)
+    if department not in departments:
+        raise where.error("team", index, "department",
+                          f"department {department!r} is not installed; installed: {', '.join(sorted(departments)) or 'none'}")
+    lead_email = _text(entry, "lead", "team", index, where, limit=254).lower() if entry.get("lead") else ""
+    if not lead_email:
+        raise where.error("team", index, None, "has no 'lead'; every team needs a lead, the owner of last resort")
+    if lead_email not in people:
+        raise where.error("team", index, "lead", f"no person {lead_email!r}; add them as a [[person]]")
+    regions = entry.get("regions", [])
+    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+        raise where.error("team", index, "regions", "must be a list of region names, like [\"north\"]")
+    calendar = entry.get("calendar", {})
+    if not isinstance(calendar, dict) or set(calendar) - _CALENDAR_KEYS:
+        raise where.error("team", index, "calendar", f"must be a table with: {', '.join(sorted(_CALENDAR_KEYS))}")
+    try:
+        closures = [c if isinstance(c, date) else date.fromisoformat(str(c)) for c in calendar.get("closures", [])]
+        cal = BusinessCalendar.from_dict({**calendar, "closures": closures})
+    except (ConfigError, ValueError) as exc:
+        raise where.error("team", index, "calendar", str(exc)) from None
+    members = entry.get("members", [])
+    if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+        raise where.error("team", index, "members", "must be a list of { email = ..., skills = [...], capacity = N }")
+    lead = people[lead_email]
+    team = teams.get(key) or Team(key=key, name="", department=department, lead_id=lead.id)
+    team.name = _text(entry, "name", "team", index, where, required=False) or key
+    team.department, team.regions, team.lead_id, team.calendar = department, regions, lead.id, cal.to_dict()
+    session.add(team)
+    session.flush()
+    teams[key] = team
+    if "lead" not in lead.roles:
+        lead.roles = sorted(set(lead.roles) | {"lead"})
+        session.add(lead)
+    existing = {m.person_id: m for m in session.exec(select(TeamMember).where(TeamMember.team_id == team.id))}
+    keep = set()
+    for member in members:
+        extra = sorted(set(member) - _MEMBER_KEYS)
+        if extra:
+            raise where.error("team", index, "members", f"unknown member field {extra[0]!r}")
+        email = str(member.get("email", "")).strip().lower()
+        if email not in people:
+            raise where.error("team", index, "members", f"no person {email!r}; add them as a [[person]]")
+        capacity = member.get("capacity", 20)
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 10_000:
+            raise where.error("team", index, "members", f"capacity of {email} must be a whole number from 1")
+        skills = member.get("skills", [])
+        if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
+            raise where.error("team", index, "members", f"skills of {email} must be a list of words")
+        person = people[email]
+        row = existing.get(person.id) or TeamMember(team_id=team.id, person_id=person.id)
+        row.skills, row.capacity = sorted(set(skills)), capacity
+        session.add(row)
+        keep.add(person.id)
+        if "agent" not in person.roles:
+            person.roles = sorted(set(person.roles) | {"agent"})
+            session.add(person)
+    for person_id, row in existing.items():
+        if person_id not in keep:
+            session.delete(row)
+
+
+def load_org(desk: Any, path: str | Path, *, skip_missing_departments: bool = False) -> dict[str, int]:
+    """Load an org file through one transaction of ``desk``."""
+    departments = set(desk.plugins.departments)
+
+    def work(session: Session) -> dict[str, int]:
+        return load_file(session, path, departments=departments,
+                         skip_missing_departments=skip_missing_departments)
+
+    return desk.transaction(work)

@@ -1,0 +1,154 @@
+"""Builds the plugin manager, once, and the registry of departments.
+
+Departments — built-in or third-party — arrive only through the ``ownit``
+entry-point group; the core imports none of them. Operators steer loading with
+environment variables:
+
+``OWNIT_PLUGINS``
+    comma-separated entry-point names: load only these.
+``OWNIT_DISABLE_PLUGINS``
+    comma-separated entry-point names: never load these.
+``OWNIT_TRACE_HOOKS``
+    set to ``1`` to print every hook call and result to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Iterable
+
+import pluggy
+
+from . import hookspecs
+from .departments import Department, RequestType
+from .errors import NotFound, PluginError
+
+ENTRY_POINT_GROUP = "ownit"
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    distribution: str | None
+    version: str | None
+
+
+@dataclass
+class Plugins:
+    """The loaded plugin manager plus everything the plugins declared."""
+
+    pm: pluggy.PluginManager
+    info: list[PluginInfo] = field(default_factory=list)
+    departments: dict[str, Department] = field(default_factory=dict)
+    request_types: dict[str, RequestType] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # broken plugins, by name
+    _owner_of: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+    def request_type(self, key: str) -> RequestType:
+        try:
+            return self.request_types[key]
+        except KeyError:
+            known = ", ".join(sorted(self.request_types)) or "none installed"
+            raise NotFound(f"unknown request type {key!r}; known types: {known}") from None
+
+    def department(self, key: str) -> Department:
+        try:
+            return self.departments[key]
+        except KeyError:
+            known = ", ".join(sorted(self.departments)) or "none installed"
+            raise NotFound(f"unknown department {key!r}; known departments: {known}") from None
+
+    def _register(self, plugin_name: str, department: Department) -> None:
+        if not isinstance(department, Department):
+            raise PluginError(f"plugin {plugin_name!r} registered {department!r}, not an ownit.Department")
+        keys = [f"department {department.key!r}"] + [
+            f"request type {t.key!r}" for t in department.request_types
+        ]
+        for key in keys:
+            if key in self._owner_of:
+                raise PluginError(
+                    f"{key} is declared by both plugin {self._owner_of[key]!r} "
+                    f"and plugin {plugin_name!r}; disable one with OWNIT_DISABLE_PLUGINS"
+                )
+        for key in keys:
+            self._owner_of[key] = plugin_name
+        self.departments[department.key] = department
+        for rtype in department.request_types:
+            self.request_types[rtype.key] = rtype
+
+    def plugin_name(self, plugin: object) -> str:
+        return self.pm.get_name(plugin) or repr(plugin)
+
+
+def _names(variable: str) -> set[str]:
+    return {name.strip() for name in os.environ.get(variable, "").split(",") if name.strip()}
+
+
+def build_plugins(
+    *,
+    entry_points: bool = True,
+    extra: Iterable[tuple[str, object]] = (),
+) -> Plugins:
+    """A fresh plugin manager with the entry-point plugins (as the environment
+    allows) and ``extra`` ``(name, module_or_object)`` pairs, and their departments.
+
+    A plugin that fails to import, or whose departments are malformed, is left
+    out and named in ``Plugins.problems``; a department declared twice is an
+    error naming both plugins.
+    """
+    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    pm.add_hookspecs(hookspecs)
+    plugins = Plugins(pm=pm)
+    only, disabled = _names("OWNIT_PLUGINS"), _names("OWNIT_DISABLE_PLUGINS")
+    if entry_points:
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if (only and ep.name not in only) or ep.name in disabled or pm.has_plugin(ep.name):
+                continue
+            try:
+                module = ep.load()
+            except Exception as exc:  # a broken plugin must not take the desk down
+                plugins.problems.append(f"plugin {ep.name!r} failed to import: {exc}")
+                continue
+            pm.register(module, name=ep.name)
+            dist = ep.dist
+            plugins.info.append(
+                PluginInfo(ep.name, dist.metadata["Name"] if dist else None, dist.version if dist else None)
+            )
+    for name, obj in extra:
+        pm.register(obj, name=name)
+        plugins.info.append(PluginInfo(name, None, None))
+    pm.check_pending()
+    if os.environ.get("OWNIT_TRACE_HOOKS"):
+        pm.trace.root.setwriter(sys.stderr.write)
+        pm.enable_tracing()
+    _collect_departments(plugins)
+    return plugins
+
+
+def _collect_departments(plugins: Plugins) -> None:
+    for impl in plugins.pm.hook.ownit_register_departments.get_hookimpls():
+        name = impl.plugin_name
+        try:
+            impl.function(register=lambda department, _name=name: plugins._register(_name, department))
+        except PluginError:
+            raise
+        except Exception as exc:
+            plugins.problems.append(f"plugin {name!r} could not declare its departments: {exc}")
+
+
+_loaded: Plugins | None = None
+
+
+def get_plugins() -> Plugins:
+    """The process-wide plugins, loaded on first use."""
+    global _loaded
+    if _loaded is None:
+        _loaded = build_plugins()
+    return _loaded

@@ -1,0 +1,810 @@
+"""The only API the edges use. Each public function is one user action: one
+transaction that changes the request and appends its timeline events; plugin
+reactions and notification delivery run after the commit and can never undo it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Iterable
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from . import assign, domain
+from .calendar import BusinessCalendar
+from .departments import PRIORITIES, RequestType
+from .desk import Desk
+from .errors import NotFound, OwnitError, PermissionDenied, PluginError, ValidationError
+from .models import Event, Feedback, Notification, Person, RefCounter, Request, Site, Team, TeamMember
+from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
+from .views import person_view, request_view, summary_view
+
+TITLE_MAX = 200
+NOTE_MAX = 10_000
+CONTINUITY = timedelta(days=30)
+ACTIVE = domain.ACTIVE
+
+
+# --- small helpers ------------------------------------------------------------------
+
+
+def _text(value: str | None, what: str, *, limit: int, required: bool) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError(f"{what} is empty; write a few words")
+    if len(text) > limit:
+        raise ValidationError(f"{what} is {len(text)} characters long; keep it under {limit}")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+        raise ValidationError(f"{what} contains control characters; remove them")
+    return text
+
+
+def _person(session: Session, email: str | None) -> Person:
+    if not email:
+        raise PermissionDenied("who are you? pass --as EMAIL or set OWNIT_USER")
+    person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+    if person is None:
+        raise NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
+    return person
+
+
+def _request(session: Session, ref: str) -> Request:
+    req = session.exec(select(Request).where(Request.ref == ref.strip().upper())).first()
+    if req is None:
+        raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+    return req
+
+
+def _team(session: Session, key: str) -> Team:
+    team = session.exec(select(Team).where(Team.key == key)).first()
+    if team is None:
+        known = ", ".join(session.exec(select(Team.key).order_by(Team.key)).all()) or "none loaded"
+        raise NotFound(f"no team {key!r}; teams: {known}")
+    return team
+
+
+def calendar_of(team: Team) -> BusinessCalendar:
+    return BusinessCalendar.from_dict(team.calendar)
+
+
+def _is_admin(person: Person) -> bool:
+    return "admin" in person.roles
+
+
+def _members(session: Session, team: Team) -> list[TeamMember]:
+    return list(session.exec(select(TeamMember).where(TeamMember.team_id == team.id)))
+
+
+def _in_team(session: Session, team: Team, person: Person) -> bool:
+    if team.lead_id == person.id:
+        return True
+    return session.exec(select(TeamMember.id).where(
+        TeamMember.team_id == team.id, TeamMember.person_id == person.id)).first() is not None
+
+
+def _may_work(session: Session, req: Request, team: Team, person: Person) -> bool:
+    return req.owner_id == person.id or team.lead_id == person.id or _is_admin(person)
+
+
+def _is_staff(session: Session, req: Request, team: Team, person: Person) -> bool:
+    """The team working the request (members, lead) or an admin."""
+    return _may_work(session, req, team, person) or _in_team(session, team, person)
+
+
+def _may_see(session: Session, req: Request, team: Team, person: Person, rtype: RequestType | None) -> bool:
+    """The requester, the team, an admin; colleagues at the same site unless the
+    request type is restricted (an HR relations case, say)."""
+    restricted = rtype is None or rtype.restricted
+    return (req.requester_id == person.id or _is_staff(session, req, team, person)
+            or (req.site_id == person.site_id and not restricted))
+
+
+def _rtype(desk: Desk, req: Request) -> RequestType | None:
+    return desk.plugins.request_types.get(req.request_type)
+
+
+def _state(req: Request, rtype: RequestType | None) -> domain.State:
+    stages = len(rtype.stages) if rtype else 1
+    index = next((i for i, s in enumerate(rtype.stages) if s.key == req.stage), 0) if rtype else 0
+    return domain.State(status=req.status, contacted=req.first_contact_at is not None,
+                        stage=index, stages=stages, owner=str(req.owner_id))
+
+
+# --- the unit of work --------------------------------------------------------------------
+
+
+@dataclass
+class _Changes:
+    """What a unit of work did, for the after-commit reactions."""
+
+    events: list[Event] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+
+
+def _event(session: Session, changes: _Changes, req: Request, kind: str, *, at: datetime,
+           actor: Person | None, note: str = "", internal: bool = False, **data: Any) -> Event:
+    event = Event(request_id=req.id, at=at, kind=kind, actor_id=actor.id if actor else None,
+                  note=note, internal=internal, data=data)
+    session.add(event)
+    changes.events.append(event)
+    return event
+
+
+def _notify(session: Session, changes: _Changes, person_id: int, req: Request | None, kind: str,
+            message: str, *, at: datetime, dedupe_key: str | None = None) -> None:
+    note = Notification(person_id=person_id, request_id=req.id if req else None, kind=kind,
+                        message=message, created_at=at, dedupe_key=dedupe_key)
+    session.add(note)
+    changes.notifications.append(note)
+
+
+def _snapshot(session: Session, req: Request) -> RequestSnapshot:
+    owner = session.get(Person, req.owner_id)
+    requester = session.get(Person, req.requester_id)
+    site = session.get(Site, req.site_id)
+    team = session.get(Team, req.team_id)
+    return RequestSnapshot(ref=req.ref, department=req.department, request_type=req.request_type,
+                           title=req.title, status=req.status, stage=req.stage, priority=req.priority,
+                           owner_email=owner.email, requester_email=requester.email,
+                           site_code=site.code, team_key=team.key, fields=dict(req.fields))
+
+
+def _after_commit(desk: Desk, changes: _Changes) -> None:
+    """Tell the plugins; a failing plugin is recorded on the timeline and reported."""
+    if not changes.events and not changes.notifications:
+        return
+    failures: list[tuple[int | None, str]] = []
+    pm = desk.plugins.pm
+
+    def call(impls: Iterable[Any], what: str, request_id: int | None, **kwargs: Any) -> list[Any]:
+        results = []
+        for impl in impls:
+            try:
+                results.append(impl.function(**kwargs))
+            except Exception as exc:  # a plugin must never take the change back
+                failures.append((request_id, f"plugin {impl.plugin_name!r} failed on {what}: {exc!r}"))
+        return results
+
+    with Session(desk.engine, expire_on_commit=False) as session:
+        actors = {p.id: p.email for p in session.exec(select(Person).where(
+            Person.id.in_({e.actor_id for e in changes.events if e.actor_id})))}
+        snapshots: dict[int, RequestSnapshot] = {}
+        for event in changes.events:
+            if event.request_id not in snapshots:
+                snapshots[event.request_id] = _snapshot(session, session.get(Request, event.request_id))
+            call(pm.hook.ownit_on_event.get_hookimpls(), event.kind, event.request_id,
+                 request=snapshots[event.request_id],
+                 event=EventSnapshot(kind=event.kind, at=event.at, actor_email=actors.get(event.actor_id),
+                                     note=event.note, data=dict(event.data)))
+        for note in changes.notifications:
+            recipient = session.get(Person, note.person_id)
+            ref = session.get(Request, note.request_id).ref if note.request_id else None
+            call(pm.hook.ownit_notify.get_hookimpls(), "notify", note.request_id,
+                 notification=NotificationSnapshot(id=note.id, recipient_email=recipient.email, ref=ref,
+                                                   kind=note.kind, message=note.message,
+                                                   created_at=note.created_at))
+    if failures:
+        _record_failures(desk, failures)
+
+
+def _record_failures(desk: Desk, failures: list[tuple[int | None, str]]) -> None:
+    def work(session: Session) -> None:
+        for request_id, message in failures:
+            if request_id is not None:
+                session.add(Event(request_id=request_id, at=desk.now(), kind="plugin_error",
+                                  note=message, internal=True, data={}))
+
+    desk.transaction(work)
+    desk.warnings.extend(message for _, message in failures)
+
+
+def _run(desk: Desk, work: Callable[[Session, _Changes], Any]) -> Any:
+    """One user action: ``work`` in a transaction, then the plugin reactions."""
+    holder: list[_Changes] = []
+
+    def unit(session: Session) -> Any:
+        holder[:] = [_Changes()]
+        return work(session, holder[0])
+
+    result = desk.transaction(unit)
+    _after_commit(desk, holder[0])
+    return result
+
+
+# --- people and teams ---------------------------------------------------------------------
+
+
+def _candidates(session: Session, team: Team, now: datetime) -> tuple[list[assign.Candidate], dict[int, Person]]:
+    members = _members(session, team)
+    ids = [m.person_id for m in members]
+    people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    counts = dict(session.exec(
+        select(Request.owner_id, func.count()).where(Request.owner_id.in_(ids), Request.status.in_(ACTIVE))
+        .group_by(Request.owner_id)
+    ).all()) if ids else {}
+    candidates = [
+        assign.Candidate(person_id=m.person_id, email=people[m.person_id].email, skills=frozenset(m.skills),
+                         capacity=m.capacity, open_count=counts.get(m.person_id, 0),
+                         last_assigned_at=m.last_assigned_at, away=people[m.person_id].is_away(now))
+        for m in members
+    ]
+    return candidates, people
+
+
+def _choose_owner(session: Session, team: Team, *, skills: Iterable[str], now: datetime,
+                  requester: Person | None = None, exclude: int | None = None) -> assign.Choice:
+    candidates, _ = _candidates(session, team, now)
+    continuity = None
+    if requester is not None:
+        continuity = session.exec(
+            select(Request.owner_id).where(Request.requester_id == requester.id,
+                                           Request.department == team.department,
+                                           Request.raised_at >= now - CONTINUITY)
+            .order_by(Request.raised_at.desc(), Request.id.desc()).limit(1)
+        ).first()
+    choice = assign.choose_owner(candidates, required_skills=tuple(skills), lead_id=team.lead_id,
+                                 continuity_id=continuity, exclude_id=exclude)
+    member = session.exec(select(TeamMember).where(TeamMember.team_id == team.id,
+                                                    TeamMember.person_id == choice.person_id)).first()
+    if member is not None:
+        member.last_assigned_at = now
+        session.add(member)
+    return choice
+
+
+def _team_info(session: Session, team: Team) -> TeamInfo:
+    lead = session.get(Person, team.lead_id)
+    skills = {}
+    for member in _members(session, team):
+        skills[session.get(Person, member.person_id).email] = tuple(member.skills)
+    return TeamInfo(key=team.key, department=team.department, name=team.name, regions=tuple(team.regions),
+                    lead_email=lead.email, member_skills=skills)
+
+
+def _route(desk: Desk, session: Session, draft: Draft, department: str) -> Team:
+    teams = list(session.exec(select(Team).where(Team.department == department).order_by(Team.key)))
+    if not teams:
+        raise ValidationError(f"no {department} team is set up yet; add one to the org file and load it")
+    try:
+        chosen = desk.plugins.hook.ownit_route(request=draft, teams=[_team_info(session, t) for t in teams])
+    except Exception as exc:
+        raise PluginError(f"a plugin failed while routing the request, so nothing was saved: {exc!r}") from None
+    if chosen is None:
+        chosen = assign.route_by_region([assign.TeamCover(t.key, tuple(t.regions)) for t in teams], draft.region)
+    if chosen is None:
+        raise ValidationError(
+            f"no {department} team covers region {draft.region!r}; add the region to a team in the org file")
+    for team in teams:
+        if team.key == chosen:
+            return team
+    raise PluginError(f"a plugin routed the request to unknown team {chosen!r}, so nothing was saved")
+
+
+def _next_ref(session: Session, prefix: str) -> str:
+    dialect = session.get_bind().dialect.name
+    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
+    session.exec(insert(RefCounter).values(prefix=prefix, value=1000).on_conflict_do_nothing())
+    value = session.exec(
+        sa.update(RefCounter).where(RefCounter.prefix == prefix)
+        .values(value=RefCounter.value + 1).returning(RefCounter.value)
+    ).scalar_one()
+    return f"{prefix}-{value}"
+
+
+# --- intake -----------------------------------------------------------------------------
+
+
+def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: str, detail: str = "",
+                  fields: dict[str, Any] | None = None, needed_by: date | None = None,
+                  site: str | None = None) -> dict[str, Any]:
+    """Raise a request: validate, route, pick one named owner, set the promise,
+    all in one transaction. Returns the request view."""
+    rtype = desk.plugins.request_type(request_type)
+    department = desk.plugins.department(rtype.department)
+    title = _text(title, "the title", limit=TITLE_MAX, required=True)
+    detail = _text(detail, "the detail", limit=NOTE_MAX, required=False)
+    parsed = rtype.parse_fields(fields or {})
+    problems = _validate_with_plugins(desk, rtype, parsed)
+    if problems:
+        raise ValidationError("; ".join(problems))
+    priority = _priority(desk, rtype, parsed)
+    now = desk.now()
+    if needed_by is not None and needed_by < now.date():
+        raise ValidationError(f"needed-by date {needed_by.isoformat()} is in the past; give a future date")
+
+    def work(session: Session, changes: _Changes) -> dict[str, Any]:
+        requester = _person(session, actor)
+        if site:
+            where = session.exec(select(Site).where(Site.code == site.strip().upper())).first()
+            if where is None:
+                raise NotFound(f"no site {site!r}; see the site codes with 'ownit people'")
+            if where.id != requester.site_id and not set(requester.roles) & {"agent", "lead", "admin"}:
+                raise PermissionDenied(f"you can raise requests for your own site only, not {where.code}")
+        elif requester.site_id is None:
+            raise ValidationError("you have no site in the org file; say which with --site CODE")
+        else:
+            where = session.get(Site, requester.site_id)
+        draft = Draft(request_type=rtype.key, fields=parsed, title=title, priority=priority,
+                      site_code=where.code, region=where.region, requester_email=requester.email)
+        team = _route(desk, session, draft, department.key)
+        choice = _choose_owner(session, team, skills=rtype.skills, now=now, requester=requester)
+        calendar = calendar_of(team)
+        promise = rtype.promise_for(priority)
+        first_contact_due = calendar.add(now, promise.first_contact_within)
+        req = Request(
+            ref=_next_ref(session, department.prefix), department=department.key, request_type=rtype.key,
+            title=title, detail=detail, fields=parsed, requester_id=requester.id, site_id=where.id,
+            team_id=team.id, owner_id=choice.person_id, stage=rtype.stages[0].key, status=domain.OPEN,
+            priority=priority, needed_by=needed_by, raised_at=now, first_contact_due=first_contact_due,
+            next_due=first_contact_due, resolve_by=calendar.add(now, promise.resolve_within), updated_at=now,
+        )
+        session.add(req)
+        session.flush()
+        owner = session.get(Person, choice.person_id)
+        _event(session, changes, req, "raised", at=now, actor=requester, note=title,
+               priority=priority, request_type=rtype.key)
+        _event(session, changes, req, "assigned", at=now, actor=None,
+               note=f"{owner.name} ({team.name}) owns this request", owner=owner.email, team=team.key,
+               reason=choice.reason)
+        _notify(session, changes, owner.id, req, "assigned",
+                f"You own {req.ref} '{title}' for {requester.name}; first contact due "
+                f"{calendar.local(first_contact_due):%a %d %b %H:%M}", at=now)
+        return request_view(session, req, rtype=rtype, now=now, internal=False)
+
+    return _run(desk, work)
+
+
+def _validate_with_plugins(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    for impl in desk.plugins.pm.hook.ownit_validate_request.get_hookimpls():
+        try:
+            found = impl.function(request_type=rtype.key, fields=dict(fields))
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {impl.plugin_name!r} failed while checking the request, so nothing was saved: {exc!r}"
+            ) from None
+        problems.extend(str(p) for p in (found or []))
+    return problems
+
+
+def _priority(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> str:
+    try:
+        priority = desk.plugins.hook.ownit_priority(request_type=rtype.key, fields=dict(fields))
+    except Exception as exc:
+        raise PluginError(f"a plugin failed while setting the priority, so nothing was saved: {exc!r}") from None
+    priority = priority or rtype.default_priority
+    if priority not in PRIORITIES:
+        raise PluginError(f"a plugin gave unknown priority {priority!r}, so nothing was saved")
+    return priority
+
+
+# --- working a request ----------------------------------------------------------------------
+
+
+@dataclass
+class _Act:
+    """Everything one action on one request works with."""
+
+    session: Session
+    changes: _Changes
+    req: Request
+    person: Person
+    team: Team
+    rtype: RequestType | None
+    now: datetime
+    note: str
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return calendar_of(self.team)
+
+    @property
+    def checkin_every(self):  # -> Duration | None
+        return self.rtype.promise_for(self.req.priority).checkin_every if self.rtype else None
+
+    def event(self, kind: str, *, internal: bool = False, actor: Person | None | bool = True, **data: Any) -> None:
+        who = self.person if actor is True else (actor or None)
+        _event(self.session, self.changes, self.req, kind, at=self.now, actor=who, note=self.note,
+               internal=internal, **data)
+
+    def notify(self, person_id: int, kind: str, message: str) -> None:
+        if person_id != self.person.id:  # nobody is told what they did themselves
+            _notify(self.session, self.changes, person_id, self.req, kind, message, at=self.now)
+
+    def tell_requester(self, kind: str, message: str) -> None:
+        self.notify(self.req.requester_id, kind, f"{self.req.ref}: {message}")
+
+    def schedule_checkin(self) -> None:
+        every = self.checkin_every
+        self.req.next_checkin_due = self.calendar.add(self.now, every) if every else None
+        self.req.next_due = self.req.next_checkin_due
+
+
+def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | None,
+         change: Callable[[_Act], None], note_required: bool = True, who: str = "worker") -> dict[str, Any]:
+    """The shared shape of every action on an existing request: identify,
+    authorise, check the lifecycle, change, record, then react after commit."""
+    note_text = _text(note, "the note", limit=NOTE_MAX, required=note_required)
+
+    def work(session: Session, changes: _Changes) -> dict[str, Any]:
+        person = _person(session, actor)
+        req = _request(session, ref)
+        team = session.get(Team, req.team_id)
+        rtype = _rtype(desk, req)
+        if not _may_see(session, req, team, person, rtype):
+            raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+        allowed = {
+            "worker": _may_work(session, req, team, person),
+            "requester": person.id == req.requester_id or _is_admin(person),
+            "party": person.id == req.requester_id or _may_work(session, req, team, person),
+        }[who]
+        if not allowed:
+            owner = session.get(Person, req.owner_id)
+            doers = {"worker": f"the owner ({owner.name}) or the lead of {team.name}",
+                     "requester": "the person who raised it",
+                     "party": f"the person who raised it, the owner ({owner.name}) or the lead of {team.name}"}
+            raise PermissionDenied(f"only {doers[who]} can {action} {req.ref}")
+        domain.check(_state(req, rtype), action, req.ref)
+        now = desk.now()
+        change(_Act(session, changes, req, person, team, rtype, now, note_text))
+        req.updated_at = now
+        session.add(req)
+        session.flush()
+        return request_view(session, req, rtype=rtype, now=now, internal=_is_staff(session, req, team, person))
+
+    return _run(desk, work)
+
+
+def contact(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """The owner's first contact with the requester; check-ins start from here."""
+    def change(act: _Act) -> None:
+        act.req.first_contact_at = act.now
+        act.req.last_checkin_at = act.now
+        act.schedule_checkin()
+        late = act.now > act.req.first_contact_due
+        act.event("contacted", on_time=not late)
+        act.tell_requester("contacted", f"{act.person.name} contacted you: {act.note}")
+
+    return _act(desk, ref, actor=actor, action="contact", note=note, change=change)
+
+
+def check_in(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """A check-in with the requester; moves the next check-in on by the cadence."""
+    def change(act: _Act) -> None:
+        due = act.req.next_checkin_due
+        act.req.last_checkin_at = act.now
+        act.schedule_checkin()
+        act.event("checkin", on_time=due is None or act.now <= due)
+        act.tell_requester("checkin", f"check-in from {act.person.name}: {act.note}")
+
+    return _act(desk, ref, actor=actor, action="checkin", note=note, change=change)
+
+
+def advance(desk: Desk, ref: str, *, actor: str | None, note: str | None, to: str | None = None) -> dict[str, Any]:
+    """Move the request to its next stage, or forward to stage ``to``."""
+    def change(act: _Act) -> None:
+        if act.rtype is None:
+            raise PluginError(f"the plugin for {act.req.request_type!r} is not installed, so its stages are unknown")
+        state = _state(act.req, act.rtype)
+        target = act.rtype.stage_index(to.strip()) if to else None
+        new = domain.apply(state, "advance", to_stage=target, ref=act.req.ref)
+        stage = act.rtype.stages[new.stage]
+        act.event("stage", **{"from": act.req.stage, "to": stage.key})
+        act.req.stage = stage.key
+        action = f" Your part: {stage.requester_action}." if stage.requester_action else ""
+        act.tell_requester("stage", f"now at '{stage.label}'.{action}")
+
+    return _act(desk, ref, actor=actor, action="advance", note=note, change=change)
+
+
+def wait_on_requester(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """Put the request on hold until the requester does what the note asks."""
+    def change(act: _Act) -> None:
+        act.req.status = domain.WAITING
+        act.event("waiting")
+        act.tell_requester("waiting", f"{act.person.name} needs something from you: {act.note}")
+
+    return _act(desk, ref, actor=actor, action="wait", note=note, change=change)
+
+
+def resume(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """Take the request off hold (the requester answered, or the owner moves on)."""
+    def change(act: _Act) -> None:
+        act.req.status = domain.OPEN
+        act.event("resumed")
+        act.notify(act.req.owner_id, "resumed", f"{act.req.ref} is back with you: {act.note}")
+
+    return _act(desk, ref, actor=actor, action="resume", note=note, change=change, who="party")
+
+
+def hand_off(desk: Desk, ref: str, *, actor: str | None, to: str, note: str | None) -> dict[str, Any]:
+    """Give the request to another person of its team, with a note saying why.
+    By the owner it is a handoff; by the lead or an admin, a reassignment."""
+    def change(act: _Act) -> None:
+        new_owner = _person(act.session, to)
+        if not _in_team(act.session, act.team, new_owner):
+            raise ValidationError(f"{new_owner.email} is not in {act.team.name}; hand off to a member of the team")
+        if new_owner.is_away(act.now):
+            raise ValidationError(f"{new_owner.name} is away until {new_owner.away_until:%Y-%m-%d}; pick someone else")
+        domain.apply(_state(act.req, act.rtype), "handoff", new_owner=str(new_owner.id), ref=act.req.ref)
+        previous = act.session.get(Person, act.req.owner_id)
+        kind = "handoff" if act.person.id == previous.id else "reassigned"
+        act.req.owner_id = new_owner.id
+        act.event(kind, **{"from": previous.email, "to": new_owner.email})
+        act.notify(new_owner.id, kind, f"{act.req.ref} '{act.req.title}' is yours now, from "
+                                       f"{previous.name}: {act.note}")
+        act.tell_requester(kind, f"{new_owner.name} now owns your request and will keep you informed")
+
+    return _act(desk, ref, actor=actor, action="handoff", note=note, change=change)
+
+
+def resolve(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """Mark the work done; the requester confirms (or reopens)."""
+    def change(act: _Act) -> None:
+        previous_stage = act.req.stage
+        if act.rtype is not None:
+            act.req.stage = act.rtype.stages[-1].key
+        act.req.status = domain.RESOLVED
+        act.req.resolved_at = act.now
+        act.req.next_checkin_due = act.req.next_due = None
+        act.event("resolved", from_stage=previous_stage, on_time=act.now <= act.req.resolve_by)
+        act.tell_requester("resolved", f"{act.person.name} has resolved it: {act.note}. "
+                                       "Please confirm the fix, or reopen it if it is not right.")
+
+    return _act(desk, ref, actor=actor, action="resolve", note=note, change=change)
+
+
+def confirm(desk: Desk, ref: str, *, actor: str | None, nps: int | None = None, effort: int | None = None,
+            comment: str | None = None) -> dict[str, Any]:
+    """The requester confirms the fix, closing the request, and may rate the service."""
+    if nps is not None and not 0 <= nps <= 10:
+        raise ValidationError(f"--nps {nps} is out of range; give 0 (not at all likely) to 10 (extremely likely)")
+    if effort is not None and not 1 <= effort <= 7:
+        raise ValidationError(f"--effort {effort} is out of range; give 1 (very easy) to 7 (very hard)")
+    comment_text = _text(comment, "the comment", limit=2000, required=False)
+
+    def change(act: _Act) -> None:
+        act.req.status = domain.CLOSED
+        act.req.closed_at = act.now
+        if nps is not None or effort is not None or comment_text:
+            act.session.add(Feedback(request_id=act.req.id, person_id=act.person.id, at=act.now,
+                                     nps=nps, effort=effort, comment=comment_text))
+        act.event("confirmed", nps=nps, effort=effort)
+        act.notify(act.req.owner_id, "confirmed", f"{act.req.ref} was confirmed fixed by {act.person.name}"
+                   + (f" (NPS {nps})" if nps is not None else ""))
+
+    return _act(desk, ref, actor=actor, action="confirm", note=comment_text, change=change,
+                note_required=False, who="requester")
+
+
+def reopen(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """Back to work: the fix did not hold. The stage returns to where it was."""
+    def change(act: _Act) -> None:
+        resolved = act.session.exec(select(Event).where(Event.request_id == act.req.id, Event.kind == "resolved")
+                                    .order_by(Event.id.desc()).limit(1)).first()
+        if resolved is not None and act.rtype is not None and resolved.data.get("from_stage"):
+            act.req.stage = resolved.data["from_stage"]
+        act.req.status = domain.OPEN
+        act.req.resolved_at = None
+        act.req.last_checkin_at = act.now
+        act.schedule_checkin()
+        if act.req.next_due is None:  # no cadence: the owner still owes a response
+            act.req.next_due = act.calendar.add(act.now, act.rtype.promise_for(act.req.priority).first_contact_within
+                                                if act.rtype else "1d")
+        act.event("reopened")
+        act.notify(act.req.owner_id, "reopened", f"{act.req.ref} was reopened by {act.person.name}: {act.note}")
+
+    return _act(desk, ref, actor=actor, action="reopen", note=note, change=change, who="party")
+
+
+# --- absence ----------------------------------------------------------------------------
+
+
+def set_away(desk: Desk, *, actor: str | None, email: str, start: date, until: date) -> dict[str, Any]:
+    """Record an absence (from ``start`` up to, not including, ``until``). When it
+    covers now, everything the person owns is handed to someone who can work
+    it, each with an automatic note."""
+    if until <= start:
+        raise ValidationError(f"--until {until} must be after --from {start}")
+
+    def work(session: Session, changes: _Changes) -> dict[str, Any]:
+        me = _person(session, actor)
+        person = _person(session, email)
+        leads_them = session.exec(select(Team.id).join(TeamMember, TeamMember.team_id == Team.id).where(
+            Team.lead_id == me.id, TeamMember.person_id == person.id)).first() is not None
+        if me.id != person.id and not leads_them and not _is_admin(me):
+            raise PermissionDenied(f"only {person.name} or their team lead can record their absence")
+        zone = _zone_of(session, person)
+        person.away_from = datetime.combine(start, datetime.min.time(), zone)
+        person.away_until = datetime.combine(until, datetime.min.time(), zone)
+        session.add(person)
+        now = desk.now()
+        moved = _reassign_if_away(desk, session, changes, person, now) if person.is_away(now) else []
+        return {"email": person.email, "away_from": start.isoformat(), "away_until": until.isoformat(),
+                "reassigned": moved}
+
+    return _run(desk, work)
+
+
+def _zone_of(session: Session, person: Person) -> Any:
+    from zoneinfo import ZoneInfo
+
+    site = session.get(Site, person.site_id) if person.site_id else None
+    if site is None:
+        team = session.exec(select(Team).join(TeamMember, TeamMember.team_id == Team.id)
+                            .where(TeamMember.person_id == person.id)).first()
+        return ZoneInfo(team.calendar.get("timezone", "UTC")) if team else ZoneInfo("UTC")
+    return ZoneInfo(site.timezone)
+
+
+def _reassign_if_away(desk: Desk, session: Session, changes: _Changes, person: Person,
+                      now: datetime) -> list[dict[str, str]]:
+    """Hand every request ``person`` owns that is not closed to a colleague who
+    qualifies, or the team lead when nobody does."""
+    moved = []
+    owned = session.exec(select(Request).where(Request.owner_id == person.id, Request.status != domain.CLOSED)
+                         .order_by(Request.id)).all()
+    for req in owned:
+        team = session.get(Team, req.team_id)
+        rtype = desk.plugins.request_types.get(req.request_type)
+        choice = _choose_owner(session, team, skills=rtype.skills if rtype else (), now=now, exclude=person.id)
+        if choice.person_id == person.id:
+            continue  # they lead the team and nobody else can take it: it stays, visibly theirs
+        new_owner = session.get(Person, choice.person_id)
+        req.owner_id = new_owner.id
+        req.updated_at = now
+        session.add(req)
+        note = (f"{person.name} is away until {person.away_until:%Y-%m-%d}; "
+                f"{new_owner.name} takes this over ({choice.reason})")
+        _event(session, changes, req, "handoff", at=now, actor=None, note=note,
+               **{"from": person.email, "to": new_owner.email, "reason": "away"})
+        _notify(session, changes, new_owner.id, req, "handoff", f"{req.ref} '{req.title}' is yours now: {note}", at=now)
+        _notify(session, changes, req.requester_id, req, "handoff",
+                f"{req.ref}: {new_owner.name} now owns your request while {person.name} is away", at=now)
+        moved.append({"ref": req.ref, "to": new_owner.email})
+    return moved
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def show(desk: Desk, ref: str, *, actor: str | None) -> dict[str, Any]:
+    """The whole request as ``actor`` may see it (the team sees internal notes)."""
+    def work(session: Session) -> dict[str, Any]:
+        person = _person(session, actor)
+        req = _request(session, ref)
+        team = session.get(Team, req.team_id)
+        rtype = _rtype(desk, req)
+        if not _may_see(session, req, team, person, rtype):
+            raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+        view = request_view(session, req, rtype=rtype, now=desk.now(),
+                            internal=_is_staff(session, req, team, person))
+        view["allowed"] = domain.allowed(_state(req, rtype))
+        return view
+
+    return desk.read(work)
+
+
+def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bool = False,
+          statuses: Iterable[str] | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The requests an agent works: their own (default) or a team's, most
+    pressing first (earliest next due time, then priority)."""
+    wanted = tuple(statuses or ACTIVE)
+    unknown = set(wanted) - set(domain.STATUSES)
+    if unknown:
+        raise ValidationError(f"unknown status {sorted(unknown)[0]!r}; use: {', '.join(domain.STATUSES)}")
+    now = desk.now()
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        person = _person(session, actor)
+        query = select(Request).where(Request.status.in_(wanted))
+        if team:
+            the_team = _team(session, team)
+            if not (_in_team(session, the_team, person) or _is_admin(person)):
+                raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
+            query = query.where(Request.team_id == the_team.id)
+        else:
+            query = query.where(Request.owner_id == person.id)
+        if overdue:
+            query = query.where(Request.status == domain.OPEN, Request.next_due < now)
+        rank = sa.case(*((Request.priority == p, i) for i, p in enumerate(PRIORITIES)), else_=len(PRIORITIES))
+        query = query.order_by(Request.next_due.is_(None), Request.next_due, rank, Request.id).limit(limit)
+        rows = session.exec(query).all()
+        people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_({r.owner_id for r in rows})))}
+        teams = {t.id: t for t in session.exec(select(Team).where(Team.id.in_({r.team_id for r in rows})))}
+        return [summary_view(r, owner=people[r.owner_id], team=teams[r.team_id],
+                             rtype=desk.plugins.request_types.get(r.request_type), now=now) for r in rows]
+
+    return desk.read(work)
+
+
+def people(desk: Desk) -> list[dict[str, Any]]:
+    """Everyone in the directory, with their site, roles and absence."""
+    def work(session: Session) -> list[dict[str, Any]]:
+        sites = {s.id: s for s in session.exec(select(Site))}
+        return [
+            {**person_view(p), "site": sites[p.site_id].code if p.site_id else None, "roles": p.roles,
+             "away_from": p.away_from.isoformat() if p.away_from else None,
+             "away_until": p.away_until.isoformat() if p.away_until else None}
+            for p in session.exec(select(Person).order_by(Person.email))
+        ]
+
+    return desk.read(work)
+
+
+def teams(desk: Desk) -> list[dict[str, Any]]:
+    """Every team with its lead, members (skills, capacity, open requests) and calendar."""
+    now = desk.now()
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        result = []
+        for team in session.exec(select(Team).order_by(Team.key)):
+            candidates, members = _candidates(session, team, now)
+            result.append({
+                "key": team.key, "name": team.name, "department": team.department, "regions": team.regions,
+                "lead": person_view(session.get(Person, team.lead_id)), "calendar": team.calendar,
+                "members": [{"email": c.email, "name": members[c.person_id].name, "skills": sorted(c.skills),
+                             "capacity": c.capacity, "open": c.open_count, "away": c.away}
+                            for c in candidates],
+            })
+        return result
+
+    return desk.read(work)
+
+
+def departments(desk: Desk) -> dict[str, Any]:
+    """The installed plugins and the departments and request types they declare."""
+    plugins = desk.plugins
+    return {
+        "plugins": [{"name": i.name, "distribution": i.distribution, "version": i.version} for i in plugins.info],
+        "problems": list(plugins.problems),
+        "departments": [
+            {"key": d.key, "name": d.name, "prefix": d.prefix, "description": d.description,
+             "request_types": [
+                 {"key": t.key, "label": t.label, "why": t.why, "skills": list(t.skills),
+                  "default_priority": t.default_priority, "restricted": t.restricted,
+                  "fields": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
+                              "help": f.help, "choices": list(f.choices)} for f in t.fields],
+                  "stages": [{"key": s.key, "label": s.label, "days": s.days,
+                              "requester_action": s.requester_action} for s in t.stages],
+                  "promise": {p: {"first_contact": v.first_contact, "checkin": v.checkin, "resolve": v.resolve}
+                              for p, v in t.promise.items()}}
+                 for t in d.request_types]}
+            for d in sorted(plugins.departments.values(), key=lambda d: d.key)
+        ],
+    }
+
+
+def inbox(desk: Desk, *, actor: str | None, limit: int = 100) -> list[dict[str, Any]]:
+    """A person's notifications, newest first."""
+    def work(session: Session) -> list[dict[str, Any]]:
+        person = _person(session, actor)
+        rows = session.exec(select(Notification, Request.ref).outerjoin(Request, Request.id == Notification.request_id)
+                            .where(Notification.person_id == person.id)
+                            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+        return [{"id": n.id, "ref": ref, "kind": n.kind, "message": n.message,
+                 "created_at": n.created_at.isoformat()} for n, ref in rows]
+
+    return desk.read(work)
+
+
+def ownership_problems(desk: Desk) -> list[str]:
+    """Requests breaking the ownership invariant (none, if OwnIt is right):
+    an owner who does not exist. The database forbids a missing owner outright."""
+    def work(session: Session) -> list[str]:
+        rows = session.exec(select(Request.ref).outerjoin(Person, Person.id == Request.owner_id)
+                            .where(Person.id.is_(None))).all()
+        return list(rows)
+
+    return desk.read(work)
+
+
+def init(url: str | None = None) -> str:
+    """Create or upgrade the database to the current schema; returns its URL."""
+    from .db import default_database_url, upgrade
+
+    url = url or default_database_url()
+    upgrade(url)
+    return url

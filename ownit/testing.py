@@ -1,0 +1,101 @@
+"""Pytest fixtures for OwnIt and its plugins (registered through ``pytest11``).
+
+``ownit_database_url``
+    a fresh, migrated database: a SQLite file, and — when
+    ``OWNIT_TEST_DATABASE_URL`` points at PostgreSQL — a private schema there
+    too (tests using it run once per backend).
+``ownit_clock``
+    a :class:`~ownit.clock.FixedClock` at Monday 2026-11-23 10:00 UTC.
+``ownit_plugins``
+    the installed plugins, loaded through the ``ownit`` entry points.
+``ownit_desk``
+    a :class:`~ownit.desk.Desk` over the three above.
+``ownit_demo_org``
+    ``ownit_desk`` with the demo organisation loaded (no sample requests).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import pytest
+
+START = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)  # a Monday, in London business hours
+TEST_DATABASE_ENV = "OWNIT_TEST_DATABASE_URL"
+
+
+def _postgres_schema_url(base: str, schema: str) -> str:
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}options={quote(f'-csearch_path={schema}')}"
+
+
+def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
+    """Yield the URL of a new, migrated database of ``kind``; drop it afterwards."""
+    from .db import make_engine, upgrade
+
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ownit-test.db'}"
+        upgrade(url)
+        yield url
+        make_engine(url).dispose()
+        return
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if not base:
+        pytest.skip(f"set {TEST_DATABASE_ENV} to test on PostgreSQL")
+    import sqlalchemy as sa
+
+    schema = f"ownit_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = _postgres_schema_url(base, schema)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        make_engine(url).dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ownit_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database URL; the test runs once per backend."""
+    yield from fresh_database(request.param, tmp_path)
+
+
+@pytest.fixture
+def ownit_clock() -> Any:
+    from .clock import FixedClock
+
+    return FixedClock(START)
+
+
+@pytest.fixture
+def ownit_plugins() -> Any:
+    from .plugins import build_plugins
+
+    return build_plugins()
+
+
+@pytest.fixture
+def ownit_desk(ownit_database_url: str, ownit_clock: Any, ownit_plugins: Any) -> Any:
+    from .db import make_engine
+    from .desk import Desk
+
+    return Desk(url=ownit_database_url, engine=make_engine(ownit_database_url), plugins=ownit_plugins,
+                clock=ownit_clock)
+
+
+@pytest.fixture
+def ownit_demo_org(ownit_desk: Any) -> Any:
+    from .demo import ORG_FILE
+    from .org import load_org
+
+    load_org(ownit_desk, ORG_FILE, skip_missing_departments=True)
+    return ownit_desk

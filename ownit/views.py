@@ -1,0 +1,120 @@
+"""What the edges show: plain, JSON-ready dictionaries with stable keys.
+
+The CLI's ``--json`` prints these as they are; the table and card renderings
+and the UI read the same keys. Datetimes are ISO 8601 strings in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from .departments import RequestType
+from .models import Event, Person, Request, Site, Team
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def person_view(person: Person, team: Team | None = None) -> dict[str, Any]:
+    view = {"email": person.email, "name": person.name, "title": person.title, "phone": person.phone}
+    if team is not None:
+        view["team"] = team.key
+    return view
+
+
+def progress_view(rtype: RequestType | None, stage: str) -> dict[str, Any]:
+    if rtype is None:  # the plugin that declared it is not installed now
+        return {"done": 0, "total": 0, "stages": []}
+    index = next((i for i, s in enumerate(rtype.stages) if s.key == stage), 0)
+    return {
+        "done": index + 1,
+        "total": len(rtype.stages),
+        "stages": [
+            {"key": s.key, "label": s.label, "reached": i <= index, "current": i == index,
+             "requester_action": s.requester_action}
+            for i, s in enumerate(rtype.stages)
+        ],
+    }
+
+
+def summary_view(req: Request, *, owner: Person, team: Team, rtype: RequestType | None,
+                 now: datetime) -> dict[str, Any]:
+    """One queue line."""
+    progress = progress_view(rtype, req.stage)
+    return {
+        "ref": req.ref,
+        "title": req.title,
+        "status": req.status,
+        "priority": req.priority,
+        "stage": req.stage,
+        "stage_label": next((s["label"] for s in progress["stages"] if s["current"]), req.stage),
+        "progress": {"done": progress["done"], "total": progress["total"]},
+        "owner": {"email": owner.email, "name": owner.name},
+        "team": team.key,
+        "timezone": team.calendar.get("timezone", "UTC"),
+        "next_due": iso(req.next_due),
+        "overdue": bool(req.status == "open" and req.next_due and req.next_due < now),
+    }
+
+
+def request_view(session: Session, req: Request, *, rtype: RequestType | None, now: datetime,
+                 internal: bool) -> dict[str, Any]:
+    """The whole request; ``internal`` includes the team-only timeline entries."""
+    owner = session.get(Person, req.owner_id)
+    requester = session.get(Person, req.requester_id)
+    team = session.get(Team, req.team_id)
+    site = session.get(Site, req.site_id)
+    assert owner and requester and team and site  # foreign keys guarantee them
+    view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now)
+    promise = rtype.promise_for(req.priority) if rtype else None
+    people = {p.id: p for p in session.exec(
+        select(Person).join(Event, Event.actor_id == Person.id).where(Event.request_id == req.id)
+    )}
+    events = session.exec(select(Event).where(Event.request_id == req.id).order_by(Event.id)).all()
+    view.update({
+        "id": req.id,
+        "detail": req.detail,
+        "department": req.department,
+        "request_type": req.request_type,
+        "request_type_label": rtype.label if rtype else req.request_type,
+        "why": rtype.why if rtype else "",
+        "fields": req.fields,
+        "needed_by": req.needed_by.isoformat() if req.needed_by else None,
+        "owner": person_view(owner, team),
+        "lead": person_view(session.get(Person, team.lead_id), team),
+        "requester": person_view(requester),
+        "site": {"code": site.code, "name": site.name, "region": site.region},
+        "team": {"key": team.key, "name": team.name},
+        "promise": {
+            "first_contact_due": iso(req.first_contact_due),
+            "first_contact_at": iso(req.first_contact_at),
+            "next_checkin_due": iso(req.next_checkin_due),
+            "resolve_by": iso(req.resolve_by),
+            "first_contact_within": str(promise.first_contact_within) if promise else None,
+            "checkin_every": str(promise.checkin_every) if promise and promise.checkin_every else None,
+            "resolve_within": str(promise.resolve_within) if promise else None,
+        },
+        "progress": progress_view(rtype, req.stage),
+        "raised_at": iso(req.raised_at),
+        "resolved_at": iso(req.resolved_at),
+        "closed_at": iso(req.closed_at),
+        "version": req.version,
+        "timeline": [
+            {
+                "at": iso(e.at),
+                "kind": e.kind,
+                "actor": people[e.actor_id].email if e.actor_id in people else None,
+                "actor_name": people[e.actor_id].name if e.actor_id in people else "OwnIt",
+                "note": e.note,
+                "internal": e.internal,
+                "data": e.data,
+            }
+            for e in events
+            if internal or not e.internal
+        ],
+    })
+    return view

@@ -1,0 +1,17 @@
+"""Shared test helpers. The fixtures themselves come from ``ownit.testing``
+(the same ones plugin authors get)."""
+
+from __future__ import annotations
+
+# People of the demo organisation (ownit/demo/org.toml) the tests act as.
+AMIRA = "amira.khan@example.com"  # store manager, S001 Leeds (north)
+TOM = "tom.hughes@example.com"  # store manager, S002 York (north)
+GRACE = "grace.okafor@example.com"  # store manager, S101 Bristol (south)
+HELEN = "helen.price@example.com"  # facilities lead, north
+SAM = "sam.doyle@example.com"  # facilities north: building, plumbing, hvac
+PRIYA = "priya.shah@example.com"  # facilities north: building, security
+OWEN = "owen.ellis@example.com"  # facilities lead, south
+LUCY = "lucy.ward@example.com"  # facilities south
+RAJ = "raj.patel@example.com"  # IT lead (not in facilities)
+
+LEAK = {"location": "stockroom ceiling", "near_electrics": "no"}
