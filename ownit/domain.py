@@ -48,7 +48,9 @@ def _why_not(state: State, action: str) -> str | None:
     if status == RESOLVED:
         return "it is resolved (reopen it first)"
     if action == "contact":
-        return "first contact was already made" if state.contacted else None
+        if state.contacted:
+            return "first contact was already made"
+        return "it is waiting on the requester (resume it first)" if status == WAITING else None
     if not state.contacted:
         return "first contact has not been made yet"
     if action == "checkin":

@@ -1,0 +1,86 @@
+"""What plugins declare: typed, checked on creation, parsed with clear messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from ownit import Department, Field, Promise, RequestType, Stage, ValidationError
+from ownit.departments import DeclarationError, Duration
+
+STAGES = (Stage("new", "New"), Stage("done", "Done"))
+
+
+def rtype(**kwargs) -> RequestType:
+    return RequestType(**{"key": "dept.thing", "label": "Thing", "why": "Because.", "stages": STAGES, **kwargs})
+
+
+@pytest.mark.parametrize("kind, raw, value", [
+    ("text", "  hello ", "hello"),
+    ("number", "12", 12),
+    ("number", "12.5", 12.5),
+    ("date", "2026-12-01", "2026-12-01"),
+    ("yesno", "Yes", True),
+    ("yesno", "n", False),
+    ("yesno", False, False),
+])
+def test_fields_parse_their_kind(kind, raw, value) -> None:
+    assert Field("f", "F", kind=kind).parse(raw) == value
+
+
+def test_choice_is_case_insensitive_and_canonical() -> None:
+    field = Field("problem", "Problem", kind="choice", choices=("too hot", "too cold"))
+    assert field.parse("TOO HOT") == "too hot"
+    with pytest.raises(ValidationError, match=r"Problem \(problem\): 'warm' is not one of: too hot, too cold"):
+        field.parse("warm")
+
+
+@pytest.mark.parametrize("kind, raw, message", [
+    ("number", "twelve", "is not a number"),
+    ("number", "nan", "finite"),
+    ("date", "31/12/2026", "use YYYY-MM-DD"),
+    ("yesno", "maybe", "is not yes or no"),
+])
+def test_bad_values_name_the_field(kind, raw, message) -> None:
+    with pytest.raises(ValidationError, match=message) as caught:
+        Field("f", "Label", kind=kind).parse(raw)
+    assert caught.value.field == "f"
+    assert str(caught.value).startswith("Label (f)")
+
+
+def test_required_and_length() -> None:
+    with pytest.raises(ValidationError, match="is required"):
+        Field("f", "F", required=True).parse("  ")
+    assert Field("f", "F").parse("") is None
+    with pytest.raises(ValidationError, match="keep it under 5"):
+        Field("f", "F", max_length=5).parse("abcdefg")
+
+
+def test_unknown_fields_are_refused_by_name() -> None:
+    with pytest.raises(ValidationError, match="has no field 'colour'"):
+        rtype(fields=(Field("size", "Size"),)).parse_fields({"colour": "red"})
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: Field("f", "F", kind="colour"), "unknown kind 'colour'"),
+    (lambda: Field("f", "F", kind="choice"), "needs choices"),
+    (lambda: rtype(key="Thing"), "must look like 'department.name'"),
+    (lambda: rtype(stages=STAGES[:1]), "at least two stages"),
+    (lambda: rtype(fields=(Field("a", "A"), Field("a", "B"))), "repeats field 'a'"),
+    (lambda: rtype(promise={"urgent": Promise()}), "needs a promise for 'normal'"),
+    (lambda: rtype(promise={"normal": Promise(), "asap": Promise()}), "unknown priority 'asap'"),
+    (lambda: Promise(first_contact="soon"), "must look like '4h' or '2d'"),
+    (lambda: Department(key="other", name="Other", request_types=(rtype(),)), "must start with 'other.'"),
+    (lambda: Department(key="dept", name="Dept", prefix="d1", request_types=()), "prefix"),
+])
+def test_malformed_declarations_fail_with_a_reason(build, message) -> None:
+    with pytest.raises(DeclarationError, match=message):
+        build()
+
+
+def test_promise_durations() -> None:
+    promise = Promise(first_contact="2h", checkin=None, resolve="1.5d")
+    assert promise.first_contact_within == Duration(2, "h")
+    assert promise.checkin_every is None
+    assert str(promise.resolve_within) == "1.5 business days"
+    assert str(Duration(1, "d")) == "1 business day"
+    assert Department(key="dept", name="D", request_types=()).prefix == "DEP"

@@ -1,0 +1,131 @@
+"""A plugin that raises never loses or half-writes a request."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from conftest import AMIRA, HELEN, LEAK
+from ownit import hookimpl, service
+from ownit.db import make_engine
+from ownit.demo import ORG_FILE
+from ownit.desk import Desk
+from ownit.errors import PluginError, ValidationError
+from ownit.models import Event, Request
+from ownit.org import load_org
+from ownit.plugins import build_plugins
+
+
+def desk_with(plugin, url, clock) -> Desk:
+    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(extra=[("faulty", plugin)]), clock=clock)
+    load_org(desk, ORG_FILE, skip_missing_departments=True)
+    return desk
+
+
+def count(desk, model) -> int:
+    return desk.read(lambda s: s.exec(select(func.count()).select_from(model)).one())
+
+
+def raise_leak(desk):
+    return service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Leak", fields=LEAK)
+
+
+class FailsValidating:
+    @hookimpl
+    def ownit_validate_request(self, request_type, fields):
+        raise KeyError("boom")
+
+
+class FailsPriority:
+    @hookimpl(tryfirst=True)
+    def ownit_priority(self, request_type, fields):
+        raise RuntimeError("boom")
+
+
+class FailsRouting:
+    @hookimpl
+    def ownit_route(self, request, teams):
+        raise RuntimeError("boom")
+
+
+class RoutesNowhere:
+    @hookimpl
+    def ownit_route(self, request, teams):
+        return "no-such-team"
+
+
+class Refuses:
+    @hookimpl
+    def ownit_validate_request(self, request_type, fields):
+        return ["Location (location): say which floor"]
+
+
+@pytest.mark.parametrize("plugin, error, message", [
+    (FailsValidating(), PluginError, "plugin 'faulty' failed while checking the request, so nothing was saved"),
+    (FailsPriority(), PluginError, "failed while setting the priority, so nothing was saved"),
+    (FailsRouting(), PluginError, "failed while routing the request, so nothing was saved"),
+    (RoutesNowhere(), PluginError, "unknown team 'no-such-team'"),
+    (Refuses(), ValidationError, "say which floor"),
+])
+def test_failures_before_commit_reject_cleanly(ownit_database_url, ownit_clock, plugin, error, message) -> None:
+    desk = desk_with(plugin, ownit_database_url, ownit_clock)
+    with pytest.raises(error, match=message):
+        raise_leak(desk)
+    assert count(desk, Request) == 0 and count(desk, Event) == 0
+
+
+class FailsAfterwards:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    @hookimpl
+    def ownit_on_event(self, request, event):
+        self.seen.append(event.kind)
+        if event.kind == "assigned":
+            raise RuntimeError("chat server down")
+
+    @hookimpl
+    def ownit_notify(self, notification):
+        raise ConnectionError("mail server down")
+
+
+def test_failures_after_commit_are_recorded_and_reported(ownit_database_url, ownit_clock) -> None:
+    plugin = FailsAfterwards()
+    desk = desk_with(plugin, ownit_database_url, ownit_clock)
+    view = raise_leak(desk)
+    assert plugin.seen == ["raised", "assigned"]
+    warnings = desk.take_warnings()
+    assert any("plugin 'faulty' failed on assigned: RuntimeError('chat server down')" in w for w in warnings)
+    assert any("failed on notify" in w for w in warnings)
+    shown = service.show(desk, view["ref"], actor=HELEN)
+    errors = [e for e in shown["timeline"] if e["kind"] == "plugin_error"]
+    assert len(errors) == 2 and all(e["internal"] for e in errors)
+    assert shown["owner"]["email"] == view["owner"]["email"]  # the request stands
+    assert "plugin_error" not in [e["kind"] for e in service.show(desk, view["ref"], actor=AMIRA)["timeline"]]
+
+
+class Watcher:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str]] = []
+        self.notes: list[tuple[str, str]] = []
+
+    @hookimpl
+    def ownit_on_event(self, request, event):
+        self.events.append((request.ref, event.kind, request.owner_email))
+
+    @hookimpl
+    def ownit_notify(self, notification):
+        self.notes.append((notification.recipient_email, notification.kind))
+        return True
+
+
+def test_plugins_see_every_event_and_notification(ownit_database_url, ownit_clock) -> None:
+    watcher = Watcher()
+    desk = desk_with(watcher, ownit_database_url, ownit_clock)
+    view = raise_leak(desk)
+    owner = view["owner"]["email"]
+    service.contact(desk, view["ref"], actor=owner, note="hello")
+    assert [kind for _, kind, _ in watcher.events] == ["raised", "assigned", "contacted"]
+    assert all(o == owner for _, _, o in watcher.events)
+    assert watcher.notes == [(owner, "assigned"), (AMIRA, "contacted")]
+    assert desk.take_warnings() == []
