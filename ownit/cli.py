@@ -83,18 +83,10 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 def _database_problem(exc: Exception) -> str | None:
     if "sqlalchemy" not in sys.modules:
         return None
-    from sqlalchemy.exc import DBAPIError
+    from .db import default_database_url, explain
 
-    if not isinstance(exc, DBAPIError):
-        return None
-    from .db import default_database_url, describe
-
-    text = str(exc.orig).lower()
-    where = describe(state.desk.url if state.desk else default_database_url())
-    if "no such table" in text or ("relation" in text and "does not exist" in text):
-        return f"the database at {where} is not set up yet; run 'ownit init'"
-    first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return f"database error at {where}: {first}"
+    explained = explain(exc, state.desk.url if state.desk else default_database_url())
+    return str(explained) if explained else None
 
 
 def _print_json(data: Any) -> None:
@@ -360,7 +352,8 @@ def _render(view: dict[str, Any]) -> None:
         steps.append(f"[bold]{mark} {stage['label']}[/]" if stage["current"] else f"{mark} {stage['label']}")
     console.print(f"Progress {view['progress']['done']}/{view['progress']['total']}: " + " → ".join(steps))
     if view["fields"]:
-        console.print("Details: " + "; ".join(f"{k}: {v}" for k, v in view["fields"].items()))
+        shown = {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in view["fields"].items()}
+        console.print("Details: " + "; ".join(f"{k}: {v}" for k, v in shown.items()))
     console.print("Timeline:")
     for entry in view["timeline"]:
         tag = " [dim](internal)[/]" if entry["internal"] else ""

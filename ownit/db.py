@@ -90,10 +90,24 @@ def _is_transient(exc: BaseException) -> bool:
                                          "could not serialize access", "database is busy"))
 
 
-def _unreachable(exc: OperationalError, engine: sa.Engine) -> OwnitError:
-    host = engine.url.host or engine.url.database
-    first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return ConfigError(f"cannot reach the database at {host}: {first}")
+def explain(exc: BaseException, url: sa.URL | str) -> OwnitError | None:
+    """A one-line, person-facing error for a database failure, or ``None`` when
+    it is not one we can explain (a bug, to be raised as it is)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    parsed = normalise_url(url) if isinstance(url, str) else url
+    where = parsed.render_as_string(hide_password=True)
+    text = str(exc.orig or exc).strip()
+    lowered = text.lower()
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return ConfigError(f"the database at {where} is not set up yet; run 'ownit init'")
+    if exc.connection_invalidated or any(sign in lowered for sign in (
+            "connection failed", "could not connect", "connection refused", "unable to open database",
+            "connection to server", "timeout expired")):
+        host = parsed.host or parsed.database
+        first = text.splitlines()[0] if text else type(exc).__name__
+        return ConfigError(f"cannot reach the database at {host}: {first}")
+    return None
 
 
 def run_in_transaction(engine: sa.Engine, work: Callable[[Session], T]) -> T:
@@ -117,8 +131,9 @@ def run_in_transaction(engine: sa.Engine, work: Callable[[Session], T]) -> T:
                 continue
             if _is_transient(exc):
                 raise Conflict("the database is busy; try again in a moment") from None
-            if isinstance(exc, OperationalError) and exc.connection_invalidated or "connect" in str(exc).lower():
-                raise _unreachable(exc, engine) from None
+            explained = explain(exc, engine.url)
+            if explained is not None:
+                raise explained from None
             raise
     raise AssertionError("unreachable")
 
@@ -146,5 +161,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 
     try:
         command.upgrade(migrations_config(url), revision)
-    except OperationalError as exc:
-        raise _unreachable(exc, make_engine(url)) from None
+    except DBAPIError as exc:
+        explained = explain(exc, url)
+        if explained is None:
+            raise
+        raise explained from None
