@@ -181,16 +181,18 @@ def departments(as_json: Json = False) -> None:
     data = service.departments(_desk())
     if as_json:
         return _print_json(data)
-    table = Table("request type", "label", "priority", "skills", "stages", title="Departments")
+    table = Table("request type", "label", "priority", "needs skills", "stages", title="Departments")
     for dept in data["departments"]:
         table.add_section()
-        table.add_row(f"[bold]{dept['name']}[/] ({dept['prefix']})", dept["description"], "", "", "")
+        table.add_row(f"[bold]{dept['name']}[/]", f"[dim]{dept['description']}[/]", "", "", "")
         for rtype in dept["request_types"]:
             table.add_row(rtype["key"], rtype["label"], rtype["default_priority"], ", ".join(rtype["skills"]),
-                          " → ".join(s["label"] for s in rtype["stages"]))
+                          str(len(rtype["stages"])))
     Console().print(table)
     plugins = ", ".join(f"{p['name']} {p['version'] or ''}".strip() for p in data["plugins"]) or "none"
     typer.echo(f"plugins: {plugins}")
+    for problem in data["problems"]:
+        typer.echo(f"problem: {problem}", err=True)
 
 
 @app.command()
