@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, func, select
 
 from . import assign, domain
@@ -450,6 +451,10 @@ def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | No
         now = desk.now()
         change(_Act(session, changes, req, person, team, rtype, now, note_text))
         req.updated_at = now
+        # Every action bumps the version, even one that changes no column (a
+        # check-in within the clock's resolution), so a concurrent action on the
+        # same request is always caught by the optimistic check.
+        flag_modified(req, "updated_at")
         session.add(req)
         session.flush()
         return request_view(session, req, rtype=rtype, now=now, internal=_is_staff(session, req, team, person))

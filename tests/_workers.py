@@ -41,7 +41,7 @@ class TickingClock:
 
     def now(self) -> datetime:
         self.ticks += 1
-        return self.start
+        return self.start + timedelta(milliseconds=self.ticks * self.count + self.index)
 
 
 def conflict_category(message: str) -> str:

@@ -195,10 +195,6 @@ def test_concurrent_raises(ownit_demo_org: Any) -> None:
     assert service.ownership_problems(desk) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an action that changes no column of the request (a check-in at the same instant as the "
-    "previous change, e.g. under FixedClock or `ownit --now`) issues no UPDATE, so the version is "
-    "not bumped and the optimistic version check does not guard it (ownit/service.py _act)"))
 def test_every_acknowledged_change_bumps_the_version(ownit_demo_org: Any) -> None:
     """Deterministic, single process: with the clock standing still, contact and
     check-in happen at the same instant. The check-in is acknowledged and
