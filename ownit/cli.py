@@ -89,6 +89,10 @@ def _database_problem(exc: Exception) -> str | None:
     return str(explained) if explained else None
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -149,8 +153,8 @@ def demo(
     console = Console(stderr=True)
     with console.status("seeding the demo desk") as status:
         result = seed(_desk(), reset=reset, progress=lambda text: status.update(text))
-    typer.echo(f"demo desk at {describe(result['database'])}: {result['sites']} sites, "
-               f"{result['people']} people, {result['teams']} teams"
+    typer.echo(f"demo desk at {describe(result['database'])}: {_count(result['sites'], 'site')}, "
+               f"{_count(result['people'], 'person', 'people')}, {_count(result['teams'], 'team')}"
                + (f" ({result['skipped_teams']} teams skipped: their department is not installed)"
                   if result["skipped_teams"] else ""))
     if result["requests"]:
@@ -166,7 +170,8 @@ def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.")]) -
     from .org import load_org
 
     counts = load_org(_desk(), file)
-    typer.echo(f"loaded {counts['sites']} sites, {counts['people']} people, {counts['teams']} teams from {file}")
+    typer.echo(f"loaded {_count(counts['sites'], 'site')}, {_count(counts['people'], 'person', 'people')}, "
+               f"{_count(counts['teams'], 'team')} from {file}")
 
 
 @app.command()
@@ -207,7 +212,10 @@ def people(as_json: Json = False) -> None:
     rows = service.people(_desk())
     if as_json:
         return _print_json(rows)
-    table = Table("email", "name", "title", "site", "roles", "away until")
+    table = Table()
+    table.add_column("email", no_wrap=True)  # identifiers people type back in are never cut
+    for heading in ("name", "title", "site", "roles", "away until"):
+        table.add_column(heading)
     for p in rows:
         table.add_row(p["email"], p["name"], p["title"], p["site"] or "", ", ".join(p["roles"]),
                       (p["away_until"] or "")[:10])
@@ -226,7 +234,10 @@ def teams(as_json: Json = False) -> None:
     rows = service.teams(_desk())
     if as_json:
         return _print_json(rows)
-    table = Table("team", "department", "regions", "lead", "members (open/capacity)", "hours")
+    table = Table()
+    table.add_column("team", no_wrap=True)  # identifiers people type back in are never cut
+    for heading in ("department", "regions", "lead", "members (open/capacity)", "hours"):
+        table.add_column(heading)
     for t in rows:
         members = ", ".join(f"{m['name']} {m['open']}/{m['capacity']}" + (" (away)" if m["away"] else "")
                             for m in t["members"])

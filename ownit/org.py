@@ -27,6 +27,7 @@ _SECTIONS = {
     "person": {"email", "name", "site", "roles", "title", "phone"},
     "team": {"key", "name", "department", "regions", "lead", "calendar", "members"},
 }
+_IDENTITY = {"site": "code", "person": "email", "team": "key"}
 _MEMBER_KEYS = {"email", "skills", "capacity"}
 _CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -42,10 +43,18 @@ class _Where:
     def header(self, section: str, index: int) -> int:
         seen = -1
         for number, line in enumerate(self.lines, 1):
-            if line.strip().replace(" ", "") == f"[[{section}]]":
+            if line.split("#", 1)[0].strip().replace(" ", "") == f"[[{section}]]":
                 seen += 1
                 if seen == index:
                     return number
+        return 1
+
+    def section_line(self, name: str) -> int:
+        """The first line that opens table ``name`` (or sets it as a key)."""
+        pattern = re.compile(rf"^\s*(\[\[?\s*{re.escape(name)}\s*\]\]?|{re.escape(name)}\s*=)")
+        for number, line in enumerate(self.lines, 1):
+            if pattern.match(line):
+                return number
         return 1
 
     def key(self, section: str, index: int, key: str) -> int:
@@ -75,7 +84,11 @@ def load_file(session: Session, path: str | Path, *, departments: set[str],
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        message = str(exc)
+        if "end of document" in message:  # tomllib gives no line there: it is the last written one
+            written = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+            message = message.replace("end of document", f"line {written[-1] if written else 1}")
+        raise ConfigError(f"{path}: not valid TOML: {message}") from None
     return load(session, data, where=_Where(str(path), text.splitlines()), departments=departments,
                 skip_missing_departments=skip_missing_departments)
 
@@ -86,7 +99,9 @@ def load(session: Session, data: dict[str, Any], *, where: _Where, departments: 
     of departments whose plugin is not installed are left out instead of refused."""
     unknown = sorted(set(data) - set(_SECTIONS))
     if unknown:
-        raise ConfigError(f"{where.path}: unknown section [[{unknown[0]}]]; use [[site]], [[person]] and [[team]]")
+        line = where.section_line(unknown[0])
+        raise ConfigError(f"{where.path} line {line}: unknown section [[{unknown[0]}]]; "
+                          "use [[site]], [[person]] and [[team]]")
     counts = {"sites": 0, "people": 0, "teams": 0, "skipped_teams": 0}
     sites = {s.code: s for s in session.exec(select(Site))}
     for index, entry in enumerate(_entries(data, "site", where)):
@@ -116,10 +131,17 @@ def _entries(data: dict[str, Any], section: str, where: _Where) -> list[dict[str
     entries = data.get(section, [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ConfigError(f"{where.path}: '{section}' must be a list of [[{section}]] tables")
+    identity = _IDENTITY[section]
+    seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
         extra = sorted(set(entry) - _SECTIONS[section])
         if extra:
             raise where.error(section, index, extra[0], f"unknown field; known fields: {', '.join(sorted(_SECTIONS[section]))}")
+        value = str(entry.get(identity, "")).strip().lower()
+        if value and value in seen:
+            first = where.header(section, seen[value])
+            raise where.error(section, index, identity, f"{value!r} is already given at line {first}; list it once")
+        seen[value] = index
     return entries
 
 
@@ -169,7 +191,7 @@ def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, S
     person.title = _text(entry, "title", "person", index, where, required=False)
     person.phone = _text(entry, "phone", "person", index, where, required=False, limit=64)
     person.site_id = sites[site_code].id if site_code else None
-    person.roles = sorted(set(roles) | set(person.roles or []))
+    person.roles = sorted(set(roles))  # "lead" and "agent" are added back by the teams they are in
     return person
 
 
@@ -191,10 +213,16 @@ def _team(session: Session, entry: dict[str, Any], index: int, where: _Where, pe
     calendar = entry.get("calendar", {})
     if not isinstance(calendar, dict) or set(calendar) - _CALENDAR_KEYS:
         raise where.error("team", index, "calendar", f"must be a table with: {', '.join(sorted(_CALENDAR_KEYS))}")
+    closures = []
+    for closure in calendar.get("closures", []):
+        try:
+            closures.append(closure if isinstance(closure, date) else date.fromisoformat(str(closure)))
+        except ValueError:
+            raise where.error("team", index, "calendar",
+                              f"closure {closure!r} is not a date; use YYYY-MM-DD") from None
     try:
-        closures = [c if isinstance(c, date) else date.fromisoformat(str(c)) for c in calendar.get("closures", [])]
         cal = BusinessCalendar.from_dict({**calendar, "closures": closures})
-    except (ConfigError, ValueError) as exc:
+    except ConfigError as exc:
         raise where.error("team", index, "calendar", str(exc)) from None
     members = entry.get("members", [])
     if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):

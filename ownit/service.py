@@ -515,11 +515,21 @@ def wait_on_requester(desk: Desk, ref: str, *, actor: str | None, note: str | No
 
 
 def resume(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
-    """Take the request off hold (the requester answered, or the owner moves on)."""
+    """Take the request off hold. The promise clock stood still while it waited
+    on the requester, so every due time moves on by the business time paused."""
     def change(act: _Act) -> None:
-        act.req.status = domain.OPEN
-        act.event("resumed")
-        act.notify(act.req.owner_id, "resumed", f"{act.req.ref} is back with you: {act.note}")
+        since = act.session.exec(select(Event.at).where(Event.request_id == act.req.id, Event.kind == "waiting")
+                                 .order_by(Event.id.desc()).limit(1)).first() or act.now
+        calendar, req = act.calendar, act.req
+        paused = calendar.between(since, act.now)
+        req.resolve_by = calendar.add(req.resolve_by, paused)
+        if req.next_checkin_due is not None:  # a check-in made while waiting restarted that clock
+            checkin_since = max(since, req.last_checkin_at or since)
+            req.next_checkin_due = calendar.add(req.next_checkin_due, calendar.between(checkin_since, act.now))
+        req.next_due = req.next_checkin_due
+        req.status = domain.OPEN
+        act.event("resumed", paused_hours=round(paused.total_seconds() / 3600, 2))
+        act.notify(req.owner_id, "resumed", f"{req.ref} is back with you: {act.note}")
 
     return _act(desk, ref, actor=actor, action="resume", note=note, change=change, who="party")
 
