@@ -212,6 +212,10 @@ class RequestType:
     def promise_for(self, priority: str) -> Promise:
         return self.promise.get(priority) or self.promise["normal"]
 
+    def position(self, stage_key: str) -> int:
+        """Where ``stage_key`` is in the workflow (0 for a stage no longer declared)."""
+        return next((i for i, stage in enumerate(self.stages) if stage.key == stage_key), 0)
+
     def stage_index(self, key: str) -> int:
         for index, stage in enumerate(self.stages):
             if stage.key == key:

@@ -17,7 +17,7 @@ from . import assign, domain
 from .calendar import BusinessCalendar
 from .departments import PRIORITIES, RequestType
 from .desk import Desk
-from .errors import NotFound, OwnitError, PermissionDenied, PluginError, ValidationError
+from .errors import NotFound, PermissionDenied, PluginError, ValidationError
 from .models import Event, Feedback, Notification, Person, RefCounter, Request, Site, Team, TeamMember
 from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
 from .views import person_view, request_view, summary_view
@@ -85,13 +85,13 @@ def _in_team(session: Session, team: Team, person: Person) -> bool:
         TeamMember.team_id == team.id, TeamMember.person_id == person.id)).first() is not None
 
 
-def _may_work(session: Session, req: Request, team: Team, person: Person) -> bool:
+def _may_work(req: Request, team: Team, person: Person) -> bool:
     return req.owner_id == person.id or team.lead_id == person.id or _is_admin(person)
 
 
 def _is_staff(session: Session, req: Request, team: Team, person: Person) -> bool:
     """The team working the request (members, lead) or an admin."""
-    return _may_work(session, req, team, person) or _in_team(session, team, person)
+    return _may_work(req, team, person) or _in_team(session, team, person)
 
 
 def _may_see(session: Session, req: Request, team: Team, person: Person, rtype: RequestType | None) -> bool:
@@ -107,10 +107,9 @@ def _rtype(desk: Desk, req: Request) -> RequestType | None:
 
 
 def _state(req: Request, rtype: RequestType | None) -> domain.State:
-    stages = len(rtype.stages) if rtype else 1
-    index = next((i for i, s in enumerate(rtype.stages) if s.key == req.stage), 0) if rtype else 0
     return domain.State(status=req.status, contacted=req.first_contact_at is not None,
-                        stage=index, stages=stages, owner=str(req.owner_id))
+                        stage=rtype.position(req.stage) if rtype else 0,
+                        stages=len(rtype.stages) if rtype else 1, owner=str(req.owner_id))
 
 
 # --- the unit of work --------------------------------------------------------------------
@@ -437,9 +436,9 @@ def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | No
         if not _may_see(session, req, team, person, rtype):
             raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
         allowed = {
-            "worker": _may_work(session, req, team, person),
+            "worker": _may_work(req, team, person),
             "requester": person.id == req.requester_id or _is_admin(person),
-            "party": person.id == req.requester_id or _may_work(session, req, team, person),
+            "party": person.id == req.requester_id or _may_work(req, team, person),
         }[who]
         if not allowed:
             owner = session.get(Person, req.owner_id)

@@ -29,7 +29,7 @@ def person_view(person: Person, team: Team | None = None) -> dict[str, Any]:
 def progress_view(rtype: RequestType | None, stage: str) -> dict[str, Any]:
     if rtype is None:  # the plugin that declared it is not installed now
         return {"done": 0, "total": 0, "stages": []}
-    index = next((i for i, s in enumerate(rtype.stages) if s.key == stage), 0)
+    index = rtype.position(stage)
     return {
         "done": index + 1,
         "total": len(rtype.stages),

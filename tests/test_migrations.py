@@ -173,7 +173,7 @@ def test_upgrading_a_database_with_data_to_head_is_a_no_op(ownit_demo_org: Any) 
     url = desk.url
     refs = _populate(desk)
     rows_before, schema_before = _dump(url), _schema(url)
-    requesters = dict(zip(refs, (AMIRA, TOM, GRACE)))
+    requesters = dict(zip(refs, (AMIRA, TOM, GRACE), strict=True))
     shown_before = [service.show(desk, ref, actor=requesters[ref]) for ref in refs]
     assert all(rows_before[t] for t in TABLES), {t for t in TABLES if not rows_before[t]}
 

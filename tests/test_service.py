@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -10,7 +10,7 @@ from sqlmodel import select
 from conftest import AMIRA, GRACE, HELEN, LEAK, LUCY, OWEN, PRIYA, RAJ, SAM, TOM
 from ownit import service
 from ownit.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from ownit.models import Event, Notification, Person, Request, TeamMember
+from ownit.models import Event, Person, Request
 
 
 def raise_leak(desk, actor=AMIRA, **kwargs):
