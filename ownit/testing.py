@@ -34,13 +34,15 @@ def _postgres_schema_url(base: str, schema: str) -> str:
     return f"{base}{joiner}options={quote(f'-csearch_path={schema}')}"
 
 
-def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """Yield the URL of a new, migrated database of ``kind``; drop it afterwards."""
+def fresh_database(kind: str, tmp_path: Path, *, migrate: bool = True) -> Iterator[str]:
+    """Yield the URL of a new database of ``kind`` (migrated to head unless
+    ``migrate`` is false); drop it afterwards."""
     from .db import make_engine, upgrade
 
     if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ownit-test.db'}"
-        upgrade(url)
+        url = f"sqlite:///{tmp_path / 'db' / 'ownit-test.db'}"
+        if migrate:
+            upgrade(url)
         yield url
         make_engine(url).dispose()
         return
@@ -55,7 +57,8 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = _postgres_schema_url(base, schema)
     try:
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         make_engine(url).dispose()

@@ -15,8 +15,6 @@ Monday to Friday 08:00-18:00, so one business day is ten hours.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -25,7 +23,7 @@ from typer.testing import CliRunner, Result
 
 from conftest import AMIRA, GRACE, HELEN, LUCY, OWEN, PRIYA, SAM, TOM
 from ownit.cli import app
-from ownit.testing import TEST_DATABASE_ENV, _postgres_schema_url
+from ownit.testing import fresh_database
 
 NOW = "2026-11-23T10:00:00+00:00"  # Monday
 REPO = Path(__file__).resolve().parents[1]
@@ -123,27 +121,7 @@ def leak(cli: Cli) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database nobody has run 'ownit init' on."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh' / 'ownit.db'}"
-        return
-    import sqlalchemy as sa
-
-    from ownit.db import make_engine
-
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if not base:
-        pytest.skip(f"set {TEST_DATABASE_ENV} to test on PostgreSQL")
-    schema = f"ownit_blank_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = _postgres_schema_url(base, schema)
-    try:
-        yield url
-    finally:
-        make_engine(url).dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    yield from fresh_database(request.param, tmp_path, migrate=False)
 
 
 # --- what is installed ------------------------------------------------------------------
