@@ -36,6 +36,13 @@ Note = Annotated[str, typer.Option("--note", "-n", help="What you did or agreed,
 class _State:
     now: datetime | None = None
     desk: Any = None
+    console: Any = None  # a recording Rich console, for docs/screenshots.py
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return state.console or Console(highlight=False)
 
 
 state = _State()
@@ -178,7 +185,6 @@ def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.")]) -
 @friendly
 def departments(as_json: Json = False) -> None:
     """The installed department plugins and their request types."""
-    from rich.console import Console
     from rich.table import Table
 
     from . import service
@@ -193,7 +199,7 @@ def departments(as_json: Json = False) -> None:
         for rtype in dept["request_types"]:
             table.add_row(rtype["key"], rtype["label"], rtype["default_priority"], ", ".join(rtype["skills"]),
                           str(len(rtype["stages"])))
-    Console().print(table)
+    _console().print(table)
     plugins = ", ".join(f"{p['name']} {p['version'] or ''}".strip() for p in data["plugins"]) or "none"
     typer.echo(f"plugins: {plugins}")
     for problem in data["problems"]:
@@ -204,7 +210,6 @@ def departments(as_json: Json = False) -> None:
 @friendly
 def people(as_json: Json = False) -> None:
     """Everyone in the directory."""
-    from rich.console import Console
     from rich.table import Table
 
     from . import service
@@ -219,14 +224,13 @@ def people(as_json: Json = False) -> None:
     for p in rows:
         table.add_row(p["email"], p["name"], p["title"], p["site"] or "", ", ".join(p["roles"]),
                       (p["away_until"] or "")[:10])
-    Console().print(table)
+    _console().print(table)
 
 
 @app.command()
 @friendly
 def teams(as_json: Json = False) -> None:
     """Teams, their leads, members and load."""
-    from rich.console import Console
     from rich.table import Table
 
     from . import service
@@ -244,7 +248,7 @@ def teams(as_json: Json = False) -> None:
         cal = t["calendar"]
         table.add_row(t["key"], t["department"], ", ".join(t["regions"]) or "all", t["lead"]["name"], members,
                       f"{cal.get('days')} {cal.get('hours')}")
-    Console().print(table)
+    _console().print(table)
 
 
 # --- intake ------------------------------------------------------------------------------
@@ -304,7 +308,6 @@ def queue(
     as_json: Json = False,
 ) -> None:
     """Your queue (or a team's), most pressing first."""
-    from rich.console import Console
     from rich.table import Table
 
     from . import service
@@ -324,7 +327,7 @@ def queue(
         table.add_row(r["ref"], r["title"], r["priority"], r["status"], r["owner"]["name"],
                       f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
                       f"[bold red]{due} overdue[/]" if r["overdue"] else due)
-    Console().print(table)
+    _console().print(table)
 
 
 @app.command()
@@ -340,10 +343,8 @@ def show(ref: str, actor: As = None, as_json: Json = False) -> None:
 
 
 def _render(view: dict[str, Any]) -> None:
-    from rich.console import Console
-
     zone = view["timezone"]
-    console = Console()
+    console = _console()
     owner, promise = view["owner"], view["promise"]
     console.print(f"[bold]{view['ref']}[/] {view['title']}  [dim]{view['request_type_label']}, "
                   f"{view['priority']}, {view['status']}[/]")

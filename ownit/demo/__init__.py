@@ -11,6 +11,7 @@ from typing import Any, Callable
 from sqlmodel import func, select
 
 from .. import service
+from ..calendar import BusinessCalendar
 from ..clock import FixedClock
 from ..desk import Desk
 from ..models import Request
@@ -18,26 +19,26 @@ from ..org import load_org
 
 ORG_FILE = Path(__file__).with_name("org.toml")
 
-# (days ago, requester, type, title, fields, what happens next as (hours later, action, actor, note))
+# (days ago, requester, type, title, fields, what happens next as (business hours later, action, actor, note))
 Script = tuple[float, str, str, str, dict[str, Any], list[tuple[float, str, str, str]]]
 SAMPLES: list[Script] = [
     (6, "amira.khan@example.com", "facilities.leak", "Roof leaking over the stockroom",
      {"location": "stockroom ceiling, back left", "near_electrics": "no"},
      [(2, "contact", "owner", "Called Amira; buckets in place, roofer booked for tomorrow 8am."),
-      (20, "advance", "owner", "Roofer confirmed the flashing has failed."),
-      (22, "advance", "owner", "Roofer booked for Thursday morning."),
-      (48, "advance", "owner", "Flashing replaced and sealed."),
-      (50, "resolve", "owner", "Roof resealed; please check after the next rain."),
-      (72, "confirm", "requester", "")]),
+      (6, "advance", "owner", "Roofer confirmed the flashing has failed."),
+      (8, "advance", "owner", "Roofer booked for the next morning."),
+      (16, "advance", "owner", "Flashing replaced and sealed."),
+      (18, "resolve", "owner", "Roof resealed; please check after the next rain."),
+      (24, "confirm", "requester", "")]),
     (3, "tom.hughes@example.com", "facilities.leak", "Water dripping onto till 2",
      {"location": "ceiling above till 2", "near_electrics": "yes", "trading_floor": "yes"},
      [(1, "contact", "owner", "Till 2 switched off and taped off; plumber on the way."),
       (3, "advance", "owner", "Burst pipe in the flat above."),
-      (26, "checkin", "owner", "Plumber fixed the pipe; ceiling tile replacement ordered.")]),
+      (9, "checkin", "owner", "Plumber fixed the pipe; ceiling tile replacement ordered.")]),
     (2, "grace.okafor@example.com", "facilities.heating", "Shop floor freezing in the mornings",
      {"problem": "too cold", "temperature": "14"},
-     [(5, "contact", "owner", "Boiler engineer booked; portable heaters on their way."),
-      (8, "wait", "owner", "Can you send a photo of the boiler panel display?")]),
+     [(3, "contact", "owner", "Boiler engineer booked; portable heaters on their way."),
+      (6, "wait", "owner", "Can you send a photo of the boiler panel display?")]),
     (1, "isla.fraser@example.com", "facilities.fixture", "Fitting-room door off its hinge",
      {"item": "fitting room 3 door", "hazard": "yes"}, []),
     (0.2, "ben.carter@example.com", "facilities.fixture", "Shelf bay 12 wobbles",
@@ -69,15 +70,19 @@ def seed(desk: Desk, *, reset: bool = False, progress: Callable[[str], None] = l
     return {**counts, "requests": made, "database": desk.url}
 
 
+# The sample stories unfold in office hours, as they would.
+OFFICE_HOURS = BusinessCalendar(timezone="Europe/London", days="MO-FR", hours="09:00-17:00")
+
+
 def _play(desk: Desk, script: Script) -> str:
     days_ago, requester, rtype, title, fields, steps = script
-    clock = FixedClock(desk.now() - timedelta(days=days_ago))
+    start = min(OFFICE_HOURS.next_business_moment(desk.now() - timedelta(days=days_ago)), desk.now())
+    clock = FixedClock(start)
     sim = replace(desk, clock=clock, warnings=[])
     view = service.raise_request(sim, actor=requester, request_type=rtype, title=title, fields=fields)
     ref, owner = view["ref"], view["owner"]["email"]
-    start = clock.now()
     for hours, action, who, note in steps:
-        at = start + timedelta(hours=hours)
+        at = OFFICE_HOURS.add(start, timedelta(hours=hours))
         if at > desk.now():
             break
         clock.set(at)
