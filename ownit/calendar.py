@@ -205,6 +205,14 @@ class BusinessCalendar:
             total += min(closes, end) - opens
         return total
 
+    def end_of_day(self, day: date) -> datetime:
+        """The close of business on ``day``, or on the last working day before it."""
+        for back in range(0, 370):
+            candidate = day - timedelta(days=back)
+            if self.is_working_day(candidate):
+                return self.window(candidate)[1]
+        raise ConfigError(f"calendar {self.days} {self.hours} has no working day in the year before {day}")
+
     def in_business_days(self, span: timedelta) -> float:
         return span / self.day_length
 

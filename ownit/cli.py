@@ -39,6 +39,12 @@ class _State:
     console: Any = None  # a recording Rich console, for docs/screenshots.py
 
 
+def _console_err() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -152,13 +158,11 @@ def demo(
     no_ui: Annotated[bool, typer.Option("--no-ui", help="Only seed the database (for scripts).")] = False,
 ) -> None:
     """Load the demo organisation and sample requests (then start the UI)."""
-    from rich.console import Console
 
     from .db import describe
     from .demo import seed
 
-    console = Console(stderr=True)
-    with console.status("seeding the demo desk") as status:
+    with _console_err().status("seeding the demo desk") as status:
         result = seed(_desk(), reset=reset, progress=lambda text: status.update(text))
     typer.echo(f"demo desk at {describe(result['database'])}: {_count(result['sites'], 'site')}, "
                f"{_count(result['people'], 'person', 'people')}, {_count(result['teams'], 'team')}"
@@ -342,10 +346,20 @@ def show(ref: str, actor: As = None, as_json: Json = False) -> None:
     _render(view)
 
 
+_STATE_STYLE = {"met": "green", "missed": "yellow", "on track": "green", "due soon": "yellow",
+                "overdue": "bold red", "paused": "cyan"}
+
+
+def _state(state: str | None) -> str:
+    return f" [{_STATE_STYLE[state]}]{state}[/]" if state else ""
+
+
 def _render(view: dict[str, Any]) -> None:
+    """The promise card, the stepper and the timeline of one request."""
     zone = view["timezone"]
     console = _console()
     owner, promise = view["owner"], view["promise"]
+    states = promise["states"]
     console.print(f"[bold]{view['ref']}[/] {view['title']}  [dim]{view['request_type_label']}, "
                   f"{view['priority']}, {view['status']}[/]")
     if view["why"]:
@@ -354,17 +368,28 @@ def _render(view: dict[str, Any]) -> None:
                   f"— {owner['email']}" + (f", {owner['phone']}" if owner["phone"] else ""))
     console.print(f"Raised by {view['requester']['name']} at {view['site']['name']} "
                   f"on {_when(view['raised_at'], zone)}")
+    console.print(f"[italic]{promise['summary']}[/]")
+    if promise["needs_agreement"]:
+        console.print(f"[bold yellow]Needs agreement:[/] needed by {promise['needed_by']}, "
+                      f"standard target {_when(promise['resolve_by'], zone)}")
+    if promise["waiting"]:
+        console.print(f"[bold cyan]Waiting on the requester[/] since {_when(promise['waiting']['since'], zone)}: "
+                      f"{promise['waiting']['for']} (the promise clock is paused)")
     contact = (f"made {_when(promise['first_contact_at'], zone)}" if promise["first_contact_at"]
                else f"due by {_when(promise['first_contact_due'], zone)} (within {promise['first_contact_within']})")
-    console.print(f"First contact: {contact}")
+    console.print(f"First contact: {contact}{_state(states['first_contact'])}")
     if promise["checkin_every"]:
-        console.print(f"Check-ins: every {promise['checkin_every']}; next by {_when(promise['next_checkin_due'], zone)}")
-    console.print(f"Resolve by: {_when(promise['resolve_by'], zone)}")
-    steps = []
-    for stage in view["progress"]["stages"]:
+        console.print(f"Check-ins: every {promise['checkin_every']}; next by "
+                      f"{_when(promise['next_checkin_due'], zone)}{_state(states['checkin'])}")
+    agreed = f" (agreed with the requester: {promise['agreed_by']})" if promise["agreed_by"] else ""
+    console.print(f"Resolve by: {_when(promise['resolve_by'], zone)}{agreed}{_state(states['resolve'])}")
+    console.print(f"Progress {view['progress']['done']}/{view['progress']['total']}:")
+    for stage in promise["stages"]:
         mark = "●" if stage["current"] else ("✓" if stage["reached"] else "○")
-        steps.append(f"[bold]{mark} {stage['label']}[/]" if stage["current"] else f"{mark} {stage['label']}")
-    console.print(f"Progress {view['progress']['done']}/{view['progress']['total']}: " + " → ".join(steps))
+        label = f"[bold]{stage['label']}[/]" if stage["current"] else stage["label"]
+        expected = "" if stage["reached"] else f"  [dim]expected {_when(stage['expected'], zone)}[/]"
+        action = f"  [yellow]your part: {stage['requester_action']}[/]" if stage["requester_action"] else ""
+        console.print(f"  {mark} {label}{expected}{action}")
     if view["fields"]:
         shown = {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in view["fields"].items()}
         console.print("Details: " + "; ".join(f"{k}: {v}" for k, v in shown.items()))
@@ -372,8 +397,7 @@ def _render(view: dict[str, Any]) -> None:
     for entry in view["timeline"]:
         tag = " [dim](internal)[/]" if entry["internal"] else ""
         note = f" — {entry['note']}" if entry["note"] else ""
-        console.print(f"  {_when(entry['at'], zone)}  {entry['kind']:<10} {entry['actor_name']}{note}{tag}",
-                      markup=True, highlight=False)
+        console.print(f"  {_when(entry['at'], zone)}  {entry['kind']:<10} {entry['actor_name']}{note}{tag}")
 
 
 # --- working a request --------------------------------------------------------------------------
@@ -388,11 +412,19 @@ def _done(view: dict[str, Any], what: str, as_json: bool) -> None:
 
 @app.command()
 @friendly
-def contact(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
-    """Record first contact with the requester."""
+def contact(
+    ref: str, note: Note,
+    agreed_by: Annotated[Optional[str], typer.Option(
+        "--agreed-by", metavar="DATE", help="The date agreed with the requester (YYYY-MM-DD); "
+                                            "required when they need it sooner than the standard.")] = None,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Record first contact with the requester (and the date agreed with them)."""
     from . import service
 
-    _done(service.contact(_desk(), ref, actor=actor, note=note), "first contact made", as_json)
+    view = service.contact(_desk(), ref, actor=actor, note=note, agreed_by=_date(agreed_by, "--agreed-by"))
+    _done(view, "first contact made" + (f", agreed date {view['promise']['agreed_by']}" if agreed_by else ""),
+          as_json)
 
 
 @app.command()
@@ -500,6 +532,34 @@ def away(
     typer.echo(f"{result['email']} away from {result['away_from']} until {result['away_until']}")
     for moved in result["reassigned"]:
         typer.echo(f"  {moved['ref']} handed to {moved['to']}")
+
+
+@app.command()
+@friendly
+def sweep(as_json: Json = False) -> None:
+    """Escalate missed promises, nudge owners, hand on absentees' work (run from cron)."""
+    from rich.progress import Progress
+
+    from . import service
+
+    with Progress(transient=True, console=_console_err()) as bar:
+        task = bar.add_task("sweeping", total=None)
+        report = service.sweep(_desk(), progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        return _print_json(report)
+    for line in report["escalated"]:
+        typer.echo(f"{line['ref']}: {line['what']} overdue, escalated to {line['lead']}")
+    for line in report["overdue"]:
+        typer.echo(f"{line['ref']}: {line['what']} overdue, told {line['owner']}")
+    for line in report["due_soon"]:
+        typer.echo(f"{line['ref']}: {line['what']} due soon, told {line['owner']}")
+    for line in report["reassigned"]:
+        typer.echo(f"{line['ref']}: handed to {line['to']} (owner away)")
+    for line in report["closed"]:
+        typer.echo(f"{line['ref']}: closed (resolved, no reply)")
+    typer.echo(f"swept {report['looked_at']} requests: {len(report['due_soon'])} due soon, "
+               f"{len(report['overdue'])} overdue, {len(report['escalated'])} escalated, "
+               f"{len(report['reassigned'])} reassigned, {len(report['closed'])} closed")
 
 
 @app.command()

@@ -117,6 +117,8 @@ class Request(SQLModel, table=True):
     status: str = Field(max_length=16, default="open")
     priority: str = Field(max_length=16, default="normal")
     needed_by: Optional[date] = None
+    needs_agreement: bool = Field(default=False)  # needed_by is earlier than the standard resolve target
+    agreed_by: Optional[date] = None  # the date settled with the requester at first contact
     raised_at: datetime = _when(nullable=False)
     first_contact_due: datetime = _when(nullable=False)
     first_contact_at: Optional[datetime] = _when()
@@ -124,6 +126,8 @@ class Request(SQLModel, table=True):
     last_checkin_at: Optional[datetime] = _when()
     next_due: Optional[datetime] = _when()
     resolve_by: datetime = _when(nullable=False)
+    stage_due: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # stage key -> expected ISO instant
+    waiting_since: Optional[datetime] = _when()
     resolved_at: Optional[datetime] = _when()
     closed_at: Optional[datetime] = _when()
     updated_at: datetime = _when(nullable=False)

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, func, select
 
-from . import assign, domain
+from . import assign, domain, promises
 from .calendar import BusinessCalendar
-from .departments import PRIORITIES, RequestType
+from .departments import PRIORITIES, Duration, RequestType
 from .desk import Desk
-from .errors import NotFound, PermissionDenied, PluginError, ValidationError
+from .errors import Conflict, NotFound, PermissionDenied, PluginError, ValidationError
 from .models import Event, Feedback, Notification, Person, RefCounter, Request, Site, Team, TeamMember
 from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
 from .views import person_view, request_view, summary_view
@@ -333,13 +333,17 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
         calendar = calendar_of(team)
         promise = rtype.promise_for(priority)
         first_contact_due = calendar.add(now, promise.first_contact_within)
+        resolve_by = calendar.add(now, promise.resolve_within)
         req = Request(
             ref=_next_ref(session, department.prefix), department=department.key, request_type=rtype.key,
             title=title, detail=detail, fields=parsed, requester_id=requester.id, site_id=where.id,
             team_id=team.id, owner_id=choice.person_id, stage=rtype.stages[0].key, status=domain.OPEN,
             priority=priority, needed_by=needed_by, raised_at=now, first_contact_due=first_contact_due,
-            next_due=first_contact_due, resolve_by=calendar.add(now, promise.resolve_within), updated_at=now,
+            resolve_by=resolve_by, updated_at=now, stage_due=promises.stage_forecast(calendar, now, rtype.stages, resolve_by),
+            # the requester's date is never ignored: earlier than the standard, it must be agreed
+            needs_agreement=needed_by is not None and calendar.end_of_day(needed_by) < resolve_by,
         )
+        req.next_due = _next_due(req)
         session.add(req)
         session.flush()
         owner = session.get(Person, choice.person_id)
@@ -419,7 +423,12 @@ class _Act:
     def schedule_checkin(self) -> None:
         every = self.checkin_every
         self.req.next_checkin_due = self.calendar.add(self.now, every) if every else None
-        self.req.next_due = self.req.next_checkin_due
+
+
+def _next_due(req: Request) -> datetime | None:
+    return promises.next_due(status=req.status, contacted=req.first_contact_at is not None,
+                             first_contact_due=req.first_contact_due, next_checkin_due=req.next_checkin_due,
+                             resolve_by=req.resolve_by)
 
 
 def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | None,
@@ -449,6 +458,7 @@ def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | No
         domain.check(_state(req, rtype), action, req.ref)
         now = desk.now()
         change(_Act(session, changes, req, person, team, rtype, now, note_text))
+        req.next_due = _next_due(req)
         req.updated_at = now
         # Every action bumps the version, even one that changes no column (a
         # check-in within the clock's resolution), so a concurrent action on the
@@ -461,15 +471,34 @@ def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | No
     return _run(desk, work)
 
 
-def contact(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
-    """The owner's first contact with the requester; check-ins start from here."""
+def contact(desk: Desk, ref: str, *, actor: str | None, note: str | None,
+            agreed_by: date | None = None) -> dict[str, Any]:
+    """The owner's first contact with the requester; check-ins start from here.
+
+    When the requester needs it sooner than the standard target, first contact
+    must settle a date with them (``agreed_by``), which becomes the promise.
+    """
     def change(act: _Act) -> None:
-        act.req.first_contact_at = act.now
-        act.req.last_checkin_at = act.now
+        req = act.req
+        if req.needs_agreement and agreed_by is None:
+            raise ValidationError(
+                f"{req.ref} needs agreement: the requester needs it by {req.needed_by}, earlier than the standard "
+                f"{act.calendar.local(req.resolve_by):%Y-%m-%d}; agree a date with them and pass --agreed-by DATE")
+        req.first_contact_at = act.now
+        req.last_checkin_at = act.now
         act.schedule_checkin()
-        late = act.now > act.req.first_contact_due
-        act.event("contacted", on_time=not late)
-        act.tell_requester("contacted", f"{act.person.name} contacted you: {act.note}")
+        act.event("contacted", on_time=act.now <= req.first_contact_due)
+        if agreed_by is not None:
+            if agreed_by < act.calendar.local(act.now).date():
+                raise ValidationError(f"--agreed-by {agreed_by} is in the past; agree a date from today on")
+            previous = req.resolve_by
+            req.resolve_by = act.calendar.end_of_day(agreed_by)
+            req.agreed_by, req.needs_agreement = agreed_by, False
+            act.event("agreed", needed_by=req.needed_by.isoformat() if req.needed_by else None,
+                      agreed_by=agreed_by.isoformat(), previous_resolve_by=previous.isoformat(),
+                      resolve_by=req.resolve_by.isoformat())
+        act.tell_requester("contacted", f"{act.person.name} contacted you: {act.note}"
+                           + (f" Agreed date: {agreed_by.isoformat()}." if agreed_by else ""))
 
     return _act(desk, ref, actor=actor, action="contact", note=note, change=change)
 
@@ -507,6 +536,7 @@ def wait_on_requester(desk: Desk, ref: str, *, actor: str | None, note: str | No
     """Put the request on hold until the requester does what the note asks."""
     def change(act: _Act) -> None:
         act.req.status = domain.WAITING
+        act.req.waiting_since = act.now  # the promise clock stands still from here
         act.event("waiting")
         act.tell_requester("waiting", f"{act.person.name} needs something from you: {act.note}")
 
@@ -517,16 +547,16 @@ def resume(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict
     """Take the request off hold. The promise clock stood still while it waited
     on the requester, so every due time moves on by the business time paused."""
     def change(act: _Act) -> None:
-        since = act.session.exec(select(Event.at).where(Event.request_id == act.req.id, Event.kind == "waiting")
-                                 .order_by(Event.id.desc()).limit(1)).first() or act.now
         calendar, req = act.calendar, act.req
+        since = req.waiting_since or act.now
         paused = calendar.between(since, act.now)
-        req.resolve_by = calendar.add(req.resolve_by, paused)
-        if req.next_checkin_due is not None:  # a check-in made while waiting restarted that clock
-            checkin_since = max(since, req.last_checkin_at or since)
-            req.next_checkin_due = calendar.add(req.next_checkin_due, calendar.between(checkin_since, act.now))
-        req.next_due = req.next_checkin_due
-        req.status = domain.OPEN
+        req.resolve_by = promises.shift(calendar, req.resolve_by, paused)
+        # a check-in made while waiting restarted that clock: only the time since counts
+        checkin_since = max(since, req.last_checkin_at or since)
+        req.next_checkin_due = promises.shift(calendar, req.next_checkin_due, calendar.between(checkin_since, act.now))
+        req.stage_due = {key: promises.shift(calendar, datetime.fromisoformat(due), paused).isoformat()
+                         for key, due in req.stage_due.items()}
+        req.status, req.waiting_since = domain.OPEN, None
         act.event("resumed", paused_hours=round(paused.total_seconds() / 3600, 2))
         act.notify(req.owner_id, "resumed", f"{req.ref} is back with you: {act.note}")
 
@@ -562,7 +592,7 @@ def resolve(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dic
             act.req.stage = act.rtype.stages[-1].key
         act.req.status = domain.RESOLVED
         act.req.resolved_at = act.now
-        act.req.next_checkin_due = act.req.next_due = None
+        act.req.next_checkin_due = None
         act.event("resolved", from_stage=previous_stage, on_time=act.now <= act.req.resolve_by)
         act.tell_requester("resolved", f"{act.person.name} has resolved it: {act.note}. "
                                        "Please confirm the fix, or reopen it if it is not right.")
@@ -594,21 +624,22 @@ def confirm(desk: Desk, ref: str, *, actor: str | None, nps: int | None = None, 
 
 
 def reopen(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
-    """Back to work: the fix did not hold. The stage returns to where it was."""
+    """Back to work: the fix did not hold. The stage returns to where it was,
+    check-ins restart, and the resolve target is set afresh from now."""
     def change(act: _Act) -> None:
-        resolved = act.session.exec(select(Event).where(Event.request_id == act.req.id, Event.kind == "resolved")
+        req = act.req
+        resolved = act.session.exec(select(Event).where(Event.request_id == req.id, Event.kind == "resolved")
                                     .order_by(Event.id.desc()).limit(1)).first()
         if resolved is not None and act.rtype is not None and resolved.data.get("from_stage"):
-            act.req.stage = resolved.data["from_stage"]
-        act.req.status = domain.OPEN
-        act.req.resolved_at = None
-        act.req.last_checkin_at = act.now
+            req.stage = resolved.data["from_stage"]
+        req.status = domain.OPEN
+        req.resolved_at = None
+        req.last_checkin_at = act.now
         act.schedule_checkin()
-        if act.req.next_due is None:  # no cadence: the owner still owes a response
-            act.req.next_due = act.calendar.add(act.now, act.rtype.promise_for(act.req.priority).first_contact_within
-                                                if act.rtype else "1d")
-        act.event("reopened")
-        act.notify(act.req.owner_id, "reopened", f"{act.req.ref} was reopened by {act.person.name}: {act.note}")
+        if act.rtype is not None:
+            req.resolve_by = act.calendar.add(act.now, act.rtype.promise_for(req.priority).resolve_within)
+        act.event("reopened", resolve_by=req.resolve_by.isoformat())
+        act.notify(req.owner_id, "reopened", f"{req.ref} was reopened by {act.person.name}: {act.note}")
 
     return _act(desk, ref, actor=actor, action="reopen", note=note, change=change, who="party")
 
@@ -822,3 +853,149 @@ def init(url: str | None = None) -> str:
     url = url or default_database_url()
     upgrade(url)
     return url
+
+
+# --- the escalation sweep -----------------------------------------------------------------
+
+SWEEP_HORIZON = timedelta(days=5)  # wall-clock look-ahead that surely covers DUE_SOON in business time
+PROMISES = (("first_contact", "first contact"), ("checkin", "check-in"), ("resolve", "resolution"))
+
+
+def _outbox(session: Session, changes: _Changes, *, person_id: int, req: Request, kind: str, message: str,
+            at: datetime, dedupe_key: str) -> bool:
+    """Put a notification in the outbox once: ``False`` when ``dedupe_key`` was
+    already sent (another sweep, or this one earlier)."""
+    dialect = session.get_bind().dialect.name
+    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
+    new_id = session.exec(
+        insert(Notification).values(person_id=person_id, request_id=req.id, kind=kind, message=message,
+                                    created_at=at, dedupe_key=dedupe_key)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id)
+    ).scalar()
+    if new_id is None:
+        return False
+    changes.notifications.append(Notification(id=new_id, person_id=person_id, request_id=req.id, kind=kind,
+                                              message=message, created_at=at, dedupe_key=dedupe_key))
+    return True
+
+
+def _owed(req: Request) -> list[tuple[str, str, datetime]]:
+    """The promises still owed on an open request: (key, words, due)."""
+    owed = []
+    if req.first_contact_at is None:
+        owed.append(("first_contact", "first contact", req.first_contact_due))
+    elif req.next_checkin_due is not None:
+        owed.append(("checkin", "check-in", req.next_checkin_due))
+    owed.append(("resolve", "resolution", req.resolve_by))
+    return owed
+
+
+def _sweep_request(desk: Desk, request_id: int, now: datetime, report: dict[str, list]) -> None:
+    def work(session: Session, changes: _Changes) -> None:
+        req = session.get(Request, request_id)
+        if req is None or req.status != domain.OPEN:
+            return  # acted on since we looked
+        team = session.get(Team, req.team_id)
+        calendar = calendar_of(team)
+        owner = session.get(Person, req.owner_id)
+        escalated = False
+        for key, words, due in _owed(req):
+            stamp = f"{key}:{req.ref}:{due.isoformat()}"
+            when = calendar.local(due).strftime("%a %d %b %H:%M")
+            line = {"ref": req.ref, "promise": key, "what": words, "due": due.isoformat(), "owner": owner.email}
+            if now <= due:
+                if calendar.between(now, due) <= promises.DUE_SOON and _outbox(
+                        session, changes, person_id=owner.id, req=req, kind="due_soon", at=now,
+                        message=f"{req.ref}: {words} due by {when}", dedupe_key=f"soon:{stamp}"):
+                    report["due_soon"].append(line)
+                continue
+            if _outbox(session, changes, person_id=owner.id, req=req, kind="overdue", at=now,
+                       message=f"{req.ref}: {words} was due {when} and is overdue", dedupe_key=f"overdue:{stamp}"):
+                report["overdue"].append(line)
+            if promises.escalation_due(calendar, due, now) and _outbox(
+                    session, changes, person_id=team.lead_id, req=req, kind="escalated", at=now,
+                    message=f"{req.ref} '{req.title}': {owner.name}'s {words} was due {when} and is overdue",
+                    dedupe_key=f"escalated:{stamp}"):
+                lead = session.get(Person, team.lead_id)
+                _event(session, changes, req, "escalated", at=now, actor=None,
+                       note=f"{words} was due {when}; {lead.name} ({team.name} lead) has been told",
+                       promise=key, due=due.isoformat(), lead=lead.email)
+                _outbox(session, changes, person_id=req.requester_id, req=req, kind="escalated", at=now,
+                        message=f"{req.ref}: the {words} promised by {when} is late; we have told "
+                                f"{lead.name}, who leads {team.name}", dedupe_key=f"escalated-requester:{stamp}")
+                report["escalated"].append({**line, "lead": lead.email})
+                escalated = True
+        if escalated:
+            req.updated_at = now
+            flag_modified(req, "updated_at")
+            session.add(req)
+
+    try:
+        _run(desk, work)
+    except Conflict:
+        report["skipped"].append(request_id)  # an agent acted at the same moment; the next sweep looks again
+
+
+def _auto_close(desk: Desk, request_id: int, now: datetime, report: dict[str, list]) -> None:
+    def work(session: Session, changes: _Changes) -> None:
+        req = session.get(Request, request_id)
+        if req is None or req.status != domain.RESOLVED or req.resolved_at is None:
+            return
+        calendar = calendar_of(session.get(Team, req.team_id))
+        if calendar.add(req.resolved_at, promises.AUTO_CLOSE_AFTER) > now:
+            return
+        req.status, req.closed_at, req.updated_at = domain.CLOSED, now, now
+        session.add(req)
+        _event(session, changes, req, "closed", at=now, actor=None,
+               note=f"closed after {Duration.parse(promises.AUTO_CLOSE_AFTER)} resolved without a reply")
+        _notify(session, changes, req.requester_id, req, "closed",
+                f"{req.ref} was closed: it was resolved and we heard nothing back. Reopen it if it is not fixed.",
+                at=now)
+        report["closed"].append({"ref": req.ref})
+
+    try:
+        _run(desk, work)
+    except Conflict:
+        report["skipped"].append(request_id)
+
+
+def sweep(desk: Desk, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Keep the promises visible: nudge owners before a due time, tell them when
+    it passes, escalate to the lead after a grace period, hand on the requests
+    of people who are away, and close resolved requests nobody confirmed.
+
+    Idempotent: every notification carries a key, so running it twice in a row
+    changes nothing the second time. Each request is its own transaction.
+    """
+    now = desk.now()
+    report: dict[str, Any] = {"at": now.isoformat(), "due_soon": [], "overdue": [], "escalated": [],
+                              "reassigned": [], "closed": [], "skipped": []}
+
+    def candidates(session: Session) -> tuple[list[int], list[int], list[int]]:
+        away = session.exec(select(Person.id).where(Person.away_from <= now, Person.away_until > now)).all()
+        owning_away = session.exec(select(Request.owner_id).where(
+            Request.owner_id.in_(away), Request.status != domain.CLOSED).distinct()).all() if away else []
+        due = session.exec(select(Request.id).where(Request.status == domain.OPEN,
+                                                    Request.next_due <= now + SWEEP_HORIZON)
+                           .order_by(Request.next_due)).all()
+        # business days are never shorter than calendar days, so this only narrows the search
+        quiet = session.exec(select(Request.id).where(
+            Request.status == domain.RESOLVED,
+            Request.resolved_at <= now - timedelta(days=Duration.parse(promises.AUTO_CLOSE_AFTER).amount))).all()
+        return list(owning_away), list(due), list(quiet)
+
+    away, due, quiet = desk.read(candidates)
+
+    def reassign(person_id: int) -> None:
+        report["reassigned"].extend(_run(desk, lambda session, changes: _reassign_if_away(
+            desk, session, changes, session.get(Person, person_id), now)))
+
+    steps = ([(reassign, p) for p in away] + [(lambda r: _sweep_request(desk, r, now, report), r) for r in due]
+             + [(lambda r: _auto_close(desk, r, now, report), r) for r in quiet])
+    total = len(steps)
+    for done, (step, item) in enumerate(steps, 1):
+        step(item)
+        if progress:
+            progress(done, total)
+    report["looked_at"] = total
+    return report

@@ -11,8 +11,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from .calendar import BusinessCalendar
 from .departments import RequestType
 from .models import Event, Person, Request, Site, Team
+from .promises import promise_card
 
 
 def iso(value: datetime | None) -> str | None:
@@ -70,7 +72,6 @@ def request_view(session: Session, req: Request, *, rtype: RequestType | None, n
     site = session.get(Site, req.site_id)
     assert owner and requester and team and site  # foreign keys guarantee them
     view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now)
-    promise = rtype.promise_for(req.priority) if rtype else None
     people = {p.id: p for p in session.exec(
         select(Person).join(Event, Event.actor_id == Person.id).where(Event.request_id == req.id)
     )}
@@ -89,15 +90,16 @@ def request_view(session: Session, req: Request, *, rtype: RequestType | None, n
         "requester": person_view(requester),
         "site": {"code": site.code, "name": site.name, "region": site.region},
         "team": {"key": team.key, "name": team.name},
-        "promise": {
-            "first_contact_due": iso(req.first_contact_due),
-            "first_contact_at": iso(req.first_contact_at),
-            "next_checkin_due": iso(req.next_checkin_due),
-            "resolve_by": iso(req.resolve_by),
-            "first_contact_within": str(promise.first_contact_within) if promise else None,
-            "checkin_every": str(promise.checkin_every) if promise and promise.checkin_every else None,
-            "resolve_within": str(promise.resolve_within) if promise else None,
-        },
+        "promise": promise_card(
+            calendar=BusinessCalendar.from_dict(team.calendar), now=now,
+            promise=rtype.promise_for(req.priority) if rtype else None, stages=rtype.stages if rtype else (),
+            stage=req.stage, status=req.status, owner=person_view(owner), team_name=team.name,
+            first_contact_due=req.first_contact_due, first_contact_at=req.first_contact_at,
+            next_checkin_due=req.next_checkin_due, resolve_by=req.resolve_by, resolved_at=req.resolved_at,
+            stage_due=req.stage_due, needed_by=req.needed_by, needs_agreement=req.needs_agreement,
+            agreed_by=req.agreed_by, waiting_since=req.waiting_since,
+            waiting_for=next((e.note for e in reversed(events) if e.kind == "waiting"), None),
+        ),
         "progress": progress_view(rtype, req.stage),
         "raised_at": iso(req.raised_at),
         "resolved_at": iso(req.resolved_at),

@@ -128,9 +128,10 @@ def _ids(conn: sa.Connection) -> dict[str, int]:
 
 INSERT_REQUEST = sa.text(
     "INSERT INTO request (ref, department, request_type, title, detail, fields, requester_id, site_id, team_id,"
-    " owner_id, stage, status, priority, raised_at, first_contact_due, resolve_by, updated_at, version)"
+    " owner_id, stage, status, priority, raised_at, first_contact_due, resolve_by, updated_at, version,"
+    " needs_agreement, stage_due)"
     " VALUES (:ref, 'facilities', 'facilities.leak', 'raw', '', :fields, :person, :site, :team,"
-    " :owner, 'reported', 'open', 'normal', :at, :at, :at, :at, 1)")
+    " :owner, 'reported', 'open', 'normal', :at, :at, :at, :at, 1, false, :fields)")
 
 
 def _insert(url: str, *, ref: str, owner: Any) -> None:

@@ -1,0 +1,162 @@
+"""What the owner promised, and whether it is being kept: pure rules over
+values (no database), used by the service, the sweep and every view.
+
+The promise card is built here once; the CLI's ``ownit show`` and the UI render
+the same dictionary.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Sequence
+
+from .calendar import BusinessCalendar
+from .departments import Promise, Stage
+
+DUE_SOON = timedelta(hours=2)  # business time before a due time when the owner is nudged
+ESCALATE_AFTER = timedelta(hours=2)  # business time past a due time before the lead is told
+AUTO_CLOSE_AFTER = "5d"  # a resolved request the requester has not confirmed closes after this quiet spell
+
+MET, MISSED, ON_TRACK, DUE_SOON_STATE, OVERDUE, PAUSED = "met", "missed", "on track", "due soon", "overdue", "paused"
+
+
+def stage_forecast(calendar: BusinessCalendar, start: datetime, stages: Sequence[Stage],
+                   resolve_by: datetime) -> dict[str, str]:
+    """Each stage's expected instant: the typical business days of the stages up
+    to it, counted from ``start`` — squeezed in proportion when they add up to
+    more than the promise allows, so that no stage is expected after ``resolve_by``."""
+    total = sum(stage.days for stage in stages)
+    allowed = calendar.between(start, resolve_by)
+    scale = min(1.0, allowed / (calendar.day_length * total)) if total else 1.0
+    forecast, days = {}, 0.0
+    for stage in stages:
+        days += stage.days
+        forecast[stage.key] = min(calendar.add(start, calendar.day_length * days * scale), resolve_by).isoformat()
+    return forecast
+
+
+def next_due(*, status: str, contacted: bool, first_contact_due: datetime, next_checkin_due: datetime | None,
+             resolve_by: datetime) -> datetime | None:
+    """The earliest promise still owed: what the queue sorts on and the sweep
+    scans. ``None`` while the clock is paused or nothing is owed."""
+    if status != "open":
+        return None
+    owed = [next_checkin_due if contacted else first_contact_due, resolve_by]
+    return min(d for d in owed if d is not None)
+
+
+def state_of(calendar: BusinessCalendar, due: datetime | None, now: datetime, *,
+             done_at: datetime | None = None, paused: bool = False) -> str | None:
+    """``met``/``missed`` once done, else ``paused``, ``overdue``, ``due soon`` or ``on track``."""
+    if due is None:
+        return None
+    if done_at is not None:
+        return MET if done_at <= due else MISSED
+    if paused:
+        return PAUSED
+    if now > due:
+        return OVERDUE
+    if calendar.between(now, due) <= DUE_SOON:
+        return DUE_SOON_STATE
+    return ON_TRACK
+
+
+def escalation_due(calendar: BusinessCalendar, due: datetime, now: datetime) -> bool:
+    """Past the grace period after ``due``: time to tell the lead."""
+    return now > due and calendar.between(due, now) >= ESCALATE_AFTER
+
+
+def shift(calendar: BusinessCalendar, moment: datetime | None, paused: timedelta) -> datetime | None:
+    """``moment`` moved on by ``paused`` business time (the clock stood still)."""
+    return calendar.add(moment, paused) if moment is not None and paused else moment
+
+
+def _when(calendar: BusinessCalendar, moment: datetime | None) -> str:
+    return calendar.local(moment).strftime("%a %d %b %H:%M") if moment else "—"
+
+
+def promise_card(*, calendar: BusinessCalendar, now: datetime, promise: Promise | None, stages: Sequence[Stage],
+                 stage: str, status: str, owner: dict[str, Any], team_name: str,
+                 first_contact_due: datetime, first_contact_at: datetime | None,
+                 next_checkin_due: datetime | None, resolve_by: datetime, resolved_at: datetime | None,
+                 stage_due: dict[str, str], needed_by: date | None, needs_agreement: bool,
+                 agreed_by: date | None, waiting_since: datetime | None, waiting_for: str | None) -> dict[str, Any]:
+    """Everything the requester is promised, with the live state of each promise."""
+    paused = status == "waiting"
+    finished = status in ("resolved", "closed")
+    position = next((i for i, s in enumerate(stages) if s.key == stage), 0)
+    checkin_state = None
+    if first_contact_at is not None and not finished:
+        checkin_state = state_of(calendar, next_checkin_due, now, paused=paused)
+    states = {
+        "first_contact": state_of(calendar, first_contact_due, now, done_at=first_contact_at, paused=paused),
+        "checkin": checkin_state,
+        "resolve": state_of(calendar, resolve_by, now, done_at=resolved_at, paused=paused),
+    }
+    forecast = [
+        {"key": s.key, "label": s.label, "expected": stage_due.get(s.key), "reached": i <= position,
+         "current": i == position, "requester_action": s.requester_action}
+        for i, s in enumerate(stages)
+    ]
+    actions = [
+        {"stage": f["key"], "label": f["label"], "action": f["requester_action"], "by": f["expected"],
+         "done": f["reached"] and not f["current"]}
+        for f in forecast if f["requester_action"]
+    ]
+    card = {
+        "first_contact_due": first_contact_due.isoformat(),
+        "first_contact_at": first_contact_at.isoformat() if first_contact_at else None,
+        "next_checkin_due": next_checkin_due.isoformat() if next_checkin_due else None,
+        "resolve_by": resolve_by.isoformat(),
+        "first_contact_within": str(promise.first_contact_within) if promise else None,
+        "checkin_every": str(promise.checkin_every) if promise and promise.checkin_every else None,
+        "resolve_within": str(promise.resolve_within) if promise else None,
+        "needed_by": needed_by.isoformat() if needed_by else None,
+        "needs_agreement": needs_agreement,
+        "agreed_by": agreed_by.isoformat() if agreed_by else None,
+        "states": states,
+        "stages": forecast,
+        "requester_actions": actions,
+        "waiting": {"since": waiting_since.isoformat() if waiting_since else None, "for": waiting_for or ""}
+        if paused else None,
+    }
+    card["summary"] = _summary(card, calendar=calendar, owner=owner, team_name=team_name, status=status,
+                               first_contact_due=first_contact_due, first_contact_at=first_contact_at,
+                               next_checkin_due=next_checkin_due, resolve_by=resolve_by)
+    return card
+
+
+def _summary(card: dict[str, Any], *, calendar: BusinessCalendar, owner: dict[str, Any], team_name: str,
+             status: str, first_contact_due: datetime, first_contact_at: datetime | None,
+             next_checkin_due: datetime | None, resolve_by: datetime) -> str:
+    """The promise in one paragraph, as the requester reads it."""
+    who = f"{owner['name']} ({owner['title'] + ', ' if owner.get('title') else ''}{team_name}) owns this."
+    first = owner["name"].split()[0]
+    parts = [who]
+    if status == "closed":
+        return f"{who} It is closed."
+    if status == "resolved":
+        return f"{who} {first} has resolved it: please confirm the fix, or reopen it if it is not right."
+    if status == "waiting":
+        parts.append(f"It is waiting on you: {card['waiting']['for']}" if card["waiting"]["for"]
+                     else "It is waiting on you.")
+    if first_contact_at is None:
+        goal = f"Their goal is to contact you by {_when(calendar, first_contact_due)}"
+        if card["checkin_every"]:
+            goal += f", then check in with you every {card['checkin_every']} until it is resolved"
+        parts.append(goal + ".")
+    elif card["checkin_every"] and next_checkin_due is not None and status == "open":
+        parts.append(f"Next check-in by {_when(calendar, next_checkin_due)} "
+                     f"(every {card['checkin_every']} until it is resolved).")
+    if card["needs_agreement"]:
+        parts.append(f"You need it by {card['needed_by']}, earlier than the standard "
+                     f"{_when(calendar, resolve_by)}: {first} will agree a date with you at first contact.")
+    else:
+        target = f"the date agreed with you, {card['agreed_by']}" if card["agreed_by"] else _when(calendar, resolve_by)
+        parts.append(f"Resolve by {target}.")
+    pending = [a for a in card["requester_actions"] if not a["done"]]
+    if pending:
+        nxt = pending[0]
+        parts.append(f"Your part: {nxt['action']} (at '{nxt['label']}', expected "
+                     f"{_when(calendar, datetime.fromisoformat(nxt['by'])) if nxt['by'] else 'later'}).")
+    return " ".join(parts)
