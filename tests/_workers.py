@@ -143,3 +143,19 @@ def raise_many(url: str, index: int, count: int, how_many: int, start_iso: str,
     except Exception:  # noqa: BLE001
         errors.append("worker failed: " + traceback.format_exc())
     _report(queue, index, refs=refs, owners=owners, errors=errors)
+
+
+def sweep_once(url: str, index: int, at_iso: str, barrier: Any, queue: Any) -> None:
+    """Run one escalation sweep at the instant ``at_iso``, together with the others."""
+    report: dict[str, Any] = {}
+    errors: list[str] = []
+    try:
+        from ownit import service
+        from ownit.clock import FixedClock
+
+        desk = _open(url, FixedClock(datetime.fromisoformat(at_iso)))
+        barrier.wait(timeout=60)
+        report = service.sweep(desk)
+    except Exception:  # noqa: BLE001 - no error of any kind is expected
+        errors.append("worker failed: " + traceback.format_exc())
+    _report(queue, index, report=report, errors=errors)

@@ -18,6 +18,7 @@ import multiprocessing
 import queue as queue_module
 import time
 from collections import Counter
+from datetime import timedelta
 from typing import Any, Callable
 
 import pytest
@@ -26,7 +27,7 @@ from sqlmodel import select
 import _workers
 from conftest import AMIRA, HELEN, PRIYA, SAM
 from ownit import service
-from ownit.models import Event, Person, Request
+from ownit.models import Event, Notification, Person, Request
 from ownit.testing import START
 
 pytestmark = pytest.mark.slow
@@ -210,3 +211,22 @@ def test_every_acknowledged_change_bumps_the_version(ownit_demo_org: Any) -> Non
     req, events, _ = _timeline(desk, ref)
     assert events[-1].kind == "checkin"
     assert req.version == before + 1
+
+
+@pytest.mark.slow
+def test_concurrent_sweeps_escalate_each_missed_promise_exactly_once(ownit_demo_org: Any) -> None:
+    """Cron fired twice, or on two machines: several sweeps at the same instant
+    still tell the lead once per missed promise."""
+    desk = ownit_demo_org
+    refs = [service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title=f"leak {i}",
+                                  fields={"location": "x", "near_electrics": "no"})["ref"] for i in range(6)]
+    later = desk.now() + timedelta(days=3)  # every first contact long missed
+    results = run_workers(_workers.sweep_once, lambda i, barrier, queue: (
+        desk.url, i, later.isoformat(), barrier, queue), count=3)
+    assert [r["errors"] for r in results] == [[], [], []]
+    escalated = sorted(line["ref"] for r in results for line in r["report"]["escalated"])
+    assert escalated == sorted(refs)  # each once, whichever sweep got there first
+    events = desk.read(lambda s: s.exec(select(Event).where(Event.kind == "escalated")).all())
+    assert len(events) == len(refs)
+    leads = desk.read(lambda s: s.exec(select(Notification).where(Notification.kind == "escalated")).all())
+    assert len(leads) == 2 * len(refs)  # the lead and the requester, once each
