@@ -387,7 +387,9 @@ def _render(view: dict[str, Any]) -> None:
     for stage in promise["stages"]:
         mark = "●" if stage["current"] else ("✓" if stage["reached"] else "○")
         label = f"[bold]{stage['label']}[/]" if stage["current"] else stage["label"]
-        expected = "" if stage["reached"] else f"  [dim]expected {_when(stage['expected'], zone)}[/]"
+        expected = "" if stage["reached"] else (
+            f"  [yellow]expected {_when(stage['expected'], zone)}, running late[/]" if stage["late"]
+            else f"  [dim]expected {_when(stage['expected'], zone)}[/]")
         action = f"  [yellow]your part: {stage['requester_action']}[/]" if stage["requester_action"] else ""
         console.print(f"  {mark} {label}{expected}{action}")
     if view["fields"]:

@@ -95,7 +95,9 @@ def promise_card(*, calendar: BusinessCalendar, now: datetime, promise: Promise 
     }
     forecast = [
         {"key": s.key, "label": s.label, "expected": stage_due.get(s.key), "reached": i <= position,
-         "current": i == position, "requester_action": s.requester_action}
+         "current": i == position, "requester_action": s.requester_action,
+         "late": i > position and not finished and bool(stage_due.get(s.key))
+         and datetime.fromisoformat(stage_due[s.key]) < now}
         for i, s in enumerate(stages)
     ]
     actions = [
