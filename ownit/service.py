@@ -311,8 +311,6 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
         raise ValidationError("; ".join(problems))
     priority = _priority(desk, rtype, parsed)
     now = desk.now()
-    if needed_by is not None and needed_by < now.date():
-        raise ValidationError(f"needed-by date {needed_by.isoformat()} is in the past; give a future date")
 
     def work(session: Session, changes: _Changes) -> dict[str, Any]:
         requester = _person(session, actor)
@@ -331,6 +329,8 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
         team = _route(desk, session, draft, department.key)
         choice = _choose_owner(session, team, skills=rtype.skills, now=now, requester=requester)
         calendar = calendar_of(team)
+        if needed_by is not None and needed_by < calendar.local(now).date():
+            raise ValidationError(f"needed-by date {needed_by.isoformat()} is in the past; give a future date")
         promise = rtype.promise_for(priority)
         first_contact_due = calendar.add(now, promise.first_contact_within)
         resolve_by = calendar.add(now, promise.resolve_within)
@@ -420,6 +420,14 @@ class _Act:
     def tell_requester(self, kind: str, message: str) -> None:
         self.notify(self.req.requester_id, kind, f"{self.req.ref}: {message}")
 
+    def reforecast(self) -> None:
+        """Expected dates for the stages still ahead, from now to the resolve target."""
+        if self.rtype is None:
+            return
+        ahead = self.rtype.stages[self.rtype.position(self.req.stage) + 1:]
+        self.req.stage_due = {**self.req.stage_due,
+                              **promises.stage_forecast(self.calendar, self.now, ahead, self.req.resolve_by)}
+
     def schedule_checkin(self) -> None:
         every = self.checkin_every
         self.req.next_checkin_due = self.calendar.add(self.now, every) if every else None
@@ -494,6 +502,7 @@ def contact(desk: Desk, ref: str, *, actor: str | None, note: str | None,
             previous = req.resolve_by
             req.resolve_by = act.calendar.end_of_day(agreed_by)
             req.agreed_by, req.needs_agreement = agreed_by, False
+            act.reforecast()
             act.event("agreed", needed_by=req.needed_by.isoformat() if req.needed_by else None,
                       agreed_by=agreed_by.isoformat(), previous_resolve_by=previous.isoformat(),
                       resolve_by=req.resolve_by.isoformat())
@@ -638,6 +647,7 @@ def reopen(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict
         act.schedule_checkin()
         if act.rtype is not None:
             req.resolve_by = act.calendar.add(act.now, act.rtype.promise_for(req.priority).resolve_within)
+            act.reforecast()
         act.event("reopened", resolve_by=req.resolve_by.isoformat())
         act.notify(req.owner_id, "reopened", f"{req.ref} was reopened by {act.person.name}: {act.note}")
 
@@ -857,7 +867,6 @@ def init(url: str | None = None) -> str:
 
 # --- the escalation sweep -----------------------------------------------------------------
 
-SWEEP_HORIZON = timedelta(days=5)  # wall-clock look-ahead that surely covers DUE_SOON in business time
 PROMISES = (("first_contact", "first contact"), ("checkin", "check-in"), ("resolve", "resolution"))
 
 
@@ -975,14 +984,20 @@ def sweep(desk: Desk, *, progress: Callable[[int, int], None] | None = None) -> 
         away = session.exec(select(Person.id).where(Person.away_from <= now, Person.away_until > now)).all()
         owning_away = session.exec(select(Request.owner_id).where(
             Request.owner_id.in_(away), Request.status != domain.CLOSED).distinct()).all() if away else []
-        due = session.exec(select(Request.id).where(Request.status == domain.OPEN,
-                                                    Request.next_due <= now + SWEEP_HORIZON)
-                           .order_by(Request.next_due)).all()
-        # business days are never shorter than calendar days, so this only narrows the search
-        quiet = session.exec(select(Request.id).where(
-            Request.status == domain.RESOLVED,
-            Request.resolved_at <= now - timedelta(days=Duration.parse(promises.AUTO_CLOSE_AFTER).amount))).all()
-        return list(owning_away), list(due), list(quiet)
+        due: list[int] = []
+        quiet: list[int] = []
+        for team in session.exec(select(Team).order_by(Team.id)):  # each team keeps its own hours
+            calendar = calendar_of(team)
+            # the last instant still within DUE_SOON of business time from now
+            horizon = calendar.next_business_moment(calendar.add(now, promises.DUE_SOON) + timedelta(microseconds=1))
+            due.extend(session.exec(select(Request.id).where(
+                Request.team_id == team.id, Request.status == domain.OPEN, Request.next_due <= horizon)
+                .order_by(Request.next_due)).all())
+            # business time never outruns the clock: nothing resolved more recently can be due to close
+            quiet.extend(session.exec(select(Request.id).where(
+                Request.team_id == team.id, Request.status == domain.RESOLVED,
+                Request.resolved_at <= now - calendar.to_span(promises.AUTO_CLOSE_AFTER))).all())
+        return list(owning_away), due, quiet
 
     away, due, quiet = desk.read(candidates)
 
