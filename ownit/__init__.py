@@ -14,7 +14,7 @@ from .errors import (
     ValidationError,
 )
 from .hookspecs import hookimpl
-from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
+from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, RequestSnapshot, TeamInfo
 
 __version__ = "0.1.0"
 
@@ -24,6 +24,7 @@ __all__ = [
     "Draft",
     "EventSnapshot",
     "Field",
+    "MemberInfo",
     "NotFound",
     "NotificationSnapshot",
     "OwnitError",

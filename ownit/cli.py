@@ -26,6 +26,8 @@ app = typer.Typer(
 org_app = typer.Typer(help="The organisation directory: sites, people, teams.", no_args_is_help=True,
                       rich_markup_mode=None)
 app.add_typer(org_app, name="org")
+plugin_app = typer.Typer(help="Writing department plugins.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(plugin_app, name="plugin")
 
 As = Annotated[Optional[str], typer.Option("--as", envvar="OWNIT_USER", metavar="EMAIL",
                                            help="Who you are (or set OWNIT_USER).")]
@@ -485,6 +487,19 @@ def handoff(
 
 @app.command()
 @friendly
+def note(
+    ref: str, note: Note,
+    internal: Annotated[bool, typer.Option("--internal", help="Only the team sees it.")] = False,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Add a note to the timeline (the requester sees it unless --internal)."""
+    from . import service
+
+    _done(service.add_note(_desk(), ref, actor=actor, note=note, internal=internal), "note added", as_json)
+
+
+@app.command()
+@friendly
 def resolve(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
     """Mark the request resolved; the requester confirms it."""
     from . import service
@@ -577,6 +592,19 @@ def inbox(actor: As = None, as_json: Json = False) -> None:
         typer.echo(f"{row['created_at'][:16]}  {row['kind']:<10} {row['message']}")
     if not rows:
         typer.echo("no notifications")
+
+
+@plugin_app.command("new")
+@friendly
+def plugin_new(
+    name: Annotated[str, typer.Argument(help="The department's key, a lower-case word, e.g. cleaning.")],
+    where: Annotated[Path, typer.Option("--dir", help="Where to create the package.")] = Path("."),
+) -> None:
+    """Scaffold a working department plugin package (pip install -e it)."""
+    from .scaffold import new_plugin
+
+    folder = new_plugin(name, where)
+    typer.echo(f"created {folder}\nnext: pip install -e {folder} && ownit departments && pytest {folder}")
 
 
 def _plugin_commands() -> None:

@@ -179,6 +179,7 @@ class RequestType:
     skills: tuple[str, ...] = ()
     default_priority: str = "normal"
     restricted: bool = False  # details visible to the requester and the team only
+    needed_by_field: str | None = None  # a date field whose value is the requester's needed-by date
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(self.fields))
@@ -204,6 +205,10 @@ class RequestType:
             raise DeclarationError(f"request type {self.key!r}: unknown default priority")
         if "normal" not in self.promise:
             raise DeclarationError(f"request type {self.key!r} needs a promise for 'normal'")
+        if self.needed_by_field is not None and not any(
+                f.key == self.needed_by_field and f.kind == "date" for f in self.fields):
+            raise DeclarationError(
+                f"request type {self.key!r}: needed_by_field {self.needed_by_field!r} must name one of its date fields")
 
     @property
     def department(self) -> str:

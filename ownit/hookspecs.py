@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import typer
 
     from .departments import Department
+    from .desk import Desk
     from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
 
 hookspec = pluggy.HookspecMarker("ownit")
@@ -86,11 +87,40 @@ def ownit_route(request: Draft, teams: list[TeamInfo]) -> str | None:
     """
 
 
+@hookspec(firstresult=True)
+def ownit_required_skills(request_type: str, fields: dict[str, Any]) -> list[str] | None:
+    """Decide the skills the owner of a new request needs, from its fields.
+
+    Called while a request is raised, before the owner is chosen. First result wins.
+
+    :param request_type: the request type key, e.g. ``"it.broken_kit"``.
+    :param fields: the parsed field values.
+    :return: the skills (a till needs ``"pos"``, a router ``"network"``), or
+        ``None`` for no opinion (the request type's declared skills then apply).
+    """
+
+
+@hookspec(firstresult=True)
+def ownit_choose_owner(request: Draft, team: TeamInfo) -> str | None:
+    """Choose the person in the routed team who will own a new request.
+
+    Called while a request is raised, after routing, before the standard choice
+    (fewest open requests among available, skilled members). First result wins.
+
+    :param request: the request being raised.
+    :param team: the team, with its members' skills, what they cover and
+        whether each is available now.
+    :return: the email of a member or the lead of ``team``, or ``None`` for no
+        opinion. A person who is not in the team, is away or is at capacity is
+        not given the request: the standard choice applies.
+    """
+
+
 # --- work -----------------------------------------------------------------------
 
 
 @hookspec
-def ownit_on_event(request: RequestSnapshot, event: EventSnapshot) -> None:
+def ownit_on_event(request: RequestSnapshot, event: EventSnapshot, desk: Desk) -> None:
     """React to something that happened to a request.
 
     Called after the change is committed, once per event, for every plugin. A
@@ -98,7 +128,11 @@ def ownit_on_event(request: RequestSnapshot, event: EventSnapshot) -> None:
     recorded on the request's timeline (internal) and reported.
 
     :param request: the request as it is after the change.
-    :param event: the timeline event (``raised``, ``assigned``, ``contacted``, ...).
+    :param event: the timeline event (``raised``, ``assigned``, ``contacted``,
+        ``agreed``, ``stage``, ``resolved`` ...).
+    :param desk: the desk, for follow-up actions through :mod:`ownit.service`
+        (for example ``service.add_note(desk, request.ref, actor=None, note=...)``).
+        Take only the parameters you need: ``desk`` may be left out.
     :return: nothing; results are ignored.
     """
 

@@ -83,6 +83,7 @@ class TeamMember(SQLModel, table=True):
     team_id: int = Field(foreign_key="team.id")
     person_id: int = Field(foreign_key="person.id", index=True)
     skills: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    covers: list[str] = Field(default_factory=list, sa_type=sa.JSON)  # site codes or regions they look after
     capacity: int = Field(default=20)
     last_assigned_at: Optional[datetime] = _when()
 

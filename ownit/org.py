@@ -28,7 +28,7 @@ _SECTIONS = {
     "team": {"key", "name", "department", "regions", "lead", "calendar", "members"},
 }
 _IDENTITY = {"site": "code", "person": "email", "team": "key"}
-_MEMBER_KEYS = {"email", "skills", "capacity"}
+_MEMBER_KEYS = {"email", "skills", "capacity", "covers"}
 _CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -252,9 +252,12 @@ def _team(session: Session, entry: dict[str, Any], index: int, where: _Where, pe
         skills = member.get("skills", [])
         if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
             raise where.error("team", index, "members", f"skills of {email} must be a list of words")
+        covers = member.get("covers", [])
+        if not isinstance(covers, list) or not all(isinstance(c, str) for c in covers):
+            raise where.error("team", index, "members", f"covers of {email} must be a list of site codes or regions")
         person = people[email]
         row = existing.get(person.id) or TeamMember(team_id=team.id, person_id=person.id)
-        row.skills, row.capacity = sorted(set(skills)), capacity
+        row.skills, row.capacity, row.covers = sorted(set(skills)), capacity, covers
         session.add(row)
         keep.add(person.id)
         if "agent" not in person.roles:

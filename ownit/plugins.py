@@ -94,10 +94,12 @@ def _names(variable: str) -> set[str]:
 def build_plugins(
     *,
     entry_points: bool = True,
+    only: Iterable[str] | None = None,
     extra: Iterable[tuple[str, object]] = (),
 ) -> Plugins:
-    """A fresh plugin manager with the entry-point plugins (as the environment
-    allows) and ``extra`` ``(name, module_or_object)`` pairs, and their departments.
+    """A fresh plugin manager with the entry-point plugins (``only`` these names
+    when given, else as the environment allows) and ``extra``
+    ``(name, module_or_object)`` pairs, and their departments.
 
     A plugin that fails to import, or whose departments are malformed, is left
     out and named in ``Plugins.problems``; a department declared twice is an
@@ -106,7 +108,8 @@ def build_plugins(
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     plugins = Plugins(pm=pm)
-    only, disabled = _names("OWNIT_PLUGINS"), _names("OWNIT_DISABLE_PLUGINS")
+    only = set(only) if only is not None else _names("OWNIT_PLUGINS")
+    disabled = _names("OWNIT_DISABLE_PLUGINS")
     if entry_points:
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if (only and ep.name not in only) or ep.name in disabled or pm.has_plugin(ep.name):
@@ -152,3 +155,19 @@ def get_plugins() -> Plugins:
     if _loaded is None:
         _loaded = build_plugins()
     return _loaded
+
+
+def hook_reference() -> str:
+    """Markdown for every hook, from the hookspecs' signatures and docstrings
+    (docs/writing-a-plugin.md embeds it; a test keeps the two equal)."""
+    import inspect
+
+    parts = []
+    for name, func in vars(hookspecs).items():  # in the order of the module: by phase
+        if not name.startswith("ownit_") or not inspect.isfunction(func):
+            continue
+        options = getattr(func, "ownit_spec", {}) or {}
+        wins = " — first result wins" if options.get("firstresult") else ""
+        signature = str(inspect.signature(func)).replace("'", "")
+        parts.append(f"### `{name}{signature}`{wins}\n\n{inspect.cleandoc(func.__doc__ or '')}\n")
+    return "\n".join(parts)

@@ -6,9 +6,21 @@ change a request except through :mod:`ownit.service`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    """A team member as plugins see them."""
+
+    email: str
+    name: str
+    skills: tuple[str, ...]
+    covers: tuple[str, ...]  # site codes and regions this person looks after (org file)
+    available: bool  # not away, and under capacity
+    open_requests: int
 
 
 @dataclass(frozen=True)
@@ -18,7 +30,7 @@ class TeamInfo:
     name: str
     regions: tuple[str, ...]
     lead_email: str
-    member_skills: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    members: tuple[MemberInfo, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from .departments import PRIORITIES, Duration, RequestType
 from .desk import Desk
 from .errors import Conflict, NotFound, PermissionDenied, PluginError, ValidationError
 from .models import Event, Feedback, Notification, Person, RefCounter, Request, Site, Team, TeamMember
-from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
+from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, RequestSnapshot, TeamInfo
 from .views import person_view, request_view, summary_view
 
 TITLE_MAX = 200
@@ -161,12 +161,15 @@ def _after_commit(desk: Desk, changes: _Changes) -> None:
     def call(impls: Iterable[Any], what: str, request_id: int | None, **kwargs: Any) -> list[Any]:
         results = []
         for impl in impls:
-            try:
-                results.append(impl.function(**kwargs))
+            try:  # each implementation takes only the arguments it names, as pluggy allows
+                results.append(impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames}))
             except Exception as exc:  # a plugin must never take the change back
                 failures.append((request_id, f"plugin {impl.plugin_name!r} failed on {what}: {exc!r}"))
         return results
 
+    # Read everything the plugins will see first, and close the session before
+    # any plugin runs: a plugin may act through the service, in its own transaction.
+    pending: list[tuple[str, str, int | None, dict[str, Any]]] = []
     with Session(desk.engine, expire_on_commit=False) as session:
         actors = {p.id: p.email for p in session.exec(select(Person).where(
             Person.id.in_({e.actor_id for e in changes.events if e.actor_id})))}
@@ -174,17 +177,19 @@ def _after_commit(desk: Desk, changes: _Changes) -> None:
         for event in changes.events:
             if event.request_id not in snapshots:
                 snapshots[event.request_id] = _snapshot(session, session.get(Request, event.request_id))
-            call(pm.hook.ownit_on_event.get_hookimpls(), event.kind, event.request_id,
-                 request=snapshots[event.request_id],
-                 event=EventSnapshot(kind=event.kind, at=event.at, actor_email=actors.get(event.actor_id),
-                                     note=event.note, data=dict(event.data)))
+            pending.append(("ownit_on_event", event.kind, event.request_id, {
+                "request": snapshots[event.request_id], "desk": desk,
+                "event": EventSnapshot(kind=event.kind, at=event.at, actor_email=actors.get(event.actor_id),
+                                       note=event.note, data=dict(event.data))}))
         for note in changes.notifications:
             recipient = session.get(Person, note.person_id)
             ref = session.get(Request, note.request_id).ref if note.request_id else None
-            call(pm.hook.ownit_notify.get_hookimpls(), "notify", note.request_id,
-                 notification=NotificationSnapshot(id=note.id, recipient_email=recipient.email, ref=ref,
-                                                   kind=note.kind, message=note.message,
-                                                   created_at=note.created_at))
+            pending.append(("ownit_notify", "notify", note.request_id, {
+                "notification": NotificationSnapshot(id=note.id, recipient_email=recipient.email, ref=ref,
+                                                     kind=note.kind, message=note.message,
+                                                     created_at=note.created_at)}))
+    for hook, what, request_id, kwargs in pending:
+        call(getattr(pm.hook, hook).get_hookimpls(), what, request_id, **kwargs)
     if failures:
         _record_failures(desk, failures)
 
@@ -254,21 +259,26 @@ def _choose_owner(session: Session, team: Team, *, skills: Iterable[str], now: d
     return choice
 
 
-def _team_info(session: Session, team: Team) -> TeamInfo:
+def _team_info(session: Session, team: Team, now: datetime) -> TeamInfo:
+    """The team as plugins see it: lead, members, their skills, cover and availability."""
     lead = session.get(Person, team.lead_id)
-    skills = {}
-    for member in _members(session, team):
-        skills[session.get(Person, member.person_id).email] = tuple(member.skills)
+    candidates, people = _candidates(session, team, now)
+    covers = {m.person_id: tuple(m.covers) for m in _members(session, team)}
+    members = tuple(
+        MemberInfo(email=c.email, name=people[c.person_id].name, skills=tuple(sorted(c.skills)),
+                   covers=covers.get(c.person_id, ()), available=assign.qualifies(c, ()),
+                   open_requests=c.open_count)
+        for c in candidates)
     return TeamInfo(key=team.key, department=team.department, name=team.name, regions=tuple(team.regions),
-                    lead_email=lead.email, member_skills=skills)
+                    lead_email=lead.email, members=members)
 
 
-def _route(desk: Desk, session: Session, draft: Draft, department: str) -> Team:
+def _route(desk: Desk, session: Session, draft: Draft, department: str, now: datetime) -> Team:
     teams = list(session.exec(select(Team).where(Team.department == department).order_by(Team.key)))
     if not teams:
         raise ValidationError(f"no {department} team is set up yet; add one to the org file and load it")
     try:
-        chosen = desk.plugins.hook.ownit_route(request=draft, teams=[_team_info(session, t) for t in teams])
+        chosen = desk.plugins.hook.ownit_route(request=draft, teams=[_team_info(session, t, now) for t in teams])
     except Exception as exc:
         raise PluginError(f"a plugin failed while routing the request, so nothing was saved: {exc!r}") from None
     if chosen is None:
@@ -306,10 +316,13 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
     title = _text(title, "the title", limit=TITLE_MAX, required=True)
     detail = _text(detail, "the detail", limit=NOTE_MAX, required=False)
     parsed = rtype.parse_fields(fields or {})
+    if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
+        needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
     problems = _validate_with_plugins(desk, rtype, parsed)
     if problems:
         raise ValidationError("; ".join(problems))
     priority = _priority(desk, rtype, parsed)
+    skills = _required_skills(desk, rtype, parsed)
     now = desk.now()
 
     def work(session: Session, changes: _Changes) -> dict[str, Any]:
@@ -326,8 +339,9 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
             where = session.get(Site, requester.site_id)
         draft = Draft(request_type=rtype.key, fields=parsed, title=title, priority=priority,
                       site_code=where.code, region=where.region, requester_email=requester.email)
-        team = _route(desk, session, draft, department.key)
-        choice = _choose_owner(session, team, skills=rtype.skills, now=now, requester=requester)
+        team = _route(desk, session, draft, department.key, now)
+        choice = _plugin_owner(desk, session, draft, team, now) or _choose_owner(
+            session, team, skills=skills, now=now, requester=requester)
         calendar = calendar_of(team)
         if needed_by is not None and needed_by < calendar.local(now).date():
             raise ValidationError(f"needed-by date {needed_by.isoformat()} is in the past; give a future date")
@@ -371,6 +385,41 @@ def _validate_with_plugins(desk: Desk, rtype: RequestType, fields: dict[str, Any
             ) from None
         problems.extend(str(p) for p in (found or []))
     return problems
+
+
+def _required_skills(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> tuple[str, ...]:
+    try:
+        skills = desk.plugins.hook.ownit_required_skills(request_type=rtype.key, fields=dict(fields))
+    except Exception as exc:
+        raise PluginError(f"a plugin failed while deciding the skills needed, so nothing was saved: {exc!r}") from None
+    return rtype.skills if skills is None else tuple(skills)
+
+
+def _plugin_owner(desk: Desk, session: Session, draft: Draft, team: Team, now: datetime) -> assign.Choice | None:
+    """A plugin's choice of owner within ``team``, when it has one and that
+    person can take the request now; else ``None`` (the standard choice)."""
+    if not desk.plugins.pm.hook.ownit_choose_owner.get_hookimpls():
+        return None
+    info = _team_info(session, team, now)
+    try:
+        email = desk.plugins.hook.ownit_choose_owner(request=draft, team=info)
+    except Exception as exc:
+        raise PluginError(f"a plugin failed while choosing the owner, so nothing was saved: {exc!r}") from None
+    if email is None:
+        return None
+    email = email.strip().lower()
+    if email == info.lead_email:
+        person = session.get(Person, team.lead_id)
+        return None if person.is_away(now) else assign.Choice(team.lead_id, "chosen by the department's rule")
+    member = next((m for m in info.members if m.email == email), None)
+    if member is None or not member.available:
+        return None  # not in the team, away or full: the standard choice takes over
+    person_id = session.exec(select(Person.id).where(Person.email == email)).one()
+    row = session.exec(select(TeamMember).where(TeamMember.team_id == team.id,
+                                                 TeamMember.person_id == person_id)).one()
+    row.last_assigned_at = now
+    session.add(row)
+    return assign.Choice(person_id, "chosen by the department's rule")
 
 
 def _priority(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> str:
@@ -652,6 +701,43 @@ def reopen(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict
         act.notify(req.owner_id, "reopened", f"{req.ref} was reopened by {act.person.name}: {act.note}")
 
     return _act(desk, ref, actor=actor, action="reopen", note=note, change=change, who="party")
+
+
+def add_note(desk: Desk, ref: str, *, actor: str | None, note: str | None,
+             internal: bool = False) -> dict[str, Any]:
+    """Add a note to the timeline: the requester (always visible), someone of
+    the team (``internal`` keeps it from the requester), or — with ``actor``
+    ``None`` — OwnIt itself, for plugins reacting to an event."""
+    note_text = _text(note, "the note", limit=NOTE_MAX, required=True)
+
+    def work(session: Session, changes: _Changes) -> dict[str, Any]:
+        req = _request(session, ref)
+        team = session.get(Team, req.team_id)
+        rtype = _rtype(desk, req)
+        person = _person(session, actor) if actor is not None else None
+        if person is not None and not _may_see(session, req, team, person, rtype):
+            raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+        staff = person is None or _is_staff(session, req, team, person)
+        if person is not None and not staff and person.id != req.requester_id:
+            raise PermissionDenied(f"only the requester or {team.name} can add notes to {req.ref}")
+        if internal and not staff:
+            raise PermissionDenied("only the team can add internal notes")
+        if req.status == domain.CLOSED:
+            raise Conflict(f"{req.ref} is closed; reopen it or raise a new request")
+        now = desk.now()
+        _event(session, changes, req, "note", at=now, actor=person, note=note_text, internal=internal)
+        if person is not None and person.id == req.requester_id:
+            _notify(session, changes, req.owner_id, req, "note", f"{req.ref}: note from the requester: {note_text}",
+                    at=now)
+        elif not internal:
+            _notify(session, changes, req.requester_id, req, "note", f"{req.ref}: {note_text}", at=now)
+        req.updated_at = now
+        flag_modified(req, "updated_at")
+        session.add(req)
+        session.flush()
+        return request_view(session, req, rtype=rtype, now=now, internal=staff)
+
+    return _run(desk, work)
 
 
 # --- absence ----------------------------------------------------------------------------

@@ -7,7 +7,9 @@
 ``ownit_clock``
     a :class:`~ownit.clock.FixedClock` at Monday 2026-11-23 10:00 UTC.
 ``ownit_plugins``
-    the installed plugins, loaded through the ``ownit`` entry points.
+    the installed plugins, loaded through the ``ownit`` entry points — only
+    those named in the ``ownit_plugins`` ini option when it is set (a plugin's
+    own tests set ``ownit_plugins = cleaning`` to run with nothing else).
 ``ownit_desk``
     a :class:`~ownit.desk.Desk` over the three above.
 ``ownit_demo_org``
@@ -79,11 +81,25 @@ def ownit_clock() -> Any:
     return FixedClock(START)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("ownit_plugins", "OwnIt plugins (entry-point names) the ownit_plugins fixture loads; "
+                                   "empty for every installed one", type="args", default=[])
+
+
 @pytest.fixture
-def ownit_plugins() -> Any:
+def ownit_plugins(pytestconfig: pytest.Config) -> Any:
     from .plugins import build_plugins
 
-    return build_plugins()
+    return build_plugins(only=pytestconfig.getini("ownit_plugins") or None)
+
+
+def load_org_text(desk: Any, text: str, tmp_path: Path) -> dict[str, int]:
+    """Load an organisation given as TOML text (a plugin's test org)."""
+    from .org import load_org
+
+    path = tmp_path / "org.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_org(desk, path)
 
 
 @pytest.fixture

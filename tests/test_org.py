@@ -289,9 +289,9 @@ CASES = {
     "team-lead-not-a-person": Case(swap('lead = "lead.north@example.com"', 'lead = "ghost@example.com"'),
                                    at("ghost@example.com"), "lead",
                                    "no person 'ghost@example.com'; add them as a [[person]]"),
-    "team-uninstalled-department": Case(swap('department = "facilities"', 'department = "it"'),
-                                        at('department = "it"'), "department",
-                                        "department 'it' is not installed; installed: facilities"),
+    "team-uninstalled-department": Case(swap('department = "facilities"', 'department = "cleaning"'),
+                                        at('department = "cleaning"'), "department",
+                                        "department 'cleaning' is not installed; installed: facilities"),
     "calendar-bad-timezone": Case(swap('calendar = { timezone = "Europe/London"', 'calendar = { timezone = "Mars/Olympus"'),
                                   at("Mars/Olympus"), "calendar", "unknown time zone 'Mars/Olympus'"),
     "calendar-hours-backwards": Case(swap('hours = "08:00-18:00"', 'hours = "17:00-09:00"'), at("17:00-09:00"),
@@ -388,7 +388,7 @@ def test_an_unknown_section_is_refused_and_nothing_is_written(ownit_desk: Any, t
 
 
 def test_a_mistake_in_the_first_load_leaves_the_directory_empty(ownit_desk: Any, tmp_path: Path) -> None:
-    path = write(tmp_path, edit(BASE, 'department = "facilities"', 'department = "hr"'))
+    path = write(tmp_path, edit(BASE, 'department = "facilities"', 'department = "cleaning"'))
     with pytest.raises(ConfigError, match=r"line \d+: team #1 field 'department'"):
         load_org(ownit_desk, path)
     assert (count(ownit_desk, Site), count(ownit_desk, Person), count(ownit_desk, Team)) == (0, 0, 0)

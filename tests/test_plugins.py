@@ -32,8 +32,10 @@ def test_the_core_imports_no_department() -> None:
 
 def test_operators_can_load_only_some_or_disable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OWNIT_DISABLE_PLUGINS", "facilities")
-    assert build_plugins().departments == {}
+    assert "facilities" not in build_plugins().departments
     monkeypatch.delenv("OWNIT_DISABLE_PLUGINS")
+    monkeypatch.setenv("OWNIT_PLUGINS", "facilities")
+    assert set(build_plugins().departments) == {"facilities"}
     monkeypatch.setenv("OWNIT_PLUGINS", "nothing-by-this-name")
     assert build_plugins().departments == {}
 
@@ -99,3 +101,56 @@ def test_every_hook_is_documented_in_the_same_shape() -> None:
 def test_the_public_api_is_importable_from_ownit() -> None:
     for name in ownit.__all__:
         assert hasattr(ownit, name), name
+
+
+def test_the_hook_reference_in_the_docs_is_the_hookspecs() -> None:
+    from pathlib import Path
+
+    from ownit.plugins import hook_reference
+
+    doc = (Path(__file__).parent.parent / "docs" / "writing-a-plugin.md").read_text()
+    section = doc[doc.index("<!-- hooks:start -->\n") + len("<!-- hooks:start -->\n"):doc.index("<!-- hooks:end -->")]
+    assert section == hook_reference(), "regenerate the reference: python -c 'from ownit.plugins import hook_reference'"
+    for name in [n for n in dir(hookspecs) if n.startswith("ownit_")]:
+        assert f"`{name}(" in doc, name
+
+
+def test_a_declaration_that_names_a_missing_date_field_fails() -> None:
+    from ownit.departments import DeclarationError, Field
+
+    with pytest.raises(DeclarationError, match="needed_by_field 'start' must name one of its date fields"):
+        RequestType(key="hr.x", label="X", why="-", stages=(Stage("a", "A"), Stage("b", "B")),
+                    fields=(Field("start", "Start"),), needed_by_field="start")
+
+
+class OnEventWithDesk:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @hookimpl
+    def ownit_on_event(self, request, event, desk):
+        from ownit import service
+
+        if event.kind == "raised":
+            self.calls += 1
+            service.add_note(desk, request.ref, actor=None, note="Plugin says: we are on it")
+
+
+def test_on_event_can_act_through_the_service(ownit_database_url, ownit_clock) -> None:
+    from conftest import AMIRA, HELEN, LEAK
+    from ownit import service
+    from ownit.db import make_engine
+    from ownit.demo import ORG_FILE
+    from ownit.desk import Desk
+    from ownit.org import load_org
+
+    plugin = OnEventWithDesk()
+    desk = Desk(url=ownit_database_url, engine=make_engine(ownit_database_url),
+                plugins=build_plugins(extra=[("helper", plugin)]), clock=ownit_clock)
+    load_org(desk, ORG_FILE, skip_missing_departments=True)
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Leak", fields=LEAK)
+    shown = service.show(desk, view["ref"], actor=AMIRA)
+    assert [(e["kind"], e["note"]) for e in shown["timeline"]][-1] == ("note", "Plugin says: we are on it")
+    assert plugin.calls == 1 and desk.take_warnings() == []
+    assert service.inbox(desk, actor=AMIRA)[0]["message"].endswith("Plugin says: we are on it")
+    assert service.show(desk, view["ref"], actor=HELEN)["timeline"][-1]["actor_name"] == "OwnIt"

@@ -63,11 +63,56 @@ HEATING = RequestType(
 )
 
 
+PEST = RequestType(
+    key="facilities.pest",
+    label="Pests",
+    why="Pests near food or stock can close a store and damage its name overnight.",
+    fields=(
+        Field("pest", "What have you seen?", kind="choice", required=True,
+              choices=("mice or rats", "insects", "birds", "other")),
+        Field("where", "Where?", required=True, help="For example: stockroom, bakery, car park"),
+        Field("near_food", "Is it near food or food stock?", kind="yesno", required=True),
+    ),
+    stages=(
+        Stage("reported", "Reported"),
+        Stage("booked", "Pest control booked", days=1,
+              requester_action="Keep the area clear and let the technician in"),
+        Stage("treated", "Treated", days=1),
+        Stage("follow_up", "Follow-up visit done", days=5),
+        Stage("verified", "Checked by the store", requester_action="Confirm there are no more signs"),
+    ),
+    promise={"urgent": Promise(first_contact="2h", checkin="1d", resolve="3d"),
+             "normal": Promise(first_contact="1d", checkin="2d", resolve="10d")},
+    skills=("pest",),
+)
+
+SECURITY = RequestType(
+    key="facilities.security",
+    label="Lock, shutter or alarm",
+    why="A store that cannot be locked, opened or alarmed is at risk every hour it stays that way.",
+    fields=(
+        Field("what", "What is not working?", kind="choice", required=True,
+              choices=("front door lock", "shutter", "fire exit", "alarm", "safe", "other")),
+        Field("can_secure", "Can the store be secured tonight?", kind="yesno", required=True),
+    ),
+    stages=(
+        Stage("reported", "Reported"),
+        Stage("booked", "Locksmith or engineer booked", days=0.25,
+              requester_action="Have a key holder on site for the engineer"),
+        Stage("repaired", "Repaired", days=0.5),
+        Stage("verified", "Checked by the store", requester_action="Lock and unlock it once and confirm"),
+    ),
+    promise={"urgent": Promise(first_contact="1h", checkin="2h", resolve="1d"),
+             "normal": Promise(first_contact="4h", checkin="1d", resolve="3d")},
+    skills=("security",),
+)
+
+
 @hookimpl
 def ownit_register_departments(register: Any) -> None:
     register(Department(key="facilities", name="Facilities", prefix="FAC",
-                        description="The building: roof, plumbing, fixtures, heating and cooling.",
-                        request_types=(LEAK, FIXTURE, HEATING)))
+                        description="The building: roof, plumbing, fixtures, heating and cooling, pests, security.",
+                        request_types=(LEAK, FIXTURE, HEATING, PEST, SECURITY)))
 
 
 @hookimpl
@@ -86,6 +131,10 @@ def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
         return "high"
     if request_type == "facilities.fixture" and fields.get("hazard"):
         return "high"
+    if request_type == "facilities.pest" and (fields.get("near_food") or fields.get("pest") == "mice or rats"):
+        return "urgent"
+    if request_type == "facilities.security" and (not fields.get("can_secure") or fields.get("what") == "fire exit"):
+        return "urgent"
     if request_type == "facilities.heating":
         temperature = fields.get("temperature")
         if fields.get("problem") == "not working at all" or (temperature is not None and not 12 <= temperature <= 30):

@@ -45,3 +45,18 @@ def test_the_contractor_stage_asks_the_store_for_access(ownit_demo_org) -> None:
     booked = [s for s in view["progress"]["stages"] if s["key"] == "booked"][0]
     assert booked["requester_action"] == "Let the contractor in and show them the problem"
     assert view["priority"] == "high"
+
+
+@pytest.mark.parametrize("request_type, fields, priority, skill_holder", [
+    ("facilities.pest", {"pest": "insects", "where": "car park", "near_food": "no"}, "normal", None),
+    ("facilities.pest", {"pest": "mice or rats", "where": "stockroom", "near_food": "no"}, "urgent", None),
+    ("facilities.security", {"what": "shutter", "can_secure": "no"}, "urgent", "priya.shah@example.com"),
+    ("facilities.security", {"what": "alarm", "can_secure": "yes"}, "normal", "priya.shah@example.com"),
+])
+def test_pests_and_security(ownit_demo_org, request_type, fields, priority, skill_holder) -> None:
+    view = raise_(ownit_demo_org, request_type, **fields)
+    assert view["priority"] == priority
+    if skill_holder:  # only Priya has the security skill in the north
+        assert view["owner"]["email"] == skill_holder
+    else:  # nobody in the north has the pest skill: the lead owns it
+        assert view["owner"]["email"] == "helen.price@example.com"

@@ -1,0 +1,54 @@
+"""`ownit plugin new` writes a plugin that installs, is discovered, and passes its own test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ownit.cli import app
+
+
+def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_a_new_plugin_installs_shows_up_and_passes_its_test(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["plugin", "new", "cleaning", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    package = tmp_path / "ownit-cleaning"
+    assert (package / "pyproject.toml").exists() and (package / "tests" / "test_cleaning.py").exists()
+    # Install it as a user would, into a folder of its own, so this test leaves the environment alone.
+    site = tmp_path / "site"
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    installed = run(sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--target", str(site), str(package), env=env, cwd=tmp_path)
+    assert installed.returncode == 0, installed.stderr
+    env = {**env, "PYTHONPATH": str(site), "OWNIT_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}"}
+    ownit = [sys.executable, "-c", "from ownit.cli import main; main()"]
+    listed = run(*ownit, "departments", "--json", env=env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert '"cleaning.general"' in listed.stdout and '"name": "cleaning"' in listed.stdout
+    tested = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests"),
+                 env={k: v for k, v in env.items() if k != "OWNIT_TEST_DATABASE_URL"}, cwd=package)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "2 passed" in tested.stdout
+
+
+@pytest.mark.parametrize("name, message", [("Cleaning", "lower-case word"), ("x", "lower-case word"),
+                                           ("clean-ing", "lower-case word")])
+def test_bad_names_are_refused(tmp_path: Path, name: str, message: str) -> None:
+    result = CliRunner().invoke(app, ["plugin", "new", name, "--dir", str(tmp_path)])
+    assert result.exit_code == 1 and message in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "ownit-cleaning").mkdir()
+    result = CliRunner().invoke(app, ["plugin", "new", "cleaning", "--dir", str(tmp_path)])
+    assert result.exit_code == 1 and "already exists" in result.output
