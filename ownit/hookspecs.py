@@ -8,6 +8,7 @@ and whether the first non-``None`` result wins. Implement a hook with
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 import pluggy
@@ -43,7 +44,7 @@ def ownit_register_departments(register: Callable[[Department], None]) -> None:
 
 
 @hookspec
-def ownit_validate_request(request_type: str, fields: dict[str, Any]) -> list[str] | None:
+def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datetime) -> list[str] | None:
     """Check a request's fields beyond their declared kinds.
 
     Called while a request is raised, after each field was parsed and before
@@ -51,6 +52,8 @@ def ownit_validate_request(request_type: str, fields: dict[str, Any]) -> list[st
 
     :param request_type: the request type key, e.g. ``"facilities.leak"``.
     :param fields: the parsed field values, by field key.
+    :param now: the desk's clock (UTC), for rules like "not in the future";
+        leave it out if the rule does not need it.
     :return: messages for the requester, one per problem (each should name the
         field); an empty list or ``None`` when the plugin is content. Any message
         rejects the request and nothing is stored.

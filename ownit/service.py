@@ -318,7 +318,7 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
     parsed = rtype.parse_fields(fields or {})
     if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
         needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
-    problems = _validate_with_plugins(desk, rtype, parsed)
+    problems = _validate_with_plugins(desk, rtype, parsed, desk.now())
     if problems:
         raise ValidationError("; ".join(problems))
     priority = _priority(desk, rtype, parsed)
@@ -344,7 +344,11 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
             session, team, skills=skills, now=now, requester=requester)
         calendar = calendar_of(team)
         if needed_by is not None and needed_by < calendar.local(now).date():
-            raise ValidationError(f"needed-by date {needed_by.isoformat()} is in the past; give a future date")
+            field = next((f for f in rtype.fields if f.key == rtype.needed_by_field
+                          and parsed.get(f.key) == needed_by.isoformat()), None)
+            what = f"{field.label} ({field.key}): " if field else "needed-by date "
+            raise ValidationError(f"{what}{needed_by.isoformat()} is in the past; give a future date",
+                                  field=field.key if field else None)
         promise = rtype.promise_for(priority)
         first_contact_due = calendar.add(now, promise.first_contact_within)
         resolve_by = calendar.add(now, promise.resolve_within)
@@ -374,11 +378,12 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
     return _run(desk, work)
 
 
-def _validate_with_plugins(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> list[str]:
+def _validate_with_plugins(desk: Desk, rtype: RequestType, fields: dict[str, Any], now: datetime) -> list[str]:
     problems: list[str] = []
     for impl in desk.plugins.pm.hook.ownit_validate_request.get_hookimpls():
+        offered = {"request_type": rtype.key, "fields": dict(fields), "now": now}
         try:
-            found = impl.function(request_type=rtype.key, fields=dict(fields))
+            found = impl.function(**{k: v for k, v in offered.items() if k in impl.argnames})
         except Exception as exc:
             raise PluginError(
                 f"plugin {impl.plugin_name!r} failed while checking the request, so nothing was saved: {exc!r}"

@@ -133,16 +133,18 @@ def test_departments_lists_facilities_and_its_request_types(cli: Cli) -> None:
     for key in ("facilities.leak", "facilities.fixture", "facilities.heating"):
         assert key in out  # in full: it is what --type takes
     assert "Water leak or roof" in out and "Heating or cooling" in out
-    assert "plugins: facilities 0.1.0" in out
+    assert "plugins: facilities 0.1.0, hr 0.1.0, it 0.1.0" in out
 
     data = cli.json("departments")
-    assert [p["name"] for p in data["plugins"]] == ["facilities"]
+    assert [p["name"] for p in data["plugins"]] == ["facilities", "hr", "it"]
+    assert [p["distribution"] for p in data["plugins"]] == ["ownit-facilities", "ownit-hr", "ownit-it"]
     assert data["problems"] == []
-    assert [d["key"] for d in data["departments"]] == ["facilities"]
+    assert [d["key"] for d in data["departments"]] == ["facilities", "hr", "it"]
     facilities = data["departments"][0]
     assert facilities["prefix"] == "FAC"
     types = {t["key"]: t for t in facilities["request_types"]}
-    assert set(types) == {"facilities.leak", "facilities.fixture", "facilities.heating"}
+    assert set(types) == {"facilities.leak", "facilities.fixture", "facilities.heating", "facilities.pest",
+                          "facilities.security"}
     leak = types["facilities.leak"]
     assert leak["label"] == "Water leak or roof"
     assert leak["default_priority"] == "high"
@@ -176,8 +178,8 @@ def test_people_and_teams_json_return_the_directory(cli: Cli) -> None:
     assert "agent" in by_email[SAM]["roles"] and by_email[SAM]["site"] == "HQ"
 
     teams = cli.json("teams")
-    assert [t["key"] for t in teams] == ["facilities-north", "facilities-south"]
-    north, south = teams
+    assert [t["key"] for t in teams] == ["facilities-north", "facilities-south", "hr-partners", "it-service"]
+    north, south = teams[:2]
     assert north["name"] == "Facilities North" and north["department"] == "facilities"
     assert north["regions"] == ["north"]
     assert north["lead"]["email"] == HELEN
@@ -636,20 +638,16 @@ def test_a_bad_database_url_gives_one_line(url: str, tmp_path: Path) -> None:
         assert "database" in message, message
 
 
-def test_demo_file_loads_with_ownit_demo_but_not_with_org_load(ownit_database_url: str) -> None:
+def test_the_demo_file_loads_with_org_load_and_with_demo(ownit_database_url: str) -> None:
     cli = Cli(ownit_database_url)
-    message = cli.fails("org", "load", str(DEMO_ORG))
-    line = line_of(DEMO_ORG, 'department = "it"')
-    assert message.startswith(f"{DEMO_ORG} line {line}: team #3 field 'department'")
-    assert "department 'it' is not installed; installed: facilities" in message
-    assert cli.json("people") == []  # all or nothing
-
-    result = cli("demo", "--no-ui")
+    assert cli.ok("org", "load", str(DEMO_ORG)).stdout == f"loaded 6 sites, 16 people, 4 teams from {DEMO_ORG}\n"
+    result = cli("demo", "--no-ui")  # the same file again, plus the sample requests
     assert_no_traceback(result)
     assert result.exit_code == 0, result.output
-    assert "6 sites, 16 people, 2 teams (2 teams skipped: their department is not installed)" in result.stdout
+    assert "6 sites, 16 people, 4 teams" in result.stdout and "skipped" not in result.stdout
     assert "sample requests: FAC-1001, FAC-1002, FAC-1003, FAC-1004, FAC-1005" in result.stdout
     assert len(cli.json("people")) == 16
-    assert [t["key"] for t in cli.json("teams")] == ["facilities-north", "facilities-south"]
+    assert [t["key"] for t in cli.json("teams")] == ["facilities-north", "facilities-south", "hr-partners",
+                                                    "it-service"]
     first = cli.show("FAC-1001", AMIRA)
     assert first["status"] == "closed" and first["title"] == "Roof leaking over the stockroom"
