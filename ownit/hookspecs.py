@@ -34,8 +34,9 @@ def ownit_register_departments(register: Callable[[Department], None]) -> None:
     Called once, when the desk loads its plugins.
 
     :param register: call it once per :class:`ownit.Department` the plugin
-        supplies. A department or request type key registered twice fails
-        start-up, naming both plugins.
+        supplies. A department or request type key another plugin already
+        registered is refused with a problem naming both plugins (``ownit
+        departments`` shows it); the first registration stays.
     :return: nothing; results are ignored.
     """
 

@@ -101,9 +101,9 @@ def build_plugins(
     when given, else as the environment allows) and ``extra``
     ``(name, module_or_object)`` pairs, and their departments.
 
-    A plugin that fails to import, or whose departments are malformed, is left
-    out and named in ``Plugins.problems``; a department declared twice is an
-    error naming both plugins.
+    A plugin that fails to import, whose departments are malformed, or that
+    declares a department another plugin already declared, is left out and
+    named in ``Plugins.problems``; the rest of the desk keeps working.
     """
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
@@ -140,8 +140,8 @@ def _collect_departments(plugins: Plugins) -> None:
         name = impl.plugin_name
         try:
             impl.function(register=lambda department, _name=name: plugins._register(_name, department))
-        except PluginError:
-            raise
+        except PluginError as exc:  # declared twice: the first stays, the desk keeps working
+            plugins.problems.append(str(exc))
         except Exception as exc:
             plugins.problems.append(f"plugin {name!r} could not declare its departments: {exc}")
 

@@ -8,7 +8,6 @@ import pytest
 
 import ownit
 from ownit import Department, RequestType, Stage, hookimpl, hookspecs
-from ownit.errors import PluginError
 from ownit.plugins import build_plugins
 
 
@@ -48,10 +47,12 @@ class Copycat:
                         stages=(Stage("a", "A"), Stage("b", "B"))),)))
 
 
-def test_a_department_declared_twice_names_both_plugins() -> None:
-    with pytest.raises(PluginError) as caught:
-        build_plugins(extra=[("copycat", Copycat())])
-    assert "'facilities'" in str(caught.value) and "'copycat'" in str(caught.value)
+def test_a_department_declared_twice_names_both_plugins_and_the_first_stays() -> None:
+    plugins = build_plugins(extra=[("copycat", Copycat())])
+    assert len(plugins.problems) == 1
+    assert "'facilities'" in plugins.problems[0] and "'copycat'" in plugins.problems[0]
+    assert plugins.departments["facilities"].name == "Facilities"
+    assert "facilities.other" not in plugins.request_types and "it.broken_kit" in plugins.request_types
 
 
 class Broken:

@@ -43,6 +43,12 @@ SAMPLES: list[Script] = [
      {"item": "fitting room 3 door", "hazard": "yes"}, []),
     (0.2, "ben.carter@example.com", "facilities.fixture", "Shelf bay 12 wobbles",
      {"item": "shelf bay 12", "hazard": "no"}, []),
+    (1, "tom.hughes@example.com", "it.broken_kit", "Till 3 will not boot",
+     {"device": "POS till", "asset_tag": "AT-104233", "can_trade": "yes", "symptom": "stuck on the logo"},
+     [(1, "contact", "owner", "Remote session booked; till 3 taped off meanwhile.")]),
+    (2, "grace.okafor@example.com", "hr.vacancy", "Weekend sales assistant",
+     {"role": "Sales assistant", "hours": "16", "contract": "permanent", "reason": "replacement",
+      "start_date": lambda now: (now + timedelta(days=70)).date().isoformat()}, []),
 ]
 
 
@@ -79,6 +85,7 @@ def _play(desk: Desk, script: Script) -> str:
     start = min(OFFICE_HOURS.next_business_moment(desk.now() - timedelta(days=days_ago)), desk.now())
     clock = FixedClock(start)
     sim = replace(desk, clock=clock, warnings=[])
+    fields = {key: value(start) if callable(value) else value for key, value in fields.items()}
     view = service.raise_request(sim, actor=requester, request_type=rtype, title=title, fields=fields)
     ref, owner = view["ref"], view["owner"]["email"]
     for hours, action, who, note in steps:
