@@ -251,12 +251,24 @@ def _choose_owner(session: Session, team: Team, *, skills: Iterable[str], now: d
         ).first()
     choice = assign.choose_owner(candidates, required_skills=tuple(skills), lead_id=team.lead_id,
                                  continuity_id=continuity, exclude_id=exclude)
+    _mark_assigned(session, team, choice.person_id, now)
+    return choice
+
+
+def _mark_assigned(session: Session, team: Team, person_id: int, now: datetime) -> None:
+    """Remember when a member last got a request (ties go to whoever waited longest)."""
     member = session.exec(select(TeamMember).where(TeamMember.team_id == team.id,
-                                                    TeamMember.person_id == choice.person_id)).first()
-    if member is not None:
+                                                    TeamMember.person_id == person_id)).first()
+    if member is not None:  # the lead is not always a member
         member.last_assigned_at = now
         session.add(member)
-    return choice
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING on both backends."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.dialects.postgresql.insert
+    return sa.dialects.sqlite.insert
 
 
 def _team_info(session: Session, team: Team, now: datetime) -> TeamInfo:
@@ -293,9 +305,7 @@ def _route(desk: Desk, session: Session, draft: Draft, department: str, now: dat
 
 
 def _next_ref(session: Session, prefix: str) -> str:
-    dialect = session.get_bind().dialect.name
-    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
-    session.exec(insert(RefCounter).values(prefix=prefix, value=1000).on_conflict_do_nothing())
+    session.exec(_insert(session)(RefCounter).values(prefix=prefix, value=1000).on_conflict_do_nothing())
     value = session.exec(
         sa.update(RefCounter).where(RefCounter.prefix == prefix)
         .values(value=RefCounter.value + 1).returning(RefCounter.value)
@@ -420,10 +430,7 @@ def _plugin_owner(desk: Desk, session: Session, draft: Draft, team: Team, now: d
     if member is None or not member.available:
         return None  # not in the team, away or full: the standard choice takes over
     person_id = session.exec(select(Person.id).where(Person.email == email)).one()
-    row = session.exec(select(TeamMember).where(TeamMember.team_id == team.id,
-                                                 TeamMember.person_id == person_id)).one()
-    row.last_assigned_at = now
-    session.add(row)
+    _mark_assigned(session, team, person_id, now)
     return assign.Choice(person_id, "chosen by the department's rule")
 
 
@@ -965,10 +972,8 @@ def _outbox(session: Session, changes: _Changes, *, person_id: int, req: Request
             at: datetime, dedupe_key: str) -> bool:
     """Put a notification in the outbox once: ``False`` when ``dedupe_key`` was
     already sent (another sweep, or this one earlier)."""
-    dialect = session.get_bind().dialect.name
-    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
     new_id = session.exec(
-        insert(Notification).values(person_id=person_id, request_id=req.id, kind=kind, message=message,
+        _insert(session)(Notification).values(person_id=person_id, request_id=req.id, kind=kind, message=message,
                                     created_at=at, dedupe_key=dedupe_key)
         .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id)
     ).scalar()
