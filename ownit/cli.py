@@ -174,6 +174,35 @@ def demo(
         typer.echo(f"sample requests: {', '.join(result['requests'])}")
     typer.echo("try: ownit queue --as sam.doyle@example.com    ownit show "
                f"{result['requests'][0] if result['requests'] else 'FAC-1001'} --as amira.khan@example.com")
+    if not no_ui:
+        _start_ui(demo=True, port=8501)
+
+
+@app.command()
+@friendly
+def ui(
+    demo_mode: Annotated[bool, typer.Option("--demo", help="A person picker instead of the sign-in header.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8501,
+) -> None:
+    """Start the requesters' web UI (Streamlit) on 127.0.0.1."""
+    _start_ui(demo=demo_mode, port=port)
+
+
+def _start_ui(*, demo: bool, port: int) -> None:
+    import os
+
+    from .errors import ConfigError
+
+    app_file = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    if not app_file.exists():
+        raise ConfigError(f"the UI is not next to this OwnIt ({app_file} is missing); run it from a checkout")
+    env = {**os.environ, "OWNIT_UI_DEMO": "1" if demo else os.environ.get("OWNIT_UI_DEMO", "0")}
+    if state.now:
+        typer.echo("note: --now does not apply to the UI, which uses the real clock", err=True)
+    typer.echo(f"OwnIt UI on http://127.0.0.1:{port}" + (" (demo mode: pick who you are)" if demo else ""))
+    os.execvpe(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_file),
+                                "--server.address", "127.0.0.1", "--server.port", str(port),
+                                "--server.headless", "true", "--browser.gatherUsageStats", "false"], env)
 
 
 @org_app.command("load")

@@ -873,6 +873,21 @@ def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bo
     return desk.read(work)
 
 
+def my_requests(desk: Desk, *, actor: str | None, limit: int = 50) -> list[dict[str, Any]]:
+    """The requests ``actor`` raised, newest first, as they may see them."""
+    now = desk.now()
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        person = _person(session, actor)
+        rows = session.exec(select(Request).where(Request.requester_id == person.id)
+                            .order_by(Request.raised_at.desc(), Request.id.desc()).limit(limit)).all()
+        return [request_view(session, req, rtype=_rtype(desk, req), now=now,
+                             internal=_is_staff(session, req, session.get(Team, req.team_id), person))
+                for req in rows]
+
+    return desk.read(work)
+
+
 def people(desk: Desk) -> list[dict[str, Any]]:
     """Everyone in the directory, with their site, roles and absence."""
     def work(session: Session) -> list[dict[str, Any]]:
