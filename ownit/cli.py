@@ -202,7 +202,8 @@ def _start_ui(*, demo: bool, port: int) -> None:
     typer.echo(f"OwnIt UI on http://127.0.0.1:{port}" + (" (demo mode: pick who you are)" if demo else ""))
     os.execvpe(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_file),
                                 "--server.address", "127.0.0.1", "--server.port", str(port),
-                                "--server.headless", "true", "--browser.gatherUsageStats", "false"], env)
+                                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                                "--client.toolbarMode", "minimal"], env)
 
 
 @org_app.command("load")

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # the pages import ui/common.py
 
 from common import current_user, demo_mode, desk, service  # noqa: E402
 
-st.set_page_config(page_title="OwnIt", page_icon="🙋", layout="wide")
+st.set_page_config(page_title="OwnIt", page_icon=":material/support_agent:", layout="wide")
 
 if demo_mode():
     people = service.people(desk())
@@ -29,8 +29,8 @@ if user is None or user not in known:
 
 here = Path(__file__).parent / "views"
 page = st.navigation([
-    st.Page(str(here / "raise_request.py"), title="Raise a request", icon="➕"),
-    st.Page(str(here / "my_requests.py"), title="My requests", icon="📋", default=True),
-    st.Page(str(here / "inbox.py"), title="Inbox", icon="📬"),
+    st.Page(str(here / "raise_request.py"), title="Raise a request", icon=":material/add_circle:"),
+    st.Page(str(here / "my_requests.py"), title="My requests", icon=":material/list_alt:", default=True),
+    st.Page(str(here / "inbox.py"), title="Inbox", icon=":material/inbox:"),
 ])
 page.run()
