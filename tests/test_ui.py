@@ -109,3 +109,34 @@ def test_ownit_ui_serves_the_app(ownit_demo_org, tmp_path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_requester_answers_confirms_and_rates_from_the_card(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Leak", fields=LEAK)
+    ref, owner = view["ref"], view["owner"]["email"]
+    service.contact(desk, ref, actor=owner, note="hello")
+    service.wait_on_requester(desk, ref, actor=owner, note="Send a photo of the ceiling")
+    at = app().run()
+    assert any("Waiting on you: Send a photo of the ceiling" in w.value for w in at.warning)
+    [t for t in at.text_area if t.label == "Your answer"][0].input("Photo sent by email")
+    [b for b in at.button if b.label == "Send and hand it back"][0].click().run()
+    assert not at.exception
+    assert at.success[0].value == f"{ref}: sent to {view['owner']['name']}"
+    assert service.show(desk, ref, actor=AMIRA)["status"] == "open"
+    service.resolve(desk, ref, actor=owner, note="fixed")
+    at.run()
+    [s for s in at.slider if s.label.startswith("How likely")][0].set_value(9)
+    [b for b in at.button if b.label == "Confirm it is fixed"][0].click().run()
+    assert not at.exception
+    shown = service.show(desk, ref, actor=AMIRA)
+    assert shown["status"] == "closed"
+    assert shown["timeline"][-1]["kind"] == "confirmed" and shown["timeline"][-1]["data"]["nps"] == 9
+
+
+def test_an_empty_note_is_refused_inline(app, ownit_demo_org) -> None:
+    service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title="Leak", fields=LEAK)
+    at = app().run()
+    [b for b in at.button if b.label == "Add note"][0].click().run()
+    assert not at.exception
+    assert "the note is empty" in at.error[0].value

@@ -95,10 +95,52 @@ def request_card(view: dict[str, Any]) -> None:
             for entry in reversed(view["timeline"]):
                 st.markdown(f"`{when(entry['at'], zone)}` **{entry['kind']}** {entry['actor_name']}"
                             + (f" — {entry['note']}" if entry["note"] else ""))
+        requester_actions(view)
 
 
 def fail_inline(error: OwnitError) -> None:
     st.error(str(error))
+
+
+def _act(label: str, action: Any, **kwargs: Any) -> None:
+    try:
+        action(desk(), actor=current_user(), **kwargs)
+    except OwnitError as error:
+        fail_inline(error)
+    else:
+        st.session_state["flash"] = label
+        st.rerun()
+
+
+def requester_actions(view: dict[str, Any]) -> None:
+    """What the requester can do on their own request: answer what the team is
+    waiting for, add a note, confirm the fix and rate it, or reopen it."""
+    ref, status = view["ref"], view["status"]
+    if status == "closed" or view["requester"]["email"] != current_user():
+        return
+    if status == "waiting":
+        with st.form(f"answer-{ref}"):
+            answer = st.text_area("Your answer", key=f"answer-text-{ref}")
+            if st.form_submit_button("Send and hand it back"):
+                _act(f"{ref}: sent to {view['owner']['name']}", service.resume, ref=ref, note=answer)
+    if status == "resolved":
+        with st.form(f"confirm-{ref}"):
+            st.markdown("**Is it fixed?** Tell us how we did.")
+            nps = st.slider("How likely are you to recommend this team to a colleague? (0–10)", 0, 10, 8,
+                            key=f"nps-{ref}")
+            effort = st.slider("How easy was it for you? (1 very easy – 7 very hard)", 1, 7, 2, key=f"effort-{ref}")
+            comment = st.text_input("Anything to tell the team? (optional)", key=f"comment-{ref}")
+            if st.form_submit_button("Confirm it is fixed"):
+                _act(f"{ref}: closed, thank you", service.confirm, ref=ref, nps=nps, effort=effort, comment=comment)
+        with st.form(f"reopen-{ref}"):
+            why = st.text_input("Not fixed? Say what is still wrong", key=f"reopen-text-{ref}")
+            if st.form_submit_button("Reopen it"):
+                _act(f"{ref}: reopened", service.reopen, ref=ref, note=why)
+    if status in ("open", "waiting", "resolved"):
+        with st.form(f"note-{ref}"):
+            text = st.text_input("Add a note for the owner", key=f"note-text-{ref}")
+            if st.form_submit_button("Add note"):
+                _act(f"{ref}: note added", service.add_note, ref=ref, note=text)
 
 
 __all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "demo_mode"]

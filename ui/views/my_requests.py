@@ -4,6 +4,8 @@ import streamlit as st
 from common import current_user, desk, request_card, service
 
 st.title("My requests")
+if "flash" in st.session_state:
+    st.success(st.session_state.pop("flash"))
 mine = service.my_requests(desk(), actor=current_user())
 if not mine:
     st.info("You have no requests yet. Raise one from the menu.")
