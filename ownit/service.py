@@ -51,11 +51,28 @@ def _person(session: Session, email: str | None) -> Person:
     return person
 
 
+def _no_request(ref: str) -> NotFound:
+    return NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+
+
 def _request(session: Session, ref: str) -> Request:
     req = session.exec(select(Request).where(Request.ref == ref.strip().upper())).first()
     if req is None:
-        raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+        raise _no_request(ref)
     return req
+
+
+def _visible_request(desk: Desk, session: Session, ref: str,
+                     person: Person | None) -> tuple[Request, Team, RequestType | None]:
+    """The request, its team and type, as ``person`` may see it: a request they
+    may not see is reported as not found, so its existence does not leak.
+    ``person`` ``None`` is OwnIt itself (a plugin reacting to an event)."""
+    req = _request(session, ref)
+    team = session.get(Team, req.team_id)
+    rtype = _rtype(desk, req)
+    if person is not None and not _may_see(session, req, team, person, rtype):
+        raise _no_request(ref)
+    return req, team, rtype
 
 
 def _team(session: Session, key: str) -> Team:
@@ -508,11 +525,7 @@ def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | No
 
     def work(session: Session, changes: _Changes) -> dict[str, Any]:
         person = _person(session, actor)
-        req = _request(session, ref)
-        team = session.get(Team, req.team_id)
-        rtype = _rtype(desk, req)
-        if not _may_see(session, req, team, person, rtype):
-            raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+        req, team, rtype = _visible_request(desk, session, ref, person)
         allowed = {
             "worker": _may_work(req, team, person),
             "requester": person.id == req.requester_id or _is_admin(person),
@@ -723,12 +736,8 @@ def add_note(desk: Desk, ref: str, *, actor: str | None, note: str | None,
     note_text = _text(note, "the note", limit=NOTE_MAX, required=True)
 
     def work(session: Session, changes: _Changes) -> dict[str, Any]:
-        req = _request(session, ref)
-        team = session.get(Team, req.team_id)
-        rtype = _rtype(desk, req)
         person = _person(session, actor) if actor is not None else None
-        if person is not None and not _may_see(session, req, team, person, rtype):
-            raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+        req, team, rtype = _visible_request(desk, session, ref, person)
         staff = person is None or _is_staff(session, req, team, person)
         if person is not None and not staff and person.id != req.requester_id:
             raise PermissionDenied(f"only the requester or {team.name} can add notes to {req.ref}")
@@ -827,11 +836,7 @@ def show(desk: Desk, ref: str, *, actor: str | None) -> dict[str, Any]:
     """The whole request as ``actor`` may see it (the team sees internal notes)."""
     def work(session: Session) -> dict[str, Any]:
         person = _person(session, actor)
-        req = _request(session, ref)
-        team = session.get(Team, req.team_id)
-        rtype = _rtype(desk, req)
-        if not _may_see(session, req, team, person, rtype):
-            raise NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+        req, team, rtype = _visible_request(desk, session, ref, person)
         view = request_view(session, req, rtype=rtype, now=desk.now(),
                             internal=_is_staff(session, req, team, person))
         view["allowed"] = domain.allowed(_state(req, rtype))
