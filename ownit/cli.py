@@ -287,6 +287,37 @@ def teams(as_json: Json = False) -> None:
     _console().print(table)
 
 
+@app.command()
+@friendly
+def who(
+    site: Annotated[Optional[str], typer.Option("--site", help="Site code (yours by default).")] = None,
+    request_type: Annotated[Optional[str], typer.Option("--type", "-t", help="One request type, e.g. it.broken_kit.")] = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Who would own a new request from a site right now, and their lead. Creates nothing."""
+    from rich.markup import escape
+
+    from . import service
+
+    answer = service.who(_desk(), actor=actor, site=site, request_type=request_type)
+    if as_json:
+        return _print_json(answer)
+    console = _console()
+    console.print(f"[bold]Your support people for {escape(answer['site']['code'])} "
+                  f"{escape(answer['site']['name'])}[/]")
+    for line in answer["departments"]:
+        owner, lead = line["owner"], line["lead"]
+        console.print(f"\n[bold]{escape(line['department']['name'])}[/] [dim]({escape(line['request_type']['label'])})[/]")
+        if owner is None:
+            console.print(f"  {escape(line['reason'])}")
+            continue
+        reach = " · ".join(filter(None, (owner["email"], owner["phone"])))
+        console.print(f"  {escape(owner['name'])}, {escape(owner['title'])}, {escape(line['team']['name'])}\n"
+                      f"  {escape(reach)}\n"
+                      f"  lead: {escape(lead['name'])}, {escape(lead['email'])}", soft_wrap=True)
+
+
 # --- intake ------------------------------------------------------------------------------
 
 
@@ -339,6 +370,8 @@ def queue(
     mine: Annotated[bool, typer.Option("--mine", help="Requests you own (the default).")] = False,
     team: Annotated[Optional[str], typer.Option("--team", help="A team's requests (members and leads).")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only requests past a due time.")] = False,
+    due_today: Annotated[bool, typer.Option("--due-today", help="Only requests due later today.")] = False,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="Within --team: one person's requests.")] = None,
     status: Annotated[Optional[list[str]], typer.Option("--status", help="open, waiting, resolved, closed; repeatable.")] = None,
     actor: As = None,
     as_json: Json = False,
@@ -350,7 +383,8 @@ def queue(
 
     if mine and team:
         _fail("use --mine or --team, not both", 2)
-    rows = service.queue(_desk(), actor=actor, team=team, overdue=overdue, statuses=status)
+    rows = service.queue(_desk(), actor=actor, team=team, overdue=overdue, due_today=due_today, owner=owner,
+                         statuses=status)
     if as_json:
         return _print_json(rows)
     if not rows:
@@ -555,7 +589,7 @@ def confirm(
 @app.command()
 @friendly
 def reopen(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
-    """Reopen a resolved request that is not fixed."""
+    """Reopen a request that is not fixed: while resolved, or up to 5 business days after it closed."""
     from . import service
 
     _done(service.reopen(_desk(), ref, actor=actor, note=note), "reopened", as_json)

@@ -1,7 +1,8 @@
 """The lifecycle of a request, as pure rules: values in, values out.
 
 ``open`` → (``waiting`` on the requester ↔ ``open``) → ``resolved`` → ``closed``
-on the requester's confirmation; ``resolved`` → ``open`` on reopen. First
+on the requester's confirmation; ``resolved`` → ``open`` on reopen, and
+``closed`` → ``open`` too while the reopen window is still open. First
 contact must come before any work; handoff is possible until the request is
 closed. Nothing here knows about databases or screens.
 """
@@ -28,6 +29,7 @@ class State:
     stage: int  # index into the request type's stages
     stages: int  # how many stages the request type has
     owner: str  # never empty
+    reopenable: bool = False  # closed, but recently enough that the requester may still reopen it
 
     @property
     def last_stage(self) -> int:
@@ -38,13 +40,15 @@ def _why_not(state: State, action: str) -> str | None:
     """``None`` when ``action`` is allowed in ``state``, else the reason."""
     status = state.status
     if status == CLOSED:
+        if action == "reopen":
+            return None if state.reopenable else "it was closed too long ago (raise a new request)"
         return "it is closed"
     if action == "handoff":
         return None
     if action == "confirm":
         return None if status == RESOLVED else "it has not been resolved yet"
     if action == "reopen":
-        return None if status == RESOLVED else "only a resolved request can be reopened"
+        return None if status == RESOLVED else "only a resolved or recently closed request can be reopened"
     if status == RESOLVED:
         return "it is resolved (reopen it first)"
     if action == "contact":
@@ -108,5 +112,5 @@ def apply(state: State, action: str, *, to_stage: int | None = None, new_owner: 
         return replace(state, status=CLOSED)
     if action == "reopen":
         restored = state.stage if to_stage is None else to_stage
-        return replace(state, status=OPEN, stage=min(restored, state.last_stage))
+        return replace(state, status=OPEN, stage=min(restored, state.last_stage), reopenable=False)
     raise ValueError(f"unknown action {action!r}")

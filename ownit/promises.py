@@ -16,6 +16,7 @@ from .departments import Promise, Stage
 DUE_SOON = timedelta(hours=2)  # business time before a due time when the owner is nudged
 ESCALATE_AFTER = timedelta(hours=2)  # business time past a due time before the lead is told
 AUTO_CLOSE_AFTER = "5d"  # a resolved request the requester has not confirmed closes after this quiet spell
+REOPEN_WITHIN = "5d"  # after closing, the fix may still be found wanting: reopen rather than raise anew
 
 MET, MISSED, ON_TRACK, DUE_SOON_STATE, OVERDUE, PAUSED = "met", "missed", "on track", "due soon", "overdue", "paused"
 
@@ -128,6 +129,11 @@ def promise_card(*, calendar: BusinessCalendar, now: datetime, promise: Promise 
     return card
 
 
+def _every(span: str) -> str:
+    """"every business day" rather than "every 1 business day"."""
+    return f"every {span[2:] if span.startswith('1 ') else span}"
+
+
 def _summary(card: dict[str, Any], *, calendar: BusinessCalendar, owner: dict[str, Any], team_name: str,
              status: str, first_contact_due: datetime, first_contact_at: datetime | None,
              next_checkin_due: datetime | None, resolve_by: datetime) -> str:
@@ -145,11 +151,11 @@ def _summary(card: dict[str, Any], *, calendar: BusinessCalendar, owner: dict[st
     if first_contact_at is None:
         goal = f"Their goal is to contact you by {_when(calendar, first_contact_due)}"
         if card["checkin_every"]:
-            goal += f", then check in with you every {card['checkin_every']} until it is resolved"
+            goal += f", then check in with you {_every(card['checkin_every'])} until it is resolved"
         parts.append(goal + ".")
     elif card["checkin_every"] and next_checkin_due is not None and status == "open":
         parts.append(f"Next check-in by {_when(calendar, next_checkin_due)} "
-                     f"(every {card['checkin_every']} until it is resolved).")
+                     f"({_every(card['checkin_every'])} until it is resolved).")
     if card["needs_agreement"]:
         parts.append(f"You need it by {card['needed_by']}, earlier than the standard "
                      f"{_when(calendar, resolve_by)}: {first} will agree a date with you at first contact.")

@@ -75,6 +75,14 @@ def _visible_request(desk: Desk, session: Session, ref: str,
     return req, team, rtype
 
 
+def _site(session: Session, code: str) -> Site:
+    where = session.exec(select(Site).where(Site.code == code.strip().upper())).first()
+    if where is None:
+        known = ", ".join(session.exec(select(Site.code).order_by(Site.code)).all()) or "none loaded"
+        raise NotFound(f"no site {code!r}; sites: {known}")
+    return where
+
+
 def _team(session: Session, key: str) -> Team:
     team = session.exec(select(Team).where(Team.key == key)).first()
     if team is None:
@@ -123,10 +131,39 @@ def _rtype(desk: Desk, req: Request) -> RequestType | None:
     return desk.plugins.request_types.get(req.request_type)
 
 
-def _state(req: Request, rtype: RequestType | None) -> domain.State:
+def _reopen_until(req: Request, team: Team) -> datetime | None:
+    """Until when a closed request may still be reopened (``None`` unless closed)."""
+    if req.status != domain.CLOSED or req.closed_at is None:
+        return None
+    return calendar_of(team).add(req.closed_at, promises.REOPEN_WITHIN)
+
+
+def _state(req: Request, rtype: RequestType | None, team: Team, now: datetime) -> domain.State:
+    reopen_until = _reopen_until(req, team)
     return domain.State(status=req.status, contacted=req.first_contact_at is not None,
                         stage=rtype.position(req.stage) if rtype else 0,
-                        stages=len(rtype.stages) if rtype else 1, owner=str(req.owner_id))
+                        stages=len(rtype.stages) if rtype else 1, owner=str(req.owner_id),
+                        reopenable=reopen_until is not None and now < reopen_until)
+
+
+def _view(session: Session, req: Request, team: Team, rtype: RequestType | None, person: Person,
+          now: datetime) -> dict[str, Any]:
+    """The request as ``person`` sees it, with what they may do about it: the
+    moves the lifecycle allows now, and whether they are its requester, may
+    work it (owner, lead, admin) or belong to its team (who see internal notes).
+    The UI offers actions from these; the service still checks every one."""
+    staff = _is_staff(session, req, team, person)
+    view = request_view(session, req, rtype=rtype, now=now, internal=staff)
+    reopen_until = _reopen_until(req, team)
+    view["allowed"] = domain.allowed(_state(req, rtype, team, now))
+    view["reopen_until"] = reopen_until.isoformat() if reopen_until else None
+    view["viewer"] = {"email": person.email, "requester": req.requester_id == person.id,
+                      "works_it": _may_work(req, team, person), "staff": staff}
+    if view["viewer"]["works_it"]:  # who it could be handed to
+        candidates, members = _candidates(session, team, now)
+        view["team_members"] = [{**person_view(members[c.person_id]), "away": c.away, "open": c.open_count}
+                                for c in candidates]
+    return view
 
 
 # --- the unit of work --------------------------------------------------------------------
@@ -266,10 +303,17 @@ def _choose_owner(session: Session, team: Team, *, skills: Iterable[str], now: d
                                            Request.raised_at >= now - CONTINUITY)
             .order_by(Request.raised_at.desc(), Request.id.desc()).limit(1)
         ).first()
-    choice = assign.choose_owner(candidates, required_skills=tuple(skills), lead_id=team.lead_id,
-                                 continuity_id=continuity, exclude_id=exclude)
-    _mark_assigned(session, team, choice.person_id, now)
-    return choice
+    return assign.choose_owner(candidates, required_skills=tuple(skills), lead_id=team.lead_id,
+                               continuity_id=continuity, exclude_id=exclude)
+
+
+def _owner_for(desk: Desk, session: Session, draft: Draft, team: Team, *, skills: Iterable[str], now: datetime,
+               requester: Person | None) -> assign.Choice:
+    """Who would own ``draft`` in ``team`` right now: the department's own rule
+    when it has one and that person can take it, else the standard choice.
+    It only chooses; whoever assigns marks it with :func:`_mark_assigned`."""
+    return _plugin_owner(desk, session, draft, team, now) or _choose_owner(
+        session, team, skills=skills, now=now, requester=requester)
 
 
 def _mark_assigned(session: Session, team: Team, person_id: int, now: datetime) -> None:
@@ -355,9 +399,7 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
     def work(session: Session, changes: _Changes) -> dict[str, Any]:
         requester = _person(session, actor)
         if site:
-            where = session.exec(select(Site).where(Site.code == site.strip().upper())).first()
-            if where is None:
-                raise NotFound(f"no site {site!r}; see the site codes with 'ownit people'")
+            where = _site(session, site)
             if where.id != requester.site_id and not set(requester.roles) & {"agent", "lead", "admin"}:
                 raise PermissionDenied(f"you can raise requests for your own site only, not {where.code}")
         elif requester.site_id is None:
@@ -367,8 +409,8 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
         draft = Draft(request_type=rtype.key, fields=parsed, title=title, priority=priority,
                       site_code=where.code, region=where.region, requester_email=requester.email)
         team = _route(desk, session, draft, department.key, now)
-        choice = _plugin_owner(desk, session, draft, team, now) or _choose_owner(
-            session, team, skills=skills, now=now, requester=requester)
+        choice = _owner_for(desk, session, draft, team, skills=skills, now=now, requester=requester)
+        _mark_assigned(session, team, choice.person_id, now)
         calendar = calendar_of(team)
         if needed_by is not None and needed_by < calendar.local(now).date():
             field = next((f for f in rtype.fields if f.key == rtype.needed_by_field
@@ -400,9 +442,55 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
         _notify(session, changes, owner.id, req, "assigned",
                 f"You own {req.ref} '{title}' for {requester.name}; first contact due "
                 f"{calendar.local(first_contact_due):%a %d %b %H:%M}", at=now)
-        return request_view(session, req, rtype=rtype, now=now, internal=False)
+        return _view(session, req, team, rtype, requester, now)
 
     return _run(desk, work)
+
+
+def who(desk: Desk, *, actor: str | None, site: str | None = None,
+        request_type: str | None = None) -> dict[str, Any]:
+    """Who would own a new request from ``site`` (the actor's own by default)
+    right now, and who leads them: one line per department, or one for
+    ``request_type``. The same routing and owner choice as raising a request,
+    and nothing is created or marked."""
+    if request_type:
+        types = [desk.plugins.request_type(request_type)]
+    else:  # each department's first everyday request type stands for it
+        types = [next((t for t in d.request_types if not t.restricted), d.request_types[0])
+                 for d in sorted(desk.plugins.departments.values(), key=lambda d: d.key)]
+    now = desk.now()
+
+    def work(session: Session) -> dict[str, Any]:
+        person = _person(session, actor)
+        if site:
+            where = _site(session, site)
+        elif person.site_id is None:
+            raise ValidationError("you have no site in the org file; say which with --site CODE")
+        else:
+            where = session.get(Site, person.site_id)
+        rows = []
+        for rtype in types:
+            department = desk.plugins.department(rtype.department)
+            line: dict[str, Any] = {"department": {"key": department.key, "name": department.name},
+                                    "request_type": {"key": rtype.key, "label": rtype.label}}
+            draft = Draft(request_type=rtype.key, fields={}, title="", priority=rtype.default_priority,
+                          site_code=where.code, region=where.region, requester_email=person.email)
+            try:
+                team = _route(desk, session, draft, department.key, now)
+            except ValidationError as problem:  # no team covers the site: say so, the other lines still help
+                rows.append({**line, "team": None, "owner": None, "lead": None, "reason": str(problem)})
+                continue
+            choice = _owner_for(desk, session, draft, team, skills=_required_skills(desk, rtype, {}), now=now,
+                                requester=person if where.id == person.site_id else None)
+            promise = rtype.promise_for(rtype.default_priority)
+            rows.append({**line, "team": {"key": team.key, "name": team.name},
+                         "owner": person_view(session.get(Person, choice.person_id)), "reason": choice.reason,
+                         "lead": person_view(session.get(Person, team.lead_id)),
+                         "first_contact_within": str(promise.first_contact_within)})
+        return {"site": {"code": where.code, "name": where.name, "region": where.region}, "at": now.isoformat(),
+                "departments": rows}
+
+    return desk.read(work)
 
 
 def _validate_with_plugins(desk: Desk, rtype: RequestType, fields: dict[str, Any], now: datetime) -> list[str]:
@@ -447,7 +535,6 @@ def _plugin_owner(desk: Desk, session: Session, draft: Draft, team: Team, now: d
     if member is None or not member.available:
         return None  # not in the team, away or full: the standard choice takes over
     person_id = session.exec(select(Person.id).where(Person.email == email)).one()
-    _mark_assigned(session, team, person_id, now)
     return assign.Choice(person_id, "chosen by the department's rule")
 
 
@@ -537,8 +624,8 @@ def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | No
                      "requester": "the person who raised it",
                      "party": f"the person who raised it, the owner ({owner.name}) or the lead of {team.name}"}
             raise PermissionDenied(f"only {doers[who]} can {action} {req.ref}")
-        domain.check(_state(req, rtype), action, req.ref)
         now = desk.now()
+        domain.check(_state(req, rtype, team, now), action, req.ref)
         change(_Act(session, changes, req, person, team, rtype, now, note_text))
         req.next_due = _next_due(req)
         req.updated_at = now
@@ -548,7 +635,7 @@ def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | No
         flag_modified(req, "updated_at")
         session.add(req)
         session.flush()
-        return request_view(session, req, rtype=rtype, now=now, internal=_is_staff(session, req, team, person))
+        return _view(session, req, team, rtype, person, now)
 
     return _run(desk, work)
 
@@ -603,7 +690,7 @@ def advance(desk: Desk, ref: str, *, actor: str | None, note: str | None, to: st
     def change(act: _Act) -> None:
         if act.rtype is None:
             raise PluginError(f"the plugin for {act.req.request_type!r} is not installed, so its stages are unknown")
-        state = _state(act.req, act.rtype)
+        state = _state(act.req, act.rtype, act.team, act.now)
         target = act.rtype.stage_index(to.strip()) if to else None
         new = domain.apply(state, "advance", to_stage=target, ref=act.req.ref)
         stage = act.rtype.stages[new.stage]
@@ -655,7 +742,7 @@ def hand_off(desk: Desk, ref: str, *, actor: str | None, to: str, note: str | No
             raise ValidationError(f"{new_owner.email} is not in {act.team.name}; hand off to a member of the team")
         if new_owner.is_away(act.now):
             raise ValidationError(f"{new_owner.name} is away until {new_owner.away_until:%Y-%m-%d}; pick someone else")
-        domain.apply(_state(act.req, act.rtype), "handoff", new_owner=str(new_owner.id), ref=act.req.ref)
+        domain.apply(_state(act.req, act.rtype, act.team, act.now), "handoff", new_owner=str(new_owner.id), ref=act.req.ref)
         previous = act.session.get(Person, act.req.owner_id)
         kind = "handoff" if act.person.id == previous.id else "reassigned"
         act.req.owner_id = new_owner.id
@@ -707,8 +794,9 @@ def confirm(desk: Desk, ref: str, *, actor: str | None, nps: int | None = None, 
 
 
 def reopen(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
-    """Back to work: the fix did not hold. The stage returns to where it was,
-    check-ins restart, and the resolve target is set afresh from now."""
+    """Back to work: the fix did not hold. Possible while resolved and for
+    ``promises.REOPEN_WITHIN`` business time after closing. The stage returns
+    to where it was, check-ins restart, and the resolve target is set afresh."""
     def change(act: _Act) -> None:
         req = act.req
         resolved = act.session.exec(select(Event).where(Event.request_id == req.id, Event.kind == "resolved")
@@ -716,7 +804,7 @@ def reopen(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict
         if resolved is not None and act.rtype is not None and resolved.data.get("from_stage"):
             req.stage = resolved.data["from_stage"]
         req.status = domain.OPEN
-        req.resolved_at = None
+        req.resolved_at = req.closed_at = None
         req.last_checkin_at = act.now
         act.schedule_checkin()
         if act.rtype is not None:
@@ -756,7 +844,8 @@ def add_note(desk: Desk, ref: str, *, actor: str | None, note: str | None,
         flag_modified(req, "updated_at")
         session.add(req)
         session.flush()
-        return request_view(session, req, rtype=rtype, now=now, internal=staff)
+        return _view(session, req, team, rtype, person, now) if person else request_view(
+            session, req, rtype=rtype, now=now, internal=True)
 
     return _run(desk, work)
 
@@ -814,6 +903,7 @@ def _reassign_if_away(desk: Desk, session: Session, changes: _Changes, person: P
         choice = _choose_owner(session, team, skills=rtype.skills if rtype else (), now=now, exclude=person.id)
         if choice.person_id == person.id:
             continue  # they lead the team and nobody else can take it: it stays, visibly theirs
+        _mark_assigned(session, team, choice.person_id, now)
         new_owner = session.get(Person, choice.person_id)
         req.owner_id = new_owner.id
         req.updated_at = now
@@ -837,18 +927,22 @@ def show(desk: Desk, ref: str, *, actor: str | None) -> dict[str, Any]:
     def work(session: Session) -> dict[str, Any]:
         person = _person(session, actor)
         req, team, rtype = _visible_request(desk, session, ref, person)
-        view = request_view(session, req, rtype=rtype, now=desk.now(),
-                            internal=_is_staff(session, req, team, person))
-        view["allowed"] = domain.allowed(_state(req, rtype))
-        return view
+        return _view(session, req, team, rtype, person, desk.now())
 
     return desk.read(work)
 
 
 def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bool = False,
-          statuses: Iterable[str] | None = None, limit: int = 200) -> list[dict[str, Any]]:
+          due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
+          limit: int = 200) -> list[dict[str, Any]]:
     """The requests an agent works: their own (default) or a team's, most
-    pressing first (earliest next due time, then priority)."""
+    pressing first (earliest next due time, then priority). Filters: past a
+    due time (``overdue``), due later today in the team's hours
+    (``due_today``), one owner's within the team (``owner``), by status."""
+    if overdue and due_today:
+        raise ValidationError("overdue and due today exclude each other; pick one")
+    if owner and not team:
+        raise ValidationError("filtering by owner works within a team's queue; say which team")
     wanted = tuple(statuses or ACTIVE)
     unknown = set(wanted) - set(domain.STATUSES)
     if unknown:
@@ -863,10 +957,16 @@ def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bo
             if not (_in_team(session, the_team, person) or _is_admin(person)):
                 raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
             query = query.where(Request.team_id == the_team.id)
+            if owner:
+                query = query.where(Request.owner_id == _person(session, owner).id)
         else:
             query = query.where(Request.owner_id == person.id)
         if overdue:
             query = query.where(Request.status == domain.OPEN, Request.next_due < now)
+        if due_today:  # from now to the end of the working day, in each team's own hours
+            ends = [sa.and_(Request.team_id == t.id, Request.next_due <= calendar_of(t).end_of_day(
+                calendar_of(t).local(now).date())) for t in session.exec(select(Team))]
+            query = query.where(Request.status == domain.OPEN, Request.next_due >= now, sa.or_(*ends))
         rank = sa.case(*((Request.priority == p, i) for i, p in enumerate(PRIORITIES)), else_=len(PRIORITIES))
         query = query.order_by(Request.next_due.is_(None), Request.next_due, rank, Request.id).limit(limit)
         rows = session.exec(query).all()
@@ -886,9 +986,53 @@ def my_requests(desk: Desk, *, actor: str | None, limit: int = 50) -> list[dict[
         person = _person(session, actor)
         rows = session.exec(select(Request).where(Request.requester_id == person.id)
                             .order_by(Request.raised_at.desc(), Request.id.desc()).limit(limit)).all()
-        return [request_view(session, req, rtype=_rtype(desk, req), now=now,
-                             internal=_is_staff(session, req, session.get(Team, req.team_id), person))
-                for req in rows]
+        return [_view(session, req, session.get(Team, req.team_id), _rtype(desk, req), person, now) for req in rows]
+
+    return desk.read(work)
+
+
+def site_requests(desk: Desk, *, actor: str | None, limit: int = 50) -> list[dict[str, Any]]:
+    """What colleagues at ``actor``'s site have raised and is still being
+    worked (so nobody reports the same leak twice), newest first. Restricted
+    request types (an HR relations case) are never among them."""
+    restricted = [key for key, t in desk.plugins.request_types.items() if t.restricted]
+    now = desk.now()
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        person = _person(session, actor)
+        if person.site_id is None:
+            return []
+        known = list(desk.plugins.request_types)  # a type whose plugin is gone may have been restricted
+        rows = session.exec(select(Request, Person, Team).join(Person, Person.id == Request.owner_id)
+                            .join(Team, Team.id == Request.team_id)
+                            .where(Request.site_id == person.site_id, Request.requester_id != person.id,
+                                   Request.status.in_(ACTIVE), Request.request_type.in_(known),
+                                   Request.request_type.notin_(restricted))
+                            .order_by(Request.raised_at.desc(), Request.id.desc()).limit(limit)).all()
+        return [summary_view(req, owner=owner, team=team, rtype=_rtype(desk, req), now=now)
+                for req, owner, team in rows]
+
+    return desk.read(work)
+
+
+def memberships(desk: Desk, *, actor: str | None) -> list[dict[str, Any]]:
+    """The teams ``actor`` works in or leads (every team for an admin), with
+    the members a request can be handed to."""
+    now = desk.now()
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        person = _person(session, actor)
+        result = []
+        for team in session.exec(select(Team).order_by(Team.key)):
+            leads = team.lead_id == person.id
+            if not (leads or _is_admin(person) or _in_team(session, team, person)):
+                continue
+            candidates, members = _candidates(session, team, now)
+            result.append({"key": team.key, "name": team.name, "department": team.department,
+                           "leads": leads, "lead": person_view(session.get(Person, team.lead_id)),
+                           "members": [{**person_view(members[c.person_id]), "away": c.away, "open": c.open_count}
+                                       for c in candidates]})
+        return result
 
     return desk.read(work)
 
@@ -957,8 +1101,9 @@ def inbox(desk: Desk, *, actor: str | None, limit: int = 100) -> list[dict[str, 
         rows = session.exec(select(Notification, Request.ref).outerjoin(Request, Request.id == Notification.request_id)
                             .where(Notification.person_id == person.id)
                             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+        zone = _zone_of(session, person).key
         return [{"id": n.id, "ref": ref, "kind": n.kind, "message": n.message,
-                 "created_at": n.created_at.isoformat()} for n, ref in rows]
+                 "created_at": n.created_at.isoformat(), "timezone": zone} for n, ref in rows]
 
     return desk.read(work)
 

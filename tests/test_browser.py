@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AMIRA, LEAK
+from conftest import AMIRA
 from ownit import service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,23 +47,124 @@ def server(ownit_demo_org):
     process.wait(timeout=10)
 
 
-def test_a_store_manager_sees_who_owns_their_request(server, ownit_demo_org, tmp_path) -> None:
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+
+
+def act_as(page, name: str) -> None:
+    """Pick a person in the demo picker (a searchable select)."""
+    picker = page.get_by_role("combobox", name="Demo mode: acting as")
+    picker.click()
+    page.keyboard.type(name)
+    page.keyboard.press("Enter")
+    expect_picked(page, name)
+
+
+def expect_picked(page, name: str) -> None:
+    import re
+
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("combobox", name="Demo mode: acting as")).to_have_value(re.compile(f"^{name} "),
+                                                                                       timeout=30_000)
+
+
+def expect_text(where, text: str, timeout: int = 30_000):
+    from playwright.sync_api import expect
+
+    found = where.get_by_text(text, exact=False).first
+    expect(found).to_be_visible(timeout=timeout)
+    return found
+
+
+def go(page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    expect_text(page.get_by_test_id("stMain"), title)
+
+
+def snap(page, path: Path) -> None:
+    """A screenshot of the page from its top (Streamlit scrolls inside the app)."""
+    page.evaluate("document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+
+
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: ``OWNIT_SCREENSHOTS`` (``docs/`` when refreshing the
+    README's pictures), else the test's own folder."""
+    return Path(os.environ.get("OWNIT_SCREENSHOTS") or tmp_path)
+
+
+def test_raise_work_and_follow_a_request_in_a_real_browser(server, ownit_demo_org, tmp_path) -> None:
+    """The acceptance walk: a store manager raises a roof leak and reads the
+    owner and first-contact time; the owner works it from the team queue; the
+    store manager sees the check-in on the timeline and the stepper moved."""
     from playwright.sync_api import expect, sync_playwright
 
     assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), "CI must install Debian's chromium"
-    view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak",
-                                 title="Roof leaking over the stockroom", fields=LEAK)
+    out = shots(tmp_path)
+    hostile = "Roof leak <script>alert(1)</script> **bold** :red[x]"
+    dialogs: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             page.goto(server)
-            expect(page.get_by_text("Demo mode: acting as")).to_be_visible(timeout=30_000)
-            expect(page.get_by_text(f"{view['ref']} · Roof leaking over the stockroom")).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("is fighting your corner")).to_be_visible()
-            page.screenshot(path=str(tmp_path / "my-requests.png"), full_page=True)
+            expect_text(page, "Demo mode: acting as")
+            expect_picked(page, "Amira Khan")
+
+            go(page, "Raise a request")
+            main = page.get_by_test_id("stMain")
+            main.get_by_role("textbox", name="In one line").fill(hostile)
+            main.get_by_role("textbox", name="Where is the water coming in?").fill("stockroom ceiling")
+            main.get_by_role("radiogroup", name="Is water near lights, tills").get_by_text("no", exact=True).click()
+            main.get_by_role("button", name="Raise it").click()
+            expect_text(main, "owns it")
+            raised = service.my_requests(ownit_demo_org, actor=AMIRA)[0]
+            owner, ref = raised["owner"]["name"], raised["ref"]
+            expect_text(main, f"{ref} · {hostile}")  # the title exactly as typed: no markup, no script
+            promise = main.get_by_test_id("stAlert").filter(has_text="owns this").first
+            expect(promise).to_contain_text(f"{owner} (")
+            expect(promise).to_contain_text("Their goal is to contact you by Mon 23 Nov")
+            snap(page, out / "ui-raise.png")
+
+            act_as(page, owner)
+            go(page, "Team queue")
+            card = main  # the only request in the team's queue
+            card.get_by_role("textbox", name="What you told the requester").fill("Coming to look at two")
+            card.get_by_role("button", name="Record first contact").click()
+            expect_text(main, f"{ref}: first contact recorded")
+            card.get_by_role("tab", name="Check in").click()
+            card.get_by_role("textbox", name="Check-in note (the requester sees it)").fill("Roofer booked for Wednesday")
+            card.get_by_role("button", name="Check in").click()
+            expect_text(main, f"{ref}: checked in")
+            card.get_by_role("tab", name="Next stage").click()
+            card.get_by_role("textbox", name="Note (the requester sees it)").fill("Assessed: the flashing is torn")
+            card.get_by_role("button", name="Move it on").click()
+            expect_text(main, f"{ref}: now at Assessed by facilities")
+            snap(page, out / "ui-team-queue.png")
+
+            act_as(page, "Amira Khan")
+            go(page, "My requests")
+            card = main.get_by_role("tabpanel", name="Raised by me")
+            card.get_by_text("Timeline (").click()
+            expect_text(card, "Roofer booked for Wednesday")
+            expect_text(card, "✓ Reported")
+            expect_text(card, "● Assessed by facilities")
+            expect_text(card, "raised Amira Khan")  # the whole timeline, oldest last
+            snap(page, out / "ui-my-requests.png")
+
+            go(page, "Your support people")
+            expect_text(main, "Their lead: Helen Price")
+            snap(page, out / "ui-support-people.png")
+            go(page, "Inbox")
+            expect_text(main, "Roofer booked for Wednesday")
+            snap(page, out / "ui-inbox.png")
         finally:
             browser.close()
-    assert (tmp_path / "my-requests.png").stat().st_size > 10_000
+    assert dialogs == []  # no script from the title ever ran
+    for name in ("ui-raise", "ui-team-queue", "ui-my-requests", "ui-support-people", "ui-inbox"):
+        assert (out / f"{name}.png").stat().st_size > 10_000

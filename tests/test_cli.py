@@ -166,7 +166,7 @@ def test_directory_tables_show_identifiers_in_full_on_an_80_column_terminal(
 
 def test_people_and_teams_json_return_the_directory(cli: Cli) -> None:
     people = cli.json("people")
-    assert len(people) == 16  # every person of the demo file, IT and HR staff included
+    assert len(people) == 17  # every person of the demo file, IT and HR staff included
     by_email = {p["email"]: p for p in people}
     assert [p["email"] for p in people] == sorted(by_email)
     amira = by_email[AMIRA]
@@ -455,7 +455,7 @@ def test_reopen_puts_a_resolved_request_back_where_it_was(cli: Cli, leak: str) -
     assert view["timeline"][-1]["actor"] == AMIRA and view["timeline"][-1]["note"] == "Still dripping"
     assert view["promise"]["next_checkin_due"] == "2026-11-24T12:30:00+00:00"
     assert refs(cli.queue(PRIYA, "--mine", now="2026-11-23T12:30:00+00:00")) == [leak]
-    assert "only a resolved request can be reopened" in cli.fails(
+    assert "only a resolved or recently closed request can be reopened" in cli.fails(
         "reopen", leak, "--as", AMIRA, "--note", "again", now="2026-11-23T12:40:00+00:00")
 
 
@@ -595,6 +595,41 @@ def test_team_queue_and_overdue(cli: Cli) -> None:
     assert refs(rows) == [tom]
 
 
+def test_due_today_and_by_owner_within_the_team_queue(cli: Cli) -> None:
+    amira = cli.raise_leak(AMIRA)["ref"]  # to Priya, first contact due 14:00 today
+    tom = cli.raise_leak(TOM, now="2026-11-23T10:05:00+00:00")["ref"]  # to Sam, due 14:05
+    assert refs(cli.queue(HELEN, "--team", "facilities-north", "--due-today")) == [amira, tom]
+    assert refs(cli.queue(HELEN, "--team", "facilities-north", "--owner", SAM)) == [tom]
+    assert refs(cli.queue(HELEN, "--team", "facilities-north", "--due-today",
+                          now="2026-11-23T14:02:00+00:00")) == [tom]  # Amira's is overdue by then
+    assert "within a team's queue" in cli.fails("queue", "--owner", SAM, "--as", HELEN)
+    assert cli.fails("queue", "--team", "facilities-north", "--owner", "x@y.z", "--as", HELEN).startswith(
+        "x@y.z is not registered in OwnIt")
+
+
+def test_who_says_who_would_own_a_new_request_without_raising_one(cli: Cli) -> None:
+    answer = cli.json("who", "--as", AMIRA)
+    facilities = next(d for d in answer["departments"] if d["department"]["key"] == "facilities")
+    assert answer["site"]["code"] == "S001" and facilities["team"]["key"] == "facilities-north"
+    assert facilities["owner"]["email"] in (PRIYA, SAM) and facilities["lead"]["email"] == HELEN
+    text = cli.ok("who", "--site", "S101", "--type", "facilities.pest", "--as", AMIRA).stdout
+    assert "Your support people for S101 Queen Street, Bristol" in text
+    assert "Facilities (Pests)" in text and "lead: Owen Ellis, owen.ellis@example.com" in text
+    assert cli.fails("who", "--site", "S9", "--as", AMIRA).startswith("no site 'S9'; sites: HQ, S001")
+    assert cli.json("queue", "--team", "facilities-north", "--as", HELEN) == []  # nothing was raised
+
+
+def test_a_closed_request_reopens_within_five_business_days(cli: Cli, leak: str) -> None:
+    resolved(cli, leak)
+    cli.ok("confirm", leak, "--as", AMIRA, now="2026-11-23T13:00:00+00:00")
+    view = cli.json("reopen", leak, "--as", AMIRA, "--note", "Dripping again", now="2026-11-27T10:00:00+00:00")
+    assert view["status"] == "open"
+    cli.ok("resolve", leak, "--as", PRIYA, "--note", "New flashing", now="2026-11-27T11:00:00+00:00")
+    cli.ok("confirm", leak, "--as", AMIRA, now="2026-11-27T12:00:00+00:00")
+    message = cli.fails("reopen", leak, "--as", AMIRA, "--note", "Again", now="2026-12-07T12:00:00+00:00")
+    assert message.startswith("cannot reopen FAC-1001: it was closed too long ago (raise a new request)")
+
+
 # --- set-up and the database ------------------------------------------------------------------
 
 
@@ -640,13 +675,13 @@ def test_a_bad_database_url_gives_one_line(url: str, tmp_path: Path) -> None:
 
 def test_the_demo_file_loads_with_org_load_and_with_demo(ownit_database_url: str) -> None:
     cli = Cli(ownit_database_url)
-    assert cli.ok("org", "load", str(DEMO_ORG)).stdout == f"loaded 6 sites, 16 people, 4 teams from {DEMO_ORG}\n"
+    assert cli.ok("org", "load", str(DEMO_ORG)).stdout == f"loaded 6 sites, 17 people, 4 teams from {DEMO_ORG}\n"
     result = cli("demo", "--no-ui")  # the same file again, plus the sample requests
     assert_no_traceback(result)
     assert result.exit_code == 0, result.output
-    assert "6 sites, 16 people, 4 teams" in result.stdout and "skipped" not in result.stdout
+    assert "6 sites, 17 people, 4 teams" in result.stdout and "skipped" not in result.stdout
     assert "sample requests: FAC-1001, FAC-1002, FAC-1003, FAC-1004, FAC-1005" in result.stdout
-    assert len(cli.json("people")) == 16
+    assert len(cli.json("people")) == 17
     assert [t["key"] for t in cli.json("teams")] == ["facilities-north", "facilities-south", "hr-partners",
                                                     "it-service"]
     first = cli.show("FAC-1001", AMIRA)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -13,8 +14,8 @@ from ownit.domain import ACTIONS, State
 from ownit.errors import Conflict, ValidationError
 
 ALL_STATES = [
-    State(status=s, contacted=c, stage=i, stages=4, owner="1")
-    for s, c, i in itertools.product(domain.STATUSES, (False, True), range(4))
+    State(status=s, contacted=c, stage=i, stages=4, owner="1", reopenable=s == "closed" and r)
+    for s, c, i, r in itertools.product(domain.STATUSES, (False, True), range(4), (False, True))
 ]
 
 # The one table of what is allowed; every cell is checked below.
@@ -30,15 +31,17 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("state", ALL_STATES, ids=lambda s: f"{s.status}-{s.contacted}-{s.stage}")
+@pytest.mark.parametrize("state", ALL_STATES, ids=lambda s: f"{s.status}-{s.contacted}-{s.stage}-{s.reopenable}")
 def test_allowed_actions_match_the_table(state: State) -> None:
     expected = set(EXPECTED[(state.status, state.contacted)])
+    if state.reopenable:  # closed within the reopen window
+        expected = {"reopen"}
     if state.stage == state.last_stage:
         expected.discard("advance")
     assert set(domain.allowed(state)) == expected
 
 
-@pytest.mark.parametrize("state", ALL_STATES, ids=lambda s: f"{s.status}-{s.contacted}-{s.stage}")
+@pytest.mark.parametrize("state", ALL_STATES, ids=lambda s: f"{s.status}-{s.contacted}-{s.stage}-{s.reopenable}")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_every_illegal_move_names_the_allowed_ones(state: State, action: str) -> None:
     if action in domain.allowed(state):
@@ -72,6 +75,14 @@ def test_reopen_restores_the_stage_before_resolving() -> None:
     resolved = domain.apply(state, "resolve")
     assert resolved.stage == 3
     assert domain.apply(resolved, "reopen", to_stage=1) == state
+
+
+def test_a_closed_request_reopens_only_within_the_window() -> None:
+    closed = State(status="closed", contacted=True, stage=3, stages=4, owner="1")
+    with pytest.raises(Conflict, match="closed too long ago"):
+        domain.apply(closed, "reopen")
+    reopened = domain.apply(replace(closed, reopenable=True), "reopen", to_stage=2)
+    assert reopened == State(status="open", contacted=True, stage=2, stages=4, owner="1")
 
 
 def test_handoff_needs_a_different_named_person() -> None:

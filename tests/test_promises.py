@@ -73,7 +73,7 @@ def test_the_card_says_who_what_and_when() -> None:
     c = card()
     assert c["summary"] == (
         "Priya Shah (Facilities coordinator, Facilities North) owns this. Their goal is to contact you by "
-        "Tue 24 Nov 09:00, then check in with you every 1 business day until it is resolved. "
+        "Tue 24 Nov 09:00, then check in with you every business day until it is resolved. "
         "Resolve by Mon 30 Nov 09:00. Your part: Let the contractor in (at 'Booked', expected Tue 24 Nov 17:00).")
     assert c["states"] == {"first_contact": "on track", "checkin": None, "resolve": "on track"}
     assert [a["action"] for a in c["requester_actions"]] == ["Let the contractor in", "Check it"]

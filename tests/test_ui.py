@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import AMIRA, LEAK
+from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM
 from ownit import service
 
 APP = str(Path(__file__).parent.parent / "ui" / "app.py")
@@ -31,11 +31,11 @@ def test_my_requests_shows_the_owner_the_promise_and_the_steps(app, ownit_demo_o
                                  title="Roof leaking over the stockroom", fields=LEAK)
     at = app().run()
     assert not at.exception
-    text = " ".join(m.value for m in at.markdown)
+    text = shown(at)
     assert view["ref"] in text and "Roof leaking over the stockroom" in text
     assert view["owner"]["name"] in text and "is fighting your corner" in text
-    assert any(view["owner"]["name"] in i.value and "owns this" in i.value for i in at.info)
-    assert "● **Reported**" in text and "○ Assessed by facilities" in text
+    assert any(view["owner"]["name"] in rendered_text(i.value) and "owns this" in i.value for i in at.info)
+    assert "● Reported" in text and "○ Assessed by facilities" in text
 
 
 def test_without_a_known_identity_there_is_only_a_clear_page(app, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +43,7 @@ def test_without_a_known_identity_there_is_only_a_clear_page(app, monkeypatch: p
     monkeypatch.setenv("OWNIT_AUTH_HEADER", "X-Forwarded-Email")
     at = app().run()
     assert not at.exception
-    assert "not registered in OwnIt" in at.error[0].value
+    assert "not registered in OwnIt" in rendered_text(at.error[0].value)
     assert len(at.markdown) == 0
 
 
@@ -62,7 +62,7 @@ def test_raising_through_the_form_shows_the_owner_at_once(app, ownit_demo_org) -
     [r for r in at.radio if r.label.startswith("Is water near")][0].set_value("no")
     at.button[0].click().run()
     assert not at.exception
-    assert at.success and "owns it" in at.success[0].value
+    assert at.success and "owns it" in rendered_text(at.success[0].value)
     mine = service.my_requests(ownit_demo_org, actor=AMIRA)
     assert len(mine) == 1 and mine[0]["title"] == "Water through the stockroom ceiling"
 
@@ -73,7 +73,7 @@ def test_a_mistake_in_the_form_is_shown_inline_and_nothing_is_raised(app, ownit_
     at.switch_page("views/raise_request.py").run()
     at.button[0].click().run()  # nothing filled in
     assert not at.exception
-    assert "the title is empty" in at.error[0].value
+    assert "the title is empty" in rendered_text(at.error[0].value)
     assert service.my_requests(ownit_demo_org, actor=AMIRA) == []
 
 
@@ -118,11 +118,11 @@ def test_the_requester_answers_confirms_and_rates_from_the_card(app, ownit_demo_
     service.contact(desk, ref, actor=owner, note="hello")
     service.wait_on_requester(desk, ref, actor=owner, note="Send a photo of the ceiling")
     at = app().run()
-    assert any("Waiting on you: Send a photo of the ceiling" in w.value for w in at.warning)
+    assert any("Waiting on you: Send a photo of the ceiling" in rendered_text(w.value) for w in at.warning)
     [t for t in at.text_area if t.label == "Your answer"][0].input("Photo sent by email")
     [b for b in at.button if b.label == "Send and hand it back"][0].click().run()
     assert not at.exception
-    assert at.success[0].value == f"{ref}: sent to {view['owner']['name']}"
+    assert rendered_text(at.success[0].value) == f"{ref}: sent to {view['owner']['name']}"
     assert service.show(desk, ref, actor=AMIRA)["status"] == "open"
     service.resolve(desk, ref, actor=owner, note="fixed")
     at.run()
@@ -139,4 +139,147 @@ def test_an_empty_note_is_refused_inline(app, ownit_demo_org) -> None:
     at = app().run()
     [b for b in at.button if b.label == "Add note"][0].click().run()
     assert not at.exception
-    assert "the note is empty" in at.error[0].value
+    assert "the note is empty" in rendered_text(at.error[0].value)
+
+
+def rendered_text(markdown_text: str) -> str:
+    """The text a browser shows for ``markdown_text`` (CommonMark): only
+    OwnIt's own markup may appear in its HTML, never a tag from user text."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").render(markdown_text).strip()
+    body = re.sub(r"</?(p|h4|strong|code|blockquote)>|<br />", "", rendered).strip()
+    assert "<" not in body, f"user text became markup: {rendered}"
+    return html.unescape(body)
+
+
+def shown(at: AppTest) -> str:
+    return "\n".join(rendered_text(m.value) for m in at.markdown)
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_your_support_people_names_the_owner_and_lead_and_raises_nothing(app, ownit_demo_org) -> None:
+    at = app().run()
+    at.switch_page("views/support_people.py").run()
+    assert not at.exception
+    expected = service.who(ownit_demo_org, actor=AMIRA)
+    text = shown(at)
+    for line in expected["departments"]:
+        assert line["owner"]["name"] in text and f"Their lead: {line['lead']['name']}" in text
+    assert [s.value for s in at.selectbox][0] == "S001"  # the requester's own site
+    at.selectbox[0].set_value("S101").run()
+    assert "Their lead: Owen Ellis" in shown(at)  # facilities south's lead
+    assert service.my_requests(ownit_demo_org, actor=AMIRA) == []
+
+
+def test_requesters_get_no_team_queue_and_agents_do(app, ownit_demo_org) -> None:
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in a requester's menu
+        app(AMIRA).run().switch_page("views/team.py").run()
+    at = app(SAM).run()
+    at.switch_page("views/team.py").run()
+    assert not at.exception and at.title[0].value == "Team queue"
+
+
+def open_team_queue(app, user: str) -> AppTest:
+    at = app(user).run()
+    at.switch_page("views/team.py").run()
+    assert not at.exception
+    return at
+
+
+def test_the_owner_works_the_request_from_the_team_queue(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
+    ref, owner = view["ref"], view["owner"]["email"]
+    at = open_team_queue(app, owner)
+    assert [t.label for t in at.tabs if t.label != "Timeline"][:2] == ["First contact", "Hand off"]
+    next(t for t in at.text_area if t.label == "What you told the requester").input("Coming at two")
+    button(at, "Record first contact").click().run()
+    assert not at.exception and rendered_text(at.success[0].value) == f"{ref}: first contact recorded"
+    next(t for t in at.text_area if t.label.startswith("Check-in note")).input("Roofer booked for Wednesday")
+    button(at, "Check in").click().run()
+    next(t for t in at.text_area if t.label.startswith("Note (the requester")).input("Assessed: flashing torn")
+    button(at, "Move it on").click().run()
+    assert not at.exception
+    seen = service.show(desk, ref, actor=AMIRA)
+    assert [e["kind"] for e in seen["timeline"]][-3:] == ["contacted", "checkin", "stage"]
+    assert seen["timeline"][-2]["note"] == "Roofer booked for Wednesday" and seen["stage"] == "assessed"
+
+    mine = app(AMIRA).run()  # back as the store manager: the check-in and the moved stepper
+    assert "Roofer booked for Wednesday" in shown(mine)
+    assert "✓ Reported" in shown(mine) and "● Assessed by facilities" in shown(mine)
+
+
+def test_a_handoff_with_a_note_from_the_browser(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
+    ref, owner = view["ref"], view["owner"]["email"]
+    other = SAM if owner == PRIYA else PRIYA
+    at = open_team_queue(app, HELEN)  # the lead reassigns
+    handoff = next(s for s in at.selectbox if s.label == "Hand to")
+    name = service.show(desk, ref, actor=HELEN)["team_members"]
+    assert len(handoff.options) == 1 and handoff.options[0].startswith(next(m["name"] for m in name if m["email"] == other))
+    handoff.select_index(0)
+    next(t for t in at.text_area if t.label.startswith("Handoff note")).input("Sam knows this roof")
+    button(at, "Hand off").click().run()
+    assert not at.exception
+    after = service.show(desk, ref, actor=HELEN)
+    assert after["owner"]["email"] == other and after["timeline"][-1]["kind"] == "reassigned"
+
+
+def test_team_queue_filters(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    urgent = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Water on the till",
+                                   fields={"location": "till", "near_electrics": "yes"})
+    calm = service.raise_request(desk, actor=TOM, request_type="facilities.fixture", title="Shelf loose",
+                                 fields={"item": "shelf bay 12"})
+    desk.clock.advance(hours=3)  # the urgent first contact (2h) is overdue; the other is due tomorrow
+    at = open_team_queue(app, HELEN)
+    assert {r for r in at.dataframe[0].value["ref"]} == {urgent["ref"], calm["ref"]}
+    at.button_group[0].set_value("Overdue").run()
+    assert list(at.dataframe[0].value["ref"]) == [urgent["ref"]]
+    assert "1 overdue" in rendered_text(at.caption[0].value)
+    at.button_group[0].set_value("Waiting on requester").run()
+    assert not at.dataframe and at.info[0].value == "Nothing here."
+
+
+def test_user_text_is_shown_exactly_as_typed(app, ownit_demo_org) -> None:
+    title = "<script>alert(1)</script> **bold** :red[x] $x$ [link](http://evil)"
+    view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title=title,
+                                 fields=LEAK)
+    service.add_note(ownit_demo_org, view["ref"], actor=AMIRA, note="_under_ `code` <b>b</b>")
+    at = app().run()
+    texts = [rendered_text(m.value) for m in at.markdown]
+    assert f"{view['ref']} · {title}" in texts
+    assert any(t.endswith("— _under_ `code` <b>b</b>") for t in texts)
+
+
+def test_colleagues_see_the_site_list_but_not_each_others_cards(app, ownit_demo_org) -> None:
+    view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title="Roof leak",
+                                 fields=LEAK)
+    noah = app(NOAH).run()
+    assert view["ref"] not in shown(noah)  # not among his cards
+    assert list(noah.dataframe[0].value["ref"]) == [view["ref"]]  # but listed at his site
+    tom = app(TOM).run()
+    assert view["ref"] not in shown(tom) and not tom.dataframe  # another store sees nothing of it
+
+
+def test_a_closed_request_can_be_reopened_from_the_card(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
+    ref, owner = view["ref"], view["owner"]["email"]
+    service.contact(desk, ref, actor=owner, note="hi")
+    service.resolve(desk, ref, actor=owner, note="patched")
+    service.confirm(desk, ref, actor=AMIRA, nps=9)
+    at = app().run()
+    box = next(t for t in at.text_input if t.label.startswith("Not fixed after all?"))
+    assert "(until Mon 30 Nov 10:00)" in box.label
+    box.input("Dripping again")
+    button(at, "Reopen it").click().run()
+    assert not at.exception and service.show(desk, ref, actor=AMIRA)["status"] == "open"

@@ -1,5 +1,6 @@
-"""OwnIt for requesters: raise a request, see who owns it, what was promised
-and how far it has come. ``ownit ui`` starts it."""
+"""OwnIt in the browser: requesters raise requests and see who owns them, what
+was promised and how far they have come; agents and leads work their team's
+queue. ``ownit ui`` starts it (``ownit demo`` with a demo person picker)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,33 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).parent))  # the pages import ui/common.py
 
-from common import current_user, demo_mode, desk, service  # noqa: E402
+from common import current_user, demo_mode, desk, literal, service  # noqa: E402
 
 st.set_page_config(page_title="OwnIt", page_icon=":material/support_agent:", layout="wide")
 
+people = {p["email"]: p for p in service.people(desk())}
 if demo_mode():
-    people = service.people(desk())
-    requesters = [p["email"] for p in people if "requester" in p["roles"]] or [p["email"] for p in people]
-    st.sidebar.selectbox("Demo mode: acting as", requesters, key="user",
+    # store staff first (the customers), then the support teams
+    order = sorted(people.values(), key=lambda p: ("requester" not in p["roles"], p["site"] or "", p["name"]))
+    st.sidebar.selectbox("Demo mode: acting as", [p["email"] for p in order], key="user",
+                         format_func=lambda e: f"{people[e]['name']} — {people[e]['title']}"
+                                               + (f", {people[e]['site']}" if people[e]["site"] else ""),
                          help="In production the user comes from the company's sign-in, not from this list.")
 
 user = current_user()
-known = {p["email"] for p in service.people(desk())} if user else set()
-if user is None or user not in known:
+if user is None or user not in people:
     st.title("OwnIt")
-    st.error(f"{user or 'You'} are not registered in OwnIt yet: ask your lead to add you.")
+    st.error(f"{literal(user) if user else 'You'} {'is' if user else 'are'} not registered in OwnIt yet: "
+             "ask your lead to add you.")
     st.stop()
 
 here = Path(__file__).parent / "views"
-page = st.navigation([
-    st.Page(str(here / "raise_request.py"), title="Raise a request", icon=":material/add_circle:"),
+pages = [
     st.Page(str(here / "my_requests.py"), title="My requests", icon=":material/list_alt:", default=True),
+    st.Page(str(here / "raise_request.py"), title="Raise a request", icon=":material/add_circle:"),
+    st.Page(str(here / "support_people.py"), title="Your support people", icon=":material/contact_phone:"),
     st.Page(str(here / "inbox.py"), title="Inbox", icon=":material/inbox:"),
-])
-page.run()
+]
+if service.memberships(desk(), actor=user):  # agents and leads work their team's queue here
+    pages.append(st.Page(str(here / "team.py"), title="Team queue", icon=":material/groups:"))
+st.navigation(pages).run()

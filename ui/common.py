@@ -1,13 +1,16 @@
 """What every page shares: the desk, who is looking, and how a request looks.
 
-Pages call ``ownit.service`` and render; no business rule lives here.
+Pages call ``ownit.service`` and render; no business rule lives here. Every
+action goes through the service, which checks who may do it; the UI only
+decides which buttons to offer, from what the service says the viewer may do.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -15,6 +18,15 @@ import streamlit as st
 from ownit import OwnitError, service
 from ownit.desk import Desk
 
+# Every ASCII punctuation character may be backslash-escaped in Markdown; with
+# all of them escaped, user text can neither format (** _ #), link ([]()),
+# colour (:red[]), typeset ($) nor smuggle HTML (<script>): it shows as typed.
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def literal(text: Any) -> str:
+    """``text`` exactly as typed, safe to put inside Markdown."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def demo_mode() -> bool:
@@ -55,9 +67,19 @@ def when(iso: str | None, zone: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M") if iso else "—"
 
 
+def flash() -> None:
+    """The confirmation of the action just taken, once."""
+    if "flash" in st.session_state:
+        st.success(literal(st.session_state.pop("flash")))
+
+
 STATE_BADGE = {"on track": ":green-badge[on track]", "due soon": ":orange-badge[due soon]",
-               "overdue": ":red-badge[overdue]", "paused": ":blue-badge[waiting on you]",
+               "overdue": ":red-badge[overdue]", "paused": ":blue-badge[waiting on the requester]",
                "met": ":green-badge[kept]", "missed": ":orange-badge[late]"}
+
+
+EVENT_LABEL = {"contacted": "first contact", "checkin": "check-in", "stage": "moved on", "waiting": "waiting on the requester",
+               "resumed": "resumed", "handoff": "handed over", "agreed": "date agreed"}
 
 
 def stepper(view: dict[str, Any]) -> None:
@@ -66,64 +88,100 @@ def stepper(view: dict[str, Any]) -> None:
     columns = st.columns(len(stages))
     for column, stage in zip(columns, stages, strict=True):
         mark = "●" if stage["current"] else ("✓" if stage["reached"] else "○")
-        label = f"**{stage['label']}**" if stage["current"] else stage["label"]
+        label = f"**{literal(stage['label'])}**" if stage["current"] else literal(stage["label"])
         column.markdown(f"{mark} {label}")
         if not stage["reached"] and stage["expected"]:
             column.caption(f"expected {when(stage['expected'], view['timezone'])}")
         if stage["requester_action"]:
-            column.caption(f"your part: {stage['requester_action']}")
+            column.caption(f"your part: {literal(stage['requester_action'])}")
+
+
+def contact(person: dict[str, Any]) -> str:
+    """How to reach someone: their email and, when known, phone."""
+    reach = f":material/mail: {literal(person['email'])}"
+    return reach + (f"  \n:material/call: {literal(person['phone'])}" if person.get("phone") else "")
 
 
 def request_card(view: dict[str, Any]) -> None:
-    """Owner, promise, progress and the requester-visible timeline of one request."""
-    promise, owner, zone = view["promise"], view["owner"], view["timezone"]
+    """Owner, promise, progress and timeline of one request, with the actions
+    the viewer may take on it: the requester's, or the owner's and lead's."""
+    promise, owner, zone, viewer = view["promise"], view["owner"], view["timezone"], view["viewer"]
     with st.container(border=True):
-        st.markdown(f"#### {view['ref']} · {view['title']}")
-        st.caption(f"{view['request_type_label']} · {view['priority']} · {view['status']}")
-        st.markdown(f"**{owner['name']}** ({owner['title']}, {view['team']['name']}) is fighting your corner — "
-                    f"{owner['email']}" + (f", {owner['phone']}" if owner["phone"] else ""))
-        st.info(promise["summary"])
+        st.markdown(f"#### {literal(view['ref'])} · {literal(view['title'])}")
+        st.caption(literal(f"{view['request_type_label']} · {view['priority']} · {view['status']} · "
+                           f"{view['site']['code']} {view['site']['name']} · raised by {view['requester']['name']}"))
+        corner = "is fighting your corner" if viewer["requester"] else "owns it"
+        st.markdown(f"**{literal(owner['name'])}** ({literal(owner['title'])}, {literal(view['team']['name'])}) "
+                    f"{corner} — {literal(owner['email'])}" + (f", {literal(owner['phone'])}" if owner["phone"] else ""))
+        promised = "" if viewer["requester"] else f"**Promised to {literal(view['requester']['name'])}:** "
+        st.info(promised + literal(promise["summary"]))
         if promise["waiting"]:
-            st.warning(f"Waiting on you: {promise['waiting']['for']}")
+            who = "you" if viewer["requester"] else view["requester"]["name"]
+            st.warning(literal(f"Waiting on {who}: {promise['waiting']['for']}"))
         badges = [f"first contact {STATE_BADGE.get(promise['states']['first_contact'], '')}",
                   f"resolve {STATE_BADGE.get(promise['states']['resolve'], '')}"]
         if promise["states"]["checkin"]:
             badges.insert(1, f"check-in {STATE_BADGE.get(promise['states']['checkin'], '')}")
         st.markdown(" · ".join(badges))
         stepper(view)
-        with st.expander("Timeline"):
+        if view["detail"]:
+            st.markdown(f"> {literal(view['detail'])}")
+        with st.expander(f"Timeline ({len(view['timeline'])})"):
             for entry in reversed(view["timeline"]):
-                st.markdown(f"`{when(entry['at'], zone)}` **{entry['kind']}** {entry['actor_name']}"
-                            + (f" — {entry['note']}" if entry["note"] else ""))
-        requester_actions(view)
+                tag = " :gray-badge[internal]" if entry["internal"] else ""
+                kind = EVENT_LABEL.get(entry["kind"], entry["kind"])
+                st.markdown(f"`{when(entry['at'], zone)}` **{literal(kind)}** {literal(entry['actor_name'])}"
+                            + (f" — {literal(entry['note'])}" if entry["note"] else "") + tag)
+        if viewer["requester"]:
+            requester_actions(view)
+        if viewer["works_it"]:
+            owner_actions(view)
+        elif viewer["staff"]:
+            note_form(view)
 
 
 def fail_inline(error: OwnitError) -> None:
-    st.error(str(error))
+    st.error(literal(error))
 
 
-def _act(label: str, action: Any, **kwargs: Any) -> None:
+def act(label: str, action: Callable[..., Any], **kwargs: Any) -> None:
+    """Do ``action`` as the current user; show the error inline, or rerun with
+    ``label`` as the confirmation."""
     try:
         action(desk(), actor=current_user(), **kwargs)
     except OwnitError as error:
-        fail_inline(error)
+        fail_inline(error)  # what was typed stays in the form, to fix and send again
     else:
         st.session_state["flash"] = label
+        for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(f"-{kwargs.get('ref')}")]:
+            del st.session_state[key]  # done: the request's forms start empty again
         st.rerun()
+
+
+def note_form(view: dict[str, Any]) -> None:
+    """Add a note: from the requester always visible, from the team optionally internal."""
+    ref = view["ref"]
+    if view["status"] == "closed":
+        return
+    with st.form(f"note-{ref}"):
+        text = st.text_input("Add a note" + (" for the owner" if view["viewer"]["requester"] else ""),
+                             key=f"note-text-{ref}")
+        internal = (st.checkbox("Internal: the team only", key=f"note-internal-{ref}")
+                    if view["viewer"]["staff"] else False)
+        if st.form_submit_button("Add note"):
+            act(f"{ref}: note added", service.add_note, ref=ref, note=text, internal=internal)
 
 
 def requester_actions(view: dict[str, Any]) -> None:
     """What the requester can do on their own request: answer what the team is
     waiting for, add a note, confirm the fix and rate it, or reopen it."""
-    ref, status = view["ref"], view["status"]
-    if status == "closed" or view["requester"]["email"] != current_user():
-        return
-    if status == "waiting":
+    ref, status, allowed = view["ref"], view["status"], view["allowed"]
+    if status == "waiting" and "resume" in allowed:
         with st.form(f"answer-{ref}"):
             answer = st.text_area("Your answer", key=f"answer-text-{ref}")
             if st.form_submit_button("Send and hand it back"):
-                _act(f"{ref}: sent to {view['owner']['name']}", service.resume, ref=ref, note=answer)
-    if status == "resolved":
+                act(f"{ref}: sent to {view['owner']['name']}", service.resume, ref=ref, note=answer)
+    if "confirm" in allowed:
         with st.form(f"confirm-{ref}"):
             st.markdown("**Is it fixed?** Tell us how we did.")
             nps = st.slider("How likely are you to recommend this team to a colleague? (0–10)", 0, 10, 8,
@@ -131,16 +189,77 @@ def requester_actions(view: dict[str, Any]) -> None:
             effort = st.slider("How easy was it for you? (1 very easy – 7 very hard)", 1, 7, 2, key=f"effort-{ref}")
             comment = st.text_input("Anything to tell the team? (optional)", key=f"comment-{ref}")
             if st.form_submit_button("Confirm it is fixed"):
-                _act(f"{ref}: closed, thank you", service.confirm, ref=ref, nps=nps, effort=effort, comment=comment)
+                act(f"{ref}: closed, thank you", service.confirm, ref=ref, nps=nps, effort=effort, comment=comment)
+    if "reopen" in allowed:
+        until = f" (until {when(view['reopen_until'], view['timezone'])})" if view["reopen_until"] else ""
         with st.form(f"reopen-{ref}"):
-            why = st.text_input("Not fixed? Say what is still wrong", key=f"reopen-text-{ref}")
+            why = st.text_input(f"Not fixed after all? Say what is still wrong{until}", key=f"reopen-text-{ref}")
             if st.form_submit_button("Reopen it"):
-                _act(f"{ref}: reopened", service.reopen, ref=ref, note=why)
-    if status in ("open", "waiting", "resolved"):
-        with st.form(f"note-{ref}"):
-            text = st.text_input("Add a note for the owner", key=f"note-text-{ref}")
-            if st.form_submit_button("Add note"):
-                _act(f"{ref}: note added", service.add_note, ref=ref, note=text)
+                act(f"{ref}: reopened", service.reopen, ref=ref, note=why)
+    note_form(view)
 
 
-__all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "demo_mode"]
+OWNER_ACTIONS = {"contact": "First contact", "checkin": "Check in", "advance": "Next stage",
+                 "wait": "Wait on requester", "resume": "Resume", "resolve": "Resolve", "handoff": "Hand off"}
+
+
+def owner_actions(view: dict[str, Any]) -> None:
+    """What the owner (or the team's lead) can do from the browser: first
+    contact, check in, move the stage on, wait on the requester, resolve, hand
+    off with a note, or add a note — each only when the lifecycle allows it."""
+    ref, allowed = view["ref"], view["allowed"]
+    others = [m for m in view.get("team_members", []) if m["email"] != view["owner"]["email"]]
+    offered = [a for a in OWNER_ACTIONS if a in allowed and (a != "handoff" or others)]
+    if not offered:
+        return
+    tabs = st.tabs([OWNER_ACTIONS[a] for a in offered] + ["Note"])
+    for tab, action in zip(tabs, offered, strict=False):
+        with tab, st.form(f"{action}-{ref}"):
+            _owner_form(view, action)
+    with tabs[-1]:
+        note_form(view)
+
+
+def _owner_form(view: dict[str, Any], action: str) -> None:
+    ref = view["ref"]
+    if action == "contact":
+        agreed = None
+        if view["promise"]["needs_agreement"]:
+            st.caption(literal(f"Needed by {view['needed_by']}, sooner than the standard: agree a date."))
+            agreed = st.date_input("Agreed date", value=None, key=f"agreed-{ref}")
+        note = st.text_area("What you told the requester", key=f"contact-note-{ref}")
+        if st.form_submit_button("Record first contact"):
+            act(f"{ref}: first contact recorded", service.contact, ref=ref, note=note, agreed_by=agreed)
+    elif action == "checkin":
+        note = st.text_area("Check-in note (the requester sees it)", key=f"checkin-note-{ref}")
+        if st.form_submit_button("Check in"):
+            act(f"{ref}: checked in", service.check_in, ref=ref, note=note)
+    elif action == "advance":
+        ahead = [s for s in view["progress"]["stages"] if not s["reached"]]
+        stage = st.selectbox("Move to", ahead, format_func=lambda s: s["label"], key=f"advance-to-{ref}")
+        note = st.text_area("Note (the requester sees it)", key=f"advance-note-{ref}")
+        if st.form_submit_button("Move it on"):
+            act(f"{ref}: now at {stage['label']}", service.advance, ref=ref, note=note, to=stage["key"])
+    elif action == "wait":
+        note = st.text_area("What do you need from the requester?", key=f"wait-note-{ref}")
+        if st.form_submit_button("Wait on the requester"):
+            act(f"{ref}: waiting on the requester", service.wait_on_requester, ref=ref, note=note)
+    elif action == "resume":
+        note = st.text_area("Why it can go on", key=f"resume-note-{ref}")
+        if st.form_submit_button("Resume"):
+            act(f"{ref}: back in progress", service.resume, ref=ref, note=note)
+    elif action == "resolve":
+        note = st.text_area("What was done", key=f"resolve-note-{ref}")
+        if st.form_submit_button("Resolve"):
+            act(f"{ref}: resolved; the requester is asked to confirm", service.resolve, ref=ref, note=note)
+    elif action == "handoff":
+        others = [m for m in view["team_members"] if m["email"] != view["owner"]["email"]]
+        to = st.selectbox("Hand to", others, key=f"handoff-to-{ref}",
+                          format_func=lambda m: f"{m['name']} ({m['open']} open)" + (" — away" if m["away"] else ""))
+        note = st.text_area("Handoff note (what they need to know)", key=f"handoff-note-{ref}")
+        if st.form_submit_button("Hand off"):
+            act(f"{ref}: handed to {to['name']}", service.hand_off, ref=ref, to=to["email"], note=note)
+
+
+__all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "demo_mode", "literal", "flash",
+           "contact", "when"]

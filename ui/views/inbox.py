@@ -1,11 +1,11 @@
 """What OwnIt told the user: check-ins, stage changes, escalations on their behalf."""
 
 import streamlit as st
-from common import current_user, desk, service
+from common import current_user, desk, literal, service, when
 
 st.title("Inbox")
 rows = service.inbox(desk(), actor=current_user())
 if not rows:
     st.info("Nothing yet.")
 for row in rows:
-    st.markdown(f"`{row['created_at'][:16].replace('T', ' ')}` **{row['kind']}** {row['message']}")
+    st.markdown(f"`{when(row['created_at'], row['timezone'])}` **{literal(row['kind'])}** {literal(row['message'])}")

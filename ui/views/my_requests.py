@@ -1,13 +1,29 @@
-"""Every request the user raised, as cards: owner, promise, progress, timeline."""
+"""Every request the user raised, as cards: owner, promise, progress, timeline;
+and what colleagues at the same site have raised that is still being worked."""
 
 import streamlit as st
-from common import current_user, desk, request_card, service
+from common import current_user, desk, flash, request_card, service, when
+
+RECENT = 50
 
 st.title("My requests")
-if "flash" in st.session_state:
-    st.success(st.session_state.pop("flash"))
-mine = service.my_requests(desk(), actor=current_user())
-if not mine:
-    st.info("You have no requests yet. Raise one from the menu.")
-for view in mine:
-    request_card(view)
+flash()
+mine, site = st.tabs(["Raised by me", "At my site"])
+with mine:
+    requests = service.my_requests(desk(), actor=current_user(), limit=RECENT)
+    if not requests:
+        st.info("You have no requests yet. Raise one from the menu.")
+    elif len(requests) == RECENT:
+        st.caption(f"Your {RECENT} most recent requests, newest first.")
+    for view in requests:
+        request_card(view)
+with site:
+    rows = service.site_requests(desk(), actor=current_user())
+    if not rows:
+        st.info("Nothing else is open at your site.")
+    else:
+        st.caption("Raised by colleagues at your site and still being worked: check here before reporting it again.")
+        st.dataframe([{"ref": r["ref"], "title": r["title"], "owner": r["owner"]["name"], "status": r["status"],
+                       "stage": f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
+                       "next due": when(r["next_due"], r["timezone"])} for r in rows],
+                     hide_index=True, width="stretch")

@@ -2,7 +2,7 @@
 see straight away who owns it and what they promise."""
 
 import streamlit as st
-from common import current_user, desk, fail_inline, request_card, service
+from common import current_user, desk, fail_inline, literal, request_card, service
 
 from ownit import OwnitError
 
@@ -10,7 +10,7 @@ st.title("Raise a request")
 catalogue = service.departments(desk())["departments"]
 department = st.selectbox("Department", catalogue, format_func=lambda d: d["name"])
 rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"])
-st.caption(f"Why it matters: {rtype['why']}")
+st.caption(f"Why it matters: {literal(rtype['why'])}")
 
 with st.form(f"raise-{rtype['key']}"):
     title = st.text_input("In one line", max_chars=200)
@@ -39,5 +39,5 @@ if submitted:
     except OwnitError as error:
         fail_inline(error)
     else:
-        st.success(f"{view['ref']} raised. {view['owner']['name']} owns it.")
+        st.success(literal(f"{view['ref']} raised. {view['owner']['name']} owns it."))
         request_card(view)
