@@ -105,27 +105,25 @@ def test_raise_work_and_follow_a_request_in_a_real_browser(server, ownit_demo_or
 
     assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), "CI must install Debian's chromium"
     out = shots(tmp_path)
-    hostile = "Roof leak <script>alert(1)</script> **bold** :red[x]"
-    dialogs: list[str] = []
+    title = "Roof leaking over the stockroom"
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             page.goto(server)
             expect_text(page, "Demo mode: acting as")
             expect_picked(page, "Amira Khan")
 
             go(page, "Raise a request")
             main = page.get_by_test_id("stMain")
-            main.get_by_role("textbox", name="In one line").fill(hostile)
+            main.get_by_role("textbox", name="In one line").fill(title)
             main.get_by_role("textbox", name="Where is the water coming in?").fill("stockroom ceiling")
             main.get_by_role("radiogroup", name="Is water near lights, tills").get_by_text("no", exact=True).click()
             main.get_by_role("button", name="Raise it").click()
             expect_text(main, "owns it")
             raised = service.my_requests(ownit_demo_org, actor=AMIRA)[0]
             owner, ref = raised["owner"]["name"], raised["ref"]
-            expect_text(main, f"{ref} · {hostile}")  # the title exactly as typed: no markup, no script
+            expect_text(main, f"{ref} · {title}")
             promise = main.get_by_test_id("stAlert").filter(has_text="owns this").first
             expect(promise).to_contain_text(f"{owner} (")
             expect(promise).to_contain_text("Their goal is to contact you by Mon 23 Nov")
@@ -165,6 +163,35 @@ def test_raise_work_and_follow_a_request_in_a_real_browser(server, ownit_demo_or
             snap(page, out / "ui-inbox.png")
         finally:
             browser.close()
-    assert dialogs == []  # no script from the title ever ran
     for name in ("ui-raise", "ui-team-queue", "ui-my-requests", "ui-support-people", "ui-inbox"):
         assert (out / f"{name}.png").stat().st_size > 10_000
+
+
+def test_user_text_shows_literally_and_never_runs(server, ownit_demo_org, tmp_path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    hostile = "Leak <script>alert(1)</script> **bold** :red[x] $x^2$ [link](http://example.com) <b>b</b>"
+    view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title=hostile,
+                                 fields={"location": "<img src=x onerror=alert(2)>", "near_electrics": "no"})
+    service.add_note(ownit_demo_org, view["ref"], actor=AMIRA, note="_under_ `code` ~~gone~~ :smile:")
+    dialogs: list[str] = []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(server)
+            main = page.get_by_test_id("stMain")
+            heading = main.get_by_role("heading", level=4).filter(has_text=view["ref"])
+            expect(heading).to_have_text(f"{view['ref']} · {hostile}", timeout=30_000)
+            markup = heading.locator("b, strong, em, script, img, .katex")
+            assert markup.count() == 0, markup.evaluate_all("nodes => nodes.map(n => n.outerHTML)")
+            # a bare address may be made clickable, as it reads; never a link hidden behind other words
+            links = heading.locator("a").evaluate_all("nodes => nodes.map(n => [n.textContent, n.href])")
+            assert all(text == "" or href.rstrip("/") == text.rstrip("/") for text, href in links), links
+            main.get_by_text("Timeline (").click()
+            expect_text(main, "— _under_ `code` ~~gone~~ :smile:")
+            page.wait_for_timeout(500)
+        finally:
+            browser.close()
+    assert dialogs == []  # no script from user text ever ran

@@ -7,17 +7,26 @@ from common import current_user, desk, fail_inline, literal, request_card, servi
 from ownit import OwnitError
 
 st.title("Raise a request")
+
+raised = st.session_state.pop("raised", None)
+if raised:  # just raised: the owner and the promise first, then a fresh form on the next run
+    view = service.show(desk(), raised, actor=current_user())
+    st.success(literal(f"{view['ref']} raised. {view['owner']['name']} owns it."))
+    request_card(view)
+    st.button("Raise another request")
+    st.stop()
+
 catalogue = service.departments(desk())["departments"]
 department = st.selectbox("Department", catalogue, format_func=lambda d: d["name"])
 rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"])
 st.caption(f"Why it matters: {literal(rtype['why'])}")
 
 with st.form(f"raise-{rtype['key']}"):
-    title = st.text_input("In one line", max_chars=200)
+    title = st.text_input("In one line", max_chars=200, key="raise-title")
     values = {}
     for field in rtype["fields"]:
         label = field["label"] + ("" if field["required"] else " (optional)")
-        key = f"field-{rtype['key']}-{field['key']}"
+        key = f"raise-field-{rtype['key']}-{field['key']}"
         if field["kind"] == "choice":
             values[field["key"]] = st.selectbox(label, [""] + field["choices"], help=field["help"] or None, key=key)
         elif field["kind"] == "yesno":
@@ -27,8 +36,8 @@ with st.form(f"raise-{rtype['key']}"):
             values[field["key"]] = picked.isoformat() if picked else ""
         else:
             values[field["key"]] = st.text_input(label, help=field["help"] or None, key=key)
-    detail = st.text_area("Anything else the owner should know? (optional)")
-    needed_by = st.date_input("When do you need it by? (optional)", value=None)
+    detail = st.text_area("Anything else the owner should know? (optional)", key="raise-detail")
+    needed_by = st.date_input("When do you need it by? (optional)", value=None, key="raise-needed-by")
     submitted = st.form_submit_button("Raise it")
 
 if submitted:
@@ -37,7 +46,9 @@ if submitted:
                                      detail=detail, fields={k: v for k, v in values.items() if v != ""},
                                      needed_by=needed_by)
     except OwnitError as error:
-        fail_inline(error)
+        fail_inline(error)  # everything typed stays in the form
     else:
-        st.success(literal(f"{view['ref']} raised. {view['owner']['name']} owns it."))
-        request_card(view)
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("raise-")]:
+            del st.session_state[key]
+        st.session_state["raised"] = view["ref"]
+        st.rerun()
