@@ -963,10 +963,8 @@ def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bo
             query = query.where(Request.owner_id == person.id)
         if overdue:
             query = query.where(Request.status == domain.OPEN, Request.next_due < now)
-        if due_today:  # from now to the end of the working day, in each team's own hours
-            ends = [sa.and_(Request.team_id == t.id, Request.next_due <= calendar_of(t).end_of_day(
-                calendar_of(t).local(now).date())) for t in session.exec(select(Team))]
-            query = query.where(Request.status == domain.OPEN, Request.next_due >= now, sa.or_(*ends))
+        if due_today:
+            query = query.where(_due_today(session, now))
         rank = sa.case(*((Request.priority == p, i) for i, p in enumerate(PRIORITIES)), else_=len(PRIORITIES))
         query = query.order_by(Request.next_due.is_(None), Request.next_due, rank, Request.id).limit(limit)
         rows = session.exec(query).all()
@@ -987,6 +985,41 @@ def my_requests(desk: Desk, *, actor: str | None, limit: int = 50) -> list[dict[
         rows = session.exec(select(Request).where(Request.requester_id == person.id)
                             .order_by(Request.raised_at.desc(), Request.id.desc()).limit(limit)).all()
         return [_view(session, req, session.get(Team, req.team_id), _rtype(desk, req), person, now) for req in rows]
+
+    return desk.read(work)
+
+
+def _due_today(session: Session, now: datetime) -> Any:
+    """Open and due from now to the end of the working day, in each team's own hours."""
+    ends = [sa.and_(Request.team_id == t.id,
+                    Request.next_due <= calendar_of(t).end_of_day(calendar_of(t).local(now).date()))
+            for t in session.exec(select(Team))]
+    return sa.and_(Request.status == domain.OPEN, Request.next_due >= now, sa.or_(*ends))
+
+
+def team_summary(desk: Desk, *, actor: str | None, team: str) -> dict[str, Any]:
+    """A team at a glance, counted in the database: open, overdue, due later
+    today, waiting on the requester, resolved awaiting confirmation — in all and
+    per owner."""
+    now = desk.now()
+
+    def work(session: Session) -> dict[str, Any]:
+        person = _person(session, actor)
+        the_team = _team(session, team)
+        if not (_in_team(session, the_team, person) or _is_admin(person)):
+            raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
+        overdue = sa.and_(Request.status == domain.OPEN, Request.next_due < now)
+        figures = {"open": Request.status == domain.OPEN, "overdue": overdue, "due_today": _due_today(session, now),
+                   "waiting": Request.status == domain.WAITING, "resolved": Request.status == domain.RESOLVED}
+        columns = [func.count().filter(condition).label(name) for name, condition in figures.items()]
+        rows = session.exec(select(Request.owner_id, *columns).where(
+            Request.team_id == the_team.id, Request.status != domain.CLOSED).group_by(Request.owner_id)).all()
+        names = {p.id: p for p in session.exec(select(Person).where(Person.id.in_([r[0] for r in rows])))}
+        owners = sorted(({"email": names[r[0]].email, "name": names[r[0]].name,
+                          **{name: r[i + 1] for i, name in enumerate(figures)}} for r in rows),
+                        key=lambda o: (-o["overdue"], -o["open"], o["name"]))
+        return {"team": {"key": the_team.key, "name": the_team.name},
+                **{name: sum(o[name] for o in owners) for name in figures}, "owners": owners}
 
     return desk.read(work)
 

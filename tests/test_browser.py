@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import AMIRA
+from conftest import AMIRA, LEAK
+from ui_server import start_ui
 from ownit import service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -22,29 +18,9 @@ pytestmark = [pytest.mark.slow,
                                  reason="install Debian's chromium to run the browser test")]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(ownit_demo_org):
-    port = free_port()
-    env = {**os.environ, "OWNIT_DATABASE_URL": ownit_demo_org.url}
-    process = subprocess.Popen([sys.executable, "-c", "from ownit.cli import main; main()", "ui", "--demo",
-                                "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, "the UI did not start"
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}/"
-    process.terminate()
-    process.wait(timeout=10)
+    yield from start_ui(ownit_demo_org.url, "--demo")
 
 
 def launch(playwright):
@@ -195,3 +171,30 @@ def test_user_text_shows_literally_and_never_runs(server, ownit_demo_org, tmp_pa
         finally:
             browser.close()
     assert dialogs == []  # no script from user text ever ran
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["header-configured", "header-not-configured"])
+def test_the_sign_in_header_is_trusted_only_when_configured(ownit_demo_org, configured: bool) -> None:
+    """Behind the company's sign-in proxy the user is the header's email; an
+    app not told to trust a header ignores whatever a browser sends."""
+    from playwright.sync_api import expect, sync_playwright
+
+    view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak",
+                                 title="Roof leaking over the stockroom", fields=LEAK)
+    env = {"OWNIT_AUTH_HEADER": "X-Forwarded-Email"} if configured else {}
+    for address in start_ui(ownit_demo_org.url, env=env):
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900},
+                                        extra_http_headers={"X-Forwarded-Email": AMIRA.upper()})
+                page.goto(address)
+                main = page.get_by_test_id("stMain")
+                if configured:
+                    expect_text(main, f"{view['ref']} · Roof leaking over the stockroom")
+                    expect(page.get_by_text("Demo mode")).to_have_count(0)
+                else:
+                    expect_text(main, "not registered in OwnIt yet")
+                    expect(main.get_by_text(view["ref"])).to_have_count(0)
+            finally:
+                browser.close()

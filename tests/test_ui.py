@@ -78,37 +78,15 @@ def test_a_mistake_in_the_form_is_shown_inline_and_nothing_is_raised(app, ownit_
 
 
 @pytest.mark.slow
-def test_ownit_ui_serves_the_app(ownit_demo_org, tmp_path) -> None:
+def test_ownit_ui_serves_the_app(ownit_demo_org) -> None:
     """`ownit ui --demo` starts a real Streamlit server on 127.0.0.1."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "OWNIT_DATABASE_URL": ownit_demo_org.url}
-    server = subprocess.Popen([sys.executable, "-c", "from ownit.cli import main; main()", "ui", "--demo",
-                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
-                    assert answer.read() == b"ok"
-                    break
-            except OSError:
-                assert server.poll() is None, server.stdout.read().decode()
-                assert time.monotonic() < deadline, "the UI did not start within 60 s"
-                time.sleep(0.5)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+    from ui_server import start_ui
+
+    for address in start_ui(ownit_demo_org.url, "--demo"):
+        with urllib.request.urlopen(address, timeout=5) as page:
             assert page.status == 200 and b'id="root"' in page.read()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_the_requester_answers_confirms_and_rates_from_the_card(app, ownit_demo_org) -> None:
@@ -241,6 +219,8 @@ def test_team_queue_filters(app, ownit_demo_org) -> None:
                                  fields={"item": "shelf bay 12"})
     desk.clock.advance(hours=3)  # the urgent first contact (2h) is overdue; the other is due tomorrow
     at = open_team_queue(app, HELEN)
+    assert {m.label: m.value for m in at.metric} == {"Open": "2", "Overdue": "1", "Due later today": "0",
+                                                     "Waiting": "0", "To confirm": "0"}
     assert {r for r in at.dataframe[0].value["ref"]} == {urgent["ref"], calm["ref"]}
     at.button_group[0].set_value("Overdue").run()
     assert list(at.dataframe[0].value["ref"]) == [urgent["ref"]]

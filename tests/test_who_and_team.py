@@ -151,3 +151,22 @@ def test_the_view_says_what_the_viewer_may_do(ownit_demo_org) -> None:
     assert lead["works_it"] and lead["staff"]
     colleague = service.show(desk, view["ref"], actor=NOAH)["viewer"]
     assert colleague == {"email": NOAH, "requester": False, "works_it": False, "staff": False}
+
+
+def test_team_summary_counts_in_all_and_per_owner(ownit_demo_org) -> None:
+    desk, clock = ownit_demo_org, ownit_demo_org.clock
+    urgent = raise_leak(desk, location="till", near_electrics="yes")  # first contact due in 2h
+    calm = service.raise_request(desk, actor=NOAH, request_type="facilities.fixture", title="Shelf loose",
+                                 fields={"item": "shelf bay 12"})  # due tomorrow
+    summary = service.team_summary(desk, actor=HELEN, team="facilities-north")
+    assert (summary["open"], summary["overdue"], summary["due_today"], summary["waiting"]) == (2, 0, 1, 0)
+    clock.advance(hours=3)
+    owner = urgent["owner"]["email"]
+    service.contact(desk, calm["ref"], actor=calm["owner"]["email"], note="Booked")
+    service.wait_on_requester(desk, calm["ref"], actor=calm["owner"]["email"], note="Which bay exactly?")
+    summary = service.team_summary(desk, actor=SAM, team="facilities-north")
+    assert (summary["open"], summary["overdue"], summary["due_today"], summary["waiting"]) == (1, 1, 0, 1)
+    assert summary["owners"][0]["email"] == owner and summary["owners"][0]["overdue"] == 1  # the most pressing first
+    assert sum(o["open"] + o["waiting"] for o in summary["owners"]) == 2
+    with pytest.raises(PermissionDenied):
+        service.team_summary(desk, actor=AMIRA, team="facilities-north")

@@ -1,6 +1,7 @@
 """The team's queue for agents and leads: filters, the same cards the
 requester sees (plus internal notes), and the owner's actions on each."""
 
+import pandas as pd
 import streamlit as st
 from common import current_user, desk, fail_inline, flash, literal, request_card, service, when
 
@@ -22,6 +23,17 @@ team = left.selectbox("Team", teams, format_func=lambda t: t["name"] + (" (you l
 owners = [None] + team["members"] + ([team["lead"]] if team["lead"]["email"] not in
                                       {m["email"] for m in team["members"]} else [])
 owner = right.selectbox("Owner", owners, format_func=lambda m: "everyone" if m is None else m["name"])
+summary = service.team_summary(desk(), actor=current_user(), team=team["key"])
+glance = st.columns(5)
+for column, (label, key) in zip(glance, [("Open", "open"), ("Overdue", "overdue"), ("Due later today", "due_today"),
+                                         ("Waiting", "waiting"), ("To confirm", "resolved")],
+                                strict=True):
+    column.metric(label, summary[key], border=True)
+if team["leads"] and summary["owners"]:
+    with st.expander("Load per owner"):
+        load = pd.DataFrame([{"owner": o["name"], "overdue": o["overdue"], "open, on time": o["open"] - o["overdue"],
+                              "waiting": o["waiting"]} for o in summary["owners"]]).set_index("owner")
+        st.bar_chart(load, horizontal=True, stack=True, color=["#d62728", "#2ca02c", "#1f77b4"])
 chosen = st.segmented_control("Show", list(FILTERS), default="All open", key="team-filter") or "All open"
 
 try:
