@@ -19,3 +19,14 @@ JAMES = "james.wright@example.com"  # HR partner, north
 NADIA = "nadia.rossi@example.com"  # HR lead
 
 LEAK = {"location": "stockroom ceiling", "near_electrics": "no"}
+
+
+def resolved_leak(desk, actor: str = AMIRA) -> tuple[str, str]:
+    """A roof leak raised by ``actor``, contacted and resolved by its owner: (ref, owner email)."""
+    from ownit import service
+
+    view = service.raise_request(desk, actor=actor, request_type="facilities.leak", title="Roof leak", fields=LEAK)
+    ref, owner = view["ref"], view["owner"]["email"]
+    service.contact(desk, ref, actor=owner, note="On my way")
+    service.resolve(desk, ref, actor=owner, note="Roof patched")
+    return ref, owner

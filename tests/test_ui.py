@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM
+from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM, resolved_leak
 from ownit import service
 
 APP = str(Path(__file__).parent.parent / "ui" / "app.py")
@@ -252,10 +252,7 @@ def test_colleagues_see_the_site_list_but_not_each_others_cards(app, ownit_demo_
 
 def test_a_closed_request_can_be_reopened_from_the_card(app, ownit_demo_org) -> None:
     desk = ownit_demo_org
-    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
-    ref, owner = view["ref"], view["owner"]["email"]
-    service.contact(desk, ref, actor=owner, note="hi")
-    service.resolve(desk, ref, actor=owner, note="patched")
+    ref, _ = resolved_leak(desk)
     service.confirm(desk, ref, actor=AMIRA, nps=9)
     at = app().run()
     box = next(t for t in at.text_input if t.label.startswith("Not fixed after all?"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from conftest import AMIRA, GRACE, HELEN, JAMES, LEAK, NADIA, NOAH, OWEN, PRIYA, RAJ, SAM
+from conftest import AMIRA, GRACE, HELEN, JAMES, LEAK, NADIA, NOAH, OWEN, PRIYA, RAJ, SAM, resolved_leak
 from ownit import service
 from ownit.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ownit.models import Event, Request, TeamMember
@@ -119,10 +119,7 @@ def test_memberships(ownit_demo_org) -> None:
 
 def test_a_closed_request_can_be_reopened_for_five_business_days(ownit_demo_org) -> None:
     desk, clock = ownit_demo_org, ownit_demo_org.clock
-    view = raise_leak(desk)
-    ref, owner = view["ref"], view["owner"]["email"]
-    service.contact(desk, ref, actor=owner, note="On my way")
-    service.resolve(desk, ref, actor=owner, note="Roof patched")
+    ref, owner = resolved_leak(desk)
     closed = service.confirm(desk, ref, actor=AMIRA, nps=9)
     assert closed["status"] == "closed" and closed["allowed"] == ["reopen"]
     assert closed["reopen_until"].startswith("2026-11-30T10:00")  # Monday 10:00 to Monday 10:00
