@@ -159,10 +159,14 @@ def _view(session: Session, req: Request, team: Team, rtype: RequestType | None,
     view["reopen_until"] = reopen_until.isoformat() if reopen_until else None
     view["viewer"] = {"email": person.email, "requester": req.requester_id == person.id,
                       "works_it": _may_work(req, team, person), "staff": staff}
-    if view["viewer"]["works_it"]:  # who it could be handed to
+    if view["viewer"]["works_it"]:  # who it could be handed to: the members, and the lead
         candidates, members = _candidates(session, team, now)
         view["team_members"] = [{**person_view(members[c.person_id]), "away": c.away, "open": c.open_count}
                                 for c in candidates]
+        if team.lead_id not in members:
+            lead = session.get(Person, team.lead_id)
+            view["team_members"].append({**person_view(lead), "away": lead.is_away(now), "open": session.exec(
+                select(func.count()).where(Request.owner_id == lead.id, Request.status.in_(ACTIVE))).one()})
     return view
 
 
