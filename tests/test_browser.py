@@ -45,6 +45,15 @@ def expect_picked(page, name: str) -> None:
 
     expect(page.get_by_role("combobox", name="Demo mode: acting as")).to_have_value(re.compile(f"^{name} "),
                                                                                        timeout=30_000)
+    settle(page)
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished its run: no running indicator and no
+    stale elements left over from the previous render."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidgetRunningIcon], [data-testid=stStatusWidgetRunningManIcon]')"
+        " && !document.querySelector('[data-stale=true]')", timeout=30_000)
 
 
 def expect_text(where, text: str, timeout: int = 30_000):
@@ -52,6 +61,7 @@ def expect_text(where, text: str, timeout: int = 30_000):
 
     found = where.get_by_text(text, exact=False).first
     expect(found).to_be_visible(timeout=timeout)
+    settle(getattr(where, "page", where))  # a locator knows its page; a page is one
     return found
 
 
