@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.slow,
 
 @pytest.fixture
 def server(ownit_demo_org):
-    yield from start_ui(ownit_demo_org.url, "--demo")
+    yield from start_ui(ownit_demo_org.url, "--demo", env={"OWNIT_NOW": ownit_demo_org.now().isoformat()})
 
 
 def launch(playwright):
@@ -39,8 +40,6 @@ def act_as(page, name: str) -> None:
 
 
 def expect_picked(page, name: str) -> None:
-    import re
-
     from playwright.sync_api import expect
 
     expect(page.get_by_role("combobox", name="Demo mode: acting as")).to_have_value(re.compile(f"^{name} "),
@@ -112,7 +111,7 @@ def test_raise_work_and_follow_a_request_in_a_real_browser(server, ownit_demo_or
             expect_text(main, f"{ref} · {title}")
             promise = main.get_by_test_id("stAlert").filter(has_text="owns this").first
             expect(promise).to_contain_text(f"{owner} (")
-            expect(promise).to_contain_text("Their goal is to contact you by Mon 23 Nov")
+            expect(promise).to_contain_text("Their goal is to contact you by Mon 23 Nov 14:00")  # 4 business hours
             snap(page, out / "ui-raise.png")
 
             act_as(page, owner)
@@ -191,7 +190,8 @@ def test_the_sign_in_header_is_trusted_only_when_configured(ownit_demo_org, conf
 
     view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak",
                                  title="Roof leaking over the stockroom", fields=LEAK)
-    env = {"OWNIT_AUTH_HEADER": "X-Forwarded-Email"} if configured else {}
+    env = {"OWNIT_NOW": ownit_demo_org.now().isoformat(),
+           **({"OWNIT_AUTH_HEADER": "X-Forwarded-Email"} if configured else {})}
     for address in start_ui(ownit_demo_org.url, env=env):
         with sync_playwright() as playwright:
             browser = launch(playwright)

@@ -19,6 +19,7 @@ def app(ownit_demo_org, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("OWNIT_UI_DEMO", "1")
 
     def make(user: str = AMIRA) -> AppTest:
+        monkeypatch.setenv("OWNIT_NOW", ownit_demo_org.now().isoformat())  # the app sees the test's clock
         at = AppTest.from_file(APP, default_timeout=30)
         at.session_state["user"] = user
         return at

@@ -20,8 +20,8 @@ def free_port() -> int:
 def start_ui(url: str, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """`ownit ui` on a free port; yields its address, stops it afterwards."""
     port = free_port()
-    environment = {**os.environ, "OWNIT_DATABASE_URL": url, **(env or {})}
-    environment.pop("OWNIT_UI_DEMO", None)
+    environment = {k: v for k, v in os.environ.items() if k not in ("OWNIT_UI_DEMO", "OWNIT_NOW")}
+    environment.update({"OWNIT_DATABASE_URL": url, **(env or {})})
     process = subprocess.Popen([sys.executable, "-c", "from ownit.cli import main; main()", "ui", *args,
                                 "--port", str(port)], env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT)

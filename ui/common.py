@@ -40,10 +40,16 @@ def _desk_for(url: str) -> Desk:
 
 
 def desk() -> Desk:
-    """One desk per database URL for the server process."""
+    """One desk per database URL for the server process, on the real clock or,
+    for simulations and tests, the instant in ``OWNIT_NOW`` (``ownit --now ISO ui``)."""
+    from dataclasses import replace
+
+    from ownit.clock import FixedClock, parse_instant
     from ownit.db import default_database_url
 
-    return _desk_for(os.environ.get("OWNIT_DATABASE_URL") or default_database_url())
+    shared = _desk_for(os.environ.get("OWNIT_DATABASE_URL") or default_database_url())
+    now = os.environ.get("OWNIT_NOW")
+    return replace(shared, clock=FixedClock(parse_instant(now)), warnings=[]) if now else shared
 
 
 def identity_from_headers() -> str | None:
