@@ -616,6 +616,97 @@ def away(
         typer.echo(f"  {moved['ref']} handed to {moved['to']}")
 
 
+def _figure(key: str, value: Any) -> str:
+    """A figure as people read it: 50%, 4.0h, 3.2d, NPS 12, effort 3.5."""
+    from .metrics import FIGURES
+
+    if value is None:
+        return "—"
+    unit = {k: u for k, _, u, _ in FIGURES}.get(key, "")
+    if unit == "%":
+        return f"{value:.0%}"
+    if unit in ("h", "d"):
+        return f"{value:.1f}{unit}"
+    return f"{value:.0f}" if key == "nps" else f"{value:.1f}"
+
+
+@app.command()
+@friendly
+def report(
+    team: Annotated[Optional[str], typer.Option("--team", help="One team (key).")] = None,
+    department: Annotated[Optional[str], typer.Option("--department", help="One department (key).")] = None,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="One owner (email).")] = None,
+    site: Annotated[Optional[str], typer.Option("--site", help="One site (code).")] = None,
+    request_type: Annotated[Optional[str], typer.Option("--type", help="One request type.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="First day (YYYY-MM-DD); default 28 days ago.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Last day, included (YYYY-MM-DD); default now.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Rows per week, owner or team.")] = None,
+    actor: As = None,
+    as_json: Json = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV: one line per row.")] = False,
+) -> None:
+    """Service health: promises kept, speed beside satisfaction, the spread across owners."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from . import service
+    from .metrics import COUNTS, FIGURES
+
+    if as_json and as_csv:
+        _fail("use --json or --csv, not both", 2)
+    first, last = _date(since, "--since"), _date(until, "--until")
+    start = datetime.combine(first, time.min, timezone.utc) if first else None
+    end = datetime.combine(last + timedelta(days=1), time.min, timezone.utc) if last else None
+    data = service.report(_desk(), actor=actor, team=team, department=department, owner=owner, site=site,
+                          request_type=request_type, since=start, until=end, by=by)
+    if as_json:
+        return _print_json(data)
+    rows = data.get("rows") or [{"key": "all", "name": "all", **data["headline"]}]
+    if as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["key", "name", *(k for k, *_ in FIGURES), *COUNTS])
+        for row in rows:
+            writer.writerow([row["key"], row["name"], *(row[k] for k, *_ in FIGURES), *(row[c] for c in COUNTS)])
+        return
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    period = f"{data['since'][:10]} to {(datetime.fromisoformat(data['until']) - timedelta(seconds=1)):%Y-%m-%d}"
+    what = escape(", ".join(f"{k} {v}" for k, v in data["scope"].items() if v) or "everything")
+    console = _console()
+    if "rows" not in data:
+        table = Table(box=box.SIMPLE_HEAD, title=f"Service health: {what}, {period}")
+        for heading in ("figure", "now", "before", "best owner", "worst owner", "below std"):
+            table.add_column(heading, no_wrap=heading != "best owner" and heading != "worst owner")
+        for key, heading, _, _ in FIGURES:
+            spread = data["spread"][key]
+            table.add_row(heading, _figure(key, data["headline"][key]), _figure(key, data["previous_headline"][key]),
+                          *(f"{escape(spread[end]['name'])} {_figure(key, spread[end]['value'])}" if spread[end] else "—"
+                            for end in ("best", "worst")),
+                          str(spread["below_standard"]) if key in data["standards"] else "")
+    else:  # one line per group: the figures people compare, short enough for a terminal
+        table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title=f"Service health by {by}: {what}, {period}",
+                      caption="contact: first contacts kept, median hours; resolve: median business days; "
+                              "kept: promises kept; NPS (ratings)")
+        for heading in (by, "contact", "check-ins", "resolve", "kept", "reopen", "NPS", "effort"):
+            table.add_column(heading, no_wrap=heading != by)
+        for row in rows:
+            table.add_row(escape(row["name"]),
+                          f"{_figure('first_contact_kept', row['first_contact_kept'])} "
+                          f"{_figure('first_contact_median_h', row['first_contact_median_h'])}",
+                          *(_figure(k, row[k]) for k in ("checkins_kept", "resolve_median_d", "promises_kept",
+                                                         "reopen_rate")),
+                          f"{_figure('nps', row['nps'])} ({row['responses']})", _figure("effort", row["effort"]))
+    console.print(table)
+    headline = data["headline"]
+    console.print(f"{_count(headline['resolved'], 'resolution')}, {_count(headline['responses'], 'rating')}.")
+    for line in data["alignment"]:
+        if line["flag"]:
+            console.print(f"[bold red]Flag:[/] {escape(line['flag'])}")
+
+
 @app.command()
 @friendly
 def sweep(as_json: Json = False) -> None:

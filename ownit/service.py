@@ -602,6 +602,10 @@ class _Act:
         self.req.next_checkin_due = self.calendar.add(self.now, every) if every else None
 
 
+def _hours(span: timedelta) -> float:
+    return round(span.total_seconds() / 3600, 3)
+
+
 def _next_due(req: Request) -> datetime | None:
     return promises.next_due(status=req.status, contacted=req.first_contact_at is not None,
                              first_contact_due=req.first_contact_due, next_checkin_due=req.next_checkin_due,
@@ -660,7 +664,8 @@ def contact(desk: Desk, ref: str, *, actor: str | None, note: str | None,
         req.first_contact_at = act.now
         req.last_checkin_at = act.now
         act.schedule_checkin()
-        act.event("contacted", on_time=act.now <= req.first_contact_due)
+        act.event("contacted", on_time=act.now <= req.first_contact_due,
+                  business_hours=_hours(act.calendar.between(req.raised_at, act.now)))
         if agreed_by is not None:
             if agreed_by < act.calendar.local(act.now).date():
                 raise ValidationError(f"--agreed-by {agreed_by} is in the past; agree a date from today on")
@@ -731,7 +736,7 @@ def resume(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict
         req.stage_due = {key: promises.shift(calendar, datetime.fromisoformat(due), paused).isoformat()
                          for key, due in req.stage_due.items()}
         req.status, req.waiting_since = domain.OPEN, None
-        act.event("resumed", paused_hours=round(paused.total_seconds() / 3600, 2))
+        act.event("resumed", paused_hours=_hours(paused))
         act.notify(req.owner_id, "resumed", f"{req.ref} is back with you: {act.note}")
 
     return _act(desk, ref, actor=actor, action="resume", note=note, change=change, who="party")
@@ -761,13 +766,21 @@ def hand_off(desk: Desk, ref: str, *, actor: str | None, to: str, note: str | No
 def resolve(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
     """Mark the work done; the requester confirms (or reopens)."""
     def change(act: _Act) -> None:
-        previous_stage = act.req.stage
+        req, calendar = act.req, act.calendar
+        previous_stage = req.stage
         if act.rtype is not None:
-            act.req.stage = act.rtype.stages[-1].key
-        act.req.status = domain.RESOLVED
-        act.req.resolved_at = act.now
-        act.req.next_checkin_due = None
-        act.event("resolved", from_stage=previous_stage, on_time=act.now <= act.req.resolve_by)
+            req.stage = act.rtype.stages[-1].key
+        checkin_missed = req.next_checkin_due is not None and act.now > req.next_checkin_due
+        waited = act.session.exec(select(Event.data).where(Event.request_id == req.id, Event.kind == "resumed")).all()
+        elapsed = calendar.between(req.raised_at, act.now)
+        req.status = domain.RESOLVED
+        req.resolved_at = act.now
+        req.next_checkin_due = None
+        # what the service-health figures (ownit.metrics) read, measured once in the team's business time
+        act.event("resolved", from_stage=previous_stage, on_time=act.now <= req.resolve_by,
+                  business_hours=_hours(elapsed), business_days=round(calendar.in_business_days(elapsed), 3),
+                  waiting_hours=round(sum(d.get("paused_hours", 0) for d in waited), 3),
+                  checkin_missed=checkin_missed)
         act.tell_requester("resolved", f"{act.person.name} has resolved it: {act.note}. "
                                        "Please confirm the fix, or reopen it if it is not right.")
 
@@ -1069,6 +1082,85 @@ def memberships(desk: Desk, *, actor: str | None) -> list[dict[str, Any]]:
                            "leads": leads, "lead": person_view(session.get(Person, team.lead_id)),
                            "members": [{**person_view(members[c.person_id]), "away": c.away, "open": c.open_count}
                                        for c in candidates]})
+        return result
+
+    return desk.read(work)
+
+
+REPORT_DAYS = 28  # the default period: the last four weeks
+TREND_WEEKS = 12  # the alignment view and the trend charts look back this far
+
+
+def report(desk: Desk, *, actor: str | None, team: str | None = None, department: str | None = None,
+           owner: str | None = None, site: str | None = None, request_type: str | None = None,
+           since: datetime | None = None, until: datetime | None = None, by: str | None = None) -> dict[str, Any]:
+    """Service health for a scope over ``[since, until)`` (default: the last
+    four weeks): the headline figures and the previous period's, every owner's
+    figures with the spread across owners, rows by ``week``, ``owner`` or
+    ``team`` when asked, and each team's weekly speed beside its satisfaction
+    with a sentence where they pull apart. See :mod:`ownit.metrics`."""
+    from . import metrics
+
+    if by not in (None, "week", "owner", "team"):
+        raise ValidationError(f"--by {by!r} is not a grouping; use week, owner or team")
+    now = desk.now()
+    until = until or now
+    since = since or until - timedelta(days=REPORT_DAYS)
+    if since >= until:
+        raise ValidationError(f"--since {since:%Y-%m-%d} must be before --until {until:%Y-%m-%d}")
+    if department is not None and department not in desk.plugins.departments:
+        known = ", ".join(sorted(desk.plugins.departments)) or "none installed"
+        raise NotFound(f"no department {department!r}; departments: {known}")
+    if request_type is not None:
+        desk.plugins.request_type(request_type)
+
+    def work(session: Session) -> dict[str, Any]:
+        person = _person(session, actor)
+        in_a_team = session.exec(select(TeamMember.id).where(TeamMember.person_id == person.id)).first() is not None
+        leads = session.exec(select(Team.id).where(Team.lead_id == person.id)).first() is not None
+        if not (in_a_team or leads or _is_admin(person)):
+            raise PermissionDenied("service health is for support teams and their leads; ask your lead")
+        the_team = _team(session, team) if team else None
+        scope = metrics.Scope(department=department, team_id=the_team.id if the_team else None,
+                              owner_id=_person(session, owner).id if owner else None,
+                              site_id=_site(session, site).id if site else None, request_type=request_type)
+        span = until - since
+
+        def headline(start: datetime, end: datetime) -> dict[str, Any]:
+            return metrics.figures(session, scope, start, end, now=now).get(None, metrics.EMPTY)
+
+        def named(by_key: str, rows: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
+            labels = metrics.names(session, by_key, rows)
+            return sorted(({**labels.get(k, {"key": str(k), "name": str(k)}), **v} for k, v in rows.items()),
+                          key=lambda r: r["name"])
+
+        owners = named("owner", metrics.figures(session, scope, since, until, now=now, by="owner"))
+        result: dict[str, Any] = {
+            "scope": {"team": team, "department": department, "owner": owner, "site": site,
+                      "request_type": request_type},
+            "since": since.isoformat(), "until": until.isoformat(),
+            "previous": {"since": (since - span).isoformat(), "until": since.isoformat()},
+            "headline": headline(since, until), "previous_headline": headline(since - span, since),
+            "owners": owners, "spread": metrics.spread(owners), "standards": metrics.STANDARDS,
+        }
+        if by == "week":
+            result["rows"] = [{"key": start.date().isoformat(), "name": f"week of {start:%d %b %Y}",
+                               **headline(start, end)} for start, end in metrics.weeks(since, until)]
+        elif by in ("owner", "team"):
+            result["rows"] = owners if by == "owner" else named(
+                "team", metrics.figures(session, scope, since, until, now=now, by="team"))
+        # week by week per team: speed beside satisfaction, and where they pull apart
+        trend_since = min(since, until - timedelta(weeks=TREND_WEEKS))
+        teams = {t.id: t for t in session.exec(select(Team).order_by(Team.key))}
+        weekly: dict[int, list[dict[str, Any]]] = {t: [] for t in teams}
+        for start, end in metrics.weeks(trend_since, until):
+            per_team = metrics.figures(session, scope, start, end, now=now, by="team")
+            for team_id in teams:
+                weekly[team_id].append({"week": start.date().isoformat(), **per_team.get(team_id, metrics.EMPTY)})
+        result["alignment"] = [
+            {"team": teams[t].key, "name": teams[t].name, "weeks": rows,
+             "flag": metrics.alignment(teams[t].name, rows)}
+            for t, rows in weekly.items() if any(r["resolved"] or r["responses"] for r in rows)]
         return result
 
     return desk.read(work)

@@ -1,0 +1,280 @@
+"""Service health: are promises kept, is the experience consistent across
+owners, and are the customers happy — speed never without satisfaction.
+
+Every figure is computed in SQL over the timeline (``event``) and the ratings
+(``feedback``), joined to the request only for the scope (department, team,
+owner, site, request type). Business time was measured once, when it happened,
+in the team's own calendar and stored on the event (``contacted.business_hours``,
+``resolved.business_days``, ``resolved.waiting_hours``…), so no calendar
+arithmetic runs here and nothing loads whole requests into Python: counts and
+sums come back aggregated, and only the one numeric column a median needs is
+fetched.
+
+Definitions (all over events in the period ``[since, until)``):
+
+- **first contact kept**: first contacts made on time, over first contacts made
+  plus those due in the period and still not made;
+- **first contact median / p90**: business hours from raising to first contact;
+- **check-ins kept**: check-ins made on time, over check-ins made plus
+  resolutions that came with a check-in overdue;
+- **time to resolve median / p90**: business days from raising to resolving
+  (waiting time included: it is what the requester lived);
+- **promises kept**: resolutions by the promised (or agreed) date;
+- **reopen rate**: reopenings over resolutions;
+- **waiting share**: business time spent waiting on the requester over the
+  business time to resolve;
+- **NPS**: % promoters (9–10) − % detractors (0–6) over ratings given; **effort**:
+  mean customer effort (1 very easy – 7 very hard).
+
+Per-owner figures go to the request's owner (the named person answers for it).
+p90 interpolates between ranks (a spreadsheet's PERCENTILE.INC).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from .models import Event, Feedback, Person, Request, Team
+
+# (key, heading, unit, better) — the figures of a report row, in order
+FIGURES = (
+    ("first_contact_kept", "first contact kept", "%", "higher"),
+    ("first_contact_median_h", "first contact median", "h", "lower"),
+    ("first_contact_p90_h", "first contact p90", "h", "lower"),
+    ("checkins_kept", "check-ins kept", "%", "higher"),
+    ("resolve_median_d", "resolve median", "d", "lower"),
+    ("resolve_p90_d", "resolve p90", "d", "lower"),
+    ("promises_kept", "promises kept", "%", "higher"),
+    ("reopen_rate", "reopen rate", "%", "lower"),
+    ("waiting_share", "waiting on requester", "%", "lower"),
+    ("nps", "NPS", "", "higher"),
+    ("effort", "effort", "/7", "lower"),
+)
+COUNTS = ("first_contacts", "checkins", "resolved", "reopened", "responses", "effort_responses")
+
+# What every owner should reach; the spread counts those who do not.
+STANDARDS = {"first_contact_kept": 0.9, "checkins_kept": 0.9, "promises_kept": 0.9, "reopen_rate": 0.1,
+             "nps": 30.0, "effort": 3.0}
+
+# A team is flagged when it got faster by this much while satisfaction fell by this much.
+FASTER_BY = 0.10  # resolve median down by a tenth, or first contact kept up by 10 points
+NPS_DROP, EFFORT_RISE = 10.0, 0.5
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which requests a report covers; ``None`` is all."""
+
+    department: str | None = None
+    team_id: int | None = None
+    owner_id: int | None = None
+    site_id: int | None = None
+    request_type: str | None = None
+
+    def where(self) -> list[Any]:
+        conditions = []
+        for column, value in ((Request.department, self.department), (Request.team_id, self.team_id),
+                              (Request.owner_id, self.owner_id), (Request.site_id, self.site_id),
+                              (Request.request_type, self.request_type)):
+            if value is not None:
+                conditions.append(column == value)
+        return conditions
+
+
+GROUPS = {"owner": Request.owner_id, "team": Request.team_id}
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def _events(kind: str, scope: Scope, since: datetime, until: datetime, *columns: Any, group: Any) -> Any:
+    return (select(group, *columns).select_from(Event).join(Request, Request.id == Event.request_id)
+            .where(Event.kind == kind, Event.at >= since, Event.at < until, *scope.where()))
+
+
+def figures(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
+            by: str | None = None) -> dict[Any, dict[str, Any]]:
+    """The figures for ``scope`` over ``[since, until)``, one row per value of
+    ``by`` (``"owner"`` or ``"team"`` ids; ``None`` for one row keyed ``None``)."""
+    group = GROUPS[by] if by else sa.literal(None)
+    rows: dict[Any, dict[str, Any]] = {}
+
+    def row(key: Any) -> dict[str, Any]:
+        return rows.setdefault(key, {"first_contacts": 0, "first_on_time": 0, "first_missed": 0, "checkins": 0,
+                                     "checkins_on_time": 0, "checkins_missed": 0, "resolved": 0,
+                                     "resolved_on_time": 0, "reopened": 0, "business_hours": 0.0,
+                                     "waiting_hours": 0.0, "responses": 0, "promoters": 0, "detractors": 0,
+                                     "effort_sum": 0, "effort_responses": 0, "first_hours": [],
+                                     "resolve_days": []})
+
+    on_time = Event.data["on_time"].as_boolean()
+    count_true = lambda condition: func.count().filter(condition)  # noqa: E731
+
+    for key, made, kept in session.exec(_events("contacted", scope, since, until, func.count(),
+                                                count_true(on_time == sa.true()), group=group).group_by(group)):
+        r = row(key)
+        r["first_contacts"], r["first_on_time"] = made, kept
+    for key, value in session.exec(_events("contacted", scope, since, until,
+                                           Event.data["business_hours"].as_float(), group=group)):
+        if value is not None:
+            row(key)["first_hours"].append(float(value))
+    # first contacts due in the period and still not made: promises already broken
+    for key, missed in session.exec(select(group, func.count()).select_from(Request).where(
+            Request.first_contact_at.is_(None), Request.first_contact_due >= since,
+            Request.first_contact_due < min(until, now), *scope.where()).group_by(group)):
+        row(key)["first_missed"] = missed
+
+    for key, made, kept in session.exec(_events("checkin", scope, since, until, func.count(),
+                                                count_true(on_time == sa.true()), group=group).group_by(group)):
+        r = row(key)
+        r["checkins"], r["checkins_on_time"] = made, kept
+
+    resolved = session.exec(_events(
+        "resolved", scope, since, until, func.count(), count_true(on_time == sa.true()),
+        count_true(Event.data["checkin_missed"].as_boolean() == sa.true()),
+        func.coalesce(func.sum(Event.data["business_hours"].as_float()), 0.0),
+        func.coalesce(func.sum(Event.data["waiting_hours"].as_float()), 0.0), group=group).group_by(group))
+    for key, made, kept, checkin_missed, hours, waiting in resolved:
+        r = row(key)
+        r.update(resolved=made, resolved_on_time=kept, checkins_missed=checkin_missed,
+                 business_hours=float(hours), waiting_hours=float(waiting))
+    for key, value in session.exec(_events("resolved", scope, since, until,
+                                           Event.data["business_days"].as_float(), group=group)):
+        if value is not None:
+            row(key)["resolve_days"].append(float(value))
+    for key, made in session.exec(_events("reopened", scope, since, until, func.count(),
+                                          group=group).group_by(group)):
+        row(key)["reopened"] = made
+
+    ratings = (select(group, func.count(Feedback.nps), count_true(Feedback.nps >= 9), count_true(Feedback.nps <= 6),
+                      func.coalesce(func.sum(Feedback.effort), 0), func.count(Feedback.effort))
+               .select_from(Feedback).join(Request, Request.id == Feedback.request_id)
+               .where(Feedback.at >= since, Feedback.at < until, *scope.where()).group_by(group))
+    for key, responses, promoters, detractors, effort_sum, effort_responses in session.exec(ratings):
+        row(key).update(responses=responses, promoters=promoters, detractors=detractors,
+                        effort_sum=int(effort_sum), effort_responses=effort_responses)
+
+    return {key: _finish(raw) for key, raw in rows.items()}
+
+
+def _finish(r: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one row from its raw counts and values."""
+    first_due = r["first_contacts"] + r["first_missed"]
+    checkins_due = r["checkins"] + r["checkins_missed"]
+    return {
+        "first_contact_kept": _ratio(r["first_on_time"], first_due),
+        "first_contact_median_h": statistics.median(r["first_hours"]) if r["first_hours"] else None,
+        "first_contact_p90_h": _percentile(r["first_hours"], 0.9),
+        "checkins_kept": _ratio(r["checkins_on_time"], checkins_due),
+        "resolve_median_d": statistics.median(r["resolve_days"]) if r["resolve_days"] else None,
+        "resolve_p90_d": _percentile(r["resolve_days"], 0.9),
+        "promises_kept": _ratio(r["resolved_on_time"], r["resolved"]),
+        "reopen_rate": _ratio(r["reopened"], r["resolved"]),
+        "waiting_share": _ratio(r["waiting_hours"], r["business_hours"]),
+        "nps": 100 * (r["promoters"] - r["detractors"]) / r["responses"] if r["responses"] else None,
+        "effort": r["effort_sum"] / r["effort_responses"] if r["effort_responses"] else None,
+        "first_contacts": first_due, "checkins": checkins_due, "resolved": r["resolved"],
+        "reopened": r["reopened"], "responses": r["responses"], "effort_responses": r["effort_responses"],
+    }
+
+
+EMPTY = _finish({"first_contacts": 0, "first_on_time": 0, "first_missed": 0, "checkins": 0, "checkins_on_time": 0,
+                 "checkins_missed": 0, "resolved": 0, "resolved_on_time": 0, "reopened": 0, "business_hours": 0.0,
+                 "waiting_hours": 0.0, "responses": 0, "promoters": 0, "detractors": 0, "effort_sum": 0,
+                 "effort_responses": 0, "first_hours": [], "resolve_days": []})
+
+
+def below_standard(key: str, value: float | None) -> bool:
+    if value is None or key not in STANDARDS:
+        return False
+    better = dict((k, b) for k, _, _, b in FIGURES)[key]
+    return value < STANDARDS[key] if better == "higher" else value > STANDARDS[key]
+
+
+def spread(owners: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """For each figure: the best and worst owner and how many fall short of
+    the standard — consistency, not just the average."""
+    result = {}
+    for key, _, _, better in FIGURES:
+        measured = [o for o in owners if o[key] is not None]
+        if not measured:
+            result[key] = {"best": None, "worst": None, "below_standard": 0, "standard": STANDARDS.get(key)}
+            continue
+        ranked = sorted(measured, key=lambda o: o[key], reverse=better == "higher")
+        result[key] = {"best": {"name": ranked[0]["name"], "value": ranked[0][key]},
+                       "worst": {"name": ranked[-1]["name"], "value": ranked[-1][key]},
+                       "below_standard": sum(below_standard(key, o[key]) for o in measured),
+                       "standard": STANDARDS.get(key)}
+    return result
+
+
+def weeks(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    """Monday-to-Monday weeks (UTC) covering ``[since, until)``, clipped to it."""
+    start = (since - timedelta(days=since.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    spans = []
+    while start < until:
+        end = start + timedelta(days=7)
+        spans.append((max(start, since), min(end, until)))
+        start = end
+    return spans
+
+
+def alignment(team_name: str, weekly: list[dict[str, Any]]) -> str | None:
+    """A plain sentence when a team got faster while its customers grew less
+    happy (the second half of the weeks against the first), else ``None``."""
+    if len(weekly) < 2:
+        return None
+    half = len(weekly) // 2
+    before, after = weekly[:half], weekly[half:]
+
+    def mean(rows: Iterable[dict[str, Any]], key: str) -> float | None:
+        values = [r[key] for r in rows if r[key] is not None]
+        return sum(values) / len(values) if values else None
+
+    faster = []
+    resolve = mean(before, "resolve_median_d"), mean(after, "resolve_median_d")
+    if None not in resolve and resolve[1] <= resolve[0] * (1 - FASTER_BY):
+        faster.append(f"median time to resolve fell from {resolve[0]:.1f} to {resolve[1]:.1f} business days")
+    contact = mean(before, "first_contact_kept"), mean(after, "first_contact_kept")
+    if None not in contact and contact[1] >= contact[0] + FASTER_BY:
+        faster.append(f"first contact kept rose from {contact[0]:.0%} to {contact[1]:.0%}")
+    unhappier = []
+    nps = mean(before, "nps"), mean(after, "nps")
+    if None not in nps and nps[1] <= nps[0] - NPS_DROP:
+        unhappier.append(f"NPS fell from {nps[0]:.0f} to {nps[1]:.0f}")
+    effort = mean(before, "effort"), mean(after, "effort")
+    if None not in effort and effort[1] >= effort[0] + EFFORT_RISE:
+        unhappier.append(f"customer effort rose from {effort[0]:.1f} to {effort[1]:.1f} of 7")
+    if faster and unhappier:
+        return (f"{team_name} got faster ({'; '.join(faster)}) while its customers grew less happy "
+                f"({'; '.join(unhappier)}): speed is not reaching them.")
+    return None
+
+
+def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str, str]]:
+    """Display names for the group keys of ``by``."""
+    ids = [k for k in keys if k is not None]
+    if by == "owner":
+        return {p.id: {"key": p.email, "name": p.name} for p in session.exec(select(Person).where(Person.id.in_(ids)))}
+    if by == "team":
+        return {t.id: {"key": t.key, "name": t.name} for t in session.exec(select(Team).where(Team.id.in_(ids)))}
+    return {}
+
+
+__all__ = ["FIGURES", "COUNTS", "STANDARDS", "Scope", "figures", "spread", "weeks", "alignment", "names", "EMPTY",
+           "below_standard"]

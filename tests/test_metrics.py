@@ -1,0 +1,173 @@
+"""Service health figures on a small history built by hand through the service,
+checked against what a person computes with a calendar and a pencil.
+
+Facilities North works Monday to Friday 08:00-18:00 London (UTC in November), so
+a business day is ten hours. The week of Monday 23 November 2026:
+
+- A (Amira, high leak: first contact 4h, check-in daily, resolve 3d), raised Mon
+  10:00, contacted Mon 12:00 (2h, on time), checked in Tue 11:00 (due Tue 12:00,
+  on time), resolved Wed 10:00 (20h = 2.0 business days, promised Thu 10:00),
+  confirmed NPS 10, effort 2.
+- B (Tom, the same), raised Mon 10:30, contacted Mon 16:30 (6h, late: due
+  14:30), no check-in (due Tue 16:30, missed), resolved Thu 12:00 (31.5h = 3.15
+  days, promised Thu 10:30: late), confirmed NPS 5, effort 5, reopened Fri 10:00,
+  resolved again Fri 15:00 (44.5h = 4.45 days, new promise Wed: on time).
+- C (Grace, Bristol: Facilities South), raised Tue 09:00, never contacted
+  (due Tue 13:00): a first contact missed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from conftest import AMIRA, GRACE, HELEN, LEAK, TOM
+from ownit import service
+from ownit.errors import PermissionDenied, ValidationError
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)
+
+
+SINCE, UNTIL = at(23, 0), at(28, 0)
+
+
+@pytest.fixture
+def history(ownit_demo_org):
+    desk, clock = ownit_demo_org, ownit_demo_org.clock
+
+    def raise_leak(actor, when):
+        clock.set(when)
+        return service.raise_request(desk, actor=actor, request_type="facilities.leak", title="Leak", fields=LEAK)
+
+    def step(when, action, *args, **kwargs):
+        clock.set(when)
+        return action(desk, *args, **kwargs)
+
+    a = raise_leak(AMIRA, at(23, 10))
+    b = raise_leak(TOM, at(23, 10, 30))
+    a_owner, b_owner = a["owner"]["email"], b["owner"]["email"]
+    assert a_owner != b_owner  # the work is spread
+    step(at(23, 12), service.contact, a["ref"], actor=a_owner, note="On my way")
+    step(at(23, 16, 30), service.contact, b["ref"], actor=b_owner, note="Sorry, busy day")
+    c = raise_leak(GRACE, at(24, 9))
+    step(at(24, 11), service.check_in, a["ref"], actor=a_owner, note="Roofer tomorrow")
+    step(at(25, 10), service.resolve, a["ref"], actor=a_owner, note="Resealed")
+    step(at(25, 11), service.confirm, a["ref"], actor=AMIRA, nps=10, effort=2)
+    step(at(26, 12), service.resolve, b["ref"], actor=b_owner, note="Patched")
+    step(at(26, 13), service.confirm, b["ref"], actor=TOM, nps=5, effort=5)
+    step(at(27, 10), service.reopen, b["ref"], actor=TOM, note="Dripping again")
+    step(at(27, 15), service.resolve, b["ref"], actor=b_owner, note="Flashing replaced")
+    clock.set(at(27, 16))
+    return desk, a_owner, b_owner, c
+
+
+def test_team_figures_match_the_pencil(history) -> None:
+    desk, a_owner, b_owner, _ = history
+    report = service.report(desk, actor=HELEN, team="facilities-north", since=SINCE, until=UNTIL)
+    figures = report["headline"]
+    assert figures["first_contact_kept"] == pytest.approx(1 / 2)
+    assert figures["first_contact_median_h"] == pytest.approx(4.0)  # of 2h and 6h
+    assert figures["first_contact_p90_h"] == pytest.approx(5.6)  # 2 + 0.9 × (6 − 2)
+    assert figures["checkins_kept"] == pytest.approx(1 / 2)  # A's on time; B's never made
+    assert figures["resolve_median_d"] == pytest.approx(3.15)  # of 2.0, 3.15, 4.45
+    assert figures["resolve_p90_d"] == pytest.approx(4.19)  # 3.15 + 0.8 × (4.45 − 3.15)
+    assert figures["promises_kept"] == pytest.approx(2 / 3)
+    assert figures["reopen_rate"] == pytest.approx(1 / 3)
+    assert figures["waiting_share"] == 0
+    assert figures["nps"] == 0  # one promoter (10), one detractor (5) of two
+    assert figures["effort"] == pytest.approx(3.5)
+    assert (figures["first_contacts"], figures["checkins"], figures["resolved"], figures["reopened"],
+            figures["responses"]) == (2, 2, 3, 1, 2)
+
+
+def test_the_spread_across_owners(history) -> None:
+    desk, a_owner, b_owner, _ = history
+    report = service.report(desk, actor=HELEN, team="facilities-north", since=SINCE, until=UNTIL, by="owner")
+    owners = {o["key"]: o for o in report["owners"]}
+    assert set(owners) == {a_owner, b_owner} and report["rows"] == report["owners"]
+    assert owners[a_owner]["first_contact_kept"] == 1 and owners[b_owner]["first_contact_kept"] == 0
+    assert owners[a_owner]["nps"] == 100 and owners[b_owner]["nps"] == -100
+    contact = report["spread"]["first_contact_kept"]
+    assert contact["best"]["value"] == 1 and contact["worst"]["value"] == 0 and contact["below_standard"] == 1
+    assert report["spread"]["effort"]["below_standard"] == 1  # 5 of 7 is harder than the standard 3
+
+
+def test_a_first_contact_never_made_counts_as_missed(history) -> None:
+    desk, *_ = history
+    whole = service.report(desk, actor=HELEN, department="facilities", since=SINCE, until=UNTIL)["headline"]
+    assert whole["first_contact_kept"] == pytest.approx(1 / 3) and whole["first_contacts"] == 3
+    south = service.report(desk, actor=HELEN, team="facilities-south", since=SINCE, until=UNTIL)["headline"]
+    assert south["first_contact_kept"] == 0 and south["resolved"] == 0 and south["nps"] is None
+
+
+def test_periods_weeks_and_the_previous_period(history) -> None:
+    desk, *_ = history
+    report = service.report(desk, actor=HELEN, team="facilities-north", since=SINCE, until=UNTIL, by="week")
+    assert [r["key"] for r in report["rows"]] == ["2026-11-23"]
+    assert report["rows"][0]["resolved"] == 3
+    assert report["previous"] == {"since": "2026-11-18T00:00:00+00:00", "until": "2026-11-23T00:00:00+00:00"}
+    assert report["previous_headline"]["resolved"] == 0
+    tuesday = service.report(desk, actor=HELEN, team="facilities-north", since=at(24, 0), until=at(25, 0))
+    assert tuesday["headline"]["checkins"] == 1 and tuesday["headline"]["resolved"] == 0
+
+
+def test_who_may_see_service_health_and_bad_input(history) -> None:
+    desk, *_ = history
+    with pytest.raises(PermissionDenied, match="support teams and their leads"):
+        service.report(desk, actor=AMIRA)
+    with pytest.raises(ValidationError, match="--by 'day' is not a grouping"):
+        service.report(desk, actor=HELEN, by="day")
+    with pytest.raises(ValidationError, match="must be before"):
+        service.report(desk, actor=HELEN, since=UNTIL, until=SINCE)
+    with pytest.raises(Exception, match="no department 'plumbing'"):
+        service.report(desk, actor=HELEN, department="plumbing")
+
+
+def test_ownit_report_from_a_history_made_on_the_command_line(ownit_demo_org) -> None:
+    """The same week played with `ownit --now ...`, then `ownit report` as a lead would."""
+    import csv
+    import io
+    import json
+
+    from typer.testing import CliRunner
+
+    from ownit.cli import app
+
+    runner = CliRunner()
+
+    def ownit(now: datetime, *args: str):
+        result = runner.invoke(app, ["--now", now.isoformat(), *args],
+                               env={"OWNIT_DATABASE_URL": ownit_demo_org.url, "COLUMNS": "160", "NO_COLOR": "1"})
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    leak = ["--type", "facilities.leak", "--title", "Leak", "-f", "location=stockroom", "-f", "near_electrics=no"]
+    a = json.loads(ownit(at(23, 10), "raise", "--as", AMIRA, *leak, "--json"))
+    b = json.loads(ownit(at(23, 10, 30), "raise", "--as", TOM, *leak, "--json"))
+    a_owner, b_owner = a["owner"]["email"], b["owner"]["email"]
+    ownit(at(23, 12), "contact", a["ref"], "--as", a_owner, "--note", "On my way")
+    ownit(at(23, 16, 30), "contact", b["ref"], "--as", b_owner, "--note", "Sorry")
+    ownit(at(24, 11), "checkin", a["ref"], "--as", a_owner, "--note", "Roofer tomorrow")
+    ownit(at(25, 10), "resolve", a["ref"], "--as", a_owner, "--note", "Resealed")
+    ownit(at(25, 11), "confirm", a["ref"], "--as", AMIRA, "--nps", "10", "--effort", "2")
+    ownit(at(26, 12), "resolve", b["ref"], "--as", b_owner, "--note", "Patched")
+    ownit(at(26, 13), "confirm", b["ref"], "--as", TOM, "--nps", "5", "--effort", "5")
+
+    period = ["--team", "facilities-north", "--since", "2026-11-23", "--until", "2026-11-27", "--as", HELEN]
+    data = json.loads(ownit(at(27, 16), "report", *period, "--json"))
+    assert data["since"] == "2026-11-23T00:00:00+00:00" and data["until"] == "2026-11-28T00:00:00+00:00"
+    figures = data["headline"]
+    assert (figures["first_contact_kept"], figures["first_contact_median_h"], figures["checkins_kept"]) == (
+        0.5, 4.0, 0.5)
+    assert figures["resolve_median_d"] == pytest.approx((2.0 + 3.15) / 2)
+    assert (figures["promises_kept"], figures["nps"], figures["effort"]) == (0.5, 0.0, 3.5)
+
+    table = ownit(at(27, 16), "report", *period)
+    assert "Service health: team facilities-north, 2026-11-23 to 2026-11-27" in table
+    assert "first contact kept" in table and "50%" in table and "4.0h" in table
+    rows = list(csv.DictReader(io.StringIO(ownit(at(27, 16), "report", *period, "--by", "owner", "--csv"))))
+    assert sorted(r["key"] for r in rows) == sorted([a_owner, b_owner])
+    assert {r["key"]: r["nps"] for r in rows} == {a_owner: "100.0", b_owner: "-100.0"}
