@@ -158,18 +158,23 @@ def init() -> None:
 def demo(
     reset: Annotated[bool, typer.Option("--reset", help="Start from an empty database.")] = False,
     no_ui: Annotated[bool, typer.Option("--no-ui", help="Only seed the database (for scripts).")] = False,
+    history_weeks: Annotated[int, typer.Option("--history-weeks", min=0, max=104,
+                                               help="Weeks of past requests to play first.")] = 12,
 ) -> None:
-    """Load the demo organisation and sample requests (then start the UI)."""
+    """Load the demo organisation, weeks of history and sample requests (then start the UI)."""
 
     from .db import describe
     from .demo import seed
 
     with _console_err().status("seeding the demo desk") as status:
-        result = seed(_desk(), reset=reset, progress=lambda text: status.update(text))
+        result = seed(_desk(), reset=reset, progress=lambda text: status.update(text), history_weeks=history_weeks)
     typer.echo(f"demo desk at {describe(result['database'])}: {_count(result['sites'], 'site')}, "
                f"{_count(result['people'], 'person', 'people')}, {_count(result['teams'], 'team')}"
                + (f" ({result['skipped_teams']} teams skipped: their department is not installed)"
                   if result["skipped_teams"] else ""))
+    if result["history"]:
+        typer.echo(f"history: {_count(result['history'], 'request')} over {_count(history_weeks, 'week')}, "
+                   "played through the service (see ownit report)")
     if result["requests"]:
         typer.echo(f"sample requests: {', '.join(result['requests'])}")
     typer.echo("try: ownit queue --as sam.doyle@example.com    ownit show "

@@ -237,6 +237,7 @@ def weeks(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
 def alignment(team_name: str, weekly: list[dict[str, Any]]) -> str | None:
     """A plain sentence when a team got faster while its customers grew less
     happy (the second half of the weeks against the first), else ``None``."""
+    weekly = [w for w in weekly if w["resolved"] or w["responses"]]  # weeks with something to judge
     if len(weekly) < 2:
         return None
     half = len(weekly) // 2

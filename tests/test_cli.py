@@ -676,13 +676,15 @@ def test_a_bad_database_url_gives_one_line(url: str, tmp_path: Path) -> None:
 def test_the_demo_file_loads_with_org_load_and_with_demo(ownit_database_url: str) -> None:
     cli = Cli(ownit_database_url)
     assert cli.ok("org", "load", str(DEMO_ORG)).stdout == f"loaded 6 sites, 17 people, 4 teams from {DEMO_ORG}\n"
-    result = cli("demo", "--no-ui")  # the same file again, plus the sample requests
+    result = cli("demo", "--no-ui", "--history-weeks", "3")  # the same file again, history, sample requests
     assert_no_traceback(result)
     assert result.exit_code == 0, result.output
     assert "6 sites, 17 people, 4 teams" in result.stdout and "skipped" not in result.stdout
-    assert "sample requests: FAC-1001, FAC-1002, FAC-1003, FAC-1004, FAC-1005" in result.stdout
+    assert "over 3 weeks, played through the service" in result.stdout
+    samples = result.stdout.split("sample requests: ")[1].split("\n")[0].split(", ")
+    assert len(samples) == 7
     assert len(cli.json("people")) == 17
     assert [t["key"] for t in cli.json("teams")] == ["facilities-north", "facilities-south", "hr-partners",
                                                     "it-service"]
-    first = cli.show("FAC-1001", AMIRA)
+    first = cli.show(samples[0], AMIRA)
     assert first["status"] == "closed" and first["title"] == "Roof leaking over the stockroom"

@@ -171,3 +171,29 @@ def test_ownit_report_from_a_history_made_on_the_command_line(ownit_demo_org) ->
     rows = list(csv.DictReader(io.StringIO(ownit(at(27, 16), "report", *period, "--by", "owner", "--csv"))))
     assert sorted(r["key"] for r in rows) == sorted([a_owner, b_owner])
     assert {r["key"]: r["nps"] for r in rows} == {a_owner: "100.0", b_owner: "-100.0"}
+
+
+def test_the_demo_history_has_one_team_fast_but_unloved(ownit_demo_org) -> None:
+    from ownit.demo.history import play
+
+    raised = play(ownit_demo_org, weeks=8)
+    assert raised > 60
+    report = service.report(ownit_demo_org, actor=HELEN)
+    flags = {line["team"]: line["flag"] for line in report["alignment"]}
+    assert flags["facilities-south"].startswith("Facilities South got faster")
+    assert flags["facilities-north"] is None
+    assert service.ownership_problems(ownit_demo_org) == []  # every request played still has one owner
+
+
+def test_alignment_needs_faster_and_unhappier_together() -> None:
+    from ownit.metrics import EMPTY, alignment
+
+    def week(resolve, nps, effort):
+        return {**EMPTY, "resolved": 3, "responses": 3, "resolve_median_d": resolve, "nps": nps, "effort": effort}
+
+    assert alignment("South", [week(4, 50, 2), week(2, 20, 2)]) == (
+        "South got faster (median time to resolve fell from 4.0 to 2.0 business days) while its customers grew "
+        "less happy (NPS fell from 50 to 20): speed is not reaching them.")
+    assert alignment("North", [week(4, 50, 2), week(2, 50, 2)]) is None  # faster and as liked
+    assert alignment("East", [week(2, 50, 2), week(4, 20, 5)]) is None  # slower and unhappier: not this flag
+    assert alignment("West", [week(4, 50, 2)]) is None  # one week is no trend

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,25 @@ def test_a_closed_request_can_be_reopened_from_the_card(app, ownit_demo_org) -> 
     box.input("Dripping again")
     button(at, "Reopen it").click().run()
     assert not at.exception and service.show(desk, ref, actor=AMIRA)["status"] == "open"
+
+
+def test_service_health_for_a_lead_shows_figures_flags_and_a_csv(app, ownit_demo_org) -> None:
+    from ownit.demo.history import play
+
+    play(ownit_demo_org, weeks=6)  # six weeks through the real service, Facilities South growing unloved
+    at = app(HELEN).run()
+    at.switch_page("views/health.py").run()
+    assert not at.exception
+    expected = service.report(ownit_demo_org, actor=HELEN, since=ownit_demo_org.now() - timedelta(days=27),
+                              by="owner")
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) >= {"first contact kept", "NPS", "effort", "promises kept"}
+    assert any("Facilities South got faster" in rendered_text(w.value) for w in at.warning)
+    owners = at.dataframe[0].value
+    assert set(owners["owner"]) == {o["name"] for o in expected["owners"]}
+    assert [b.label for b in at.get("download_button")] == ["Download per-owner figures (CSV)"]
+
+
+def test_service_health_is_not_offered_to_requesters(app) -> None:
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app(AMIRA).run().switch_page("views/health.py").run()

@@ -38,6 +38,7 @@ pages = [
     st.Page(str(here / "support_people.py"), title="Your support people", icon=":material/contact_phone:"),
     st.Page(str(here / "inbox.py"), title="Inbox", icon=":material/inbox:"),
 ]
-if service.memberships(desk(), actor=user):  # agents and leads work their team's queue here
+if service.memberships(desk(), actor=user):  # agents and leads work their team's queue and see its health
     pages.append(st.Page(str(here / "team.py"), title="Team queue", icon=":material/groups:"))
+    pages.append(st.Page(str(here / "health.py"), title="Service health", icon=":material/monitoring:"))
 st.navigation(pages).run()

@@ -52,8 +52,13 @@ SAMPLES: list[Script] = [
 ]
 
 
-def seed(desk: Desk, *, reset: bool = False, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
-    """Load the demo organisation and, into an empty desk, its sample requests."""
+HISTORY_WEEKS = 12
+
+
+def seed(desk: Desk, *, reset: bool = False, progress: Callable[[str], None] = lambda _: None,
+         history_weeks: int = HISTORY_WEEKS) -> dict[str, Any]:
+    """Load the demo organisation and, into an empty desk, ``history_weeks`` of
+    history (see :mod:`ownit.demo.history`) and then its sample requests."""
     from ..db import upgrade
 
     if reset:
@@ -68,12 +73,19 @@ def seed(desk: Desk, *, reset: bool = False, progress: Callable[[str], None] = l
     counts = load_org(desk, ORG_FILE, skip_missing_departments=True)
     existing = desk.read(lambda s: s.exec(select(func.count()).select_from(Request)).one())
     made: list[str] = []
+    history = 0
     if existing == 0:
+        if history_weeks > 0:
+            from .history import play
+
+            history = play(desk, weeks=history_weeks,
+                           progress=lambda done, total: progress(f"playing {history_weeks} weeks of history: "
+                                                                 f"request {done} of {total}"))
         for script in SAMPLES:
             if script[2] in desk.plugins.request_types:
                 progress(f"raising '{script[3]}'")
                 made.append(_play(desk, script))
-    return {**counts, "requests": made, "database": desk.url}
+    return {**counts, "requests": made, "history": history, "database": desk.url}
 
 
 # The sample stories unfold in office hours, as they would.
