@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
@@ -102,77 +102,107 @@ def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-def _events(kind: str, scope: Scope, since: datetime, until: datetime, *columns: Any, group: Any) -> Any:
-    return (select(group, *columns).select_from(Event).join(Request, Request.id == Event.request_id)
-            .where(Event.kind == kind, Event.at >= since, Event.at < until, *scope.where()))
+def raw_blank() -> dict[str, Any]:
+    return {"first_contacts": 0, "first_on_time": 0, "first_missed": 0, "checkins": 0, "checkins_on_time": 0,
+            "checkins_missed": 0, "resolved": 0, "resolved_on_time": 0, "reopened": 0, "business_hours": 0.0,
+            "waiting_hours": 0.0, "responses": 0, "promoters": 0, "detractors": 0, "effort_sum": 0,
+            "effort_responses": 0, "first_hours": [], "resolve_days": []}
+
+
+def combine(raws: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Raw rows added together (counts summed, measured values pooled), so that
+    the whole is computed from its groups without another pass."""
+    total = raw_blank()
+    for raw in raws:
+        for key, value in raw.items():
+            total[key] = total[key] + value
+    return total
+
+
+Grouping = Callable[[Any], list[Any]]  # given the row's time column, the expressions to group by
+
+
+def week_of(session: Session, start: datetime) -> Grouping:
+    """Group by week number counted from ``start`` (0, 1, 2, …), in SQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        naive = start.astimezone(timezone.utc).replace(tzinfo=None)
+        return lambda at: [sa.cast((func.julianday(at) - func.julianday(naive)) / 7, sa.Integer)]
+    return lambda at: [func.floor(func.extract("epoch", at - start) / 604800)]
+
+
+def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
+        group: Grouping = lambda at: []) -> dict[tuple, dict[str, Any]]:
+    """The counts, sums and measured values behind the figures, per group
+    (a tuple of the ``group`` expressions' values; ``()`` for all). Six
+    queries, each one pass over an index range of the timeline or ratings."""
+    rows: dict[tuple, dict[str, Any]] = {}
+    connection = session.connection()
+
+    def each(query: Any, time_column: Any, *columns: Any, aggregate: bool = True) -> Iterable[tuple]:
+        keys = group(time_column)
+        statement = query.with_only_columns(*keys, *columns)
+        if aggregate and keys:
+            statement = statement.group_by(*keys)
+        for result in connection.execute(statement):
+            key = tuple(int(k) if isinstance(k, float) else k for k in result[:len(keys)])
+            yield rows.setdefault(key, raw_blank()), result[len(keys):]
+
+    def events(kind: str) -> Any:
+        return (select(Event.id).select_from(Event).join(Request, Request.id == Event.request_id)
+                .where(Event.kind == kind, Event.at >= since, Event.at < until, *scope.where()))
+
+    on_time = Event.data["on_time"].as_boolean()
+    for r, (kept, hours) in each(events("contacted"), Event.at, on_time, Event.data["business_hours"].as_float(),
+                                 aggregate=False):
+        r["first_contacts"] += 1
+        r["first_on_time"] += bool(kept)
+        if hours is not None:
+            r["first_hours"].append(float(hours))
+    # first contacts due in the period and still not made: promises already broken
+    missed = select(Request.id).where(Request.first_contact_at.is_(None), Request.first_contact_due >= since,
+                                      Request.first_contact_due < min(until, now), *scope.where())
+    for r, (count,) in each(missed, Request.first_contact_due, func.count()):
+        r["first_missed"] += count
+    for r, (made, kept) in each(events("checkin"), Event.at, func.count(), func.count().filter(on_time == sa.true())):
+        r["checkins"] += made
+        r["checkins_on_time"] += kept
+    for r, (kept, checkin_missed, hours, waiting, days) in each(
+            events("resolved"), Event.at, on_time, Event.data["checkin_missed"].as_boolean(),
+            Event.data["business_hours"].as_float(), Event.data["waiting_hours"].as_float(),
+            Event.data["business_days"].as_float(), aggregate=False):
+        r["resolved"] += 1
+        r["resolved_on_time"] += bool(kept)
+        r["checkins_missed"] += bool(checkin_missed)
+        r["business_hours"] += float(hours or 0)
+        r["waiting_hours"] += float(waiting or 0)
+        if days is not None:
+            r["resolve_days"].append(float(days))
+    for r, (count,) in each(events("reopened"), Event.at, func.count()):
+        r["reopened"] += count
+    ratings = (select(Feedback.id).select_from(Feedback).join(Request, Request.id == Feedback.request_id)
+               .where(Feedback.at >= since, Feedback.at < until, *scope.where()))
+    for r, (responses, promoters, detractors, effort_sum, effort_responses) in each(
+            ratings, Feedback.at, func.count(Feedback.nps), func.count().filter(Feedback.nps >= 9),
+            func.count().filter(Feedback.nps <= 6), func.coalesce(func.sum(Feedback.effort), 0),
+            func.count(Feedback.effort)):
+        r.update(responses=r["responses"] + responses, promoters=r["promoters"] + promoters,
+                 detractors=r["detractors"] + detractors, effort_sum=r["effort_sum"] + int(effort_sum),
+                 effort_responses=r["effort_responses"] + effort_responses)
+    return rows
 
 
 def figures(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
             by: str | None = None) -> dict[Any, dict[str, Any]]:
     """The figures for ``scope`` over ``[since, until)``, one row per value of
     ``by`` (``"owner"`` or ``"team"`` ids; ``None`` for one row keyed ``None``)."""
-    group = GROUPS[by] if by else sa.literal(None)
-    rows: dict[Any, dict[str, Any]] = {}
-
-    def row(key: Any) -> dict[str, Any]:
-        return rows.setdefault(key, {"first_contacts": 0, "first_on_time": 0, "first_missed": 0, "checkins": 0,
-                                     "checkins_on_time": 0, "checkins_missed": 0, "resolved": 0,
-                                     "resolved_on_time": 0, "reopened": 0, "business_hours": 0.0,
-                                     "waiting_hours": 0.0, "responses": 0, "promoters": 0, "detractors": 0,
-                                     "effort_sum": 0, "effort_responses": 0, "first_hours": [],
-                                     "resolve_days": []})
-
-    on_time = Event.data["on_time"].as_boolean()
-    count_true = lambda condition: func.count().filter(condition)  # noqa: E731
-
-    for key, made, kept in session.exec(_events("contacted", scope, since, until, func.count(),
-                                                count_true(on_time == sa.true()), group=group).group_by(group)):
-        r = row(key)
-        r["first_contacts"], r["first_on_time"] = made, kept
-    for key, value in session.exec(_events("contacted", scope, since, until,
-                                           Event.data["business_hours"].as_float(), group=group)):
-        if value is not None:
-            row(key)["first_hours"].append(float(value))
-    # first contacts due in the period and still not made: promises already broken
-    for key, missed in session.exec(select(group, func.count()).select_from(Request).where(
-            Request.first_contact_at.is_(None), Request.first_contact_due >= since,
-            Request.first_contact_due < min(until, now), *scope.where()).group_by(group)):
-        row(key)["first_missed"] = missed
-
-    for key, made, kept in session.exec(_events("checkin", scope, since, until, func.count(),
-                                                count_true(on_time == sa.true()), group=group).group_by(group)):
-        r = row(key)
-        r["checkins"], r["checkins_on_time"] = made, kept
-
-    resolved = session.exec(_events(
-        "resolved", scope, since, until, func.count(), count_true(on_time == sa.true()),
-        count_true(Event.data["checkin_missed"].as_boolean() == sa.true()),
-        func.coalesce(func.sum(Event.data["business_hours"].as_float()), 0.0),
-        func.coalesce(func.sum(Event.data["waiting_hours"].as_float()), 0.0), group=group).group_by(group))
-    for key, made, kept, checkin_missed, hours, waiting in resolved:
-        r = row(key)
-        r.update(resolved=made, resolved_on_time=kept, checkins_missed=checkin_missed,
-                 business_hours=float(hours), waiting_hours=float(waiting))
-    for key, value in session.exec(_events("resolved", scope, since, until,
-                                           Event.data["business_days"].as_float(), group=group)):
-        if value is not None:
-            row(key)["resolve_days"].append(float(value))
-    for key, made in session.exec(_events("reopened", scope, since, until, func.count(),
-                                          group=group).group_by(group)):
-        row(key)["reopened"] = made
-
-    ratings = (select(group, func.count(Feedback.nps), count_true(Feedback.nps >= 9), count_true(Feedback.nps <= 6),
-                      func.coalesce(func.sum(Feedback.effort), 0), func.count(Feedback.effort))
-               .select_from(Feedback).join(Request, Request.id == Feedback.request_id)
-               .where(Feedback.at >= since, Feedback.at < until, *scope.where()).group_by(group))
-    for key, responses, promoters, detractors, effort_sum, effort_responses in session.exec(ratings):
-        row(key).update(responses=responses, promoters=promoters, detractors=detractors,
-                        effort_sum=int(effort_sum), effort_responses=effort_responses)
-
-    return {key: _finish(raw) for key, raw in rows.items()}
+    if by is None:
+        return {None: finish(combine(raw(session, scope, since, until, now=now).values()))}
+    column = GROUPS[by]
+    return {key[0]: finish(r) for key, r in raw(session, scope, since, until, now=now,
+                                                  group=lambda at: [column]).items()}
 
 
-def _finish(r: dict[str, Any]) -> dict[str, Any]:
+def finish(r: dict[str, Any]) -> dict[str, Any]:
     """The figures of one row from its raw counts and values."""
     first_due = r["first_contacts"] + r["first_missed"]
     checkins_due = r["checkins"] + r["checkins_missed"]
@@ -193,10 +223,7 @@ def _finish(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-EMPTY = _finish({"first_contacts": 0, "first_on_time": 0, "first_missed": 0, "checkins": 0, "checkins_on_time": 0,
-                 "checkins_missed": 0, "resolved": 0, "resolved_on_time": 0, "reopened": 0, "business_hours": 0.0,
-                 "waiting_hours": 0.0, "responses": 0, "promoters": 0, "detractors": 0, "effort_sum": 0,
-                 "effort_responses": 0, "first_hours": [], "resolve_days": []})
+EMPTY = finish(raw_blank())
 
 
 def below_standard(key: str, value: float | None) -> bool:
@@ -277,5 +304,5 @@ def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str,
     return {}
 
 
-__all__ = ["FIGURES", "COUNTS", "STANDARDS", "Scope", "figures", "spread", "weeks", "alignment", "names", "EMPTY",
-           "below_standard"]
+__all__ = ["FIGURES", "COUNTS", "STANDARDS", "Scope", "raw", "combine", "finish", "figures", "week_of", "spread",
+           "weeks", "alignment", "names", "EMPTY", "below_standard", "raw_blank"]

@@ -1134,13 +1134,15 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
             return sorted(({**labels.get(k, {"key": str(k), "name": str(k)}), **v} for k, v in rows.items()),
                           key=lambda r: r["name"])
 
-        owners = named("owner", metrics.figures(session, scope, since, until, now=now, by="owner"))
+        per_owner = metrics.raw(session, scope, since, until, now=now, group=lambda at: [Request.owner_id])
+        owners = named("owner", {key[0]: metrics.finish(r) for key, r in per_owner.items()})
         result: dict[str, Any] = {
             "scope": {"team": team, "department": department, "owner": owner, "site": site,
                       "request_type": request_type},
             "since": since.isoformat(), "until": until.isoformat(),
             "previous": {"since": (since - span).isoformat(), "until": since.isoformat()},
-            "headline": headline(since, until), "previous_headline": headline(since - span, since),
+            "headline": metrics.finish(metrics.combine(per_owner.values())),  # the owners add up to the whole
+            "previous_headline": headline(since - span, since),
             "owners": owners, "spread": metrics.spread(owners), "standards": metrics.STANDARDS,
         }
         if by == "week":
@@ -1150,13 +1152,17 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
             result["rows"] = owners if by == "owner" else named(
                 "team", metrics.figures(session, scope, since, until, now=now, by="team"))
         # week by week per team: speed beside satisfaction, and where they pull apart
-        trend_since = min(since, until - timedelta(weeks=TREND_WEEKS))
+        spans = metrics.weeks(min(since, until - timedelta(weeks=TREND_WEEKS)), until)
+        monday = spans[0][0] - timedelta(days=spans[0][0].weekday())
+        monday = monday.replace(hour=0, minute=0, second=0, microsecond=0)
+        week = metrics.week_of(session, monday)
+        by_week = metrics.raw(session, scope, spans[0][0], until, now=now,  # one pass for every team and week
+                              group=lambda at: [Request.team_id, *week(at)])
         teams = {t.id: t for t in session.exec(select(Team).order_by(Team.key))}
-        weekly: dict[int, list[dict[str, Any]]] = {t: [] for t in teams}
-        for start, end in metrics.weeks(trend_since, until):
-            per_team = metrics.figures(session, scope, start, end, now=now, by="team")
-            for team_id in teams:
-                weekly[team_id].append({"week": start.date().isoformat(), **per_team.get(team_id, metrics.EMPTY)})
+        blank = metrics.raw_blank()
+        weekly = {team_id: [{"week": start.date().isoformat(),
+                             **metrics.finish(by_week.get((team_id, (start - monday).days // 7), blank))}
+                            for start, _ in spans] for team_id in teams}
         result["alignment"] = [
             {"team": teams[t].key, "name": teams[t].name, "weeks": rows,
              "flag": metrics.alignment(teams[t].name, rows)}

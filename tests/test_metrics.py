@@ -110,6 +110,10 @@ def test_periods_weeks_and_the_previous_period(history) -> None:
     assert report["rows"][0]["resolved"] == 3
     assert report["previous"] == {"since": "2026-11-18T00:00:00+00:00", "until": "2026-11-23T00:00:00+00:00"}
     assert report["previous_headline"]["resolved"] == 0
+    north = next(line for line in report["alignment"] if line["team"] == "facilities-north")
+    assert len(north["weeks"]) == 13 and north["weeks"][-1]["week"] == "2026-11-23"  # twelve weeks back, and this
+    assert north["weeks"][-1]["resolved"] == 3 and north["weeks"][-1]["nps"] == 0
+    assert all(w["resolved"] == 0 for w in north["weeks"][:-1])
     tuesday = service.report(desk, actor=HELEN, team="facilities-north", since=at(24, 0), until=at(25, 0))
     assert tuesday["headline"]["checkins"] == 1 and tuesday["headline"]["resolved"] == 0
 
