@@ -32,6 +32,7 @@ p90 interpolates between ranks (a spreadsheet's PERCENTILE.INC).
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -64,7 +65,8 @@ STANDARDS = {"first_contact_kept": 0.9, "checkins_kept": 0.9, "promises_kept": 0
 
 # A team is flagged when it got faster by this much while satisfaction fell by this much.
 FASTER_BY = 0.10  # resolve median down by a tenth, or first contact kept up by 10 points
-NPS_DROP, EFFORT_RISE = 10.0, 0.5
+NPS_DROP, EFFORT_RISE = 20.0, 0.75
+ENOUGH_RATINGS = 8  # in each half: fewer, and a swing in NPS is noise, not news
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def finish(r: dict[str, Any]) -> dict[str, Any]:
         "effort": r["effort_sum"] / r["effort_responses"] if r["effort_responses"] else None,
         "first_contacts": first_due, "checkins": checkins_due, "resolved": r["resolved"],
         "reopened": r["reopened"], "responses": r["responses"], "effort_responses": r["effort_responses"],
+        "promoters": r["promoters"], "detractors": r["detractors"],
     }
 
 
@@ -270,9 +273,13 @@ def alignment(team_name: str, weekly: list[dict[str, Any]]) -> str | None:
     half = len(weekly) // 2
     before, after = weekly[:half], weekly[half:]
 
+    weights = {"resolve_median_d": "resolved", "first_contact_kept": "first_contacts", "effort": "effort_responses"}
+
     def mean(rows: Iterable[dict[str, Any]], key: str) -> float | None:
-        values = [r[key] for r in rows if r[key] is not None]
-        return sum(values) / len(values) if values else None
+        """Weighted by how much each week counted (a week's effort by its ratings)."""
+        pairs = [(r[key], r[weights[key]]) for r in rows if r[key] is not None and r[weights[key]]]
+        total = sum(weight for _, weight in pairs)
+        return sum(value * weight for value, weight in pairs) / total if total else None
 
     faster = []
     resolve = mean(before, "resolve_median_d"), mean(after, "resolve_median_d")
@@ -282,9 +289,12 @@ def alignment(team_name: str, weekly: list[dict[str, Any]]) -> str | None:
     if None not in contact and contact[1] >= contact[0] + FASTER_BY:
         faster.append(f"first contact kept rose from {contact[0]:.0%} to {contact[1]:.0%}")
     unhappier = []
-    nps = mean(before, "nps"), mean(after, "nps")
-    if None not in nps and nps[1] <= nps[0] - NPS_DROP:
-        unhappier.append(f"NPS fell from {nps[0]:.0f} to {nps[1]:.0f}")
+    if min(sum(r["responses"] for r in before), sum(r["responses"] for r in after)) < ENOUGH_RATINGS:
+        return None
+    (nps_before, error_before), (nps_after, error_after) = _nps(before), _nps(after)
+    # a fall that chance would rarely make: over twice the standard error of the difference
+    if nps_before - nps_after >= max(NPS_DROP, 2 * math.hypot(error_before, error_after)):
+        unhappier.append(f"NPS fell from {nps_before:.0f} to {nps_after:.0f}")
     effort = mean(before, "effort"), mean(after, "effort")
     if None not in effort and effort[1] >= effort[0] + EFFORT_RISE:
         unhappier.append(f"customer effort rose from {effort[0]:.1f} to {effort[1]:.1f} of 7")
@@ -292,6 +302,15 @@ def alignment(team_name: str, weekly: list[dict[str, Any]]) -> str | None:
         return (f"{team_name} got faster ({'; '.join(faster)}) while its customers grew less happy "
                 f"({'; '.join(unhappier)}): speed is not reaching them.")
     return None
+
+
+def _nps(weeks: list[dict[str, Any]]) -> tuple[float, float]:
+    """The pooled NPS of ``weeks`` and its standard error (of a difference of
+    two shares from one sample of ratings)."""
+    n = sum(w["responses"] for w in weeks)
+    promoters, detractors = (sum(w[k] for w in weeks) / n for k in ("promoters", "detractors"))
+    variance = (promoters + detractors - (promoters - detractors) ** 2) / n
+    return 100 * (promoters - detractors), 100 * math.sqrt(max(variance, 0.0))
 
 
 def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str, str]]:

@@ -767,11 +767,12 @@ def resolve(desk: Desk, ref: str, *, actor: str | None, note: str | None) -> dic
     """Mark the work done; the requester confirms (or reopens)."""
     def change(act: _Act) -> None:
         req, calendar = act.req, act.calendar
+        # read before changing anything: a query would flush the change early and bump the version twice
+        waited = act.session.exec(select(Event.data).where(Event.request_id == req.id, Event.kind == "resumed")).all()
         previous_stage = req.stage
         if act.rtype is not None:
             req.stage = act.rtype.stages[-1].key
         checkin_missed = req.next_checkin_due is not None and act.now > req.next_checkin_due
-        waited = act.session.exec(select(Event.data).where(Event.request_id == req.id, Event.kind == "resumed")).all()
         elapsed = calendar.between(req.raised_at, act.now)
         req.status = domain.RESOLVED
         req.resolved_at = act.now

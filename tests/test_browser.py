@@ -208,3 +208,31 @@ def test_the_sign_in_header_is_trusted_only_when_configured(ownit_demo_org, conf
                     expect(main.get_by_text(view["ref"])).to_have_count(0)
             finally:
                 browser.close()
+
+
+def test_service_health_in_a_real_browser(server, ownit_demo_org, tmp_path) -> None:
+    """A lead opens Service health on weeks of history: figures, the flag on
+    the team that got fast but unloved, the trend charts drawn."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from ownit.demo.history import play
+
+    play(ownit_demo_org, weeks=10)
+    out = shots(tmp_path)
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page.goto(server)
+            expect_picked(page, "Amira Khan")
+            act_as(page, "Helen Price")
+            go(page, "Service health")
+            main = page.get_by_test_id("stMain")
+            expect_text(main, "Facilities South got faster")
+            expect_text(main, "Speed beside satisfaction, week by week")
+            expect(main.get_by_test_id("stVegaLiteChart")).to_have_count(3, timeout=30_000)
+            expect_text(main, "Download per-owner figures (CSV)")
+            snap(page, out / "ui-service-health.png")
+        finally:
+            browser.close()
+    assert (out / "ui-service-health.png").stat().st_size > 10_000

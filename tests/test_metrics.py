@@ -192,12 +192,16 @@ def test_the_demo_history_has_one_team_fast_but_unloved(ownit_demo_org) -> None:
 def test_alignment_needs_faster_and_unhappier_together() -> None:
     from ownit.metrics import EMPTY, alignment
 
-    def week(resolve, nps, effort):
-        return {**EMPTY, "resolved": 3, "responses": 3, "resolve_median_d": resolve, "nps": nps, "effort": effort}
+    def week(resolve, nps, effort, n=80):
+        promoters = round(n * (0.5 + nps / 200))  # the rest detractors: NPS = promoters − detractors
+        return {**EMPTY, "resolved": n, "responses": n, "effort_responses": n, "promoters": promoters,
+                "detractors": n - promoters, "resolve_median_d": resolve, "nps": nps, "effort": effort}
 
     assert alignment("South", [week(4, 50, 2), week(2, 20, 2)]) == (
         "South got faster (median time to resolve fell from 4.0 to 2.0 business days) while its customers grew "
-        "less happy (NPS fell from 50 to 20): speed is not reaching them.")
+        "less happy (NPS fell from 50 to 20): speed is not reaching them.")  # eighty a side: beyond chance
     assert alignment("North", [week(4, 50, 2), week(2, 50, 2)]) is None  # faster and as liked
     assert alignment("East", [week(2, 50, 2), week(4, 20, 5)]) is None  # slower and unhappier: not this flag
     assert alignment("West", [week(4, 50, 2)]) is None  # one week is no trend
+    assert alignment("Few", [week(4, 60, 2, n=3), week(2, 0, 2, n=3)]) is None  # three ratings a side: noise
+    assert alignment("Noisy", [week(4, 50, 2, n=10), week(2, 20, 2, n=10)]) is None  # within chance at ten a side

@@ -282,3 +282,27 @@ def test_every_request_has_an_existing_owner(ownit_demo_org) -> None:
     assert service.ownership_problems(desk) == []
     rows = desk.read(lambda s: s.exec(select(Request.owner_id)).all())
     assert all(isinstance(owner, int) for owner in rows)
+
+
+def test_every_action_bumps_the_version_exactly_once(ownit_demo_org) -> None:
+    """One action, one new version: the optimistic check counts on it (a query
+    inside an action must not flush a half-made change and bump it twice)."""
+    desk = ownit_demo_org
+    view = raise_leak(desk)
+    ref, owner = view["ref"], view["owner"]["email"]
+    steps = [lambda: service.contact(desk, ref, actor=owner, note="hi"),
+             lambda: service.wait_on_requester(desk, ref, actor=owner, note="photo?"),
+             lambda: service.resume(desk, ref, actor=AMIRA, note="sent"),
+             lambda: service.check_in(desk, ref, actor=owner, note="on track"),
+             lambda: service.advance(desk, ref, actor=owner, note="assessed"),
+             lambda: service.resolve(desk, ref, actor=owner, note="done"),
+             lambda: service.reopen(desk, ref, actor=AMIRA, note="not quite"),
+             lambda: service.resolve(desk, ref, actor=owner, note="done now"),
+             lambda: service.confirm(desk, ref, actor=AMIRA, nps=9),
+             lambda: service.reopen(desk, ref, actor=AMIRA, note="came back")]
+    version = view["version"]
+    for step in steps:
+        desk.clock.advance(minutes=30)
+        after = step()["version"]
+        assert after == version + 1, kinds(service.show(desk, ref, actor=AMIRA))[-1]
+        version = after

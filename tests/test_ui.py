@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -271,10 +271,13 @@ def test_service_health_for_a_lead_shows_figures_flags_and_a_csv(app, ownit_demo
     at = app(HELEN).run()
     at.switch_page("views/health.py").run()
     assert not at.exception
-    expected = service.report(ownit_demo_org, actor=HELEN, since=ownit_demo_org.now() - timedelta(days=27),
-                              by="owner")
+    today = ownit_demo_org.now().date()  # the page's default period: the last 28 days, whole days in UTC
+    expected = service.report(ownit_demo_org, actor=HELEN, by="owner",
+                              since=datetime.combine(today - timedelta(days=27), time.min, timezone.utc),
+                              until=datetime.combine(today + timedelta(days=1), time.min, timezone.utc))
     metrics = {m.label: m.value for m in at.metric}
-    assert set(metrics) >= {"first contact kept", "NPS", "effort", "promises kept"}
+    assert set(metrics) == {"first contact", "check-ins", "resolve", "promises", "reopened", "NPS", "effort"}
+    assert metrics["NPS"] == f"{expected['headline']['nps']:.0f}"
     assert any("Facilities South got faster" in rendered_text(w.value) for w in at.warning)
     owners = at.dataframe[0].value
     assert set(owners["owner"]) == {o["name"] for o in expected["owners"]}

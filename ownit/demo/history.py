@@ -158,8 +158,8 @@ def _story(sim: Desk, rng: random.Random, moment: datetime, requester: str, rtyp
         service.contact(sim, state["ref"], actor=state["owner"], note="Called you; here is the plan.")
         total = habits.resolve_days(rng, p) * 8
         steps = [(later(total), resolve)]
-        if habits.checks_in(rng, p) and total > 8:
-            steps.append((later(min(7.5, total / 2)), check_in))
+        if habits.checks_in(rng, p) and total > 3:  # within the tightest cadence (IT's four hours)
+            steps.append((later(min(3.0, total / 2)), check_in))
         return steps
 
     def check_in() -> list:

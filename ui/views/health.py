@@ -18,6 +18,8 @@ UNITS = {key: unit for key, _, unit, _ in FIGURES}
 HEADINGS = {key: heading for key, heading, _, _ in FIGURES}
 LOWER_IS_BETTER = {key for key, _, _, better in FIGURES if better == "lower"}
 HEADLINE = ("first_contact_kept", "checkins_kept", "resolve_median_d", "promises_kept", "reopen_rate", "nps", "effort")
+SHORT = {"first_contact_kept": "first contact", "checkins_kept": "check-ins", "resolve_median_d": "resolve",
+         "promises_kept": "promises", "reopen_rate": "reopened", "nps": "NPS", "effort": "effort"}
 
 
 def shown(key: str, value: float | None) -> str:
@@ -61,7 +63,7 @@ now, before = report["headline"], report["previous_headline"]
 st.caption(literal(f"{now['resolved']} resolutions and {now['responses']} ratings in the period; "
                    f"changes are against the {(until - since).days} days before."))
 for column, key in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
-    column.metric(HEADINGS[key], shown(key, now[key]), change(key, now[key], before[key]),
+    column.metric(SHORT[key], shown(key, now[key]), change(key, now[key], before[key]), help=HEADINGS[key],
                   delta_color="inverse" if key in LOWER_IS_BETTER else "normal", border=True)
 
 for line in report["alignment"]:
@@ -80,7 +82,7 @@ else:
                                              ("nps", "NPS"), ("effort", "Customer effort (1 easy – 7 hard)")],
                                     strict=True):
         chart = alt.Chart(weekly.dropna(subset=[key])).mark_line(point=True).encode(
-            x=alt.X("week:T", title=None), y=alt.Y(f"{key}:Q", title=None), color=alt.Color("team:N", title="team"),
+            x=alt.X("week:T", title=None), y=alt.Y(f"{key}:Q", title=None), color=alt.Color("team:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
             tooltip=["team", alt.Tooltip("week:T"), alt.Tooltip(f"{key}:Q", format=".1f")])
         column.markdown(f"**{title}**")
         column.altair_chart(chart, width="stretch")
