@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, func, select
 
-from . import assign, domain, promises
+from . import assign, bounded, domain, promises
 from .calendar import BusinessCalendar
 from .departments import PRIORITIES, Duration, RequestType
 from .desk import Desk
@@ -220,8 +220,12 @@ def _after_commit(desk: Desk, changes: _Changes) -> None:
         results = []
         for impl in impls:
             try:  # each implementation takes only the arguments it names, as pluggy allows
-                results.append(impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames}))
-            except Exception as exc:  # a plugin must never take the change back
+                results.append(bounded.call(lambda impl=impl: impl.function(
+                    **{k: v for k, v in kwargs.items() if k in impl.argnames}),
+                    what=f"plugin {impl.plugin_name!r} on {what}"))
+            except bounded.HookTimeout as exc:  # a plugin must never take the change back, nor hold it up
+                failures.append((request_id, f"{exc}; the change stands"))
+            except Exception as exc:
                 failures.append((request_id, f"plugin {impl.plugin_name!r} failed on {what}: {exc!r}"))
         return results
 
@@ -350,14 +354,25 @@ def _team_info(session: Session, team: Team, now: datetime) -> TeamInfo:
                     lead_email=lead.email, members=members)
 
 
+def _hook(doing: str, function: Callable[[], Any], *, plugin: str | None = None) -> Any:
+    """Call plugin code before anything is saved, within the hook time limit:
+    a failure or a hang refuses the action with one clear line."""
+    who = f"plugin {plugin!r}" if plugin else "a plugin"
+    try:
+        return bounded.call(function, what=f"{who} {doing}")
+    except bounded.HookTimeout as exc:
+        raise PluginError(f"{exc}, so nothing was saved; try again, and if it persists tell whoever runs OwnIt "
+                          "(OWNIT_HOOK_TIMEOUT sets the limit)") from None
+    except Exception as exc:
+        raise PluginError(f"{who} failed while {doing}, so nothing was saved: {exc!r}") from None
+
+
 def _route(desk: Desk, session: Session, draft: Draft, department: str, now: datetime) -> Team:
     teams = list(session.exec(select(Team).where(Team.department == department).order_by(Team.key)))
     if not teams:
         raise ValidationError(f"no {department} team is set up yet; add one to the org file and load it")
-    try:
-        chosen = desk.plugins.hook.ownit_route(request=draft, teams=[_team_info(session, t, now) for t in teams])
-    except Exception as exc:
-        raise PluginError(f"a plugin failed while routing the request, so nothing was saved: {exc!r}") from None
+    infos = [_team_info(session, t, now) for t in teams]
+    chosen = _hook("routing the request", lambda: desk.plugins.hook.ownit_route(request=draft, teams=infos))
     if chosen is None:
         chosen = assign.route_by_region([assign.TeamCover(t.key, tuple(t.regions)) for t in teams], draft.region)
     if chosen is None:
@@ -501,21 +516,16 @@ def _validate_with_plugins(desk: Desk, rtype: RequestType, fields: dict[str, Any
     problems: list[str] = []
     for impl in desk.plugins.pm.hook.ownit_validate_request.get_hookimpls():
         offered = {"request_type": rtype.key, "fields": dict(fields), "now": now}
-        try:
-            found = impl.function(**{k: v for k, v in offered.items() if k in impl.argnames})
-        except Exception as exc:
-            raise PluginError(
-                f"plugin {impl.plugin_name!r} failed while checking the request, so nothing was saved: {exc!r}"
-            ) from None
+        arguments = {k: v for k, v in offered.items() if k in impl.argnames}
+        found = _hook("checking the request", lambda impl=impl, arguments=arguments: impl.function(**arguments),
+                      plugin=impl.plugin_name)
         problems.extend(str(p) for p in (found or []))
     return problems
 
 
 def _required_skills(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> tuple[str, ...]:
-    try:
-        skills = desk.plugins.hook.ownit_required_skills(request_type=rtype.key, fields=dict(fields))
-    except Exception as exc:
-        raise PluginError(f"a plugin failed while deciding the skills needed, so nothing was saved: {exc!r}") from None
+    skills = _hook("deciding the skills needed", lambda: desk.plugins.hook.ownit_required_skills(
+        request_type=rtype.key, fields=dict(fields)))
     return rtype.skills if skills is None else tuple(skills)
 
 
@@ -525,10 +535,7 @@ def _plugin_owner(desk: Desk, session: Session, draft: Draft, team: Team, now: d
     if not desk.plugins.pm.hook.ownit_choose_owner.get_hookimpls():
         return None
     info = _team_info(session, team, now)
-    try:
-        email = desk.plugins.hook.ownit_choose_owner(request=draft, team=info)
-    except Exception as exc:
-        raise PluginError(f"a plugin failed while choosing the owner, so nothing was saved: {exc!r}") from None
+    email = _hook("choosing the owner", lambda: desk.plugins.hook.ownit_choose_owner(request=draft, team=info))
     if email is None:
         return None
     email = email.strip().lower()
@@ -543,10 +550,8 @@ def _plugin_owner(desk: Desk, session: Session, draft: Draft, team: Team, now: d
 
 
 def _priority(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> str:
-    try:
-        priority = desk.plugins.hook.ownit_priority(request_type=rtype.key, fields=dict(fields))
-    except Exception as exc:
-        raise PluginError(f"a plugin failed while setting the priority, so nothing was saved: {exc!r}") from None
+    priority = _hook("setting the priority", lambda: desk.plugins.hook.ownit_priority(
+        request_type=rtype.key, fields=dict(fields)))
     priority = priority or rtype.default_priority
     if priority not in PRIORITIES:
         raise PluginError(f"a plugin gave unknown priority {priority!r}, so nothing was saved")

@@ -129,3 +129,71 @@ def test_plugins_see_every_event_and_notification(ownit_database_url, ownit_cloc
     assert all(o == owner for _, _, o in watcher.events)
     assert watcher.notes == [(owner, "assigned"), (AMIRA, "contacted")]
     assert desk.take_warnings() == []
+
+
+class Hangs:
+    """A plugin stuck on a dead server, at one hook; it lets go when told, so the test leaves no thread behind."""
+
+    def __init__(self, where: str) -> None:
+        import threading
+
+        self.where, self.release = where, threading.Event()
+
+    def _stall(self, hook: str) -> None:
+        if hook == self.where:
+            self.release.wait(30)
+
+    @hookimpl
+    def ownit_route(self, request, teams):
+        self._stall("route")
+
+    @hookimpl
+    def ownit_validate_request(self, request_type, fields):
+        self._stall("validate")
+
+    @hookimpl
+    def ownit_on_event(self, request, event):
+        if event.kind == "contacted":
+            self._stall("event")
+
+    @hookimpl
+    def ownit_notify(self, notification):
+        if notification.kind == "contacted":
+            self._stall("notify")
+
+
+@pytest.mark.parametrize("where", ["route", "validate"])
+def test_a_hook_that_hangs_while_raising_refuses_cleanly(ownit_database_url, ownit_clock, monkeypatch, where) -> None:
+    import time
+
+    monkeypatch.setenv("OWNIT_HOOK_TIMEOUT", "0.3")
+    plugin = Hangs(where)
+    desk = desk_with(plugin, ownit_database_url, ownit_clock)
+    started = time.monotonic()
+    try:
+        with pytest.raises(PluginError, match=r"no answer within 0.3 s from (a plugin|plugin 'faulty') "
+                                              r"(routing|checking) the request, so nothing was saved"):
+            raise_leak(desk)
+        assert time.monotonic() - started < 5
+        assert count(desk, Request) == 0 and count(desk, Event) == 0
+    finally:
+        plugin.release.set()
+    assert raise_leak(desk)["ref"] == "FAC-1001"  # the desk goes on working
+
+
+@pytest.mark.parametrize("where", ["event", "notify"])
+def test_a_hook_that_hangs_after_the_change_is_recorded_and_the_change_stands(
+        ownit_database_url, ownit_clock, monkeypatch, where) -> None:
+    monkeypatch.setenv("OWNIT_HOOK_TIMEOUT", "0.3")
+    plugin = Hangs(where)
+    desk = desk_with(plugin, ownit_database_url, ownit_clock)
+    view = raise_leak(desk)
+    try:
+        contacted = service.contact(desk, view["ref"], actor=view["owner"]["email"], note="On my way")
+    finally:
+        plugin.release.set()
+    assert contacted["promise"]["first_contact_at"] is not None
+    assert any("no answer within 0.3 s from plugin 'faulty'" in w and "the change stands" in w
+               for w in desk.take_warnings())
+    shown = service.show(desk, view["ref"], actor=HELEN)
+    assert [e["kind"] for e in shown["timeline"]][-2:] == ["contacted", "plugin_error"]
