@@ -712,6 +712,61 @@ def report(
             console.print(f"[bold red]Flag:[/] {escape(line['flag'])}")
 
 
+def _progress_bar(description: str) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn(description), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeRemainingColumn(), console=_console_err(), transient=True)
+
+
+@app.command()
+@friendly
+def backup(path: Annotated[Path, typer.Argument(help="A new file for the copy.")],
+           as_json: Json = False) -> None:
+    """Copy the live SQLite database to PATH (consistent while people work), and check the copy."""
+    from . import backup as backups
+    from .db import default_database_url
+
+    url = default_database_url()
+    backups.ready_to_back_up(url, path)  # a mistake is one line, before any progress is drawn
+    with _progress_bar("backing up") as bar:
+        task = bar.add_task("copy", total=None)
+        result = backups.backup(url, path, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        return _print_json(result)
+    typer.echo(f"backed up {_count(result['requests'], 'request')} and {_count(result['events'], 'event')} to "
+               f"{path} ({result['bytes'] / 1e6:.1f} MB in {result['seconds']:.1f} s); the copy checks out")
+
+
+@app.command()
+@friendly
+def restore(path: Annotated[Path, typer.Argument(help="A file made by ownit backup.")],
+            check: Annotated[bool, typer.Option("--check", help="Only check the copy; change nothing.")] = False,
+            replace: Annotated[bool, typer.Option("--replace", help="Overwrite a database that holds requests.")] = False,
+            as_json: Json = False) -> None:
+    """Check a backup and put it in place of the SQLite database (then upgrade it)."""
+    from . import backup as backups
+    from .db import default_database_url
+
+    url = default_database_url()
+    if check:
+        result = backups.check(path)
+    else:
+        backups.ready_to_restore(url, path, replace=replace)
+        with _progress_bar("restoring") as bar:
+            task = bar.add_task("copy", total=None)
+            result = backups.restore(url, path, replace=replace,
+                                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        return _print_json(result)
+    what = f"{_count(result['requests'], 'request')}, {_count(result['events'], 'event')}"
+    if check:
+        typer.echo(f"{path} checks out: {what}, schema {result['revision']}"
+                   + ("" if result["current"] else " (older; restoring upgrades it)"))
+    else:
+        typer.echo(f"restored {what} from {path} to {result['restored_to']}")
+
+
 @app.command()
 @friendly
 def sweep(as_json: Json = False) -> None:

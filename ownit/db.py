@@ -170,3 +170,18 @@ def upgrade(url: str, revision: str = "head") -> None:
         if explained is None:
             raise
         raise explained from None
+
+
+def _scripts() -> Any:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(Path(__file__).parent / "migrations"))
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this OwnIt ships."""
+    return {script.revision for script in _scripts().walk_revisions()}
+
+
+def head_revision() -> str:
+    return _scripts().get_current_head()

@@ -1,0 +1,143 @@
+"""Backups of the embedded SQLite database, taken while OwnIt is in use.
+
+``backup`` copies a live database with SQLite's online backup API: the copy is
+a consistent snapshot even while agents keep writing (SQLite restarts a step
+that a write overtook). ``check`` opens a copy read-only and proves it usable:
+the file's integrity, a schema OwnIt knows, and the ownership invariant.
+``restore`` checks a copy, then puts it in place with the same backup API and
+upgrades it to the current schema.
+
+PostgreSQL has its own tools (``pg_dump -Fc`` and ``pg_restore``); see
+docs/operating.md.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import ConfigError, ValidationError
+
+PAGES_PER_STEP = 1024  # about 4 MB a step: writers wait at most one step
+
+
+def sqlite_path(url: str) -> Path:
+    if not url.startswith("sqlite:///"):
+        raise ConfigError("ownit backup and restore work on the SQLite default; for PostgreSQL use "
+                          "pg_dump -Fc and pg_restore (see docs/operating.md)")
+    return Path(url.removeprefix("sqlite:///").split("?")[0])
+
+
+def _copy(source: sqlite3.Connection, target: sqlite3.Connection,
+          progress: Callable[[int, int], None] | None) -> None:
+    def report(status: int, remaining: int, total: int) -> None:
+        if progress:
+            progress(total - remaining, total)
+
+    source.backup(target, pages=PAGES_PER_STEP, progress=report, sleep=0.005)
+
+
+def ready_to_back_up(url: str, path: Path) -> Path:
+    """The database file to copy, once it is sure the copy can be made."""
+    source_path = sqlite_path(url)
+    if not source_path.exists():
+        raise ConfigError(f"there is no database at {source_path}; run 'ownit init' first")
+    if path.exists():
+        raise ValidationError(f"{path} exists already; back up to a new file")
+    if not path.parent.is_dir():
+        raise ValidationError(f"folder {path.parent} does not exist; create it or pick another path")
+    return source_path
+
+
+def backup(url: str, path: Path, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Copy the live database at ``url`` to a new file ``path`` and check the copy."""
+    source_path = ready_to_back_up(url, path)
+    started = time.perf_counter()
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    target = sqlite3.connect(path)
+    try:
+        _copy(source, target, progress)
+    finally:
+        target.close()
+        source.close()
+    return {**check(path), "seconds": round(time.perf_counter() - started, 3), "bytes": path.stat().st_size}
+
+
+def check(path: Path) -> dict[str, Any]:
+    """Prove a copy usable, read-only: integrity, a known schema revision, and
+    every request with one existing owner and its raising on the timeline."""
+    from .db import head_revision, known_revisions
+
+    if not path.is_file():
+        raise ValidationError(f"no backup file at {path}")
+    try:
+        copy = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            integrity = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            tables = {row[0] for row in copy.execute("select name from sqlite_master where type = 'table'")}
+            if "alembic_version" not in tables or "request" not in tables:
+                raise ValidationError(f"{path} is not an OwnIt database (no OwnIt tables in it)")
+            revision = copy.execute("select version_num from alembic_version").fetchone()
+            requests = copy.execute("select count(*) from request").fetchone()[0]
+            events = copy.execute("select count(*) from event").fetchone()[0]
+            ownerless = copy.execute("select count(*) from request r left join person p on p.id = r.owner_id "
+                                     "where p.id is null").fetchone()[0]
+            unraised = copy.execute("select count(*) from request r where not exists (select 1 from event e "
+                                    "where e.request_id = r.id and e.kind = 'raised')").fetchone()[0]
+        finally:
+            copy.close()
+    except sqlite3.DatabaseError as exc:
+        raise ValidationError(f"{path} is not a readable SQLite database: {exc}") from None
+    revision = revision[0] if revision else None
+    problems = []
+    if integrity != "ok":
+        problems.append(f"integrity check says: {integrity}")
+    if revision not in known_revisions():
+        problems.append(f"schema revision {revision!r} is unknown to this OwnIt")
+    if ownerless:
+        problems.append(f"{ownerless} requests have no existing owner")
+    if unraised:
+        problems.append(f"{unraised} requests have no 'raised' event")
+    if problems:
+        raise ValidationError(f"{path} fails its check: " + "; ".join(problems))
+    return {"path": str(path), "requests": requests, "events": events, "revision": revision,
+            "current": revision == head_revision()}
+
+
+def ready_to_restore(url: str, path: Path, *, replace: bool = False) -> tuple[dict[str, Any], Path]:
+    """The checked copy and the database file it goes to, once it is sure
+    nothing is lost by putting it there."""
+    checked = check(path)
+    target_path = sqlite_path(url)
+    if target_path.exists() and not replace:
+        live = sqlite3.connect(f"file:{target_path}?mode=ro", uri=True)
+        try:
+            held = live.execute("select count(*) from request").fetchone()[0]
+        except sqlite3.DatabaseError:
+            held = 0  # not initialised yet: nothing to lose
+        finally:
+            live.close()
+        if held:
+            raise ValidationError(f"the database at {target_path} holds {held} requests; pass --replace to "
+                                  "overwrite them with the backup")
+    return checked, target_path
+
+
+def restore(url: str, path: Path, *, replace: bool = False,
+            progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Check the copy at ``path``, then put it in place of the database at
+    ``url`` (which must be empty unless ``replace``) and upgrade it."""
+    from .db import upgrade
+
+    checked, target_path = ready_to_restore(url, path, replace=replace)
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    target = sqlite3.connect(target_path, timeout=30)
+    try:
+        _copy(source, target, progress)
+    finally:
+        target.close()
+        source.close()
+    upgrade(url)
+    return {**checked, "restored_to": str(target_path)}
