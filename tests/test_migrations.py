@@ -239,3 +239,77 @@ def test_every_revision_steps_down_and_up(ownit_database_url: str) -> None:
         assert _schema(ownit_database_url) == schema, f"revision {revision.revision} does not round-trip"
     assert _current(ownit_database_url) == _head(ownit_database_url)
     assert _differences(ownit_database_url) == []
+
+
+# --- (e) a database filled at the first revision upgrades without loss -------------------------
+
+
+def test_a_database_filled_at_the_first_revision_upgrades_without_loss(ownit_demo_org: Any, tmp_path) -> None:
+    """The rows OwnIt writes, restricted to the first revision's columns, in a
+    database at that revision; upgraded to head, nothing is lost or changed and
+    the new columns are filled as the migrations promise."""
+    from ownit.desk import Desk
+    from ownit.testing import fresh_database
+
+    source = ownit_demo_org
+    refs = _populate(source)
+    waiting = refs[1]
+    owner = service.show(source, waiting, actor=HELEN)["owner"]["email"]
+    service.contact(source, waiting, actor=owner, note="hello")
+    service.wait_on_requester(source, waiting, actor=owner, note="which till?")
+    rows = _dump(source.url)
+
+    kind = "sqlite" if source.url.startswith("sqlite") else "postgresql"
+    (tmp_path / "first" / "db").mkdir(parents=True)
+    databases = fresh_database(kind, tmp_path / "first", migrate=False)
+    old = next(databases)
+    try:
+        db.upgrade(old, "0001")
+        assert _current(old) == "0001"
+        first = sa.MetaData()
+        first.reflect(_engine(old))
+        with _engine(source.url).connect() as read, _engine(old).begin() as write:
+            for table in SQLModel.metadata.sorted_tables:  # parents before children
+                if table.name not in TABLES:
+                    continue
+                kept = {c.name for c in first.tables[table.name].columns}
+                # the model's own column types (UTC datetimes, JSON), limited to the first revision's columns
+                narrow = sa.Table(table.name, sa.MetaData(), *(c._copy() for c in table.columns if c.name in kept))
+                for row in read.execute(sa.select(table)).mappings():
+                    write.execute(sa.insert(narrow).values({c: row[c] for c in kept}))
+            if kind == "postgresql":  # the ids were given: move the sequences past them
+                for name in TABLES - {"ref_counter"}:
+                    write.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                          f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+        db.upgrade(old)
+        assert _current(old) == _head(old) and _differences(old) == []
+
+        upgraded = _dump(old)
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in TABLES:
+                continue
+            names = [c.name for c in table.columns]
+            kept = {c.name for c in first.tables[table.name].columns}
+            for before, after in zip(rows[table.name], upgraded[table.name], strict=True):
+                assert {n: v for n, v in zip(names, after, strict=True) if n in kept} == \
+                       {n: v for n, v in zip(names, before, strict=True) if n in kept}, table.name
+        new_columns = {row[0]: dict(zip([c.name for c in SQLModel.metadata.tables["request"].columns], row,
+                                        strict=True)) for row in upgraded["request"]}
+        source_requests = {row[0]: dict(zip([c.name for c in SQLModel.metadata.tables["request"].columns], row,
+                                            strict=True)) for row in rows["request"]}
+        for request_id, after in new_columns.items():
+            assert after["needs_agreement"] is False and after["stage_due"] == {}
+            assert after["waiting_since"] == source_requests[request_id]["waiting_since"]  # from the events
+        assert any(r["waiting_since"] is not None for r in new_columns.values())
+
+        old_desk = Desk.open(old, clock=source.clock)
+        for ref, who in zip(refs, (AMIRA, TOM, GRACE), strict=True):
+            now, then = service.show(old_desk, ref, actor=who), service.show(source, ref, actor=who)
+            for key in ("owner", "status", "stage", "timeline", "priority", "version"):
+                assert now[key] == then[key], (ref, key)
+        assert service.resume(old_desk, waiting, actor=TOM, note="till 3")["status"] == "open"
+        assert service.raise_request(old_desk, actor=AMIRA, request_type="facilities.leak", title="after upgrade",
+                                     fields=dict(LEAK))["ref"] == "FAC-1004"
+    finally:
+        for _ in databases:
+            pass
