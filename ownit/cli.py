@@ -67,8 +67,14 @@ def _desk() -> Any:
     return state.desk
 
 
+def _one_line(text: str) -> str:
+    """Control characters a person typed (a newline, an escape) shown escaped, so
+    that a message quoting them is still one line and cannot drive the terminal."""
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
 def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {_one_line(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -89,7 +95,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(message)
         if state.desk is not None:
             for warning in state.desk.take_warnings():
-                typer.echo(f"warning: {warning}", err=True)
+                typer.echo(f"warning: {_one_line(warning)}", err=True)
         return result
 
     return wrapper

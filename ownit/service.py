@@ -42,10 +42,17 @@ def _text(value: str | None, what: str, *, limit: int, required: bool) -> str:
     return text
 
 
+def _typed(text: str) -> bool:
+    """Whether ``text`` could be an identifier someone typed: no control
+    characters (PostgreSQL cannot even compare a NUL), so it is safe to look up."""
+    return not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
 def _person(session: Session, email: str | None) -> Person:
     if not email:
         raise PermissionDenied("who are you? pass --as EMAIL or set OWNIT_USER")
-    person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+    person = session.exec(select(Person).where(Person.email == email.strip().lower())).first() \
+        if _typed(email) else None
     if person is None:
         raise NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
     return person
@@ -56,7 +63,7 @@ def _no_request(ref: str) -> NotFound:
 
 
 def _request(session: Session, ref: str) -> Request:
-    req = session.exec(select(Request).where(Request.ref == ref.strip().upper())).first()
+    req = session.exec(select(Request).where(Request.ref == ref.strip().upper())).first() if _typed(ref) else None
     if req is None:
         raise _no_request(ref)
     return req
@@ -76,7 +83,7 @@ def _visible_request(desk: Desk, session: Session, ref: str,
 
 
 def _site(session: Session, code: str) -> Site:
-    where = session.exec(select(Site).where(Site.code == code.strip().upper())).first()
+    where = session.exec(select(Site).where(Site.code == code.strip().upper())).first() if _typed(code) else None
     if where is None:
         known = ", ".join(session.exec(select(Site.code).order_by(Site.code)).all()) or "none loaded"
         raise NotFound(f"no site {code!r}; sites: {known}")
@@ -84,7 +91,7 @@ def _site(session: Session, code: str) -> Site:
 
 
 def _team(session: Session, key: str) -> Team:
-    team = session.exec(select(Team).where(Team.key == key)).first()
+    team = session.exec(select(Team).where(Team.key == key)).first() if _typed(key) else None
     if team is None:
         known = ", ".join(session.exec(select(Team.key).order_by(Team.key)).all()) or "none loaded"
         raise NotFound(f"no team {key!r}; teams: {known}")
