@@ -796,9 +796,13 @@ def sweep(as_json: Json = False) -> None:
         typer.echo(f"{line['ref']}: handed to {line['to']} (owner away)")
     for line in report["closed"]:
         typer.echo(f"{line['ref']}: closed (resolved, no reply)")
+    for line in report["undeliverable"]:
+        typer.echo(f"notification {line['id']} to {line['to']}: no channel took it after {line['attempt']} tries; "
+                   "it stays in their inbox")
     typer.echo(f"swept {report['looked_at']} requests: {len(report['due_soon'])} due soon, "
                f"{len(report['overdue'])} overdue, {len(report['escalated'])} escalated, "
-               f"{len(report['reassigned'])} reassigned, {len(report['closed'])} closed")
+               f"{len(report['reassigned'])} reassigned, {len(report['closed'])} closed"
+               + (f"; {len(report['redelivered'])} notifications delivered on retry" if report["redelivered"] else ""))
 
 
 @app.command()

@@ -147,7 +147,10 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
 
     Called after commit for each new notification in the outbox; every plugin
     is asked. The notification stays in the outbox (the UI's inbox) whatever
-    the plugins do.
+    the plugins do. Until some plugin returns ``True``, ``ownit sweep`` offers
+    it again (up to five attempts in all), so a channel that was down catches
+    up; a plugin may therefore see the same notification more than once, and
+    ``notification.id`` tells it so.
 
     :param notification: who is told, about which request, what.
     :return: ``True`` when the plugin delivered it, else ``None``. A failure is

@@ -164,7 +164,8 @@ class Feedback(SQLModel, table=True):
 class Notification(SQLModel, table=True):
     """The outbox: what someone is told. The UI shows it as an inbox."""
 
-    __table_args__ = (sa.Index("ix_notification_person", "person_id", "created_at"),)
+    __table_args__ = (sa.Index("ix_notification_person", "person_id", "created_at"),
+                      sa.Index("ix_notification_undelivered", "delivered_at", "attempts"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
@@ -172,7 +173,8 @@ class Notification(SQLModel, table=True):
     kind: str = Field(max_length=32)
     message: str = Field(max_length=2000)
     created_at: datetime = _when(nullable=False)
-    delivered_at: Optional[datetime] = _when()
+    delivered_at: Optional[datetime] = _when()  # when a plugin's channel (mail, chat) took it
+    attempts: int = Field(default=0)  # deliveries tried; the sweep retries until one succeeds or MAX_ATTEMPTS
     dedupe_key: Optional[str] = Field(default=None, max_length=200, unique=True)
 
 

@@ -224,21 +224,11 @@ def _after_commit(desk: Desk, changes: _Changes) -> None:
     pm = desk.plugins.pm
 
     def call(impls: Iterable[Any], what: str, request_id: int | None, **kwargs: Any) -> list[Any]:
-        results = []
-        for impl in impls:
-            try:  # each implementation takes only the arguments it names, as pluggy allows
-                results.append(bounded.call(lambda impl=impl: impl.function(
-                    **{k: v for k, v in kwargs.items() if k in impl.argnames}),
-                    what=f"plugin {impl.plugin_name!r} on {what}"))
-            except bounded.HookTimeout as exc:  # a plugin must never take the change back, nor hold it up
-                failures.append((request_id, f"{exc}; the change stands"))
-            except Exception as exc:
-                failures.append((request_id, f"plugin {impl.plugin_name!r} failed on {what}: {exc!r}"))
-        return results
+        return _call_impls(impls, what, request_id, failures, **kwargs)
 
     # Read everything the plugins will see first, and close the session before
     # any plugin runs: a plugin may act through the service, in its own transaction.
-    pending: list[tuple[str, str, int | None, dict[str, Any]]] = []
+    pending: list[tuple[str, str, int | None, dict[str, Any]]] = []  # (hook, what, request id, arguments)
     with Session(desk.engine, expire_on_commit=False) as session:
         actors = {p.id: p.email for p in session.exec(select(Person).where(
             Person.id.in_({e.actor_id for e in changes.events if e.actor_id})))}
@@ -251,16 +241,55 @@ def _after_commit(desk: Desk, changes: _Changes) -> None:
                 "event": EventSnapshot(kind=event.kind, at=event.at, actor_email=actors.get(event.actor_id),
                                        note=event.note, data=dict(event.data))}))
         for note in changes.notifications:
-            recipient = session.get(Person, note.person_id)
-            ref = session.get(Request, note.request_id).ref if note.request_id else None
-            pending.append(("ownit_notify", "notify", note.request_id, {
-                "notification": NotificationSnapshot(id=note.id, recipient_email=recipient.email, ref=ref,
-                                                     kind=note.kind, message=note.message,
-                                                     created_at=note.created_at)}))
+            pending.append(("ownit_notify", "notify", note.request_id,
+                            {"notification": _notification_snapshot(session, note)}))
+    delivered: dict[int, bool] = {}
     for hook, what, request_id, kwargs in pending:
-        call(getattr(pm.hook, hook).get_hookimpls(), what, request_id, **kwargs)
+        results = call(getattr(pm.hook, hook).get_hookimpls(), what, request_id, **kwargs)
+        if hook == "ownit_notify":
+            delivered[kwargs["notification"].id] = any(r is True for r in results)
     if failures:
         _record_failures(desk, failures)
+    if delivered and pm.hook.ownit_notify.get_hookimpls():
+        _mark_deliveries(desk, delivered)
+
+
+def _call_impls(impls: Iterable[Any], what: str, request_id: int | None, failures: list[tuple[int | None, str]],
+                **kwargs: Any) -> list[Any]:
+    """Each plugin's implementation, within the time limit, after a commit: a
+    failure or a hang is collected in ``failures``, never raised."""
+    results = []
+    for impl in impls:
+        try:  # each implementation takes only the arguments it names, as pluggy allows
+            results.append(bounded.call(lambda impl=impl: impl.function(
+                **{k: v for k, v in kwargs.items() if k in impl.argnames}),
+                what=f"plugin {impl.plugin_name!r} on {what}"))
+        except bounded.HookTimeout as exc:  # a plugin must never take the change back, nor hold it up
+            failures.append((request_id, f"{exc}; the change stands"))
+        except Exception as exc:
+            failures.append((request_id, f"plugin {impl.plugin_name!r} failed on {what}: {exc!r}"))
+    return results
+
+
+def _notification_snapshot(session: Session, note: Notification) -> NotificationSnapshot:
+    recipient = session.get(Person, note.person_id)
+    ref = session.get(Request, note.request_id).ref if note.request_id else None
+    return NotificationSnapshot(id=note.id, recipient_email=recipient.email, ref=ref, kind=note.kind,
+                                message=note.message, created_at=note.created_at)
+
+
+def _mark_deliveries(desk: Desk, delivered: dict[int, bool]) -> None:
+    """Count the attempt on each notification, and when a channel took it, say when."""
+    now = desk.now()
+
+    def work(session: Session) -> None:
+        for notification_id, done in delivered.items():
+            values: dict[str, Any] = {"attempts": Notification.attempts + 1}
+            if done:
+                values["delivered_at"] = now
+            session.exec(sa.update(Notification).where(Notification.id == notification_id).values(**values))
+
+    desk.transaction(work)
 
 
 def _record_failures(desk: Desk, failures: list[tuple[int | None, str]]) -> None:
@@ -1377,19 +1406,47 @@ def _auto_close(desk: Desk, request_id: int, now: datetime, report: dict[str, li
         report["skipped"].append(request_id)
 
 
+MAX_ATTEMPTS = 5  # deliveries of one notification before the sweep gives up (it stays in the inbox)
+RETRY_AFTER = timedelta(minutes=1)  # leave a fresh notification to the delivery right after its commit
+
+
+def _redeliver(desk: Desk, ids: list[int], report: dict[str, list]) -> None:
+    """Offer undelivered notifications to the plugins' channels again."""
+    if not ids:
+        return
+    impls = desk.plugins.pm.hook.ownit_notify.get_hookimpls()
+    with Session(desk.engine, expire_on_commit=False) as session:
+        notes = [(n.id, n.request_id, n.attempts, _notification_snapshot(session, n))
+                 for n in session.exec(select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id))]
+    failures: list[tuple[int | None, str]] = []
+    delivered = {}
+    for note_id, request_id, attempts, snapshot in notes:
+        results = _call_impls(impls, "notify (retry)", request_id, failures, notification=snapshot)
+        delivered[note_id] = any(r is True for r in results)
+        line = {"id": note_id, "to": snapshot.recipient_email, "ref": snapshot.ref, "attempt": attempts + 1}
+        if delivered[note_id]:
+            report["redelivered"].append(line)
+        elif attempts + 1 >= MAX_ATTEMPTS:
+            report["undeliverable"].append(line)
+    if failures:
+        _record_failures(desk, failures)
+    _mark_deliveries(desk, delivered)
+
+
 def sweep(desk: Desk, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Keep the promises visible: nudge owners before a due time, tell them when
     it passes, escalate to the lead after a grace period, hand on the requests
-    of people who are away, and close resolved requests nobody confirmed.
+    of people who are away, close resolved requests nobody confirmed, and offer
+    notifications no channel has taken yet to the plugins again.
 
     Idempotent: every notification carries a key, so running it twice in a row
     changes nothing the second time. Each request is its own transaction.
     """
     now = desk.now()
     report: dict[str, Any] = {"at": now.isoformat(), "due_soon": [], "overdue": [], "escalated": [],
-                              "reassigned": [], "closed": [], "skipped": []}
+                              "reassigned": [], "closed": [], "skipped": [], "redelivered": [], "undeliverable": []}
 
-    def candidates(session: Session) -> tuple[list[int], list[int], list[int]]:
+    def candidates(session: Session) -> tuple[list[int], list[int], list[int], list[int]]:
         away = session.exec(select(Person.id).where(Person.away_from <= now, Person.away_until > now)).all()
         owning_away = session.exec(select(Request.owner_id).where(
             Request.owner_id.in_(away), Request.status != domain.CLOSED).distinct()).all() if away else []
@@ -1406,20 +1463,26 @@ def sweep(desk: Desk, *, progress: Callable[[int, int], None] | None = None) -> 
             quiet.extend(session.exec(select(Request.id).where(
                 Request.team_id == team.id, Request.status == domain.RESOLVED,
                 Request.resolved_at <= now - calendar.to_span(promises.AUTO_CLOSE_AFTER))).all())
-        return list(owning_away), due, quiet
+        undelivered = session.exec(select(Notification.id).where(
+            Notification.delivered_at.is_(None), Notification.attempts < MAX_ATTEMPTS,
+            Notification.created_at <= now - RETRY_AFTER).order_by(Notification.id)).all() \
+            if desk.plugins.pm.hook.ownit_notify.get_hookimpls() else []
+        return list(owning_away), due, quiet, list(undelivered)
 
-    away, due, quiet = desk.read(candidates)
+    away, due, quiet, undelivered = desk.read(candidates)
 
     def reassign(person_id: int) -> None:
         report["reassigned"].extend(_run(desk, lambda session, changes: _reassign_if_away(
             desk, session, changes, session.get(Person, person_id), now)))
 
     steps = ([(reassign, p) for p in away] + [(lambda r: _sweep_request(desk, r, now, report), r) for r in due]
-             + [(lambda r: _auto_close(desk, r, now, report), r) for r in quiet])
+             + [(lambda r: _auto_close(desk, r, now, report), r) for r in quiet]
+             + [(lambda batch: _redeliver(desk, batch, report), undelivered[i:i + 100])
+                for i in range(0, len(undelivered), 100)])
     total = len(steps)
     for done, (step, item) in enumerate(steps, 1):
         step(item)
         if progress:
             progress(done, total)
-    report["looked_at"] = total
+    report["looked_at"] = len(away) + len(due) + len(quiet)
     return report

@@ -197,3 +197,58 @@ def test_a_hook_that_hangs_after_the_change_is_recorded_and_the_change_stands(
                for w in desk.take_warnings())
     shown = service.show(desk, view["ref"], actor=HELEN)
     assert [e["kind"] for e in shown["timeline"]][-2:] == ["contacted", "plugin_error"]
+
+
+class FlakyChannel:
+    """A chat channel that is down for the first ``down`` deliveries."""
+
+    def __init__(self, down: int) -> None:
+        self.down, self.delivered = down, []
+
+    @hookimpl
+    def ownit_notify(self, notification):
+        if self.down > 0:
+            self.down -= 1
+            raise ConnectionError("chat server down")
+        self.delivered.append((notification.id, notification.recipient_email))
+        return True
+
+
+def undelivered(desk):
+    from ownit.models import Notification
+
+    return desk.read(lambda s: [(n.id, n.attempts) for n in s.exec(
+        select(Notification).where(Notification.delivered_at.is_(None)).order_by(Notification.id))])
+
+
+def test_a_notification_that_failed_is_retried_from_the_outbox_by_the_sweep(ownit_database_url, ownit_clock) -> None:
+    channel = FlakyChannel(down=1)
+    desk = desk_with(channel, ownit_database_url, ownit_clock)
+    raise_leak(desk)  # one notification: the owner's "assigned"; the channel is down
+    assert channel.delivered == [] and [attempts for _, attempts in undelivered(desk)] == [1]
+    assert any("chat server down" in w for w in desk.take_warnings())
+    assert service.sweep(desk)["redelivered"] == []  # too fresh: left to the delivery after its commit
+    ownit_clock.advance(minutes=2)
+    report = service.sweep(desk)
+    assert [line["attempt"] for line in report["redelivered"]] == [2] and len(channel.delivered) == 1
+    assert undelivered(desk) == []
+    assert service.sweep(desk)["redelivered"] == []  # delivered once, never again
+
+
+class NoChannelFor:
+    """A channel that never reaches anyone (returns no answer)."""
+
+    @hookimpl
+    def ownit_notify(self, notification):
+        return None
+
+
+def test_retries_stop_after_five_attempts(ownit_database_url, ownit_clock) -> None:
+    desk = desk_with(NoChannelFor(), ownit_database_url, ownit_clock)
+    raise_leak(desk)
+    gave_up = []
+    for _ in range(6):
+        ownit_clock.advance(minutes=2)
+        gave_up += service.sweep(desk)["undeliverable"]
+    assert [line["attempt"] for line in gave_up] == [5]
+    assert [attempts for _, attempts in undelivered(desk)] == [5]  # it stays in the inbox, undelivered
