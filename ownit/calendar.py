@@ -12,6 +12,7 @@ A business day is the length of one day's working hours, so "1d" from Friday
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
@@ -56,6 +57,9 @@ def parse_hours(text: str) -> tuple[time, time]:
     return opens, closes
 
 
+_BUILT: dict[str, "BusinessCalendar"] = {}  # stored calendar (as JSON) -> its calendar, see BusinessCalendar.of
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """When a team works. Built from the org file's ``calendar`` table."""
@@ -91,6 +95,16 @@ class BusinessCalendar:
             subdivision=data.get("subdivision"),
             closures=closures,
         )
+
+    @classmethod
+    def of(cls, data: dict) -> "BusinessCalendar":
+        """The calendar for a stored ``calendar`` table, built once per process:
+        its working days are worked out a year at a time and kept."""
+        key = json.dumps(data, sort_keys=True, default=str)
+        calendar = _BUILT.get(key)
+        if calendar is None:
+            calendar = _BUILT[key] = cls.from_dict(data)
+        return calendar
 
     def to_dict(self) -> dict:
         return {"timezone": self.timezone, "days": self.days, "hours": self.hours,

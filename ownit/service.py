@@ -99,7 +99,7 @@ def _team(session: Session, key: str) -> Team:
 
 
 def calendar_of(team: Team) -> BusinessCalendar:
-    return BusinessCalendar.from_dict(team.calendar)
+    return BusinessCalendar.of(team.calendar)
 
 
 def _is_admin(person: Person) -> bool:
@@ -319,7 +319,17 @@ def _run(desk: Desk, work: Callable[[Session, _Changes], Any]) -> Any:
 # --- people and teams ---------------------------------------------------------------------
 
 
+Roster = tuple[list[assign.Candidate], dict[int, Person], dict[int, tuple[str, ...]]]
+
+
 def _candidates(session: Session, team: Team, now: datetime) -> tuple[list[assign.Candidate], dict[int, Person]]:
+    candidates, people, _ = _roster(session, team, now)
+    return candidates, people
+
+
+def _roster(session: Session, team: Team, now: datetime) -> Roster:
+    """The team's members as owner candidates (skills, load, absence), the
+    people themselves, and what each covers: three queries, read once per action."""
     members = _members(session, team)
     ids = [m.person_id for m in members]
     people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(ids)))} if ids else {}
@@ -333,12 +343,13 @@ def _candidates(session: Session, team: Team, now: datetime) -> tuple[list[assig
                          last_assigned_at=m.last_assigned_at, away=people[m.person_id].is_away(now))
         for m in members
     ]
-    return candidates, people
+    return candidates, people, {m.person_id: tuple(m.covers) for m in members}
 
 
 def _choose_owner(session: Session, team: Team, *, skills: Iterable[str], now: datetime,
-                  requester: Person | None = None, exclude: int | None = None) -> assign.Choice:
-    candidates, _ = _candidates(session, team, now)
+                  requester: Person | None = None, exclude: int | None = None,
+                  roster: Roster | None = None) -> assign.Choice:
+    candidates, _, _ = roster or _roster(session, team, now)
     continuity = None
     if requester is not None:
         continuity = session.exec(
@@ -356,8 +367,9 @@ def _owner_for(desk: Desk, session: Session, draft: Draft, team: Team, *, skills
     """Who would own ``draft`` in ``team`` right now: the department's own rule
     when it has one and that person can take it, else the standard choice.
     It only chooses; whoever assigns marks it with :func:`_mark_assigned`."""
-    return _plugin_owner(desk, session, draft, team, now) or _choose_owner(
-        session, team, skills=skills, now=now, requester=requester)
+    roster = _roster(session, team, now)
+    return _plugin_owner(desk, session, draft, team, now, roster) or _choose_owner(
+        session, team, skills=skills, now=now, requester=requester, roster=roster)
 
 
 def _mark_assigned(session: Session, team: Team, person_id: int, now: datetime) -> None:
@@ -376,11 +388,10 @@ def _insert(session: Session) -> Any:
     return sa.dialects.sqlite.insert
 
 
-def _team_info(session: Session, team: Team, now: datetime) -> TeamInfo:
+def _team_info(session: Session, team: Team, now: datetime, roster: Roster | None = None) -> TeamInfo:
     """The team as plugins see it: lead, members, their skills, cover and availability."""
     lead = session.get(Person, team.lead_id)
-    candidates, people = _candidates(session, team, now)
-    covers = {m.person_id: tuple(m.covers) for m in _members(session, team)}
+    candidates, people, covers = roster or _roster(session, team, now)
     members = tuple(
         MemberInfo(email=c.email, name=people[c.person_id].name, skills=tuple(sorted(c.skills)),
                    covers=covers.get(c.person_id, ()), available=assign.qualifies(c, ()),
@@ -407,8 +418,10 @@ def _route(desk: Desk, session: Session, draft: Draft, department: str, now: dat
     teams = list(session.exec(select(Team).where(Team.department == department).order_by(Team.key)))
     if not teams:
         raise ValidationError(f"no {department} team is set up yet; add one to the org file and load it")
-    infos = [_team_info(session, t, now) for t in teams]
-    chosen = _hook("routing the request", lambda: desk.plugins.hook.ownit_route(request=draft, teams=infos))
+    chosen = None
+    if desk.plugins.pm.hook.ownit_route.get_hookimpls():  # the team snapshots cost queries: only for a listener
+        infos = [_team_info(session, t, now) for t in teams]
+        chosen = _hook("routing the request", lambda: desk.plugins.hook.ownit_route(request=draft, teams=infos))
     if chosen is None:
         chosen = assign.route_by_region([assign.TeamCover(t.key, tuple(t.regions)) for t in teams], draft.region)
     if chosen is None:
@@ -565,12 +578,13 @@ def _required_skills(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> 
     return rtype.skills if skills is None else tuple(skills)
 
 
-def _plugin_owner(desk: Desk, session: Session, draft: Draft, team: Team, now: datetime) -> assign.Choice | None:
+def _plugin_owner(desk: Desk, session: Session, draft: Draft, team: Team, now: datetime,
+                  roster: Roster | None = None) -> assign.Choice | None:
     """A plugin's choice of owner within ``team``, when it has one and that
     person can take the request now; else ``None`` (the standard choice)."""
     if not desk.plugins.pm.hook.ownit_choose_owner.get_hookimpls():
         return None
-    info = _team_info(session, team, now)
+    info = _team_info(session, team, now, roster)
     email = _hook("choosing the owner", lambda: desk.plugins.hook.ownit_choose_owner(request=draft, team=info))
     if email is None:
         return None

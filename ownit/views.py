@@ -91,7 +91,7 @@ def request_view(session: Session, req: Request, *, rtype: RequestType | None, n
         "site": {"code": site.code, "name": site.name, "region": site.region},
         "team": {"key": team.key, "name": team.name},
         "promise": promise_card(
-            calendar=BusinessCalendar.from_dict(team.calendar), now=now,
+            calendar=BusinessCalendar.of(team.calendar), now=now,
             promise=rtype.promise_for(req.priority) if rtype else None, stages=rtype.stages if rtype else (),
             stage=req.stage, status=req.status, owner=person_view(owner), team_name=team.name,
             first_contact_due=req.first_contact_due, first_contact_at=req.first_contact_at,
