@@ -23,5 +23,13 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# A few minutes at 100,000 requests; docs/benchmarks.md has the full-size commands.
+BENCH_N ?= 100000
+bench: setup
+	$(BIN)/python bench/raise_requests.py --n $(BENCH_N) --raises 1000 --repeat 3
+	$(BIN)/python bench/owner_queue.py --n $(BENCH_N)
+	$(BIN)/python bench/report.py --n $(BENCH_N) --repeat 3
+	$(BIN)/python bench/sweep.py --n $(BENCH_N) --repeat 1
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

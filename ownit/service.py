@@ -1009,7 +1009,8 @@ def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bo
           due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
           limit: int = 200) -> list[dict[str, Any]]:
     """The requests an agent works: their own (default) or a team's, most
-    pressing first (earliest next due time, then priority). Filters: past a
+    pressing first (open ones by their next due time, then the rest by
+    priority). Filters: past a
     due time (``overdue``), due later today in the team's hours
     (``due_today``), one owner's within the team (``owner``), by status."""
     if overdue and due_today:
@@ -1038,9 +1039,14 @@ def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bo
             query = query.where(Request.status == domain.OPEN, Request.next_due < now)
         if due_today:
             query = query.where(_due_today(session, now))
-        rank = sa.case(*((Request.priority == p, i) for i, p in enumerate(PRIORITIES)), else_=len(PRIORITIES))
-        query = query.order_by(Request.next_due.is_(None), Request.next_due, rank, Request.id).limit(limit)
-        rows = session.exec(query).all()
+        # Open requests by their next due time straight off the (…, status, next_due) index, stopping at
+        # the limit; only when they run short, the rest (waiting, resolved …: no due time) by priority.
+        rows = list(session.exec(query.where(Request.status == domain.OPEN, Request.next_due.is_not(None))
+                                 .order_by(Request.next_due, Request.id).limit(limit)))
+        if len(rows) < limit:
+            rank = sa.case(*((Request.priority == p, i) for i, p in enumerate(PRIORITIES)), else_=len(PRIORITIES))
+            rows += session.exec(query.where(sa.or_(Request.status != domain.OPEN, Request.next_due.is_(None)))
+                                 .order_by(rank, Request.id).limit(limit - len(rows))).all()
         people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_({r.owner_id for r in rows})))}
         teams = {t.id: t for t in session.exec(select(Team).where(Team.id.in_({r.team_id for r in rows})))}
         return [summary_view(r, owner=people[r.owner_id], team=teams[r.team_id],
