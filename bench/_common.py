@@ -66,8 +66,31 @@ def filled(n: int, url: str | None) -> Desk:
         run = Path(tempfile.mkdtemp(prefix="ownit-bench-")) / "bench.db"
         shutil.copyfile(template, run)
         return desk_for(f"sqlite:///{run}")
+    if url.startswith("postgresql"):
+        url = _own_schema(url)
     _fill_new(url, n)
     return desk_for(url)
+
+
+def _own_schema(base: str) -> str:
+    """A schema of the benchmark's own in the given PostgreSQL database, dropped at exit."""
+    import atexit
+    import uuid
+    from urllib.parse import quote
+
+    from ownit.db import make_engine
+
+    schema = f"ownit_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+    atexit.register(drop)
+    return f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
 
 
 def _fill_new(url: str, n: int) -> None:

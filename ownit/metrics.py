@@ -121,6 +121,14 @@ def combine(raws: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
+def regroup(raws: dict[tuple, dict[str, Any]], key: Callable[[tuple], Any]) -> dict[Any, dict[str, Any]]:
+    """Raw rows added together under a coarser key (owner from owner × team × week …)."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for k, r in raws.items():
+        groups.setdefault(key(k), []).append(r)
+    return {k: combine(rs) for k, rs in groups.items()}
+
+
 Grouping = Callable[[Any], list[Any]]  # given the row's time column, the expressions to group by
 
 
@@ -147,7 +155,10 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
             statement = statement.group_by(*keys)
         for result in connection.execute(statement):
             key = tuple(int(k) if isinstance(k, float) else k for k in result[:len(keys)])
-            yield rows.setdefault(key, raw_blank()), result[len(keys):]
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = raw_blank()
+            yield row, result[len(keys):]
 
     def events(kind: str) -> Any:
         return (select(Event.id).select_from(Event).join(Request, Request.id == Event.request_id)
@@ -323,5 +334,5 @@ def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str,
     return {}
 
 
-__all__ = ["FIGURES", "COUNTS", "STANDARDS", "Scope", "raw", "combine", "finish", "figures", "week_of", "spread",
+__all__ = ["FIGURES", "COUNTS", "STANDARDS", "Scope", "raw", "combine", "regroup", "finish", "figures", "week_of", "spread",
            "weeks", "alignment", "names", "EMPTY", "below_standard", "raw_blank"]

@@ -1196,8 +1196,17 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
             return sorted(({**labels.get(k, {"key": str(k), "name": str(k)}), **v} for k, v in rows.items()),
                           key=lambda r: r["name"])
 
-        per_owner = metrics.raw(session, scope, since, until, now=now, group=lambda at: [Request.owner_id])
-        owners = named("owner", {key[0]: metrics.finish(r) for key, r in per_owner.items()})
+        # One pass over the period and the trend weeks, grouped by owner, team, week and whether it
+        # falls in the period; every view below is a regrouping of it, so none costs another pass.
+        spans = metrics.weeks(min(since, until - timedelta(weeks=TREND_WEEKS)), until)
+        monday = (spans[0][0] - timedelta(days=spans[0][0].weekday())).replace(hour=0, minute=0, second=0,
+                                                                               microsecond=0)
+        week = metrics.week_of(session, monday)
+        passes = metrics.raw(session, scope, spans[0][0], until, now=now, group=lambda at: [
+            Request.owner_id, Request.team_id, *week(at), sa.case((at >= since, 1), else_=0)])
+        in_period = {key: r for key, r in passes.items() if key[3] == 1}
+        per_owner = metrics.regroup(in_period, lambda key: key[0])
+        owners = named("owner", {key: metrics.finish(r) for key, r in per_owner.items()})
         result: dict[str, Any] = {
             "scope": {"team": team, "department": department, "owner": owner, "site": site,
                       "request_type": request_type},
@@ -1207,21 +1216,18 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
             "previous_headline": headline(since - span, since),
             "owners": owners, "spread": metrics.spread(owners), "standards": metrics.STANDARDS,
         }
-        if by == "week":
-            result["rows"] = [{"key": start.date().isoformat(), "name": f"week of {start:%d %b %Y}",
-                               **headline(start, end)} for start, end in metrics.weeks(since, until)]
-        elif by in ("owner", "team"):
-            result["rows"] = owners if by == "owner" else named(
-                "team", metrics.figures(session, scope, since, until, now=now, by="team"))
-        # week by week per team: speed beside satisfaction, and where they pull apart
-        spans = metrics.weeks(min(since, until - timedelta(weeks=TREND_WEEKS)), until)
-        monday = spans[0][0] - timedelta(days=spans[0][0].weekday())
-        monday = monday.replace(hour=0, minute=0, second=0, microsecond=0)
-        week = metrics.week_of(session, monday)
-        by_week = metrics.raw(session, scope, spans[0][0], until, now=now,  # one pass for every team and week
-                              group=lambda at: [Request.team_id, *week(at)])
-        teams = {t.id: t for t in session.exec(select(Team).order_by(Team.key))}
         blank = metrics.raw_blank()
+        if by == "week":
+            per_week = metrics.regroup(in_period, lambda key: key[2])
+            result["rows"] = [{"key": start.date().isoformat(), "name": f"week of {start:%d %b %Y}",
+                               **metrics.finish(per_week.get((start - monday).days // 7, blank))}
+                              for start, _ in metrics.weeks(since, until)]
+        elif by in ("owner", "team"):
+            result["rows"] = owners if by == "owner" else named("team", {
+                key: metrics.finish(r) for key, r in metrics.regroup(in_period, lambda key: key[1]).items()})
+        # week by week per team: speed beside satisfaction, and where they pull apart
+        by_week = metrics.regroup(passes, lambda key: (key[1], key[2]))
+        teams = {t.id: t for t in session.exec(select(Team).order_by(Team.key))}
         weekly = {team_id: [{"week": start.date().isoformat(),
                              **metrics.finish(by_week.get((team_id, (start - monday).days // 7), blank))}
                             for start, _ in spans] for team_id in teams}
