@@ -203,6 +203,23 @@ class BusinessCalendar:
             remaining -= available
         raise AssertionError("unreachable: working_days never ends")
 
+    def before(self, end: datetime, amount: timedelta) -> datetime:
+        """The latest instant with ``amount`` of working time left until ``end``
+        (``add`` backwards): when a due time comes within ``amount`` of now."""
+        end = end.astimezone(timezone.utc)
+        remaining = amount
+        day = end.astimezone(self.zone).date()
+        for _ in range(3700):  # ten years of days: a calendar with no working day is refused when built
+            if self.is_working_day(day):
+                opens, closes = self.window(day)
+                if opens < end:
+                    available = min(closes, end) - opens
+                    if remaining <= available:
+                        return min(closes, end) - remaining
+                    remaining -= available
+            day -= timedelta(days=1)
+        raise ConfigError(f"calendar {self.days} {self.hours} has no working days")
+
     def next_business_moment(self, moment: datetime) -> datetime:
         """``moment`` itself inside working hours, else the next opening."""
         return self.add(moment, timedelta(0))

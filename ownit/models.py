@@ -129,6 +129,7 @@ class Request(SQLModel, table=True):
     resolve_by: datetime = _when(nullable=False)
     stage_due: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # stage key -> expected ISO instant
     waiting_since: Optional[datetime] = _when()
+    sweep_after: Optional[datetime] = _when()  # the sweep has said all it owes until then; None: look now
     resolved_at: Optional[datetime] = _when()
     closed_at: Optional[datetime] = _when()
     updated_at: datetime = _when(nullable=False)

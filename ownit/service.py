@@ -6,7 +6,7 @@ reactions and notification delivery run after the commit and can never undo it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
@@ -691,6 +691,7 @@ def _act(desk: Desk, ref: str, *, actor: str | None, action: str, note: str | No
         domain.check(_state(req, rtype, team, now), action, req.ref)
         change(_Act(session, changes, req, person, team, rtype, now, note_text))
         req.next_due = _next_due(req)
+        req.sweep_after = None  # its promises may have moved: the next sweep looks afresh
         req.updated_at = now
         # Every action bumps the version, even one that changes no column (a
         # check-in within the clock's resolution), so a concurrent action on the
@@ -1372,15 +1373,19 @@ def _sweep_request(desk: Desk, request_id: int, now: datetime, report: dict[str,
         calendar = calendar_of(team)
         owner = session.get(Person, req.owner_id)
         escalated = False
+        look_again: list[datetime] = []  # when this request next has something new to say
         for key, words, due in _owed(req):
             stamp = f"{key}:{req.ref}:{due.isoformat()}"
             when = calendar.local(due).strftime("%a %d %b %H:%M")
             line = {"ref": req.ref, "promise": key, "what": words, "due": due.isoformat(), "owner": owner.email}
             if now <= due:
-                if calendar.between(now, due) <= promises.DUE_SOON and _outbox(
-                        session, changes, person_id=owner.id, req=req, kind="due_soon", at=now,
-                        message=f"{req.ref}: {words} due by {when}", dedupe_key=f"soon:{stamp}"):
-                    report["due_soon"].append(line)
+                if calendar.between(now, due) <= promises.DUE_SOON:
+                    if _outbox(session, changes, person_id=owner.id, req=req, kind="due_soon", at=now,
+                               message=f"{req.ref}: {words} due by {when}", dedupe_key=f"soon:{stamp}"):
+                        report["due_soon"].append(line)
+                    look_again.append(due + timedelta(microseconds=1))  # next: when it is overdue
+                else:  # not in the nudge window yet: look again when it comes into it
+                    look_again.append(calendar.before(due, promises.DUE_SOON))
                 continue
             if _outbox(session, changes, person_id=owner.id, req=req, kind="overdue", at=now,
                        message=f"{req.ref}: {words} was due {when} and is overdue", dedupe_key=f"overdue:{stamp}"):
@@ -1398,6 +1403,13 @@ def _sweep_request(desk: Desk, request_id: int, now: datetime, report: dict[str,
                                 f"{lead.name}, who leads {team.name}", dedupe_key=f"escalated-requester:{stamp}")
                 report["escalated"].append({**line, "lead": lead.email})
                 escalated = True
+            if not promises.escalation_due(calendar, due, now):
+                look_again.append(calendar.add(due, promises.ESCALATE_AFTER))  # next: time to tell the lead
+        # Said all it owes until then. A plain UPDATE, guarded by the version read: it is no change to
+        # the request, and an agent acting meanwhile (who resets it) wins.
+        session.exec(sa.update(Request).where(Request.id == req.id, Request.version == req.version)
+                     .values(sweep_after=min(look_again) if look_again else NEVER)
+                     .execution_options(synchronize_session=False))
         if escalated:
             req.updated_at = now
             flag_modified(req, "updated_at")
@@ -1432,6 +1444,7 @@ def _auto_close(desk: Desk, request_id: int, now: datetime, report: dict[str, li
         report["skipped"].append(request_id)
 
 
+NEVER = datetime(9999, 1, 1, tzinfo=timezone.utc)  # a request the sweep has finished with until it changes
 MAX_ATTEMPTS = 5  # deliveries of one notification before the sweep gives up (it stays in the inbox)
 RETRY_AFTER = timedelta(minutes=1)  # leave a fresh notification to the delivery right after its commit
 
@@ -1483,7 +1496,8 @@ def sweep(desk: Desk, *, progress: Callable[[int, int], None] | None = None) -> 
             # the last instant still within DUE_SOON of business time from now
             horizon = calendar.next_business_moment(calendar.add(now, promises.DUE_SOON) + timedelta(microseconds=1))
             due.extend(session.exec(select(Request.id).where(
-                Request.team_id == team.id, Request.status == domain.OPEN, Request.next_due <= horizon)
+                Request.team_id == team.id, Request.status == domain.OPEN, Request.next_due <= horizon,
+                sa.or_(Request.sweep_after.is_(None), Request.sweep_after <= now))  # only what has news
                 .order_by(Request.next_due)).all())
             # business time never outruns the clock: nothing resolved more recently can be due to close
             quiet.extend(session.exec(select(Request.id).where(

@@ -315,3 +315,19 @@ def test_working_days_match_the_oracle(spec: Spec, data: st.DataObject) -> None:
             expected.append(day)
         day += timedelta(days=1)
     assert got == expected
+
+
+@every_calendar
+@EXAMPLES
+@given(data=st.data())
+def test_before_is_add_backwards(spec: Spec, data: st.DataObject) -> None:
+    """``before(end, span)`` leaves exactly ``span`` of working time until ``end``,
+    and is the latest such instant (the sweep's "when does it come due soon")."""
+    start = data.draw(instants(spec), label="start")
+    span = span_of(spec, data.draw(amounts, label="amount"))
+    end = spec.calendar.add(start, span + timedelta(hours=1))  # a working instant with room behind it
+    moment = spec.calendar.before(end, span)
+    assert start <= moment <= end
+    assert spec.calendar.between(moment, end) == span
+    if span > timedelta(0):
+        assert spec.calendar.between(moment + timedelta(seconds=1), end) < span

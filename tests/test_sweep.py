@@ -155,3 +155,32 @@ def test_notifications_are_keyed_so_duplicates_cannot_exist(ownit_demo_org) -> N
     keys = desk.read(lambda s: s.exec(select(Notification.dedupe_key).where(
         Notification.dedupe_key.is_not(None))).all())
     assert keys and len(keys) == len(set(keys))
+
+
+def test_the_sweep_looks_only_at_requests_with_something_new_to_say(ownit_demo_org) -> None:
+    """Once a missed promise has been told and escalated, later sweeps pass the
+    request by — until it changes or its next promise comes near."""
+    desk, clock = ownit_demo_org, ownit_demo_org.clock
+    view = raise_leak(desk)  # first contact due Monday 14:00
+    clock.set(utc(23, 12, 30))
+    assert service.sweep(desk)["looked_at"] == 1  # due soon: told
+    clock.set(utc(23, 13, 0))
+    assert service.sweep(desk)["looked_at"] == 0  # nothing new until it is overdue
+    clock.set(utc(23, 14, 1))
+    assert service.sweep(desk)["looked_at"] == 1  # overdue: told
+    clock.set(utc(23, 15, 0))
+    assert service.sweep(desk)["looked_at"] == 0  # escalation is due at 16:00
+    clock.set(utc(23, 16, 1))
+    report = service.sweep(desk)
+    assert report["looked_at"] == 1 and len(report["escalated"]) == 1
+    clock.set(utc(23, 17, 0))
+    assert service.sweep(desk)["looked_at"] == 0  # all said
+    version = service.show(desk, view["ref"], actor=HELEN)["version"]
+    service.contact(desk, view["ref"], actor=view["owner"]["email"], note="Sorry, on my way")
+    assert service.show(desk, view["ref"], actor=HELEN)["version"] == version + 1  # the sweep bumped nothing
+    # the next promise, a daily check-in due Tuesday 17:00, comes due soon at 15:00 (two business hours before)
+    clock.set(utc(24, 14, 59))
+    assert service.sweep(desk)["looked_at"] == 0
+    clock.set(utc(24, 15, 0))
+    report = service.sweep(desk)
+    assert [r["promise"] for r in report["due_soon"]] == ["checkin"]
