@@ -65,6 +65,7 @@ def filled(n: int, url: str | None) -> Desk:
             building.rename(template)
         run = Path(tempfile.mkdtemp(prefix="ownit-bench-")) / "bench.db"
         shutil.copyfile(template, run)
+        service.init(f"sqlite:///{run}")  # a template kept from an older OwnIt is brought up to date
         return desk_for(f"sqlite:///{run}")
     if url.startswith("postgresql"):
         url = _own_schema(url)
