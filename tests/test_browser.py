@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -28,6 +30,25 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"])
+
+
+@contextmanager
+def demo_page(server: str, *, height: int = 900, dialogs: list[str] | None = None) -> Iterator[Any]:
+    """A browser page on the demo UI, as Amira (the first in the picker); any
+    script dialog is dismissed and recorded in ``dialogs``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": height})
+            if dialogs is not None:
+                page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(server)
+            expect_picked(page, "Amira Khan")
+            yield page
+        finally:
+            browser.close()
 
 
 def act_as(page, name: str) -> None:
@@ -86,99 +107,85 @@ def test_raise_work_and_follow_a_request_in_a_real_browser(server, ownit_demo_or
     """The acceptance walk: a store manager raises a roof leak and reads the
     owner and first-contact time; the owner works it from the team queue; the
     store manager sees the check-in on the timeline and the stepper moved."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), "CI must install Debian's chromium"
     out = shots(tmp_path)
     title = "Roof leaking over the stockroom"
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(server)
-            expect_text(page, "Demo mode: acting as")
-            expect_picked(page, "Amira Khan")
+    with demo_page(server) as page:
+        expect_text(page, "Demo mode: acting as")
 
-            go(page, "Raise a request")
-            main = page.get_by_test_id("stMain")
-            main.get_by_role("textbox", name="In one line").fill(title)
-            main.get_by_role("textbox", name="Where is the water coming in?").fill("stockroom ceiling")
-            main.get_by_role("radiogroup", name="Is water near lights, tills").get_by_text("no", exact=True).click()
-            main.get_by_role("button", name="Raise it").click()
-            expect_text(main, "owns it")
-            raised = service.my_requests(ownit_demo_org, actor=AMIRA)[0]
-            owner, ref = raised["owner"]["name"], raised["ref"]
-            expect_text(main, f"{ref} · {title}")
-            promise = main.get_by_test_id("stAlert").filter(has_text="owns this").first
-            expect(promise).to_contain_text(f"{owner} (")
-            expect(promise).to_contain_text("Their goal is to contact you by Mon 23 Nov 14:00")  # 4 business hours
-            snap(page, out / "ui-raise.png")
+        go(page, "Raise a request")
+        main = page.get_by_test_id("stMain")
+        main.get_by_role("textbox", name="In one line").fill(title)
+        main.get_by_role("textbox", name="Where is the water coming in?").fill("stockroom ceiling")
+        main.get_by_role("radiogroup", name="Is water near lights, tills").get_by_text("no", exact=True).click()
+        main.get_by_role("button", name="Raise it").click()
+        expect_text(main, "owns it")
+        raised = service.my_requests(ownit_demo_org, actor=AMIRA)[0]
+        owner, ref = raised["owner"]["name"], raised["ref"]
+        expect_text(main, f"{ref} · {title}")
+        promise = main.get_by_test_id("stAlert").filter(has_text="owns this").first
+        expect(promise).to_contain_text(f"{owner} (")
+        expect(promise).to_contain_text("Their goal is to contact you by Mon 23 Nov 14:00")  # 4 business hours
+        snap(page, out / "ui-raise.png")
 
-            act_as(page, owner)
-            go(page, "Team queue")
-            card = main  # the only request in the team's queue
-            card.get_by_role("textbox", name="What you told the requester").fill("Coming to look at two")
-            card.get_by_role("button", name="Record first contact").click()
-            expect_text(main, f"{ref}: first contact recorded")
-            card.get_by_role("tab", name="Check in").click()
-            card.get_by_role("textbox", name="Check-in note (the requester sees it)").fill("Roofer booked for Wednesday")
-            card.get_by_role("button", name="Check in").click()
-            expect_text(main, f"{ref}: checked in")
-            card.get_by_role("tab", name="Next stage").click()
-            card.get_by_role("textbox", name="Note (the requester sees it)").fill("Assessed: the flashing is torn")
-            card.get_by_role("button", name="Move it on").click()
-            expect_text(main, f"{ref}: now at Assessed by facilities")
-            snap(page, out / "ui-team-queue.png")
+        act_as(page, owner)
+        go(page, "Team queue")
+        card = main  # the only request in the team's queue
+        card.get_by_role("textbox", name="What you told the requester").fill("Coming to look at two")
+        card.get_by_role("button", name="Record first contact").click()
+        expect_text(main, f"{ref}: first contact recorded")
+        card.get_by_role("tab", name="Check in").click()
+        card.get_by_role("textbox", name="Check-in note (the requester sees it)").fill("Roofer booked for Wednesday")
+        card.get_by_role("button", name="Check in").click()
+        expect_text(main, f"{ref}: checked in")
+        card.get_by_role("tab", name="Next stage").click()
+        card.get_by_role("textbox", name="Note (the requester sees it)").fill("Assessed: the flashing is torn")
+        card.get_by_role("button", name="Move it on").click()
+        expect_text(main, f"{ref}: now at Assessed by facilities")
+        snap(page, out / "ui-team-queue.png")
 
-            act_as(page, "Amira Khan")
-            go(page, "My requests")
-            card = main.get_by_role("tabpanel", name="Raised by me")
-            card.get_by_text("Timeline (").click()
-            expect_text(card, "Roofer booked for Wednesday")
-            expect_text(card, "✓ Reported")
-            expect_text(card, "● Assessed by facilities")
-            expect_text(card, "raised Amira Khan")  # the whole timeline, oldest last
-            snap(page, out / "ui-my-requests.png")
+        act_as(page, "Amira Khan")
+        go(page, "My requests")
+        card = main.get_by_role("tabpanel", name="Raised by me")
+        card.get_by_text("Timeline (").click()
+        expect_text(card, "Roofer booked for Wednesday")
+        expect_text(card, "✓ Reported")
+        expect_text(card, "● Assessed by facilities")
+        expect_text(card, "raised Amira Khan")  # the whole timeline, oldest last
+        snap(page, out / "ui-my-requests.png")
 
-            go(page, "Your support people")
-            expect_text(main, "Their lead: Helen Price")
-            snap(page, out / "ui-support-people.png")
-            go(page, "Inbox")
-            expect_text(main, "Roofer booked for Wednesday")
-            snap(page, out / "ui-inbox.png")
-        finally:
-            browser.close()
+        go(page, "Your support people")
+        expect_text(main, "Their lead: Helen Price")
+        snap(page, out / "ui-support-people.png")
+        go(page, "Inbox")
+        expect_text(main, "Roofer booked for Wednesday")
+        snap(page, out / "ui-inbox.png")
     for name in ("ui-raise", "ui-team-queue", "ui-my-requests", "ui-support-people", "ui-inbox"):
         assert (out / f"{name}.png").stat().st_size > 10_000
 
 
 def test_user_text_shows_literally_and_never_runs(server, ownit_demo_org, tmp_path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     hostile = "Leak <script>alert(1)</script> **bold** :red[x] $x^2$ [link](http://example.com) <b>b</b>"
     view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title=hostile,
                                  fields={"location": "<img src=x onerror=alert(2)>", "near_electrics": "no"})
     service.add_note(ownit_demo_org, view["ref"], actor=AMIRA, note="_under_ `code` ~~gone~~ :smile:")
     dialogs: list[str] = []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            page.goto(server)
-            main = page.get_by_test_id("stMain")
-            heading = main.get_by_role("heading", level=4).filter(has_text=view["ref"])
-            expect(heading).to_have_text(f"{view['ref']} · {hostile}", timeout=30_000)
-            markup = heading.locator("b, strong, em, script, img, .katex")
-            assert markup.count() == 0, markup.evaluate_all("nodes => nodes.map(n => n.outerHTML)")
-            # a bare address may be made clickable, as it reads; never a link hidden behind other words
-            links = heading.locator("a").evaluate_all("nodes => nodes.map(n => [n.textContent, n.href])")
-            assert all(text == "" or href.rstrip("/") == text.rstrip("/") for text, href in links), links
-            main.get_by_text("Timeline (").click()
-            expect_text(main, "— _under_ `code` ~~gone~~ :smile:")
-            page.wait_for_timeout(500)
-        finally:
-            browser.close()
+    with demo_page(server, dialogs=dialogs) as page:
+        main = page.get_by_test_id("stMain")
+        heading = main.get_by_role("heading", level=4).filter(has_text=view["ref"])
+        expect(heading).to_have_text(f"{view['ref']} · {hostile}", timeout=30_000)
+        markup = heading.locator("b, strong, em, script, img, .katex")
+        assert markup.count() == 0, markup.evaluate_all("nodes => nodes.map(n => n.outerHTML)")
+        # a bare address may be made clickable, as it reads; never a link hidden behind other words
+        links = heading.locator("a").evaluate_all("nodes => nodes.map(n => [n.textContent, n.href])")
+        assert all(text == "" or href.rstrip("/") == text.rstrip("/") for text, href in links), links
+        main.get_by_text("Timeline (").click()
+        expect_text(main, "— _under_ `code` ~~gone~~ :smile:")
+        page.wait_for_timeout(500)
     assert dialogs == []  # no script from user text ever ran
 
 
@@ -213,26 +220,19 @@ def test_the_sign_in_header_is_trusted_only_when_configured(ownit_demo_org, conf
 def test_service_health_in_a_real_browser(server, ownit_demo_org, tmp_path) -> None:
     """A lead opens Service health on weeks of history: figures, the flag on
     the team that got fast but unloved, the trend charts drawn."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from ownit.demo.history import play
 
     play(ownit_demo_org, weeks=10)
     out = shots(tmp_path)
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.goto(server)
-            expect_picked(page, "Amira Khan")
-            act_as(page, "Helen Price")
-            go(page, "Service health")
-            main = page.get_by_test_id("stMain")
-            expect_text(main, "Facilities South got faster")
-            expect_text(main, "Speed beside satisfaction, week by week")
-            expect(main.get_by_test_id("stVegaLiteChart")).to_have_count(3, timeout=30_000)
-            expect_text(main, "Download per-owner figures (CSV)")
-            snap(page, out / "ui-service-health.png")
-        finally:
-            browser.close()
+    with demo_page(server, height=1400) as page:
+        act_as(page, "Helen Price")
+        go(page, "Service health")
+        main = page.get_by_test_id("stMain")
+        expect_text(main, "Facilities South got faster")
+        expect_text(main, "Speed beside satisfaction, week by week")
+        expect(main.get_by_test_id("stVegaLiteChart")).to_have_count(3, timeout=30_000)
+        expect_text(main, "Download per-owner figures (CSV)")
+        snap(page, out / "ui-service-health.png")
     assert (out / "ui-service-health.png").stat().st_size > 10_000
