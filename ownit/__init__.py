@@ -1,41 +1,49 @@
 """OwnIt: an internal support desk where every request has one named owner.
 
 This module is the public API for plugin authors: import from ``ownit``, never
-from its submodules. Importing it has no side effects and loads no plugin.
+from its submodules. Importing it has no side effects and loads no plugin; the
+names are loaded when first used, so ``ownit --help`` does not pay for them.
 """
 
-from .departments import Department, Field, Promise, RequestType, Stage
-from .errors import (
-    Conflict,
-    NotFound,
-    OwnitError,
-    PermissionDenied,
-    PluginError,
-    ValidationError,
-)
-from .hookspecs import hookimpl
-from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, RequestSnapshot, TeamInfo
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name -> the module that defines it
+_WHERE = {
+    "Department": "departments", "Field": "departments", "Promise": "departments", "RequestType": "departments",
+    "Stage": "departments",
+    "Conflict": "errors", "NotFound": "errors", "OwnitError": "errors", "PermissionDenied": "errors",
+    "PluginError": "errors", "ValidationError": "errors",
+    "hookimpl": "hookspecs",
+    "Draft": "records", "EventSnapshot": "records", "MemberInfo": "records", "NotificationSnapshot": "records",
+    "RequestSnapshot": "records", "TeamInfo": "records",
+}
+
 __all__ = [
-    "Conflict",
-    "Department",
-    "Draft",
-    "EventSnapshot",
-    "Field",
-    "MemberInfo",
-    "NotFound",
-    "NotificationSnapshot",
-    "OwnitError",
-    "PermissionDenied",
-    "PluginError",
-    "Promise",
-    "RequestSnapshot",
-    "RequestType",
-    "Stage",
-    "TeamInfo",
-    "ValidationError",
-    "__version__",
-    "hookimpl",
+    "Conflict", "Department", "Draft", "EventSnapshot", "Field", "MemberInfo", "NotFound", "NotificationSnapshot",
+    "OwnitError", "PermissionDenied", "PluginError", "Promise", "RequestSnapshot", "RequestType", "Stage",
+    "TeamInfo", "ValidationError", "__version__", "hookimpl",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value  # once loaded, an ordinary attribute
+        return value
+    raise AttributeError(f"module 'ownit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eagerly
+    from .departments import Department, Field, Promise, RequestType, Stage
+    from .errors import Conflict, NotFound, OwnitError, PermissionDenied, PluginError, ValidationError
+    from .hookspecs import hookimpl
+    from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, RequestSnapshot, TeamInfo

@@ -102,6 +102,20 @@ def test_every_hook_is_documented_in_the_same_shape() -> None:
 def test_the_public_api_is_importable_from_ownit() -> None:
     for name in ownit.__all__:
         assert hasattr(ownit, name), name
+    assert set(ownit.__all__) - {"__version__"} == set(ownit._WHERE)  # every public name is loaded lazily
+
+
+def test_the_command_line_starts_without_the_plugin_api() -> None:
+    """``ownit --help`` stays fast: importing the CLI loads neither the
+    departments, the hooks, nor the database layer."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run([sys.executable, "-c", "import sys, ownit.cli; print(' '.join(sys.modules))"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    for heavy in ("ownit.departments", "ownit.hookspecs", "ownit.service", "sqlalchemy", "sqlmodel", "streamlit",
+                  "pluggy", "holidays"):
+        assert heavy not in loaded, heavy
 
 
 def test_the_hook_reference_in_the_docs_is_the_hookspecs() -> None:
