@@ -186,6 +186,8 @@ class _Changes:
 
     events: list[Event] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    # what the plugins will be told after the commit: (hook, what, request id, arguments)
+    pending: list[tuple[str, str, int | None, dict[str, Any]]] = field(default_factory=list)
 
 
 def _event(session: Session, changes: _Changes, req: Request, kind: str, *, at: datetime,
@@ -216,9 +218,37 @@ def _snapshot(session: Session, req: Request) -> RequestSnapshot:
                            site_code=site.code, team_key=team.key, fields=dict(req.fields))
 
 
+def _prepare_reactions(desk: Desk, session: Session, changes: _Changes) -> None:
+    """Read what the plugins will see, at the end of the transaction, from what
+    the action already loaded (so no second session); and only for the hooks
+    some plugin listens to. The plugins themselves run after the commit, when
+    the session is closed: a plugin may act through the service, in its own
+    transaction."""
+    pm = desk.plugins.pm
+    listens = bool(changes.events) and bool(pm.hook.ownit_on_event.get_hookimpls())
+    delivers = bool(changes.notifications) and bool(pm.hook.ownit_notify.get_hookimpls())
+    if not (listens or delivers):
+        return
+    session.flush()
+    if listens:
+        snapshots: dict[int, RequestSnapshot] = {}
+        for event in changes.events:
+            if event.request_id not in snapshots:
+                snapshots[event.request_id] = _snapshot(session, session.get(Request, event.request_id))
+            actor = session.get(Person, event.actor_id) if event.actor_id else None
+            changes.pending.append(("ownit_on_event", event.kind, event.request_id, {
+                "request": snapshots[event.request_id], "desk": desk,
+                "event": EventSnapshot(kind=event.kind, at=event.at, actor_email=actor.email if actor else None,
+                                       note=event.note, data=dict(event.data))}))
+    if delivers:
+        for note in changes.notifications:
+            changes.pending.append(("ownit_notify", "notify", note.request_id,
+                                    {"notification": _notification_snapshot(session, note)}))
+
+
 def _after_commit(desk: Desk, changes: _Changes) -> None:
     """Tell the plugins; a failing plugin is recorded on the timeline and reported."""
-    if not changes.events and not changes.notifications:
+    if not changes.pending:
         return
     failures: list[tuple[int | None, str]] = []
     pm = desk.plugins.pm
@@ -226,23 +256,7 @@ def _after_commit(desk: Desk, changes: _Changes) -> None:
     def call(impls: Iterable[Any], what: str, request_id: int | None, **kwargs: Any) -> list[Any]:
         return _call_impls(impls, what, request_id, failures, **kwargs)
 
-    # Read everything the plugins will see first, and close the session before
-    # any plugin runs: a plugin may act through the service, in its own transaction.
-    pending: list[tuple[str, str, int | None, dict[str, Any]]] = []  # (hook, what, request id, arguments)
-    with Session(desk.engine, expire_on_commit=False) as session:
-        actors = {p.id: p.email for p in session.exec(select(Person).where(
-            Person.id.in_({e.actor_id for e in changes.events if e.actor_id})))}
-        snapshots: dict[int, RequestSnapshot] = {}
-        for event in changes.events:
-            if event.request_id not in snapshots:
-                snapshots[event.request_id] = _snapshot(session, session.get(Request, event.request_id))
-            pending.append(("ownit_on_event", event.kind, event.request_id, {
-                "request": snapshots[event.request_id], "desk": desk,
-                "event": EventSnapshot(kind=event.kind, at=event.at, actor_email=actors.get(event.actor_id),
-                                       note=event.note, data=dict(event.data))}))
-        for note in changes.notifications:
-            pending.append(("ownit_notify", "notify", note.request_id,
-                            {"notification": _notification_snapshot(session, note)}))
+    pending = changes.pending  # read inside the transaction, see _prepare_reactions
     delivered: dict[int, bool] = {}
     for hook, what, request_id, kwargs in pending:
         results = call(getattr(pm.hook, hook).get_hookimpls(), what, request_id, **kwargs)
@@ -309,7 +323,9 @@ def _run(desk: Desk, work: Callable[[Session, _Changes], Any]) -> Any:
 
     def unit(session: Session) -> Any:
         holder[:] = [_Changes()]
-        return work(session, holder[0])
+        result = work(session, holder[0])
+        _prepare_reactions(desk, session, holder[0])
+        return result
 
     result = desk.transaction(unit)
     _after_commit(desk, holder[0])
