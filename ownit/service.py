@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, func, select
 
@@ -1042,7 +1043,10 @@ def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bo
 
     def work(session: Session) -> list[dict[str, Any]]:
         person = _person(session, actor)
-        query = select(Request).where(Request.status.in_(wanted))
+        # a queue line needs a few columns, not the whole request (fields, forecasts, …)
+        query = select(Request).options(load_only(
+            Request.ref, Request.title, Request.status, Request.priority, Request.stage, Request.owner_id,
+            Request.team_id, Request.request_type, Request.next_due, raiseload=True)).where(Request.status.in_(wanted))
         if team:
             the_team = _team(session, team)
             if not (_in_team(session, the_team, person) or _is_admin(person)):
@@ -1064,7 +1068,9 @@ def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bo
             rank = sa.case(*((Request.priority == p, i) for i, p in enumerate(PRIORITIES)), else_=len(PRIORITIES))
             rows += session.exec(query.where(sa.or_(Request.status != domain.OPEN, Request.next_due.is_(None)))
                                  .order_by(rank, Request.id).limit(limit - len(rows))).all()
-        people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_({r.owner_id for r in rows})))}
+        owners = {r.owner_id for r in rows} - {person.id}  # one's own queue needs nobody else
+        people = {person.id: person, **({p.id: p for p in session.exec(select(Person).where(Person.id.in_(owners)))}
+                                         if owners else {})}
         teams = {t.id: t for t in session.exec(select(Team).where(Team.id.in_({r.team_id for r in rows})))}
         return [summary_view(r, owner=people[r.owner_id], team=teams[r.team_id],
                              rtype=desk.plugins.request_types.get(r.request_type), now=now) for r in rows]

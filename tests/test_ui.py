@@ -16,8 +16,13 @@ APP = str(Path(__file__).parent.parent / "ui" / "app.py")
 
 @pytest.fixture
 def app(ownit_demo_org, monkeypatch: pytest.MonkeyPatch):
+    import sys
+
     monkeypatch.setenv("OWNIT_DATABASE_URL", ownit_demo_org.url)
     monkeypatch.setenv("OWNIT_UI_DEMO", "1")
+    # AppTest runs the app as the __main__ module and leaves it there; put pytest's back afterwards,
+    # or a later test's spawned processes would start by running the app
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
 
     def make(user: str = AMIRA) -> AppTest:
         monkeypatch.setenv("OWNIT_NOW", ownit_demo_org.now().isoformat())  # the app sees the test's clock
