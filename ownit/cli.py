@@ -627,20 +627,6 @@ def away(
         typer.echo(f"  {moved['ref']} handed to {moved['to']}")
 
 
-def _figure(key: str, value: Any) -> str:
-    """A figure as people read it: 50%, 4.0h, 3.2d, NPS 12, effort 3.5."""
-    from .metrics import FIGURES
-
-    if value is None:
-        return "—"
-    unit = {k: u for k, _, u, _ in FIGURES}.get(key, "")
-    if unit == "%":
-        return f"{value:.0%}"
-    if unit in ("h", "d"):
-        return f"{value:.1f}{unit}"
-    return f"{value:.0f}" if key == "nps" else f"{value:.1f}"
-
-
 @app.command()
 @friendly
 def report(
@@ -661,6 +647,7 @@ def report(
 
     from . import service
     from .metrics import COUNTS, FIGURES
+    from .metrics import shown as _figure
 
     if as_json and as_csv:
         _fail("use --json or --csv, not both", 2)

@@ -89,9 +89,6 @@ class Scope:
         return conditions
 
 
-GROUPS = {"owner": Request.owner_id, "team": Request.team_id}
-
-
 def _percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
@@ -204,15 +201,25 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
     return rows
 
 
-def figures(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
-            by: str | None = None) -> dict[Any, dict[str, Any]]:
-    """The figures for ``scope`` over ``[since, until)``, one row per value of
-    ``by`` (``"owner"`` or ``"team"`` ids; ``None`` for one row keyed ``None``)."""
-    if by is None:
-        return {None: finish(combine(raw(session, scope, since, until, now=now).values()))}
-    column = GROUPS[by]
-    return {key[0]: finish(r) for key, r in raw(session, scope, since, until, now=now,
-                                                  group=lambda at: [column]).items()}
+def figures(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime) -> dict[str, Any]:
+    """The figures for ``scope`` over ``[since, until)`` (for groups, :func:`raw`
+    with a grouping and :func:`regroup`)."""
+    return finish(combine(raw(session, scope, since, until, now=now).values()))
+
+
+UNITS = {key: unit for key, _, unit, _ in FIGURES}
+
+
+def shown(key: str, value: float | None) -> str:
+    """A figure as people read it: 50%, 4.0h, 3.2d, NPS 12, effort 3.5; — when there is nothing to count."""
+    if value is None:
+        return "—"
+    unit = UNITS.get(key, "")
+    if unit == "%":
+        return f"{value:.0%}"
+    if unit in ("h", "d"):
+        return f"{value:.1f}{unit}"
+    return f"{value:.0f}" if key == "nps" else f"{value:.1f}"
 
 
 def finish(r: dict[str, Any]) -> dict[str, Any]:
@@ -334,5 +341,5 @@ def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str,
     return {}
 
 
-__all__ = ["FIGURES", "COUNTS", "STANDARDS", "Scope", "raw", "combine", "regroup", "finish", "figures", "week_of", "spread",
-           "weeks", "alignment", "names", "EMPTY", "below_standard", "raw_blank"]
+__all__ = ["FIGURES", "COUNTS", "STANDARDS", "UNITS", "Scope", "raw", "combine", "regroup", "finish", "figures",
+           "shown", "week_of", "spread", "weeks", "alignment", "names", "EMPTY", "below_standard", "raw_blank"]

@@ -1212,7 +1212,7 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
         span = until - since
 
         def headline(start: datetime, end: datetime) -> dict[str, Any]:
-            return metrics.figures(session, scope, start, end, now=now).get(None, metrics.EMPTY)
+            return metrics.figures(session, scope, start, end, now=now)
 
         def named(by_key: str, rows: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
             labels = metrics.names(session, by_key, rows)

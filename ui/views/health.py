@@ -12,22 +12,13 @@ import streamlit as st
 from common import current_user, desk, fail_inline, literal, service
 
 from ownit import OwnitError
-from ownit.metrics import FIGURES, STANDARDS
+from ownit.metrics import FIGURES, STANDARDS, UNITS, shown
 
-UNITS = {key: unit for key, _, unit, _ in FIGURES}
 HEADINGS = {key: heading for key, heading, _, _ in FIGURES}
 LOWER_IS_BETTER = {key for key, _, _, better in FIGURES if better == "lower"}
 HEADLINE = ("first_contact_kept", "checkins_kept", "resolve_median_d", "promises_kept", "reopen_rate", "nps", "effort")
 SHORT = {"first_contact_kept": "first contact", "checkins_kept": "check-ins", "resolve_median_d": "resolve",
          "promises_kept": "promises", "reopen_rate": "reopened", "nps": "NPS", "effort": "effort"}
-
-
-def shown(key: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    unit = UNITS[key]
-    return f"{value:.0%}" if unit == "%" else f"{value:.1f}{unit}" if unit in ("h", "d") else (
-        f"{value:.0f}" if key == "nps" else f"{value:.1f}")
 
 
 def change(key: str, now: float | None, before: float | None) -> str | None:
