@@ -18,7 +18,7 @@ _WHERE = {
     "Stage": "departments",
     "Conflict": "errors", "NotFound": "errors", "OwnitError": "errors", "PermissionDenied": "errors",
     "PluginError": "errors", "ValidationError": "errors",
-    "hookimpl": "hookspecs",
+    "hookimpl": "hookspecs", "pure": "hookspecs", "reacts_to": "hookspecs",
     "Draft": "records", "EventSnapshot": "records", "MemberInfo": "records", "NotificationSnapshot": "records",
     "RequestSnapshot": "records", "TeamInfo": "records",
 }
@@ -26,7 +26,7 @@ _WHERE = {
 __all__ = [
     "Conflict", "Department", "Draft", "EventSnapshot", "Field", "MemberInfo", "NotFound", "NotificationSnapshot",
     "OwnitError", "PermissionDenied", "PluginError", "Promise", "RequestSnapshot", "RequestType", "Stage",
-    "TeamInfo", "ValidationError", "__version__", "hookimpl",
+    "TeamInfo", "ValidationError", "__version__", "hookimpl", "pure", "reacts_to",
 ]
 
 
@@ -45,5 +45,5 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eagerly
     from .departments import Department, Field, Promise, RequestType, Stage
     from .errors import Conflict, NotFound, OwnitError, PermissionDenied, PluginError, ValidationError
-    from .hookspecs import hookimpl
+    from .hookspecs import hookimpl, pure, reacts_to
     from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, RequestSnapshot, TeamInfo

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
-from typing import Iterator
+from typing import Any, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule
@@ -71,6 +71,8 @@ class BusinessCalendar:
     subdivision: str | None = None
     closures: tuple[date, ...] = ()
     _years: dict[int, list[date]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _windows: dict[date, tuple[datetime, datetime]] = field(default_factory=dict, compare=False, hash=False,
+                                                             repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "closures", tuple(sorted(set(self.closures))))
@@ -105,6 +107,12 @@ class BusinessCalendar:
         if calendar is None:
             calendar = _BUILT[key] = cls.from_dict(data)
         return calendar
+
+    @classmethod
+    def of_team(cls, team: Any) -> "BusinessCalendar":
+        """A team's calendar: the one its directory entry keeps, else built once
+        from its stored table (:meth:`of`)."""
+        return getattr(team, "business_calendar", None) or cls.of(team.calendar)
 
     def to_dict(self) -> dict:
         return {"timezone": self.timezone, "days": self.days, "hours": self.hours,
@@ -172,10 +180,13 @@ class BusinessCalendar:
         return self._holidays(day.year).get(day)
 
     def window(self, day: date) -> tuple[datetime, datetime]:
-        """The working hours of ``day`` as UTC instants."""
-        opens, closes = self._window
-        return (datetime.combine(day, opens, self.zone).astimezone(timezone.utc),
-                datetime.combine(day, closes, self.zone).astimezone(timezone.utc))
+        """The working hours of ``day`` as UTC instants (worked out once per day)."""
+        found = self._windows.get(day)
+        if found is None:
+            opens, closes = self._window
+            found = self._windows[day] = (datetime.combine(day, opens, self.zone).astimezone(timezone.utc),
+                                          datetime.combine(day, closes, self.zone).astimezone(timezone.utc))
+        return found
 
     def _windows_from(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
         local_day = moment.astimezone(self.zone).date()

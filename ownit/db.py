@@ -88,7 +88,7 @@ def describe(url: str) -> str:
     return normalise_url(url).render_as_string(hide_password=True)
 
 
-def _is_transient(exc: BaseException) -> bool:
+def is_transient(exc: BaseException) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
     return any(sign in text for sign in ("database is locked", "deadlock detected",
                                          "could not serialize access", "database is busy"))
@@ -130,16 +130,24 @@ def run_in_transaction(engine: sa.Engine, work: Callable[[Session], T]) -> T:
         except StaleDataError:
             raise Conflict("this request was changed by someone else at the same moment; reload it and try again") from None
         except (OperationalError, DBAPIError) as exc:
-            if _is_transient(exc) and attempt < RETRIES - 1:
-                time.sleep(0.05 * 2**attempt * (1 + random.random()))
-                continue
-            if _is_transient(exc):
-                raise Conflict("the database is busy; try again in a moment") from None
-            explained = explain(exc, engine.url)
-            if explained is not None:
-                raise explained from None
-            raise
+            settle(exc, attempt, engine.url)
     raise AssertionError("unreachable")
+
+
+def settle(exc: DBAPIError, attempt: int, url: sa.URL) -> None:
+    """After a unit of work failed in the database on its ``attempt``-th try:
+    wait before the next try when it was a lock timeout or deadlock (with
+    backoff), else raise what to tell the person: "busy" once the retries are
+    spent, a one-line explanation (:func:`explain`), or the error itself."""
+    if is_transient(exc) and attempt < RETRIES - 1:
+        time.sleep(0.05 * 2**attempt * (1 + random.random()))
+        return
+    if is_transient(exc):
+        raise Conflict("the database is busy; try again in a moment") from None
+    explained = explain(exc, url)
+    if explained is not None:
+        raise explained from None
+    raise exc
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from .errors import ValidationError
@@ -35,6 +36,7 @@ class Duration:
     unit: str  # "h" or "d"
 
     @classmethod
+    @lru_cache(maxsize=512)  # promises read their durations on every raise
     def parse(cls, text: str) -> "Duration":
         match = _DURATION.match(text)
         if not match:

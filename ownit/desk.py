@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from .clock import Clock, SystemClock
 
@@ -25,6 +25,8 @@ class Desk:
     plugins: "Plugins"
     clock: Clock = field(default_factory=SystemClock)
     warnings: list[str] = field(default_factory=list)  # plugin failures after commit, for the edge to show
+    # the organisation as last read (ownit.directory), kept while the database says it has not changed
+    directory: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str | None = None, *, clock: Clock | None = None,

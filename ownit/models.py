@@ -59,6 +59,9 @@ class Person(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     away_from: Optional[datetime] = _when()
     away_until: Optional[datetime] = _when()
+    # kept by database triggers on ``request`` (migration 0006); never written by OwnIt's code, and
+    # read with a query of its own, since a row already loaded does not see a trigger's change
+    open_requests: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     def is_away(self, now: datetime) -> bool:
         return (self.away_from is not None and self.away_until is not None
@@ -177,6 +180,18 @@ class Notification(SQLModel, table=True):
     delivered_at: Optional[datetime] = _when()  # when a plugin's channel (mail, chat) took it
     attempts: int = Field(default=0)  # deliveries tried; the sweep retries until one succeeds or MAX_ATTEMPTS
     dedupe_key: Optional[str] = Field(default=None, max_length=200, unique=True)
+
+
+class OrgState(SQLModel, table=True):
+    """One row: the organisation's generation, a fresh random value after every
+    change to sites, people, teams or memberships (database triggers, migration
+    0006). Whoever keeps the organisation in memory compares it to know when
+    to read it again."""
+
+    __tablename__ = "org_state"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    generation: str = Field(max_length=64)
 
 
 class RefCounter(SQLModel, table=True):

@@ -46,6 +46,7 @@ class Plugins:
     request_types: dict[str, RequestType] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # broken plugins, by name
     _owner_of: dict[str, str] = field(default_factory=dict)
+    _for_department: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @property
     def hook(self) -> Any:
@@ -82,6 +83,18 @@ class Plugins:
         self.departments[department.key] = department
         for rtype in department.request_types:
             self.request_types[rtype.key] = rtype
+
+    def for_department(self, hook: str, department: str) -> Any:
+        """``hook`` as the rules of ``department`` answer it: its own plugin and
+        the plugins that register no department (rules for every department);
+        another department's plugin is not asked. Call it like ``self.hook.NAME``."""
+        caller = self._for_department.get((hook, department))
+        if caller is None:
+            own = self._owner_of.get(f"department {department!r}")
+            others = {name for key, name in self._owner_of.items() if key.startswith("department ") and name != own}
+            caller = self._for_department[(hook, department)] = self.pm.subset_hook_caller(
+                hook, remove_plugins=[self.pm.get_plugin(name) for name in others])
+        return caller
 
     def plugin_name(self, plugin: object) -> str:
         return self.pm.get_name(plugin) or repr(plugin)

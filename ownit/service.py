@@ -5,8 +5,10 @@ reactions and notification delivery run after the commit and can never undo it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
@@ -14,14 +16,14 @@ from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, func, select
 
-from . import assign, bounded, domain, promises
+from . import assign, bounded, directory, domain, hookspecs, promises, statements
 from .calendar import BusinessCalendar
 from .departments import PRIORITIES, Duration, RequestType
 from .desk import Desk
 from .errors import Conflict, NotFound, PermissionDenied, PluginError, ValidationError
 from .models import Event, Feedback, Notification, Person, RefCounter, Request, Site, Team, TeamMember
 from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, RequestSnapshot, TeamInfo
-from .views import person_view, request_view, summary_view
+from .views import person_view, render_request, request_view, summary_view
 
 TITLE_MAX = 200
 NOTE_MAX = 10_000
@@ -99,8 +101,8 @@ def _team(session: Session, key: str) -> Team:
     return team
 
 
-def calendar_of(team: Team) -> BusinessCalendar:
-    return BusinessCalendar.of(team.calendar)
+def calendar_of(team: Any) -> BusinessCalendar:
+    return BusinessCalendar.of_team(team)
 
 
 def _is_admin(person: Person) -> bool:
@@ -156,26 +158,38 @@ def _state(req: Request, rtype: RequestType | None, team: Team, now: datetime) -
 
 def _view(session: Session, req: Request, team: Team, rtype: RequestType | None, person: Person,
           now: datetime) -> dict[str, Any]:
-    """The request as ``person`` sees it, with what they may do about it: the
-    moves the lifecycle allows now, and whether they are its requester, may
-    work it (owner, lead, admin) or belong to its team (who see internal notes).
-    The UI offers actions from these; the service still checks every one."""
+    """The request as ``person`` sees it, with what they may do about it."""
     staff = _is_staff(session, req, team, person)
-    view = request_view(session, req, rtype=rtype, now=now, internal=staff)
+    return _add_viewer(request_view(session, req, rtype=rtype, now=now, internal=staff), req, team, rtype,
+                       person, now, staff=staff, members=lambda: _team_members(session, team, now))
+
+
+def _add_viewer(view: dict[str, Any], req: Any, team: Any, rtype: RequestType | None, person: Any,
+                now: datetime, *, staff: bool, members: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
+    """Add to a request's view what ``person`` may do about it: the moves the
+    lifecycle allows now, and whether they are its requester, may work it
+    (owner, lead, admin) or belong to its team (who see internal notes); for
+    whoever works it, whom it could be handed to. The UI offers actions from
+    these; the service still checks every one."""
     reopen_until = _reopen_until(req, team)
     view["allowed"] = domain.allowed(_state(req, rtype, team, now))
     view["reopen_until"] = reopen_until.isoformat() if reopen_until else None
     view["viewer"] = {"email": person.email, "requester": req.requester_id == person.id,
                       "works_it": _may_work(req, team, person), "staff": staff}
-    if view["viewer"]["works_it"]:  # who it could be handed to: the members, and the lead
-        candidates, members = _candidates(session, team, now)
-        view["team_members"] = [{**person_view(members[c.person_id]), "away": c.away, "open": c.open_count}
-                                for c in candidates]
-        if team.lead_id not in members:
-            lead = session.get(Person, team.lead_id)
-            view["team_members"].append({**person_view(lead), "away": lead.is_away(now), "open": session.exec(
-                select(func.count()).where(Request.owner_id == lead.id, Request.status.in_(ACTIVE))).one()})
+    if view["viewer"]["works_it"]:
+        view["team_members"] = members()
     return view
+
+
+def _team_members(session: Session, team: Team, now: datetime) -> list[dict[str, Any]]:
+    """Whom a request of ``team`` could be handed to: the members, and the lead."""
+    candidates, members = _candidates(session, team, now)
+    found = [{**person_view(members[c.person_id]), "away": c.away, "open": c.open_count} for c in candidates]
+    if team.lead_id not in members:
+        lead = session.get(Person, team.lead_id)
+        found.append({**person_view(lead), "away": lead.is_away(now),
+                      "open": _open_requests(session, [lead.id]).get(lead.id, 0)})
+    return found
 
 
 # --- the unit of work --------------------------------------------------------------------
@@ -208,15 +222,31 @@ def _notify(session: Session, changes: _Changes, person_id: int, req: Request | 
     changes.notifications.append(note)
 
 
-def _snapshot(session: Session, req: Request) -> RequestSnapshot:
-    owner = session.get(Person, req.owner_id)
-    requester = session.get(Person, req.requester_id)
-    site = session.get(Site, req.site_id)
-    team = session.get(Team, req.team_id)
+def _request_snapshot(req: Any, *, owner: Any, requester: Any, site: Any, team: Any) -> RequestSnapshot:
     return RequestSnapshot(ref=req.ref, department=req.department, request_type=req.request_type,
                            title=req.title, status=req.status, stage=req.stage, priority=req.priority,
                            owner_email=owner.email, requester_email=requester.email,
                            site_code=site.code, team_key=team.key, fields=dict(req.fields))
+
+
+class _Reactions:
+    """What the plugins will be told after the commit, for the hooks (and the
+    event kinds, see :func:`ownit.reacts_to`) some plugin listens to."""
+
+    def __init__(self, desk: Desk, changes: _Changes) -> None:
+        pm = desk.plugins.pm
+        self.desk, self.changes = desk, changes
+        self.listeners = pm.hook.ownit_on_event.get_hookimpls()
+        self.delivers = bool(pm.hook.ownit_notify.get_hookimpls())
+
+    def wants(self, kind: str) -> bool:
+        return any(hookspecs.wants(impl, kind) for impl in self.listeners)
+
+    def event(self, request: RequestSnapshot, event: Any, actor_email: str | None) -> None:
+        self.changes.pending.append(("ownit_on_event", event.kind, event.request_id, {
+            "request": request, "desk": self.desk,
+            "event": EventSnapshot(kind=event.kind, at=event.at, actor_email=actor_email, note=event.note,
+                                   data=dict(event.data))}))
 
 
 def _prepare_reactions(desk: Desk, session: Session, changes: _Changes) -> None:
@@ -225,22 +255,22 @@ def _prepare_reactions(desk: Desk, session: Session, changes: _Changes) -> None:
     some plugin listens to. The plugins themselves run after the commit, when
     the session is closed: a plugin may act through the service, in its own
     transaction."""
-    pm = desk.plugins.pm
-    listens = bool(changes.events) and bool(pm.hook.ownit_on_event.get_hookimpls())
-    delivers = bool(changes.notifications) and bool(pm.hook.ownit_notify.get_hookimpls())
-    if not (listens or delivers):
+    reactions = _Reactions(desk, changes)
+    heard = [event for event in changes.events if reactions.wants(event.kind)]
+    delivers = bool(changes.notifications) and reactions.delivers
+    if not (heard or delivers):
         return
     session.flush()
-    if listens:
+    if heard:
         snapshots: dict[int, RequestSnapshot] = {}
-        for event in changes.events:
+        for event in heard:
             if event.request_id not in snapshots:
-                snapshots[event.request_id] = _snapshot(session, session.get(Request, event.request_id))
+                req = session.get(Request, event.request_id)
+                snapshots[event.request_id] = _request_snapshot(
+                    req, owner=session.get(Person, req.owner_id), requester=session.get(Person, req.requester_id),
+                    site=session.get(Site, req.site_id), team=session.get(Team, req.team_id))
             actor = session.get(Person, event.actor_id) if event.actor_id else None
-            changes.pending.append(("ownit_on_event", event.kind, event.request_id, {
-                "request": snapshots[event.request_id], "desk": desk,
-                "event": EventSnapshot(kind=event.kind, at=event.at, actor_email=actor.email if actor else None,
-                                       note=event.note, data=dict(event.data))}))
+            reactions.event(snapshots[event.request_id], event, actor.email if actor else None)
     if delivers:
         for note in changes.notifications:
             changes.pending.append(("ownit_notify", "notify", note.request_id,
@@ -249,41 +279,67 @@ def _prepare_reactions(desk: Desk, session: Session, changes: _Changes) -> None:
 
 def _after_commit(desk: Desk, changes: _Changes) -> None:
     """Tell the plugins; a failing plugin is recorded on the timeline and reported."""
+    _tell_later(desk, changes)()
+
+
+def _tell_later(desk: Desk, changes: _Changes) -> Callable[[], None]:
+    """Hand what the plugins are to be told to a hook worker now, and return
+    the function that waits for them and records what failed: whatever the
+    caller does in between hides the hand-off's latency."""
     if not changes.pending:
-        return
-    failures: list[tuple[int | None, str]] = []
+        return lambda: None
     pm = desk.plugins.pm
+    hooks, calls = [], []
+    for hook, what, request_id, kwargs in changes.pending:  # read inside the transaction, see _prepare_reactions
+        for impl in getattr(pm.hook, hook).get_hookimpls():
+            if hook == "ownit_on_event" and not hookspecs.wants(impl, what):
+                continue
+            hooks.append(hook)
+            calls.append((impl, what, request_id, kwargs))
+    started = _start_telling(calls)
 
-    def call(impls: Iterable[Any], what: str, request_id: int | None, **kwargs: Any) -> list[Any]:
-        return _call_impls(impls, what, request_id, failures, **kwargs)
+    def finish() -> None:
+        failures: list[tuple[int | None, str]] = []
+        delivered: dict[int, bool] = {}
+        for hook, (_, _, _, kwargs), (ok, result) in zip(hooks, calls, _told(calls, started, failures), strict=True):
+            if hook == "ownit_notify":
+                note_id = kwargs["notification"].id
+                delivered[note_id] = delivered.get(note_id, False) or (ok and result is True)
+        if failures:
+            _record_failures(desk, failures)
+        if delivered:
+            _mark_deliveries(desk, delivered)
 
-    pending = changes.pending  # read inside the transaction, see _prepare_reactions
-    delivered: dict[int, bool] = {}
-    for hook, what, request_id, kwargs in pending:
-        results = call(getattr(pm.hook, hook).get_hookimpls(), what, request_id, **kwargs)
-        if hook == "ownit_notify":
-            delivered[kwargs["notification"].id] = any(r is True for r in results)
-    if failures:
-        _record_failures(desk, failures)
-    if delivered and pm.hook.ownit_notify.get_hookimpls():
-        _mark_deliveries(desk, delivered)
+    return finish
 
 
-def _call_impls(impls: Iterable[Any], what: str, request_id: int | None, failures: list[tuple[int | None, str]],
-                **kwargs: Any) -> list[Any]:
-    """Each plugin's implementation, within the time limit, after a commit: a
-    failure or a hang is collected in ``failures``, never raised."""
-    results = []
-    for impl in impls:
-        try:  # each implementation takes only the arguments it names, as pluggy allows
-            results.append(bounded.call(lambda impl=impl: impl.function(
-                **{k: v for k, v in kwargs.items() if k in impl.argnames}),
-                what=f"plugin {impl.plugin_name!r} on {what}"))
-        except bounded.HookTimeout as exc:  # a plugin must never take the change back, nor hold it up
-            failures.append((request_id, f"{exc}; the change stands"))
-        except Exception as exc:
-            failures.append((request_id, f"plugin {impl.plugin_name!r} failed on {what}: {exc!r}"))
-    return results
+def _tell(calls: list[tuple[Any, str, int | None, dict[str, Any]]],
+          failures: list[tuple[int | None, str]]) -> list[tuple[bool, Any]]:
+    """Each ``(implementation, what, request id, arguments)`` after a commit,
+    each within the time limit, with one hand-off to a hook worker for them
+    all: a failure or a hang is collected in ``failures``, never raised."""
+    return _told(calls, _start_telling(calls), failures)
+
+
+def _start_telling(calls: list[tuple[Any, str, int | None, dict[str, Any]]]) -> bounded.Started:
+    def bound(impl: Any, kwargs: dict[str, Any]) -> Callable[[], Any]:
+        # each implementation takes only the arguments it names, as pluggy allows
+        return lambda: impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+
+    return bounded.Started([bound(impl, kwargs) for impl, _, _, kwargs in calls])
+
+
+def _told(calls: list[tuple[Any, str, int | None, dict[str, Any]]], started: bounded.Started,
+          failures: list[tuple[int | None, str]]) -> list[tuple[bool, Any]]:
+    outcomes = started.outcomes(lambda i: f"plugin {calls[i][0].plugin_name!r} on {calls[i][1]}")
+    for (impl, what, request_id, _), (ok, value) in zip(calls, outcomes, strict=True):
+        if ok:
+            continue
+        if isinstance(value, bounded.HookTimeout):  # a plugin must never take the change back, nor hold it up
+            failures.append((request_id, f"{value}; the change stands"))
+        else:
+            failures.append((request_id, f"plugin {impl.plugin_name!r} failed on {what}: {value!r}"))
+    return outcomes
 
 
 def _notification_snapshot(session: Session, note: Notification) -> NotificationSnapshot:
@@ -344,16 +400,20 @@ def _candidates(session: Session, team: Team, now: datetime) -> tuple[list[assig
     return candidates, people
 
 
+def _open_requests(session: Session, ids: Iterable[int]) -> dict[int, int]:
+    """Each person's open requests, as the database keeps them on their row
+    (read with a query: a row already loaded does not see a trigger's change)."""
+    ids = list(ids)
+    return dict(session.exec(select(Person.id, Person.open_requests).where(Person.id.in_(ids))).all()) if ids else {}
+
+
 def _roster(session: Session, team: Team, now: datetime) -> Roster:
     """The team's members as owner candidates (skills, load, absence), the
     people themselves, and what each covers: three queries, read once per action."""
     members = _members(session, team)
     ids = [m.person_id for m in members]
     people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(ids)))} if ids else {}
-    counts = dict(session.exec(
-        select(Request.owner_id, func.count()).where(Request.owner_id.in_(ids), Request.status.in_(ACTIVE))
-        .group_by(Request.owner_id)
-    ).all()) if ids else {}
+    counts = _open_requests(session, ids)
     candidates = [
         assign.Candidate(person_id=m.person_id, email=people[m.person_id].email, skills=frozenset(m.skills),
                          capacity=m.capacity, open_count=counts.get(m.person_id, 0),
@@ -364,29 +424,10 @@ def _roster(session: Session, team: Team, now: datetime) -> Roster:
 
 
 def _choose_owner(session: Session, team: Team, *, skills: Iterable[str], now: datetime,
-                  requester: Person | None = None, exclude: int | None = None,
-                  roster: Roster | None = None) -> assign.Choice:
-    candidates, _, _ = roster or _roster(session, team, now)
-    continuity = None
-    if requester is not None:
-        continuity = session.exec(
-            select(Request.owner_id).where(Request.requester_id == requester.id,
-                                           Request.department == team.department,
-                                           Request.raised_at >= now - CONTINUITY)
-            .order_by(Request.raised_at.desc(), Request.id.desc()).limit(1)
-        ).first()
-    return assign.choose_owner(candidates, required_skills=tuple(skills), lead_id=team.lead_id,
-                               continuity_id=continuity, exclude_id=exclude)
-
-
-def _owner_for(desk: Desk, session: Session, draft: Draft, team: Team, *, skills: Iterable[str], now: datetime,
-               requester: Person | None) -> assign.Choice:
-    """Who would own ``draft`` in ``team`` right now: the department's own rule
-    when it has one and that person can take it, else the standard choice.
-    It only chooses; whoever assigns marks it with :func:`_mark_assigned`."""
-    roster = _roster(session, team, now)
-    return _plugin_owner(desk, session, draft, team, now, roster) or _choose_owner(
-        session, team, skills=skills, now=now, requester=requester, roster=roster)
+                  exclude: int | None = None) -> assign.Choice:
+    """A new owner within ``team`` for a request someone is leaving (away)."""
+    candidates, _, _ = _roster(session, team, now)
+    return assign.choose_owner(candidates, required_skills=tuple(skills), lead_id=team.lead_id, exclude_id=exclude)
 
 
 def _mark_assigned(session: Session, team: Team, person_id: int, now: datetime) -> None:
@@ -400,47 +441,102 @@ def _mark_assigned(session: Session, team: Team, person_id: int, now: datetime) 
 
 def _insert(session: Session) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING on both backends."""
-    if session.get_bind().dialect.name == "postgresql":
+    return _dialect_insert(session.get_bind().dialect)
+
+
+def _dialect_insert(dialect: sa.Dialect) -> Any:
+    if dialect.name == "postgresql":
         return sa.dialects.postgresql.insert
     return sa.dialects.sqlite.insert
 
 
-def _team_info(session: Session, team: Team, now: datetime, roster: Roster | None = None) -> TeamInfo:
-    """The team as plugins see it: lead, members, their skills, cover and availability."""
-    lead = session.get(Person, team.lead_id)
-    candidates, people, covers = roster or _roster(session, team, now)
-    members = tuple(
-        MemberInfo(email=c.email, name=people[c.person_id].name, skills=tuple(sorted(c.skills)),
-                   covers=covers.get(c.person_id, ()), available=assign.qualifies(c, ()),
-                   open_requests=c.open_count)
-        for c in candidates)
-    return TeamInfo(key=team.key, department=team.department, name=team.name, regions=tuple(team.regions),
-                    lead_email=lead.email, members=members)
+def _hook(doing: str | Callable[[], str], function: Callable[[], Any], *,
+          plugin: str | None | Callable[[], str | None] = None, inline: bool = False) -> Any:
+    """Call plugin code before anything is saved, within the hook time limit
+    (or in line, for implementations all marked :func:`ownit.pure`): a failure
+    or a hang refuses the action with one clear line. ``doing`` and ``plugin``
+    may be functions, read when it fails, for a call that runs several steps."""
+    def who() -> str:
+        name = plugin() if callable(plugin) else plugin
+        return f"plugin {name!r}" if name else "a plugin"
 
+    def step() -> str:
+        return doing() if callable(doing) else doing
 
-def _hook(doing: str, function: Callable[[], Any], *, plugin: str | None = None) -> Any:
-    """Call plugin code before anything is saved, within the hook time limit:
-    a failure or a hang refuses the action with one clear line."""
-    who = f"plugin {plugin!r}" if plugin else "a plugin"
     try:
-        return bounded.call(function, what=f"{who} {doing}")
+        return function() if inline else bounded.call(function, what=lambda: f"{who()} {step()}")
     except bounded.HookTimeout as exc:
         raise PluginError(f"{exc}, so nothing was saved; try again, and if it persists tell whoever runs OwnIt "
                           "(OWNIT_HOOK_TIMEOUT sets the limit)") from None
     except Exception as exc:
-        raise PluginError(f"{who} failed while {doing}, so nothing was saved: {exc!r}") from None
+        raise PluginError(f"{who()} failed while {step()}, so nothing was saved: {exc!r}") from None
 
 
-def _route(desk: Desk, session: Session, draft: Draft, department: str, now: datetime) -> Team:
-    teams = list(session.exec(select(Team).where(Team.department == department).order_by(Team.key)))
+def _all_pure(*callers: Any) -> bool:
+    return all(hookspecs.is_pure(impl) for caller in callers for impl in caller.get_hookimpls())
+
+
+# --- choosing the team and the owner of a new request, from the directory ----------------------------
+
+
+def _entry_person(org: directory.Directory, email: str | None) -> directory.PersonEntry:
+    if not email:
+        raise PermissionDenied("who are you? pass --as EMAIL or set OWNIT_USER")
+    person = org.people_by_email.get(email.strip().lower())
+    if person is None:
+        raise NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
+    return person
+
+
+def _entry_site(org: directory.Directory, code: str) -> directory.SiteEntry:
+    where = org.sites_by_code.get(code.strip().upper())
+    if where is None:
+        raise NotFound(f"no site {code!r}; sites: {', '.join(sorted(org.sites_by_code)) or 'none loaded'}")
+    return where
+
+
+def _team_candidates(org: directory.Directory, team: directory.TeamEntry, loads: dict[int, directory.Load],
+                     now: datetime) -> list[assign.Candidate]:
+    return [assign.Candidate(person_id=m.person_id, email=org.people[m.person_id].email, skills=m.skills,
+                             capacity=m.capacity, open_count=loads[m.person_id].open_requests,
+                             last_assigned_at=loads[m.person_id].last_assigned_at,
+                             away=loads[m.person_id].is_away(now))
+            for m in team.members]
+
+
+def _team_info(org: directory.Directory, team: directory.TeamEntry, loads: dict[int, directory.Load],
+               now: datetime) -> TeamInfo:
+    """The team as plugins see it: lead, members, their skills, cover and availability."""
+    members = tuple(
+        MemberInfo(email=c.email, name=org.people[c.person_id].name, skills=tuple(sorted(c.skills)),
+                   covers=m.covers, available=assign.qualifies(c, ()), open_requests=c.open_count)
+        for m, c in zip(team.members, _team_candidates(org, team, loads, now), strict=True))
+    return TeamInfo(key=team.key, department=team.department, name=team.name, regions=team.regions,
+                    lead_email=org.people[team.lead_id].email, members=members)
+
+
+def _members_view(org: directory.Directory, team: directory.TeamEntry, loads: dict[int, directory.Load],
+                  now: datetime) -> list[dict[str, Any]]:
+    """Whom a request of ``team`` could be handed to: the members, and the lead."""
+    ids = [m.person_id for m in team.members]
+    if team.lead_id not in ids:
+        ids.append(team.lead_id)
+    return [{**person_view(org.people[i]), "away": loads[i].is_away(now), "open": loads[i].open_requests}
+            for i in ids]
+
+
+def _route(desk: Desk, org: directory.Directory, cursor: statements.Cursor, draft: Draft, department: str,
+           now: datetime) -> directory.TeamEntry:
+    teams = org.teams_by_department.get(department, [])
     if not teams:
         raise ValidationError(f"no {department} team is set up yet; add one to the org file and load it")
     chosen = None
-    if desk.plugins.pm.hook.ownit_route.get_hookimpls():  # the team snapshots cost queries: only for a listener
-        infos = [_team_info(session, t, now) for t in teams]
-        chosen = _hook("routing the request", lambda: desk.plugins.hook.ownit_route(request=draft, teams=infos))
+    rule = desk.plugins.for_department("ownit_route", department)
+    if rule.get_hookimpls():  # the team snapshots cost queries: only for a plugin that routes
+        infos = [_team_info(org, t, directory.loads(cursor, t), now) for t in teams]
+        chosen = _hook("routing the request", lambda: rule(request=draft, teams=infos), inline=_all_pure(rule))
     if chosen is None:
-        chosen = assign.route_by_region([assign.TeamCover(t.key, tuple(t.regions)) for t in teams], draft.region)
+        chosen = assign.route_by_region([assign.TeamCover(t.key, t.regions) for t in teams], draft.region)
     if chosen is None:
         raise ValidationError(
             f"no {department} team covers region {draft.region!r}; add the region to a team in the org file")
@@ -450,13 +546,70 @@ def _route(desk: Desk, session: Session, draft: Draft, department: str, now: dat
     raise PluginError(f"a plugin routed the request to unknown team {chosen!r}, so nothing was saved")
 
 
-def _next_ref(session: Session, prefix: str) -> str:
-    session.exec(_insert(session)(RefCounter).values(prefix=prefix, value=1000).on_conflict_do_nothing())
-    value = session.exec(
-        sa.update(RefCounter).where(RefCounter.prefix == prefix)
-        .values(value=RefCounter.value + 1).returning(RefCounter.value)
-    ).scalar_one()
+def _owner_for(desk: Desk, org: directory.Directory, cursor: statements.Cursor, draft: Draft,
+               team: directory.TeamEntry, loads: dict[int, directory.Load], *, skills: Iterable[str],
+               now: datetime, requester: directory.PersonEntry | None) -> assign.Choice:
+    """Who would own ``draft`` in ``team`` right now: the department's own rule
+    when it has one and that person can take it, else the standard choice
+    (:func:`ownit.assign.choose_owner`). It only chooses; the raise assigns."""
+    choice = _plugin_owner(desk, org, draft, team, loads, now)
+    if choice is not None:
+        return choice
+    continuity = cursor.execute(_CONTINUITY, requester=requester.id, department=team.department,
+                                since=now - CONTINUITY).scalar() if requester is not None else None
+    return assign.choose_owner(_team_candidates(org, team, loads, now), required_skills=tuple(skills),
+                               lead_id=team.lead_id, continuity_id=continuity)
+
+
+def _plugin_owner(desk: Desk, org: directory.Directory, draft: Draft, team: directory.TeamEntry,
+                  loads: dict[int, directory.Load], now: datetime) -> assign.Choice | None:
+    """A plugin's choice of owner within ``team``, when it has one and that
+    person can take the request now; else ``None`` (the standard choice)."""
+    rule = desk.plugins.for_department("ownit_choose_owner", team.department)
+    if not rule.get_hookimpls():
+        return None
+    info = _team_info(org, team, loads, now)
+    email = _hook("choosing the owner", lambda: rule(request=draft, team=info), inline=_all_pure(rule))
+    if email is None:
+        return None
+    email = email.strip().lower()
+    if email == info.lead_email:
+        lead_away = loads[team.lead_id].is_away(now)
+        return None if lead_away else assign.Choice(team.lead_id, "chosen by the department's rule")
+    member = next((m for m in info.members if m.email == email), None)
+    if member is None or not member.available:
+        return None  # not in the team, away or full: the standard choice takes over
+    return assign.Choice(org.people_by_email[email].id, "chosen by the department's rule")
+
+
+def _next_ref(cursor: statements.Cursor, prefix: str) -> str:
+    value = cursor.execute(_BUMP_REF, ref_prefix=prefix).scalar()
+    if value is None:  # the department's first request
+        cursor.execute(_FIRST_REF, prefix=prefix, value=1000)
+        value = cursor.execute(_BUMP_REF, ref_prefix=prefix).scalar()
     return f"{prefix}-{value}"
+
+
+_R, _E, _N, _TM, _RC = (model.__table__ for model in (Request, Event, Notification, TeamMember, RefCounter))
+_REQUEST_KEYS = ("ref", "department", "request_type", "title", "detail", "fields", "requester_id", "site_id",
+                 "team_id", "owner_id", "stage", "status", "priority", "needed_by", "needs_agreement", "raised_at",
+                 "first_contact_due", "next_due", "resolve_by", "stage_due", "updated_at", "version")
+_EVENT_KEYS = ("request_id", "at", "kind", "actor_id", "note", "data", "internal")
+_INSERT_REQUEST = statements.Statement(_R.insert().returning(_R.c.id), keys=_REQUEST_KEYS)
+_INSERT_EVENT = statements.Statement(_E.insert(), keys=_EVENT_KEYS)
+_INSERT_NOTIFICATION = statements.Statement(_N.insert().returning(_N.c.id), keys=(
+    "person_id", "request_id", "kind", "message", "created_at", "attempts", "dedupe_key"))
+_LAST_ASSIGNED = statements.Statement(_TM.update().where(
+    _TM.c.team_id == sa.bindparam("team"), _TM.c.person_id == sa.bindparam("person")), keys=("last_assigned_at",))
+_CONTINUITY = statements.Statement(  # the owner of the requester's last request of the department, lately
+    sa.select(_R.c.owner_id).where(_R.c.requester_id == sa.bindparam("requester"),
+                                   _R.c.department == sa.bindparam("department"),
+                                   _R.c.raised_at >= sa.bindparam("since"))
+    .order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(1))
+_BUMP_REF = statements.Statement(_RC.update().where(_RC.c.prefix == sa.bindparam("ref_prefix"))
+                                 .values(value=_RC.c.value + 1).returning(_RC.c.value))
+_FIRST_REF = statements.Statement(lambda dialect: _dialect_insert(dialect)(_RC).on_conflict_do_nothing(),
+                                  keys=("prefix", "value"))
 
 
 # --- intake -----------------------------------------------------------------------------
@@ -466,7 +619,12 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
                   fields: dict[str, Any] | None = None, needed_by: date | None = None,
                   site: str | None = None) -> dict[str, Any]:
     """Raise a request: validate, route, pick one named owner, set the promise,
-    all in one transaction. Returns the request view."""
+    all in one transaction. Returns the request view.
+
+    The hot path of the desk (a large retailer raises thousands an hour): the
+    organisation comes from the desk's :mod:`directory`, each person's load
+    from their row, and the statements run on the driver (:mod:`statements`),
+    about ten of them in all. The rules are the ones every action uses."""
     rtype = desk.plugins.request_type(request_type)
     department = desk.plugins.department(rtype.department)
     title = _text(title, "the title", limit=TITLE_MAX, required=True)
@@ -474,28 +632,27 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
     parsed = rtype.parse_fields(fields or {})
     if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
         needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
-    problems = _validate_with_plugins(desk, rtype, parsed, desk.now())
-    if problems:
-        raise ValidationError("; ".join(problems))
-    priority = _priority(desk, rtype, parsed)
-    skills = _required_skills(desk, rtype, parsed)
     now = desk.now()
+    priority, skills = _consult_plugins(desk, rtype, parsed, now)
+    changes = _Changes()
 
-    def work(session: Session, changes: _Changes) -> dict[str, Any]:
-        requester = _person(session, actor)
+    def work(cursor: statements.Cursor) -> Callable[[], dict[str, Any]]:
+        changes.pending.clear()  # a retried unit starts again
+        org = directory.current(desk, cursor)
+        requester = _entry_person(org, actor)
         if site:
-            where = _site(session, site)
+            where = _entry_site(org, site)
             if where.id != requester.site_id and not set(requester.roles) & {"agent", "lead", "admin"}:
                 raise PermissionDenied(f"you can raise requests for your own site only, not {where.code}")
         elif requester.site_id is None:
             raise ValidationError("you have no site in the org file; say which with --site CODE")
         else:
-            where = session.get(Site, requester.site_id)
+            where = org.sites[requester.site_id]
         draft = Draft(request_type=rtype.key, fields=parsed, title=title, priority=priority,
                       site_code=where.code, region=where.region, requester_email=requester.email)
-        team = _route(desk, session, draft, department.key, now)
-        choice = _owner_for(desk, session, draft, team, skills=skills, now=now, requester=requester)
-        _mark_assigned(session, team, choice.person_id, now)
+        team = _route(desk, org, cursor, draft, department.key, now)
+        loads = directory.loads(cursor, team)
+        choice = _owner_for(desk, org, cursor, draft, team, loads, skills=skills, now=now, requester=requester)
         calendar = calendar_of(team)
         if needed_by is not None and needed_by < calendar.local(now).date():
             field = next((f for f in rtype.fields if f.key == rtype.needed_by_field
@@ -506,30 +663,61 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
         promise = rtype.promise_for(priority)
         first_contact_due = calendar.add(now, promise.first_contact_within)
         resolve_by = calendar.add(now, promise.resolve_within)
-        req = Request(
-            ref=_next_ref(session, department.prefix), department=department.key, request_type=rtype.key,
+        req = _row(
+            Request, ref=_next_ref(cursor, department.prefix), department=department.key, request_type=rtype.key,
             title=title, detail=detail, fields=parsed, requester_id=requester.id, site_id=where.id,
             team_id=team.id, owner_id=choice.person_id, stage=rtype.stages[0].key, status=domain.OPEN,
             priority=priority, needed_by=needed_by, raised_at=now, first_contact_due=first_contact_due,
             resolve_by=resolve_by, updated_at=now, stage_due=promises.stage_forecast(calendar, now, rtype.stages, resolve_by),
             # the requester's date is never ignored: earlier than the standard, it must be agreed
-            needs_agreement=needed_by is not None and calendar.end_of_day(needed_by) < resolve_by,
+            needs_agreement=needed_by is not None and calendar.end_of_day(needed_by) < resolve_by, version=1,
         )
         req.next_due = _next_due(req)
-        session.add(req)
-        session.flush()
-        owner = session.get(Person, choice.person_id)
-        _event(session, changes, req, "raised", at=now, actor=requester, note=title,
-               priority=priority, request_type=rtype.key)
-        _event(session, changes, req, "assigned", at=now, actor=None,
-               note=f"{owner.name} ({team.name}) owns this request", owner=owner.email, team=team.key,
-               reason=choice.reason)
-        _notify(session, changes, owner.id, req, "assigned",
-                f"You own {req.ref} '{title}' for {requester.name}; first contact due "
-                f"{calendar.local(first_contact_due):%a %d %b %H:%M}", at=now)
-        return _view(session, req, team, rtype, requester, now)
+        req.id = cursor.execute(_INSERT_REQUEST, **{key: getattr(req, key) for key in _REQUEST_KEYS}).scalar()
+        if any(m.person_id == choice.person_id for m in team.members):  # the lead is not always a member
+            cursor.execute(_LAST_ASSIGNED, team=team.id, person=choice.person_id, last_assigned_at=now)
+        owner = org.people[choice.person_id]
+        events = [
+            _row(Event, request_id=req.id, at=now, kind="raised", actor_id=requester.id, note=title, internal=False,
+                 data={"priority": priority, "request_type": rtype.key}),
+            _row(Event, request_id=req.id, at=now, kind="assigned", actor_id=None, internal=False,
+                 note=f"{owner.name} ({team.name}) owns this request",
+                 data={"owner": owner.email, "team": team.key, "reason": choice.reason}),
+        ]
+        cursor.executemany(_INSERT_EVENT, [{key: getattr(e, key) for key in _EVENT_KEYS} for e in events])
+        message = (f"You own {req.ref} '{title}' for {requester.name}; first contact due "
+                   f"{calendar.local(first_contact_due):%a %d %b %H:%M}")
+        note_id = cursor.execute(_INSERT_NOTIFICATION, person_id=owner.id, request_id=req.id, kind="assigned",
+                                 message=message, created_at=now, attempts=0, dedupe_key=None).scalar()
+        reactions = _Reactions(desk, changes)
+        heard = [event for event in events if reactions.wants(event.kind)]
+        if heard:
+            snapshot = _request_snapshot(req, owner=owner, requester=requester, site=where, team=team)
+            for event in heard:
+                reactions.event(snapshot, event, requester.email if event.actor_id else None)
+        if reactions.delivers:
+            changes.pending.append(("ownit_notify", "notify", req.id, {"notification": NotificationSnapshot(
+                id=note_id, recipient_email=owner.email, ref=req.ref, kind="assigned", message=message,
+                created_at=now)}))
+        if choice.person_id in loads:  # the view shows the owner's load with this request in it
+            load = loads[choice.person_id]
+            loads[choice.person_id] = dataclasses.replace(load, open_requests=load.open_requests + 1)
 
-    return _run(desk, work)
+        def view() -> dict[str, Any]:  # from what is in hand: no query
+            staff = _may_work(req, team, requester) or org.in_team(team, requester.id)
+            shown = render_request(req, owner=owner, requester=requester, team=team, site=where,
+                                   lead=org.people[team.lead_id], events=events, actors={requester.id: requester},
+                                   rtype=rtype, now=now, internal=staff)
+            return _add_viewer(shown, req, team, rtype, requester, now, staff=staff,
+                               members=lambda: _members_view(org, team, loads, now))
+
+        return view
+
+    view = statements.unit(desk.engine, work)
+    finish = _tell_later(desk, changes)  # the plugins hear of it while the view is drawn
+    shown = view()
+    finish()
+    return shown
 
 
 def who(desk: Desk, *, actor: str | None, site: str | None = None,
@@ -545,14 +733,15 @@ def who(desk: Desk, *, actor: str | None, site: str | None = None,
                  for d in sorted(desk.plugins.departments.values(), key=lambda d: d.key)]
     now = desk.now()
 
-    def work(session: Session) -> dict[str, Any]:
-        person = _person(session, actor)
+    def work(cursor: statements.Cursor) -> dict[str, Any]:
+        org = directory.current(desk, cursor)
+        person = _entry_person(org, actor)
         if site:
-            where = _site(session, site)
+            where = _entry_site(org, site)
         elif person.site_id is None:
             raise ValidationError("you have no site in the org file; say which with --site CODE")
         else:
-            where = session.get(Site, person.site_id)
+            where = org.sites[person.site_id]
         rows = []
         for rtype in types:
             department = desk.plugins.department(rtype.department)
@@ -561,68 +750,76 @@ def who(desk: Desk, *, actor: str | None, site: str | None = None,
             draft = Draft(request_type=rtype.key, fields={}, title="", priority=rtype.default_priority,
                           site_code=where.code, region=where.region, requester_email=person.email)
             try:
-                team = _route(desk, session, draft, department.key, now)
+                team = _route(desk, org, cursor, draft, department.key, now)
             except ValidationError as problem:  # no team covers the site: say so, the other lines still help
                 rows.append({**line, "team": None, "owner": None, "lead": None, "reason": str(problem)})
                 continue
-            choice = _owner_for(desk, session, draft, team, skills=_required_skills(desk, rtype, {}), now=now,
+            choice = _owner_for(desk, org, cursor, draft, team, directory.loads(cursor, team),
+                                skills=_required_skills(desk, rtype, {}), now=now,
                                 requester=person if where.id == person.site_id else None)
             promise = rtype.promise_for(rtype.default_priority)
             rows.append({**line, "team": {"key": team.key, "name": team.name},
-                         "owner": person_view(session.get(Person, choice.person_id)), "reason": choice.reason,
-                         "lead": person_view(session.get(Person, team.lead_id)),
+                         "owner": person_view(org.people[choice.person_id]), "reason": choice.reason,
+                         "lead": person_view(org.people[team.lead_id]),
                          "first_contact_within": str(promise.first_contact_within)})
         return {"site": {"code": where.code, "name": where.name, "region": where.region}, "at": now.isoformat(),
                 "departments": rows}
 
-    return desk.read(work)
+    return statements.unit(desk.engine, work, write=False)
 
 
-def _validate_with_plugins(desk: Desk, rtype: RequestType, fields: dict[str, Any], now: datetime) -> list[str]:
-    problems: list[str] = []
-    for impl in desk.plugins.pm.hook.ownit_validate_request.get_hookimpls():
-        offered = {"request_type": rtype.key, "fields": dict(fields), "now": now}
-        arguments = {k: v for k, v in offered.items() if k in impl.argnames}
-        found = _hook("checking the request", lambda impl=impl, arguments=arguments: impl.function(**arguments),
-                      plugin=impl.plugin_name)
-        problems.extend(str(p) for p in (found or []))
-    return problems
+def _row(model: type, **values: Any) -> SimpleNamespace:
+    """A row about to be inserted by a hot path, as a plain object with every
+    column of ``model`` (unset ones ``None``): what the views and the promise
+    rules read, without building an ORM instance."""
+    row = SimpleNamespace(**_COLUMNS.get(model) or _COLUMNS.setdefault(
+        model, dict.fromkeys(model.__table__.columns.keys())))
+    row.__dict__.update(values)
+    return row
+
+
+_COLUMNS: dict[type, dict[str, None]] = {}
+
+
+def _consult_plugins(desk: Desk, rtype: RequestType, fields: dict[str, Any],
+                     now: datetime) -> tuple[str, tuple[str, ...]]:
+    """The plugins' say on a new request before anything is saved: what is
+    wrong with it (refused with a :class:`ValidationError`), its priority and
+    the skills it needs. All of it in one call on a hook worker within the time
+    limit (each hand-off to a worker costs tens of microseconds); should it
+    fail or hang, the one-line refusal names the step and, where it is known,
+    the plugin."""
+    pm = desk.plugins.pm
+    doing = ["checking the request", None]  # the step running now, and whose plugin it is
+
+    def consult() -> tuple[list[str], str, tuple[str, ...]]:
+        problems: list[str] = []
+        for impl in pm.hook.ownit_validate_request.get_hookimpls():
+            doing[1] = impl.plugin_name
+            offered = {"request_type": rtype.key, "fields": dict(fields), "now": now}
+            problems.extend(str(p) for p in impl.function(**{k: v for k, v in offered.items()
+                                                              if k in impl.argnames}) or [])
+        if problems:
+            return problems, rtype.default_priority, ()
+        doing[:] = ["setting the priority", None]
+        priority = pm.hook.ownit_priority(request_type=rtype.key, fields=dict(fields))
+        doing[:] = ["deciding the skills needed", None]
+        skills = pm.hook.ownit_required_skills(request_type=rtype.key, fields=dict(fields))
+        return problems, priority or rtype.default_priority, rtype.skills if skills is None else tuple(skills)
+
+    problems, priority, skills = _hook(lambda: f"{doing[0]}", consult, plugin=lambda: doing[1], inline=_all_pure(
+        pm.hook.ownit_validate_request, pm.hook.ownit_priority, pm.hook.ownit_required_skills))
+    if problems:
+        raise ValidationError("; ".join(problems))
+    if priority not in PRIORITIES:
+        raise PluginError(f"a plugin gave unknown priority {priority!r}, so nothing was saved")
+    return priority, skills
 
 
 def _required_skills(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> tuple[str, ...]:
     skills = _hook("deciding the skills needed", lambda: desk.plugins.hook.ownit_required_skills(
         request_type=rtype.key, fields=dict(fields)))
     return rtype.skills if skills is None else tuple(skills)
-
-
-def _plugin_owner(desk: Desk, session: Session, draft: Draft, team: Team, now: datetime,
-                  roster: Roster | None = None) -> assign.Choice | None:
-    """A plugin's choice of owner within ``team``, when it has one and that
-    person can take the request now; else ``None`` (the standard choice)."""
-    if not desk.plugins.pm.hook.ownit_choose_owner.get_hookimpls():
-        return None
-    info = _team_info(session, team, now, roster)
-    email = _hook("choosing the owner", lambda: desk.plugins.hook.ownit_choose_owner(request=draft, team=info))
-    if email is None:
-        return None
-    email = email.strip().lower()
-    if email == info.lead_email:
-        person = session.get(Person, team.lead_id)
-        return None if person.is_away(now) else assign.Choice(team.lead_id, "chosen by the department's rule")
-    member = next((m for m in info.members if m.email == email), None)
-    if member is None or not member.available:
-        return None  # not in the team, away or full: the standard choice takes over
-    person_id = session.exec(select(Person.id).where(Person.email == email)).one()
-    return assign.Choice(person_id, "chosen by the department's rule")
-
-
-def _priority(desk: Desk, rtype: RequestType, fields: dict[str, Any]) -> str:
-    priority = _hook("setting the priority", lambda: desk.plugins.hook.ownit_priority(
-        request_type=rtype.key, fields=dict(fields)))
-    priority = priority or rtype.default_priority
-    if priority not in PRIORITIES:
-        raise PluginError(f"a plugin gave unknown priority {priority!r}, so nothing was saved")
-    return priority
 
 
 # --- working a request ----------------------------------------------------------------------
@@ -1345,6 +1542,22 @@ def ownership_problems(desk: Desk) -> list[str]:
     return desk.read(work)
 
 
+def load_problems(desk: Desk) -> list[str]:
+    """People whose open-request count, kept on their row by the database
+    (it is what owner choice reads), differs from their open requests counted
+    (none, if the triggers are right): ``email: kept N, counted M``."""
+    def work(session: Session) -> list[str]:
+        counted = (select(Request.owner_id, func.count().label("n")).where(Request.status.in_(ACTIVE))
+                   .group_by(Request.owner_id).subquery())
+        rows = session.exec(select(Person.email, Person.open_requests, func.coalesce(counted.c.n, 0))
+                            .outerjoin(counted, counted.c.owner_id == Person.id)
+                            .where(Person.open_requests != func.coalesce(counted.c.n, 0))
+                            .order_by(Person.email)).all()
+        return [f"{email}: kept {kept}, counted {n}" for email, kept, n in rows]
+
+    return desk.read(work)
+
+
 def init(url: str | None = None) -> str:
     """Create or upgrade the database to the current schema; returns its URL."""
     from .db import default_database_url, upgrade
@@ -1482,7 +1695,8 @@ def _redeliver(desk: Desk, ids: list[int], report: dict[str, list]) -> None:
     failures: list[tuple[int | None, str]] = []
     delivered = {}
     for note_id, request_id, attempts, snapshot in notes:
-        results = _call_impls(impls, "notify (retry)", request_id, failures, notification=snapshot)
+        results = [value for ok, value in _tell([(impl, "notify (retry)", request_id, {"notification": snapshot})
+                                                 for impl in impls], failures) if ok]
         delivered[note_id] = any(r is True for r in results)
         line = {"id": note_id, "to": snapshot.recipient_email, "ref": snapshot.ref, "attempt": attempts + 1}
         if delivered[note_id]:

@@ -7,7 +7,7 @@ and the UI read the same keys. Datetimes are ISO 8601 strings in UTC.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from sqlmodel import Session, select
 
@@ -21,7 +21,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def person_view(person: Person, team: Team | None = None) -> dict[str, Any]:
+def person_view(person: Any, team: Any = None) -> dict[str, Any]:
     view = {"email": person.email, "name": person.name, "title": person.title, "phone": person.phone}
     if team is not None:
         view["team"] = team.key
@@ -43,7 +43,7 @@ def progress_view(rtype: RequestType | None, stage: str) -> dict[str, Any]:
     }
 
 
-def summary_view(req: Request, *, owner: Person, team: Team, rtype: RequestType | None,
+def summary_view(req: Any, *, owner: Any, team: Any, rtype: RequestType | None,
                  now: datetime) -> dict[str, Any]:
     """One queue line."""
     progress = progress_view(rtype, req.stage)
@@ -71,11 +71,22 @@ def request_view(session: Session, req: Request, *, rtype: RequestType | None, n
     team = session.get(Team, req.team_id)
     site = session.get(Site, req.site_id)
     assert owner and requester and team and site  # foreign keys guarantee them
-    view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now)
-    people = {p.id: p for p in session.exec(
+    actors = {p.id: p for p in session.exec(
         select(Person).join(Event, Event.actor_id == Person.id).where(Event.request_id == req.id)
     )}
     events = session.exec(select(Event).where(Event.request_id == req.id).order_by(Event.id)).all()
+    return render_request(req, owner=owner, requester=requester, team=team, site=site,
+                          lead=session.get(Person, team.lead_id), events=events, actors=actors, rtype=rtype,
+                          now=now, internal=internal)
+
+
+def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any, lead: Any,
+                   events: Sequence[Any], actors: dict[int, Any], rtype: RequestType | None, now: datetime,
+                   internal: bool) -> dict[str, Any]:
+    """The whole request from what is already loaded: the request and its
+    timeline ``events`` in order, the people, team and site they name
+    (``actors`` by id), as rows or as the directory's entries."""
+    view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now)
     view.update({
         "id": req.id,
         "detail": req.detail,
@@ -86,12 +97,12 @@ def request_view(session: Session, req: Request, *, rtype: RequestType | None, n
         "fields": req.fields,
         "needed_by": req.needed_by.isoformat() if req.needed_by else None,
         "owner": person_view(owner, team),
-        "lead": person_view(session.get(Person, team.lead_id), team),
+        "lead": person_view(lead, team),
         "requester": person_view(requester),
         "site": {"code": site.code, "name": site.name, "region": site.region},
         "team": {"key": team.key, "name": team.name},
         "promise": promise_card(
-            calendar=BusinessCalendar.of(team.calendar), now=now,
+            calendar=BusinessCalendar.of_team(team), now=now,
             promise=rtype.promise_for(req.priority) if rtype else None, stages=rtype.stages if rtype else (),
             stage=req.stage, status=req.status, owner=person_view(owner), team_name=team.name,
             first_contact_due=req.first_contact_due, first_contact_at=req.first_contact_at,
@@ -109,8 +120,8 @@ def request_view(session: Session, req: Request, *, rtype: RequestType | None, n
             {
                 "at": iso(e.at),
                 "kind": e.kind,
-                "actor": people[e.actor_id].email if e.actor_id in people else None,
-                "actor_name": people[e.actor_id].name if e.actor_id in people else "OwnIt",
+                "actor": actors[e.actor_id].email if e.actor_id in actors else None,
+                "actor_name": actors[e.actor_id].name if e.actor_id in actors else "OwnIt",
                 "note": e.note,
                 "internal": e.internal,
                 "data": e.data,

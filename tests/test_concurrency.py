@@ -124,6 +124,7 @@ def test_concurrent_actions_on_the_same_requests(ownit_demo_org: Any) -> None:
           f"acknowledged {dict(total_acks)}; conflicts {dict(conflicts)}; handoff races {races}")
 
     assert service.ownership_problems(desk) == []
+    assert service.load_problems(desk) == []
     for ref in refs:
         req, events, emails = _timeline(desk, ref)
         # One owner, an existing person, and one of the two the workers hand between.
@@ -194,6 +195,7 @@ def test_concurrent_raises(ownit_demo_org: Any) -> None:
         assert [e.kind for e in by_request[req.id]] == ["raised", "assigned"]
         assert by_request[req.id][1].data["owner"] == emails[req.owner_id]
     assert service.ownership_problems(desk) == []
+    assert service.load_problems(desk) == []
 
 
 def test_every_acknowledged_change_bumps_the_version(ownit_demo_org: Any) -> None:

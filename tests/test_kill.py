@@ -71,6 +71,7 @@ def test_kill_9_mid_transaction_leaves_nothing_half_written(ownit_demo_org) -> N
     partial, (count, distinct) = desk.read(audit)
     assert partial == [] and count == distinct and count > 1
     assert service.ownership_problems(desk) == []
+    assert service.load_problems(desk) == []
     notes = [e for e in service.show(desk, "FAC-1001", actor=HELEN)["timeline"] if e["kind"] == "note"]
     assert all(e["note"] == "still here" for e in notes)
     after = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="After", fields=LEAK)

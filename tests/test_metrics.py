@@ -187,6 +187,7 @@ def test_the_demo_history_has_one_team_fast_but_unloved(ownit_demo_org) -> None:
     assert flags["facilities-south"].startswith("Facilities South got faster")
     assert flags["facilities-north"] is None
     assert service.ownership_problems(ownit_demo_org) == []  # every request played still has one owner
+    assert service.load_problems(ownit_demo_org) == []
 
 
 def test_alignment_needs_faster_and_unhappier_together() -> None:

@@ -164,6 +164,7 @@ def test_owner_must_be_an_existing_person(ownit_demo_org: Any) -> None:
     with pytest.raises(sa.exc.IntegrityError):
         _insert(url, ref="RAW-3", owner=987654)
     assert service.ownership_problems(ownit_demo_org) == []
+    assert service.load_problems(ownit_demo_org) == []
 
 
 # --- (c) upgrading a database that holds data --------------------------------------------------
@@ -303,6 +304,7 @@ def test_a_database_filled_at_the_first_revision_upgrades_without_loss(ownit_dem
         assert any(r["waiting_since"] is not None for r in new_columns.values())
 
         old_desk = Desk.open(old, clock=source.clock)
+        assert service.load_problems(old_desk) == []  # each owner's open requests, counted by the upgrade
         for ref, who in zip(refs, (AMIRA, TOM, GRACE), strict=True):
             now, then = service.show(old_desk, ref, actor=who), service.show(source, ref, actor=who)
             for key in ("owner", "status", "stage", "timeline", "priority", "version"):
@@ -310,6 +312,7 @@ def test_a_database_filled_at_the_first_revision_upgrades_without_loss(ownit_dem
         assert service.resume(old_desk, waiting, actor=TOM, note="till 3")["status"] == "open"
         assert service.raise_request(old_desk, actor=AMIRA, request_type="facilities.leak", title="after upgrade",
                                      fields=dict(LEAK))["ref"] == "FAC-1004"
+        assert service.load_problems(old_desk) == []  # ... and kept since
     finally:
         for _ in databases:
             pass

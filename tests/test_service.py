@@ -280,6 +280,7 @@ def test_every_request_has_an_existing_owner(ownit_demo_org) -> None:
     for actor in (AMIRA, TOM, GRACE):
         raise_leak(desk, actor=actor)
     assert service.ownership_problems(desk) == []
+    assert service.load_problems(desk) == []
     rows = desk.read(lambda s: s.exec(select(Request.owner_id)).all())
     assert all(isinstance(owner, int) for owner in rows)
 

@@ -96,6 +96,7 @@ class DeskMachine(RuleBasedStateMachine):
 
         self.desk.read(check)
         assert service.ownership_problems(self.desk) == []
+        assert service.load_problems(self.desk) == []
 
 
 DeskMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=30, deadline=None,

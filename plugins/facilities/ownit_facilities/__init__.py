@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl
+from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, pure
 
 STAGES = (
     Stage("reported", "Reported"),
@@ -116,6 +116,7 @@ def ownit_register_departments(register: Any) -> None:
 
 
 @hookimpl
+@pure
 def ownit_validate_request(request_type: str, fields: dict[str, Any]) -> list[str] | None:
     temperature = fields.get("temperature")
     if request_type == "facilities.heating" and temperature is not None and not -20 <= temperature <= 60:
@@ -124,6 +125,7 @@ def ownit_validate_request(request_type: str, fields: dict[str, Any]) -> list[st
 
 
 @hookimpl
+@pure
 def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
     if request_type == "facilities.leak":
         if fields.get("near_electrics") or fields.get("trading_floor"):

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl
+from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, pure, reacts_to
 
 MAX_WEEKLY_HOURS = 48  # the Working Time Regulations' weekly limit
 CONTRACTS_OUT_BEFORE_START = timedelta(days=14)
@@ -117,6 +117,7 @@ def ownit_register_departments(register: Any) -> None:
 
 
 @hookimpl
+@pure
 def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datetime) -> list[str] | None:
     problems: list[str] = []
     if request_type == "hr.vacancy":
@@ -135,6 +136,7 @@ def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datet
 
 
 @hookimpl
+@pure
 def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
     if request_type == "hr.relations":
         return "urgent" if fields.get("at_risk") else "normal"
@@ -144,6 +146,7 @@ def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
 
 
 @hookimpl
+@pure
 def ownit_choose_owner(request: Any, team: Any) -> str | None:
     """The site's HR partner: an available member covering the site code
     (preferred) or the site's region, then one with the skills, then the least
@@ -162,6 +165,7 @@ def ownit_choose_owner(request: Any, team: Any) -> str | None:
 
 
 @hookimpl
+@reacts_to("contacted", "agreed")
 def ownit_on_event(request: Any, event: Any, desk: Any) -> None:
     """At first contact on a vacancy, put the hiring plan for the start date on
     the requester's timeline: the agreed date when one was agreed, else the

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl
+from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, pure
 
 # --- broken kit -------------------------------------------------------------------
 
@@ -129,6 +129,7 @@ def _problem(rtype: RequestType, key: str, problem: str) -> str:
 
 
 @hookimpl
+@pure
 def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datetime) -> list[str] | None:
     problems = []
     if request_type == "it.broken_kit":
@@ -148,6 +149,7 @@ def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datet
 
 
 @hookimpl
+@pure
 def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
     if request_type == "it.broken_kit":
         if fields.get("can_trade") is False:
@@ -163,6 +165,7 @@ def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
 
 
 @hookimpl
+@pure
 def ownit_required_skills(request_type: str, fields: dict[str, Any]) -> list[str] | None:
     if request_type == "it.broken_kit":
         return ["pos"] if fields.get("device") in POS_DEVICES else ["hardware"]

@@ -1,0 +1,214 @@
+"""The raise's hot path: the organisation kept in memory until it changes,
+each owner's load kept by the database, and plugin hooks called only where
+they have something to say."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import AMIRA, GRACE, HELEN, LEAK, PRIYA, SAM, TOM
+from ownit import Department, RequestType, Stage, bounded, hookimpl, pure, reacts_to, service
+from ownit.demo import ORG_FILE
+from ownit.desk import Desk
+from ownit.errors import PluginError
+from ownit.org import load_org
+from ownit.plugins import build_plugins
+
+
+def raise_leak(desk, actor=AMIRA, title="Leak"):
+    return service.raise_request(desk, actor=actor, request_type="facilities.leak", title=title, fields=LEAK)
+
+
+def generation(desk) -> str:
+    with desk.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT generation FROM org_state")).scalar_one()
+
+
+def org_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = ORG_FILE.read_text()
+    assert old in text
+    path = tmp_path / "org.toml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+SAM_ONLY = '  { email = "priya.shah@example.com", skills = ["building", "security"], capacity = 15 },\n'
+
+
+def test_a_changed_organisation_is_read_again_by_every_desk(ownit_demo_org, ownit_clock, tmp_path) -> None:
+    desk = ownit_demo_org
+    other = Desk.open(desk.url, clock=ownit_clock, plugins=desk.plugins)  # another process, say
+    raise_leak(desk), raise_leak(other, actor=TOM)
+    kept = desk.directory
+    assert raise_leak(desk, actor=GRACE) and desk.directory is kept  # nothing changed: not read again
+
+    load_org(desk, org_with(tmp_path, SAM_ONLY, ""), skip_missing_departments=True)  # Priya leaves the team
+    owners = {raise_leak(d, actor=who, title=f"after {i}")["owner"]["email"]
+              for i, (d, who) in enumerate([(desk, AMIRA), (other, TOM), (desk, TOM), (other, AMIRA)])}
+    assert owners <= {SAM, HELEN} and PRIYA not in owners
+    assert desk.directory is not kept
+
+
+def test_the_generation_moves_with_the_organisation_not_with_the_work(ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    before = generation(desk)
+    view = raise_leak(desk)  # marks the owner's last assignment and load: not the organisation
+    service.contact(desk, view["ref"], actor=view["owner"]["email"], note="on my way")
+    assert generation(desk) == before
+    with desk.engine.begin() as conn:  # an edit made by hand, outside OwnIt, is seen too
+        conn.execute(sa.text("UPDATE team_member SET capacity = capacity + 1"))
+    after = generation(desk)
+    assert after != before
+    with desk.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE person SET phone = '0113 000 0000' WHERE email = :e"), {"e": AMIRA})
+    assert generation(desk) not in (before, after)
+
+
+def test_the_load_kept_on_each_person_follows_every_change(ownit_demo_org, ownit_clock) -> None:
+    from datetime import date
+
+    desk = ownit_demo_org
+    refs = [raise_leak(desk, actor=who, title=f"leak {i}")["ref"] for i, who in enumerate([AMIRA, TOM, AMIRA])]
+    assert service.load_problems(desk) == []
+    first = service.show(desk, refs[0], actor=HELEN)
+    other = SAM if first["owner"]["email"] == PRIYA else PRIYA
+    service.hand_off(desk, refs[0], actor=HELEN, to=other, note="knows the building")
+    service.contact(desk, refs[1], actor=HELEN, note="hello")
+    service.wait_on_requester(desk, refs[1], actor=HELEN, note="which floor?")
+    service.contact(desk, refs[0], actor=other, note="on my way")
+    service.resolve(desk, refs[0], actor=other, note="fixed")
+    assert service.load_problems(desk) == []
+    service.reopen(desk, refs[0], actor=AMIRA, note="dripping again")
+    service.set_away(desk, actor=HELEN, email=other, start=date(2026, 11, 23), until=date(2026, 12, 1))
+    assert service.load_problems(desk) == []
+    with desk.engine.begin() as conn:  # closed by hand: the count follows a raw edit too
+        conn.execute(sa.text("UPDATE request SET status = 'closed' WHERE ref = :r"), {"r": refs[2]})
+        conn.execute(sa.text("DELETE FROM notification"))
+    assert service.load_problems(desk) == []
+    loads = {p["email"]: p["open"] for p in service.show(desk, refs[1], actor=HELEN)["team_members"]}
+    assert sum(loads.values()) == 2  # two of the three still open, whoever has them
+
+
+def test_the_load_kept_is_what_owner_choice_reads(ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    with desk.engine.begin() as conn:  # Sam is busier than anyone: the next leak goes to Priya
+        conn.execute(sa.text("UPDATE person SET open_requests = 9 WHERE email = :e"), {"e": SAM})
+    view = raise_leak(desk)
+    assert view["owner"]["email"] == PRIYA and "fewest open requests (0)" in view["timeline"][1]["data"]["reason"]
+
+
+# --- plugins: in line when pure, only for their own department, only for the events they want ------
+
+
+class Rules:
+    """A facilities plugin of sorts (no department of its own): pure rules, and a listener for first contact."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+        self.heard: list[str] = []
+
+    @hookimpl
+    @pure
+    def ownit_priority(self, request_type, fields):
+        self.threads.append(threading.current_thread().name)
+        return None
+
+    @hookimpl
+    @reacts_to("contacted")
+    def ownit_on_event(self, request, event):
+        self.heard.append(event.kind)
+
+
+def desk_with(plugin, url, clock, name="rules") -> Desk:
+    from ownit.db import make_engine
+
+    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(extra=[(name, plugin)]), clock=clock)
+    load_org(desk, ORG_FILE, skip_missing_departments=True)
+    return desk
+
+
+def test_pure_rules_run_in_line_and_listeners_hear_only_what_they_asked_for(ownit_database_url, ownit_clock) -> None:
+    rules = Rules()
+    desk = desk_with(rules, ownit_database_url, ownit_clock)
+    view = raise_leak(desk)
+    assert rules.threads == [threading.current_thread().name]  # no hand-off to a hook worker
+    assert rules.heard == []  # raised and assigned were not asked for
+    service.contact(desk, view["ref"], actor=view["owner"]["email"], note="hello")
+    assert rules.heard == ["contacted"]
+
+
+class PureButBroken:
+    @hookimpl
+    @pure
+    def ownit_validate_request(self, request_type, fields):
+        raise KeyError("boom")
+
+
+def test_a_pure_rule_that_fails_still_refuses_cleanly(ownit_database_url, ownit_clock) -> None:
+    desk = desk_with(PureButBroken(), ownit_database_url, ownit_clock, name="broken")
+    with pytest.raises(PluginError, match="plugin 'broken' failed while checking the request, so nothing was saved"):
+        raise_leak(desk)
+    assert service.load_problems(desk) == [] and desk.read(
+        lambda s: s.exec(sa.select(sa.func.count()).select_from(sa.table("request"))).one())[0] == 0
+
+
+class Gardens:
+    """A department of its own, with its own rule for choosing owners."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    @hookimpl
+    def ownit_register_departments(self, register):
+        register(Department(key="gardens", name="Gardens", prefix="GDN", request_types=(
+            RequestType(key="gardens.hedge", label="Hedge", why="-", stages=(Stage("a", "A"), Stage("b", "B"))),)))
+
+    @hookimpl
+    def ownit_choose_owner(self, request, team):
+        self.asked.append(request.request_type)
+
+
+class EveryDepartment(Gardens):
+    """The same rule from a plugin with no department: it speaks for all of them."""
+
+    @hookimpl
+    def ownit_register_departments(self, register):
+        pass
+
+
+@pytest.mark.parametrize("plugin, asked", [(Gardens(), []), (EveryDepartment(), ["facilities.leak"])])
+def test_a_department_plugin_chooses_owners_for_its_own_department_only(ownit_database_url, ownit_clock,
+                                                                         plugin, asked) -> None:
+    plugin.asked.clear()
+    desk = desk_with(plugin, ownit_database_url, ownit_clock, name="extra")
+    assert raise_leak(desk)["owner"]["email"] in (SAM, PRIYA)
+    assert plugin.asked == asked
+
+
+def test_calls_after_a_hang_still_run_on_a_fresh_worker() -> None:
+    release = threading.Event()
+    ran: list[int] = []
+
+    def call(i):
+        def run():
+            if i == 1:
+                release.wait(10)
+            ran.append(i)
+            return i
+        return run
+
+    try:
+        started = time.monotonic()
+        outcomes = bounded.each([call(i) for i in range(4)], what=lambda i: f"call {i}", limit=0.2)
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
+    assert outcomes[0] == (True, 0) and outcomes[2:] == [(True, 2), (True, 3)]
+    assert outcomes[1][0] is False and "no answer within 0.2 s from call 1" in str(outcomes[1][1])
+    time.sleep(0.1)
+    assert sorted(ran) == [0, 1, 2, 3]  # the stuck one finished on its own, and nothing ran twice
