@@ -1599,86 +1599,108 @@ def _owed(req: Request) -> list[tuple[str, str, datetime]]:
     return owed
 
 
-def _sweep_request(desk: Desk, request_id: int, now: datetime, report: dict[str, list]) -> None:
-    def work(session: Session, changes: _Changes) -> None:
-        req = session.get(Request, request_id)
-        if req is None or req.status != domain.OPEN:
-            return  # acted on since we looked
-        team = session.get(Team, req.team_id)
-        calendar = calendar_of(team)
-        owner = session.get(Person, req.owner_id)
-        escalated = False
-        look_again: list[datetime] = []  # when this request next has something new to say
-        for key, words, due in _owed(req):
-            stamp = f"{key}:{req.ref}:{due.isoformat()}"
-            when = calendar.local(due).strftime("%a %d %b %H:%M")
-            line = {"ref": req.ref, "promise": key, "what": words, "due": due.isoformat(), "owner": owner.email}
-            if now <= due:
-                if calendar.between(now, due) <= promises.DUE_SOON:
-                    if _outbox(session, changes, person_id=owner.id, req=req, kind="due_soon", at=now,
-                               message=f"{req.ref}: {words} due by {when}", dedupe_key=f"soon:{stamp}"):
-                        report["due_soon"].append(line)
-                    look_again.append(due + timedelta(microseconds=1))  # next: when it is overdue
-                else:  # not in the nudge window yet: look again when it comes into it
-                    look_again.append(calendar.before(due, promises.DUE_SOON))
-                continue
-            if _outbox(session, changes, person_id=owner.id, req=req, kind="overdue", at=now,
-                       message=f"{req.ref}: {words} was due {when} and is overdue", dedupe_key=f"overdue:{stamp}"):
-                report["overdue"].append(line)
-            if promises.escalation_due(calendar, due, now) and _outbox(
-                    session, changes, person_id=team.lead_id, req=req, kind="escalated", at=now,
-                    message=f"{req.ref} '{req.title}': {owner.name}'s {words} was due {when} and is overdue",
-                    dedupe_key=f"escalated:{stamp}"):
-                lead = session.get(Person, team.lead_id)
-                _event(session, changes, req, "escalated", at=now, actor=None,
-                       note=f"{words} was due {when}; {lead.name} ({team.name} lead) has been told",
-                       promise=key, due=due.isoformat(), lead=lead.email)
-                _outbox(session, changes, person_id=req.requester_id, req=req, kind="escalated", at=now,
-                        message=f"{req.ref}: the {words} promised by {when} is late; we have told "
-                                f"{lead.name}, who leads {team.name}", dedupe_key=f"escalated-requester:{stamp}")
-                report["escalated"].append({**line, "lead": lead.email})
-                escalated = True
-            if not promises.escalation_due(calendar, due, now):
-                look_again.append(calendar.add(due, promises.ESCALATE_AFTER))  # next: time to tell the lead
-        # Said all it owes until then. A plain UPDATE, guarded by the version read: it is no change to
-        # the request, and an agent acting meanwhile (who resets it) wins.
-        session.exec(sa.update(Request).where(Request.id == req.id, Request.version == req.version)
-                     .values(sweep_after=min(look_again) if look_again else NEVER)
-                     .execution_options(synchronize_session=False))
-        if escalated:
-            req.updated_at = now
-            flag_modified(req, "updated_at")
-            session.add(req)
-
-    try:
-        _run(desk, work)
-    except Conflict:
-        report["skipped"].append(request_id)  # an agent acted at the same moment; the next sweep looks again
-
-
-def _auto_close(desk: Desk, request_id: int, now: datetime, report: dict[str, list]) -> None:
-    def work(session: Session, changes: _Changes) -> None:
-        req = session.get(Request, request_id)
-        if req is None or req.status != domain.RESOLVED or req.resolved_at is None:
-            return
-        calendar = calendar_of(session.get(Team, req.team_id))
-        if calendar.add(req.resolved_at, promises.AUTO_CLOSE_AFTER) > now:
-            return
-        req.status, req.closed_at, req.updated_at = domain.CLOSED, now, now
+def _sweep_one(session: Session, changes: _Changes, request_id: int, now: datetime,
+               report: dict[str, list]) -> None:
+    """What the sweep owes one open request's people, in the caller's transaction."""
+    req = session.get(Request, request_id)
+    if req is None or req.status != domain.OPEN:
+        return  # acted on since we looked
+    team = session.get(Team, req.team_id)
+    calendar = calendar_of(team)
+    owner = session.get(Person, req.owner_id)
+    escalated = False
+    look_again: list[datetime] = []  # when this request next has something new to say
+    for key, words, due in _owed(req):
+        stamp = f"{key}:{req.ref}:{due.isoformat()}"
+        when = calendar.local(due).strftime("%a %d %b %H:%M")
+        line = {"ref": req.ref, "promise": key, "what": words, "due": due.isoformat(), "owner": owner.email}
+        if now <= due:
+            if calendar.between(now, due) <= promises.DUE_SOON:
+                if _outbox(session, changes, person_id=owner.id, req=req, kind="due_soon", at=now,
+                           message=f"{req.ref}: {words} due by {when}", dedupe_key=f"soon:{stamp}"):
+                    report["due_soon"].append(line)
+                look_again.append(due + timedelta(microseconds=1))  # next: when it is overdue
+            else:  # not in the nudge window yet: look again when it comes into it
+                look_again.append(calendar.before(due, promises.DUE_SOON))
+            continue
+        if _outbox(session, changes, person_id=owner.id, req=req, kind="overdue", at=now,
+                   message=f"{req.ref}: {words} was due {when} and is overdue", dedupe_key=f"overdue:{stamp}"):
+            report["overdue"].append(line)
+        if promises.escalation_due(calendar, due, now) and _outbox(
+                session, changes, person_id=team.lead_id, req=req, kind="escalated", at=now,
+                message=f"{req.ref} '{req.title}': {owner.name}'s {words} was due {when} and is overdue",
+                dedupe_key=f"escalated:{stamp}"):
+            lead = session.get(Person, team.lead_id)
+            _event(session, changes, req, "escalated", at=now, actor=None,
+                   note=f"{words} was due {when}; {lead.name} ({team.name} lead) has been told",
+                   promise=key, due=due.isoformat(), lead=lead.email)
+            _outbox(session, changes, person_id=req.requester_id, req=req, kind="escalated", at=now,
+                    message=f"{req.ref}: the {words} promised by {when} is late; we have told "
+                            f"{lead.name}, who leads {team.name}", dedupe_key=f"escalated-requester:{stamp}")
+            report["escalated"].append({**line, "lead": lead.email})
+            escalated = True
+        if not promises.escalation_due(calendar, due, now):
+            look_again.append(calendar.add(due, promises.ESCALATE_AFTER))  # next: time to tell the lead
+    # Said all it owes until then. A plain UPDATE, guarded by the version read: it is no change to
+    # the request, and an agent acting meanwhile (who resets it) wins.
+    session.exec(sa.update(Request).where(Request.id == req.id, Request.version == req.version)
+                 .values(sweep_after=min(look_again) if look_again else NEVER)
+                 .execution_options(synchronize_session=False))
+    if escalated:
+        req.updated_at = now
+        flag_modified(req, "updated_at")
         session.add(req)
-        _event(session, changes, req, "closed", at=now, actor=None,
-               note=f"closed after {Duration.parse(promises.AUTO_CLOSE_AFTER)} resolved without a reply")
-        _notify(session, changes, req.requester_id, req, "closed",
-                f"{req.ref} was closed: it was resolved and we heard nothing back. Reopen it if it is not fixed.",
-                at=now)
-        report["closed"].append({"ref": req.ref})
+
+
+def _in_batches(desk: Desk, ids: list[int], step: Callable[[Session, _Changes, int, datetime, dict[str, list]], None],
+                now: datetime, report: dict[str, list]) -> None:
+    """``step`` for each of ``ids``, up to :data:`SWEEP_BATCH` of them per
+    transaction (a transaction costs more than a request's own work). A batch
+    that meets an agent acting at the same moment is done again one request at
+    a time, so only that request is skipped, and the next sweep looks again."""
+    def run(batch: list[int]) -> None:
+        found: dict[str, list] = {key: [] for key, value in report.items() if isinstance(value, list)}
+
+        def work(session: Session, changes: _Changes) -> None:
+            for lines in found.values():  # a retried unit starts again
+                lines.clear()
+            for request_id in batch:
+                step(session, changes, request_id, now, found)
+
+        _run(desk, work)
+        for key, lines in found.items():
+            report[key].extend(lines)
 
     try:
-        _run(desk, work)
+        run(ids)
     except Conflict:
-        report["skipped"].append(request_id)
+        for request_id in ids:
+            try:
+                run([request_id])
+            except Conflict:
+                report["skipped"].append(request_id)
 
 
+def _auto_close(session: Session, changes: _Changes, request_id: int, now: datetime,
+                report: dict[str, list]) -> None:
+    """Close a resolved request nobody confirmed, in the caller's transaction."""
+    req = session.get(Request, request_id)
+    if req is None or req.status != domain.RESOLVED or req.resolved_at is None:
+        return
+    calendar = calendar_of(session.get(Team, req.team_id))
+    if calendar.add(req.resolved_at, promises.AUTO_CLOSE_AFTER) > now:
+        return
+    req.status, req.closed_at, req.updated_at = domain.CLOSED, now, now
+    session.add(req)
+    _event(session, changes, req, "closed", at=now, actor=None,
+           note=f"closed after {Duration.parse(promises.AUTO_CLOSE_AFTER)} resolved without a reply")
+    _notify(session, changes, req.requester_id, req, "closed",
+            f"{req.ref} was closed: it was resolved and we heard nothing back. Reopen it if it is not fixed.",
+            at=now)
+    report["closed"].append({"ref": req.ref})
+
+
+SWEEP_BATCH = 100  # requests per transaction
 NEVER = datetime(9999, 1, 1, tzinfo=timezone.utc)  # a request the sweep has finished with until it changes
 MAX_ATTEMPTS = 5  # deliveries of one notification before the sweep gives up (it stays in the inbox)
 RETRY_AFTER = timedelta(minutes=1)  # leave a fresh notification to the delivery right after its commit
@@ -1751,13 +1773,20 @@ def sweep(desk: Desk, *, progress: Callable[[int, int], None] | None = None) -> 
         report["reassigned"].extend(_run(desk, lambda session, changes: _reassign_if_away(
             desk, session, changes, session.get(Person, person_id), now)))
 
-    steps = ([(reassign, p) for p in away] + [(lambda r: _sweep_request(desk, r, now, report), r) for r in due]
-             + [(lambda r: _auto_close(desk, r, now, report), r) for r in quiet]
-             + [(lambda batch: _redeliver(desk, batch, report), undelivered[i:i + 100])
-                for i in range(0, len(undelivered), 100)])
-    total = len(steps)
-    for done, (step, item) in enumerate(steps, 1):
-        step(item)
+    def in_batches(step: Any) -> Callable[[list[int]], None]:
+        return lambda batch: _in_batches(desk, batch, step, now, report)
+
+    def batches(ids: list[int], size: int = SWEEP_BATCH) -> list[list[int]]:
+        return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+    steps = ([(lambda batch: reassign(batch[0]), [p]) for p in away]
+             + [(in_batches(_sweep_one), batch) for batch in batches(due)]
+             + [(in_batches(_auto_close), batch) for batch in batches(quiet)]
+             + [(lambda batch: _redeliver(desk, batch, report), batch) for batch in batches(undelivered)])
+    total, done = sum(len(batch) for _, batch in steps), 0
+    for step, batch in steps:
+        step(batch)
+        done += len(batch)
         if progress:
             progress(done, total)
     report["looked_at"] = len(away) + len(due) + len(quiet)

@@ -184,3 +184,33 @@ def test_the_sweep_looks_only_at_requests_with_something_new_to_say(ownit_demo_o
     clock.set(utc(24, 15, 0))
     report = service.sweep(desk)
     assert [r["promise"] for r in report["due_soon"]] == ["checkin"]
+
+
+def test_the_sweep_works_in_batches_and_a_clash_skips_only_its_own_request(ownit_demo_org, monkeypatch) -> None:
+    """Many requests per transaction; when one of them clashes with an agent
+    acting at the same moment, its batch is done again request by request and
+    only that one is left for the next sweep."""
+    from ownit.errors import Conflict
+
+    desk, clock = ownit_demo_org, ownit_demo_org.clock
+    monkeypatch.setattr(service, "SWEEP_BATCH", 3)
+    views = [raise_leak(desk) for _ in range(7)]
+    clashing = service.show(desk, views[4]["ref"], actor=HELEN)["id"]
+    real = service._sweep_one
+
+    def clash(session, changes, request_id, now, report):
+        if request_id == clashing:
+            raise Conflict("this request was changed by someone else at the same moment")
+        real(session, changes, request_id, now, report)
+
+    monkeypatch.setattr(service, "_sweep_one", clash)
+    clock.set(utc(23, 12, 30))
+    transactions = []
+    real_run = service._run
+    monkeypatch.setattr(service, "_run", lambda d, work: transactions.append(1) or real_run(d, work))
+    report = service.sweep(desk)
+    assert report["skipped"] == [clashing]
+    assert sorted(r["ref"] for r in report["due_soon"]) == sorted(v["ref"] for v in views if v is not views[4])
+    assert len(transactions) == 3 + 3  # batches of 3, 3, 1; the clashing batch again as 3 single requests
+    monkeypatch.setattr(service, "_sweep_one", real)
+    assert [r["ref"] for r in service.sweep(desk)["due_soon"]] == [views[4]["ref"]]  # the next sweep tells it
