@@ -50,6 +50,16 @@ def arguments(description: str, n: int, **extra: Any) -> argparse.Namespace:
     return parser.parse_args()
 
 
+def scratch() -> Path:
+    """A fresh folder in the temp folder, removed when the benchmark exits
+    (a copy of a filled database is large: about a gigabyte at 1M requests)."""
+    import atexit
+
+    folder = Path(tempfile.mkdtemp(prefix="ownit-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def desk_for(url: str) -> Desk:
     return Desk.open(url, clock=FixedClock(NOW))
 
@@ -63,7 +73,7 @@ def filled(n: int, url: str | None) -> Desk:
             building.unlink(missing_ok=True)
             _fill_new(f"sqlite:///{building}", n)
             building.rename(template)
-        run = Path(tempfile.mkdtemp(prefix="ownit-bench-")) / "bench.db"
+        run = scratch() / "bench.db"
         shutil.copyfile(template, run)
         service.init(f"sqlite:///{run}")  # a template kept from an older OwnIt is brought up to date
         return desk_for(f"sqlite:///{run}")

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 
-from _common import NOW, arguments, filled, report
+from _common import NOW, arguments, filled, report, scratch
 
 from ownit import service
 
@@ -75,7 +74,7 @@ def main() -> None:
         desk = filled(args.n, args.db)
         ownit_rates.append(through_ownit(desk, args.raises))
         if desk.url.startswith("sqlite"):
-            copy = Path(tempfile.mkdtemp(prefix="ownit-bench-raw-")) / "raw.db"
+            copy = scratch() / "raw.db"
             shutil.copyfile(filled(args.n, None).url.removeprefix("sqlite:///"), copy)
             raw_rates.append(through_sqlite3(copy, args.raises))
         if args.db:

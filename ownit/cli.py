@@ -820,14 +820,26 @@ def plugin_new(
     typer.echo(f"created {folder}\nnext: pip install -e {folder} && ownit departments && pytest {folder}")
 
 
-def _plugin_commands() -> None:
-    """Let plugins add commands (the last thing the CLI does before it runs)."""
-    try:
-        from .plugins import get_plugins
+COMMANDS_GROUP = "ownit.commands"  # entry points: NAME = "module:attribute", a typer.Typer or a function of the app
 
-        get_plugins().hook.ownit_register_commands(cli=app)
-    except Exception as exc:  # a broken plugin must not take the CLI down
-        typer.echo(f"warning: a plugin failed to add its commands: {exc}", err=True)
+
+def _plugin_commands() -> None:
+    """Add the commands plugins declare in the ``ownit.commands`` entry-point
+    group: a ``typer.Typer`` becomes the command group NAME; a function is
+    called with the root app, to add commands of its own. Read from package
+    metadata, so the CLI starts without importing the department plugins; a
+    command that fails to load is left out with a warning."""
+    from importlib import metadata
+
+    for ep in sorted(metadata.entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        try:
+            commands = ep.load()
+            if isinstance(commands, typer.Typer):
+                app.add_typer(commands, name=ep.name)
+            else:
+                commands(app)
+        except Exception as exc:  # a broken plugin must not take the CLI down
+            typer.echo(f"warning: plugin commands {ep.name!r} ({ep.value}) failed to load: {exc!r}", err=True)
 
 
 def main() -> None:

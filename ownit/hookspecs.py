@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import pluggy
 
 if TYPE_CHECKING:
-    import typer
-
     from .departments import Department
     from .desk import Desk
     from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
@@ -197,16 +195,3 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
         recorded and reported, never raised to the person acting.
     """
 
-
-# --- extension ------------------------------------------------------------------
-
-
-@hookspec
-def ownit_register_commands(cli: typer.Typer) -> None:
-    """Add commands to the ``ownit`` command line.
-
-    Called once when the CLI starts, after the built-in commands exist.
-
-    :param cli: the root Typer application; add commands or sub-apps to it.
-    :return: nothing.
-    """

@@ -111,11 +111,36 @@ def test_the_command_line_starts_without_the_plugin_api() -> None:
     import subprocess
     import sys
 
-    loaded = subprocess.run([sys.executable, "-c", "import sys, ownit.cli; print(' '.join(sys.modules))"],
-                            capture_output=True, text=True, check=True).stdout.split()
+    loaded = subprocess.run([sys.executable, "-c", "import sys, ownit.cli; ownit.cli._plugin_commands(); "
+                             "print(' '.join(sys.modules))"], capture_output=True, text=True, check=True).stdout.split()
     for heavy in ("ownit.departments", "ownit.hookspecs", "ownit.service", "sqlalchemy", "sqlmodel", "streamlit",
-                  "pluggy", "holidays"):
+                  "pluggy", "holidays", "ownit_facilities", "ownit_hr", "ownit_it"):
         assert heavy not in loaded, heavy
+
+
+def test_plugin_commands_come_from_their_entry_point_group(tmp_path) -> None:
+    """A package declaring ``ownit.commands`` adds its commands (a broken one is
+    left out with a warning); found in package metadata, as pip installs it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "hello_cmds.py").write_text(
+        'import typer\n\napp = typer.Typer(help="Say hello to a store.")\n\n\n@app.command()\n'
+        'def hi(name: str) -> None:\n    typer.echo(f"hello {name}")\n')
+    (tmp_path / "broken_cmds.py").write_text("raise ImportError('half installed')\n")
+    info = tmp_path / "hello_cmds-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hello-cmds\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[ownit.commands]\nhello = hello_cmds:app\nbroken = broken_cmds:app\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    ownit_cli = str(Path(sys.executable).with_name("ownit"))
+    listed = subprocess.run([ownit_cli, "--help"], env=env, capture_output=True, text=True)
+    assert listed.returncode == 0 and "hello" in listed.stdout and "Say hello to a store." in listed.stdout
+    assert "plugin commands 'broken' (broken_cmds:app) failed to load: ImportError('half installed')" in listed.stderr
+    ran = subprocess.run([ownit_cli, "hello", "hi", "Leeds"], env=env, capture_output=True, text=True)
+    assert ran.returncode == 0 and ran.stdout.strip() == "hello Leeds"
 
 
 def test_the_hook_reference_in_the_docs_is_the_hookspecs() -> None:
