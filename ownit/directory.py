@@ -106,6 +106,7 @@ class Directory:
         self.people = {p.id: p for p in people}
         self.people_by_email = {p.email: p for p in people}
         self.teams = {t.id: t for t in teams}
+        self.teams_by_key = {t.key: t for t in teams}
         self.teams_by_department: dict[str, list[TeamEntry]] = {}
         for team in teams:  # in key order, as routing expects
             self.teams_by_department.setdefault(team.department, []).append(team)

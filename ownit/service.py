@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, func, select
 
@@ -486,6 +485,20 @@ def _entry_person(org: directory.Directory, email: str | None) -> directory.Pers
     if person is None:
         raise NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
     return person
+
+
+def _entry_team(org: directory.Directory, key: str) -> directory.TeamEntry:
+    team = org.teams_by_key.get(key)
+    if team is None:
+        raise NotFound(f"no team {key!r}; teams: {', '.join(sorted(org.teams_by_key)) or 'none loaded'}")
+    return team
+
+
+def _cursor(session: Session) -> statements.Cursor:
+    """The driver's cursor of ``session``'s own connection (its transaction),
+    for the directory and the hot-path statements."""
+    connection = session.connection()
+    return statements.Cursor(connection.connection.cursor(), connection.dialect)
 
 
 def _entry_site(org: directory.Directory, code: str) -> directory.SiteEntry:
@@ -1239,37 +1252,34 @@ def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bo
     now = desk.now()
 
     def work(session: Session) -> list[dict[str, Any]]:
-        person = _person(session, actor)
-        # a queue line needs a few columns, not the whole request (fields, forecasts, …)
-        query = select(Request).options(load_only(
-            Request.ref, Request.title, Request.status, Request.priority, Request.stage, Request.owner_id,
-            Request.team_id, Request.request_type, Request.next_due, raiseload=True)).where(Request.status.in_(wanted))
+        org = directory.current(desk, _cursor(session))  # people and teams from memory: no query
+        person = _entry_person(org, actor)
+        # a queue line needs a few columns, as plain rows: no ORM object is built
+        query = sa.select(Request.ref, Request.title, Request.status, Request.priority, Request.stage,
+                          Request.owner_id, Request.team_id, Request.request_type, Request.next_due
+                          ).where(Request.status.in_(wanted))
         if team:
-            the_team = _team(session, team)
-            if not (_in_team(session, the_team, person) or _is_admin(person)):
+            the_team = _entry_team(org, team)
+            if not (org.in_team(the_team, person.id) or _is_admin(person)):
                 raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
             query = query.where(Request.team_id == the_team.id)
             if owner:
-                query = query.where(Request.owner_id == _person(session, owner).id)
+                query = query.where(Request.owner_id == _entry_person(org, owner).id)
         else:
             query = query.where(Request.owner_id == person.id)
         if overdue:
             query = query.where(Request.status == domain.OPEN, Request.next_due < now)
         if due_today:
-            query = query.where(_due_today(session, now))
+            query = query.where(_due_today(org, now))
         # Open requests by their next due time straight off the (…, status, next_due) index, stopping at
         # the limit; only when they run short, the rest (waiting, resolved …: no due time) by priority.
-        rows = list(session.exec(query.where(Request.status == domain.OPEN, Request.next_due.is_not(None))
-                                 .order_by(Request.next_due, Request.id).limit(limit)))
+        rows = list(session.execute(query.where(Request.status == domain.OPEN, Request.next_due.is_not(None))
+                                    .order_by(Request.next_due, Request.id).limit(limit)))
         if len(rows) < limit:
             rank = sa.case(*((Request.priority == p, i) for i, p in enumerate(PRIORITIES)), else_=len(PRIORITIES))
-            rows += session.exec(query.where(sa.or_(Request.status != domain.OPEN, Request.next_due.is_(None)))
-                                 .order_by(rank, Request.id).limit(limit - len(rows))).all()
-        owners = {r.owner_id for r in rows} - {person.id}  # one's own queue needs nobody else
-        people = {person.id: person, **({p.id: p for p in session.exec(select(Person).where(Person.id.in_(owners)))}
-                                         if owners else {})}
-        teams = {t.id: t for t in session.exec(select(Team).where(Team.id.in_({r.team_id for r in rows})))}
-        return [summary_view(r, owner=people[r.owner_id], team=teams[r.team_id],
+            rows += session.execute(query.where(sa.or_(Request.status != domain.OPEN, Request.next_due.is_(None)))
+                                    .order_by(rank, Request.id).limit(limit - len(rows))).all()
+        return [summary_view(r, owner=org.people[r.owner_id], team=org.teams[r.team_id],
                              rtype=desk.plugins.request_types.get(r.request_type), now=now) for r in rows]
 
     return desk.read(work)
@@ -1288,11 +1298,11 @@ def my_requests(desk: Desk, *, actor: str | None, limit: int = 50) -> list[dict[
     return desk.read(work)
 
 
-def _due_today(session: Session, now: datetime) -> Any:
+def _due_today(org: directory.Directory, now: datetime) -> Any:
     """Open and due from now to the end of the working day, in each team's own hours."""
     ends = [sa.and_(Request.team_id == t.id,
                     Request.next_due <= calendar_of(t).end_of_day(calendar_of(t).local(now).date()))
-            for t in session.exec(select(Team))]
+            for t in org.teams.values()]
     return sa.and_(Request.status == domain.OPEN, Request.next_due >= now, sa.or_(*ends))
 
 
@@ -1308,7 +1318,7 @@ def team_summary(desk: Desk, *, actor: str | None, team: str) -> dict[str, Any]:
         if not (_in_team(session, the_team, person) or _is_admin(person)):
             raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
         overdue = sa.and_(Request.status == domain.OPEN, Request.next_due < now)
-        figures = {"open": Request.status == domain.OPEN, "overdue": overdue, "due_today": _due_today(session, now),
+        figures = {"open": Request.status == domain.OPEN, "overdue": overdue, "due_today": _due_today(directory.current(desk, _cursor(session)), now),
                    "waiting": Request.status == domain.WAITING, "resolved": Request.status == domain.RESOLVED}
         columns = [func.count().filter(condition).label(name) for name, condition in figures.items()]
         rows = session.exec(select(Request.owner_id, *columns).where(

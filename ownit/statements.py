@@ -87,13 +87,19 @@ class Cursor:
 
     def execute(self, statement: Statement, **values: Any) -> "Cursor":
         compiled = statement.compiled(self.dialect)
-        self.cursor.execute(compiled.sql, self._params(compiled, values))
+        try:
+            self.cursor.execute(compiled.sql, self._params(compiled, values))
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(exc, self.dialect) from exc
         self._results = compiled.results
         return self
 
     def executemany(self, statement: Statement, rows: Sequence[dict[str, Any]]) -> None:
         compiled = statement.compiled(self.dialect)
-        self.cursor.executemany(compiled.sql, [self._params(compiled, row) for row in rows])
+        try:
+            self.cursor.executemany(compiled.sql, [self._params(compiled, row) for row in rows])
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(exc, self.dialect) from exc
 
     def _row(self, row: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(value if convert is None or value is None else convert(value)
@@ -113,6 +119,11 @@ class Cursor:
         return None if row is None else row[0]
 
 
+def _wrapped(exc: Exception, dialect: sa.Dialect) -> sa.exc.DBAPIError:
+    """A driver's error as SQLAlchemy's, which OwnIt knows how to explain and retry."""
+    return sa.exc.DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, dialect=dialect)
+
+
 def unit(engine: sa.Engine, work: Callable[[Cursor], T], *, write: bool = True) -> T:
     """``work`` in one transaction on a pooled connection's driver cursor:
     commit on success, roll back on any error; a lock timeout or deadlock
@@ -124,9 +135,7 @@ def unit(engine: sa.Engine, work: Callable[[Cursor], T], *, write: bool = True) 
         try:
             connection = engine.raw_connection()
         except (driver_error, sa.exc.DBAPIError) as exc:  # the server is down, the file cannot be opened
-            wrapped = exc if isinstance(exc, sa.exc.DBAPIError) else sa.exc.DBAPIError.instance(
-                None, None, exc, driver_error, dialect=dialect)
-            explained = explain(wrapped, engine.url)
+            explained = explain(exc if isinstance(exc, sa.exc.DBAPIError) else _wrapped(exc, dialect), engine.url)
             if explained is None:
                 raise
             raise explained from None
@@ -137,9 +146,9 @@ def unit(engine: sa.Engine, work: Callable[[Cursor], T], *, write: bool = True) 
             result = work(Cursor(cursor, dialect))
             connection.commit()
             return result
-        except driver_error as exc:
+        except (driver_error, sa.exc.DBAPIError) as exc:
             connection.rollback()
-            settle(sa.exc.DBAPIError.instance(None, None, exc, driver_error, dialect=dialect), attempt, engine.url)
+            settle(exc if isinstance(exc, sa.exc.DBAPIError) else _wrapped(exc, dialect), attempt, engine.url)
         except BaseException:
             connection.rollback()
             raise
