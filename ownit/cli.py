@@ -385,6 +385,7 @@ def queue(
     due_today: Annotated[bool, typer.Option("--due-today", help="Only requests due later today.")] = False,
     owner: Annotated[Optional[str], typer.Option("--owner", help="Within --team: one person's requests.")] = None,
     status: Annotated[Optional[list[str]], typer.Option("--status", help="open, waiting, resolved, closed; repeatable.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many lines, most pressing first.")] = 50,
     actor: As = None,
     as_json: Json = False,
 ) -> None:
@@ -396,7 +397,7 @@ def queue(
     if mine and team:
         _fail("use --mine or --team, not both", 2)
     rows = service.queue(_desk(), actor=actor, team=team, overdue=overdue, due_today=due_today, owner=owner,
-                         statuses=status)
+                         statuses=status, limit=limit)
     if as_json:
         return _print_json(rows)
     if not rows:
@@ -409,6 +410,8 @@ def queue(
         table.add_row(r["ref"], r["title"], r["priority"], r["status"], r["owner"]["name"],
                       f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
                       f"[bold red]{due} overdue[/]" if r["overdue"] else due)
+    if len(rows) == limit:
+        table.caption = f"the {limit} most pressing; --limit {limit * 4} shows more"
     _console().print(table)
 
 

@@ -576,6 +576,9 @@ def test_team_queue_and_overdue(cli: Cli) -> None:
     assert "Team facilities-north queue" in text and amira in text and tom in text and grace not in text
     assert refs(cli.queue(SAM, "--team", "facilities-north")) == [amira, tom]  # members see it too
     assert refs(cli.queue(OWEN, "--team", "facilities-south")) == [grace]
+    assert refs(cli.queue(HELEN, "--team", "facilities-north", "--limit", "1")) == [amira]  # the most pressing
+    text = cli.ok("queue", "--team", "facilities-north", "--limit", "1", "--as", HELEN).stdout
+    assert "the 1 most pressing; --limit 4 shows more" in text and tom not in text
 
     # Before first contact is due nothing is overdue.
     assert cli.queue(HELEN, "--team", "facilities-north", "--overdue", now="2026-11-23T13:59:00+00:00") == []
