@@ -1585,17 +1585,24 @@ PROMISES = (("first_contact", "first contact"), ("checkin", "check-in"), ("resol
 def _outbox(session: Session, changes: _Changes, *, person_id: int, req: Request, kind: str, message: str,
             at: datetime, dedupe_key: str) -> bool:
     """Put a notification in the outbox once: ``False`` when ``dedupe_key`` was
-    already sent (another sweep, or this one earlier)."""
-    new_id = session.exec(
-        _insert(session)(Notification).values(person_id=person_id, request_id=req.id, kind=kind, message=message,
-                                    created_at=at, dedupe_key=dedupe_key)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id)
-    ).scalar()
+    already sent (another sweep, or this one earlier). On the driver's cursor
+    (the sweep puts thousands)."""
+    new_id = _cursor(session).execute(_OUTBOX, person_id=person_id, request_id=req.id, kind=kind, message=message,
+                                      created_at=at, attempts=0, dedupe_key=dedupe_key).scalar()
     if new_id is None:
         return False
-    changes.notifications.append(Notification(id=new_id, person_id=person_id, request_id=req.id, kind=kind,
-                                              message=message, created_at=at, dedupe_key=dedupe_key))
+    changes.notifications.append(_row(Notification, id=new_id, person_id=person_id, request_id=req.id, kind=kind,
+                                      message=message, created_at=at, dedupe_key=dedupe_key))
     return True
+
+
+_OUTBOX = statements.Statement(
+    lambda dialect: _dialect_insert(dialect)(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(Notification.id),
+    keys=("person_id", "request_id", "kind", "message", "created_at", "attempts", "dedupe_key"))
+_SWEPT = statements.Statement(  # guarded by the version read: an agent acting meanwhile (who resets it) wins
+    sa.update(Request).where(Request.id == sa.bindparam("request"), Request.version == sa.bindparam("seen")),
+    keys=("sweep_after",))
 
 
 def _owed(req: Request) -> list[tuple[str, str, datetime]]:
@@ -1653,9 +1660,8 @@ def _sweep_one(session: Session, changes: _Changes, request_id: int, now: dateti
             look_again.append(calendar.add(due, promises.ESCALATE_AFTER))  # next: time to tell the lead
     # Said all it owes until then. A plain UPDATE, guarded by the version read: it is no change to
     # the request, and an agent acting meanwhile (who resets it) wins.
-    session.exec(sa.update(Request).where(Request.id == req.id, Request.version == req.version)
-                 .values(sweep_after=min(look_again) if look_again else NEVER)
-                 .execution_options(synchronize_session=False))
+    _cursor(session).execute(_SWEPT, request=req.id, seen=req.version,
+                             sweep_after=min(look_again) if look_again else NEVER)
     if escalated:
         req.updated_at = now
         flag_modified(req, "updated_at")
@@ -1674,8 +1680,17 @@ def _in_batches(desk: Desk, ids: list[int], step: Callable[[Session, _Changes, i
         def work(session: Session, changes: _Changes) -> None:
             for lines in found.values():  # a retried unit starts again
                 lines.clear()
-            for request_id in batch:
-                step(session, changes, request_id, now, found)
+            # One read each for the batch's requests, the teams and the people they name, held here (the
+            # session holds its objects only weakly) so each step finds them in the session; what the steps
+            # add is written at the commit, not before each lookup.
+            loaded = session.exec(select(Request).where(Request.id.in_(batch))).all()
+            teams = session.exec(select(Team)).all()
+            named = {r.owner_id for r in loaded} | {r.requester_id for r in loaded} | {t.lead_id for t in teams}
+            loaded += session.exec(select(Person).where(Person.id.in_(named))).all() + teams
+            with session.no_autoflush:
+                for request_id in batch:
+                    step(session, changes, request_id, now, found)
+            del loaded
 
         _run(desk, work)
         for key, lines in found.items():
