@@ -51,7 +51,8 @@ def main() -> None:
         tracemalloc.stop()
         break
     report("Escalation sweep", desk, args.n,
-           [(f"one sweep ({counts[0]:,} requests looked at)", times, "s"), ("its peak memory", peaks, "MB")],
+           [(f"one sweep ({counts[0]:,} requests looked at)", times, "ms"),
+            ("its peak memory", peaks, "MB")],
            ["target: 2 s with 2% of the open requests newly overdue, memory flat"])
 
 

@@ -1603,6 +1603,9 @@ _OUTBOX = statements.Statement(
 _SWEPT = statements.Statement(  # guarded by the version read: an agent acting meanwhile (who resets it) wins
     sa.update(Request).where(Request.id == sa.bindparam("request"), Request.version == sa.bindparam("seen")),
     keys=("sweep_after",))
+_SWEPT_CHANGED = statements.Statement(
+    sa.update(Request).where(Request.id == sa.bindparam("request"), Request.version == sa.bindparam("seen")),
+    keys=("sweep_after", "updated_at", "version"))
 
 
 def _owed(req: Request) -> list[tuple[str, str, datetime]]:
@@ -1648,9 +1651,11 @@ def _sweep_one(session: Session, changes: _Changes, request_id: int, now: dateti
                 message=f"{req.ref} '{req.title}': {owner.name}'s {words} was due {when} and is overdue",
                 dedupe_key=f"escalated:{stamp}"):
             lead = session.get(Person, team.lead_id)
-            _event(session, changes, req, "escalated", at=now, actor=None,
-                   note=f"{words} was due {when}; {lead.name} ({team.name} lead) has been told",
-                   promise=key, due=due.isoformat(), lead=lead.email)
+            event = _row(Event, request_id=req.id, at=now, kind="escalated", actor_id=None, internal=False,
+                         note=f"{words} was due {when}; {lead.name} ({team.name} lead) has been told",
+                         data={"promise": key, "due": due.isoformat(), "lead": lead.email})
+            _cursor(session).execute(_INSERT_EVENT, **{k: getattr(event, k) for k in _EVENT_KEYS})
+            changes.events.append(event)
             _outbox(session, changes, person_id=req.requester_id, req=req, kind="escalated", at=now,
                     message=f"{req.ref}: the {words} promised by {when} is late; we have told "
                             f"{lead.name}, who leads {team.name}", dedupe_key=f"escalated-requester:{stamp}")
@@ -1658,14 +1663,15 @@ def _sweep_one(session: Session, changes: _Changes, request_id: int, now: dateti
             escalated = True
         if not promises.escalation_due(calendar, due, now):
             look_again.append(calendar.add(due, promises.ESCALATE_AFTER))  # next: time to tell the lead
-    # Said all it owes until then. A plain UPDATE, guarded by the version read: it is no change to
-    # the request, and an agent acting meanwhile (who resets it) wins.
-    _cursor(session).execute(_SWEPT, request=req.id, seen=req.version,
-                             sweep_after=min(look_again) if look_again else NEVER)
-    if escalated:
-        req.updated_at = now
-        flag_modified(req, "updated_at")
-        session.add(req)
+    # Said all it owes until then, guarded by the version read: an agent acting meanwhile (who resets
+    # it) wins. That is no change to the request, unless it was escalated: then it is one, and a clash
+    # takes the escalation back with the rest of the batch (done again request by request).
+    sweep_after = min(look_again) if look_again else NEVER
+    if not escalated:
+        _cursor(session).execute(_SWEPT, request=req.id, seen=req.version, sweep_after=sweep_after)
+    elif _cursor(session).execute(_SWEPT_CHANGED, request=req.id, seen=req.version, sweep_after=sweep_after,
+                                  updated_at=now, version=req.version + 1).rowcount != 1:
+        raise Conflict("this request was changed by someone else at the same moment; reload it and try again")
 
 
 def _in_batches(desk: Desk, ids: list[int], step: Callable[[Session, _Changes, int, datetime, dict[str, list]], None],
@@ -1725,7 +1731,7 @@ def _auto_close(session: Session, changes: _Changes, request_id: int, now: datet
     report["closed"].append({"ref": req.ref})
 
 
-SWEEP_BATCH = 100  # requests per transaction
+SWEEP_BATCH = 500  # requests per transaction
 NEVER = datetime(9999, 1, 1, tzinfo=timezone.utc)  # a request the sweep has finished with until it changes
 MAX_ATTEMPTS = 5  # deliveries of one notification before the sweep gives up (it stays in the inbox)
 RETRY_AFTER = timedelta(minutes=1)  # leave a fresh notification to the delivery right after its commit

@@ -101,6 +101,11 @@ class Cursor:
         except self.dialect.loaded_dbapi.Error as exc:
             raise _wrapped(exc, self.dialect) from exc
 
+    @property
+    def rowcount(self) -> int:
+        """The rows the last INSERT, UPDATE or DELETE touched."""
+        return self.cursor.rowcount
+
     def _row(self, row: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(value if convert is None or value is None else convert(value)
                      for convert, value in zip(self._results, row, strict=True))
