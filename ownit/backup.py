@@ -39,14 +39,23 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection,
     source.backup(target, pages=PAGES_PER_STEP, progress=report, sleep=0.005)
 
 
+def _looked_up(path: Path, test: Callable[[Path], bool]) -> bool:
+    """``test(path)``, or one clear line when the system cannot even look (a name too long, say)."""
+    try:
+        return test(path)
+    except OSError as exc:
+        shown = str(path) if len(str(path)) <= 60 else str(path)[:60] + "…"
+        raise ValidationError(f"cannot use the path {shown}: {exc.strerror}; give a shorter or valid path") from None
+
+
 def ready_to_back_up(url: str, path: Path) -> Path:
     """The database file to copy, once it is sure the copy can be made."""
     source_path = sqlite_path(url)
     if not source_path.exists():
         raise ConfigError(f"there is no database at {source_path}; run 'ownit init' first")
-    if path.exists():
+    if _looked_up(path, Path.exists):
         raise ValidationError(f"{path} exists already; back up to a new file")
-    if not path.parent.is_dir():
+    if not _looked_up(path.parent, Path.is_dir):
         raise ValidationError(f"folder {path.parent} does not exist; create it or pick another path")
     return source_path
 
@@ -70,7 +79,7 @@ def check(path: Path) -> dict[str, Any]:
     every request with one existing owner and its raising on the timeline."""
     from .db import head_revision, known_revisions
 
-    if not path.is_file():
+    if not _looked_up(path, Path.is_file):
         raise ValidationError(f"no backup file at {path}")
     try:
         copy = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

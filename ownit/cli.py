@@ -392,12 +392,21 @@ def queue(
     """Your queue (or a team's), most pressing first."""
     from rich.table import Table
 
-    from . import service
+    from .clock import SystemClock
+    from .lite import Lite, default_database_url
+    from .plugins import get_plugins
+    from .queues import queue as read_queue
 
     if mine and team:
         _fail("use --mine or --team, not both", 2)
-    rows = service.queue(_desk(), actor=actor, team=team, overdue=overdue, due_today=due_today, owner=owner,
-                         statuses=status, limit=limit)
+    # Straight on the database driver, without loading SQLAlchemy (a quarter of a second): a queue is
+    # what an agent opens all day (docs/benchmarks.md). The same function is ownit.service.queue.
+    plugins = get_plugins()
+    for problem in plugins.problems:
+        typer.echo(f"warning: {problem}", err=True)
+    with Lite.open(default_database_url()) as db:
+        rows = read_queue(db, plugins=plugins, now=state.now or SystemClock().now(), actor=actor, team=team,
+                          overdue=overdue, due_today=due_today, owner=owner, statuses=status, limit=limit)
     if as_json:
         return _print_json(rows)
     if not rows:
@@ -832,6 +841,8 @@ def _plugin_commands() -> None:
     called with the root app, to add commands of its own. Read from package
     metadata, so the CLI starts without importing the department plugins; a
     command that fails to load is left out with a warning."""
+    if not _may_declare_commands():
+        return
     from importlib import metadata
 
     for ep in sorted(metadata.entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
@@ -845,6 +856,51 @@ def _plugin_commands() -> None:
             typer.echo(f"warning: plugin commands {ep.name!r} ({ep.value}) failed to load: {exc!r}", err=True)
 
 
+def _command_named(argv: list[str]) -> str | None:
+    """The command ``argv`` asks for: its first word that is not a global option (``--now`` takes a value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--now":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _built_in(name: str | None) -> bool:
+    names = {c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands if c.callback}
+    return name in names | {g.name for g in app.registered_groups}
+
+
+def _may_declare_commands() -> bool:
+    """Whether an installed package might declare plugin commands: a glance
+    at the packages' ``entry_points.txt`` on ``sys.path`` (a millisecond) before
+    ``importlib.metadata``, which reads them properly, is loaded (over ten).
+    Anything it cannot glance into (a zip on the path) counts as a maybe."""
+    import os
+
+    for folder in sys.path:
+        try:
+            entries = os.scandir(folder or ".")
+        except NotADirectoryError:
+            return True
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.name.endswith((".dist-info", ".egg-info")):
+                    try:
+                        with open(os.path.join(entry.path, "entry_points.txt"), "rb") as declared:
+                            if COMMANDS_GROUP.encode() in declared.read():
+                                return True
+                    except OSError:
+                        continue
+    return False
+
+
 def main() -> None:
-    _plugin_commands()
+    # A built-in command runs without looking for plugin commands (package metadata: ~15 ms); help, or
+    # a command OwnIt does not have, looks.
+    if not _built_in(_command_named(sys.argv[1:])):
+        _plugin_commands()
     app()

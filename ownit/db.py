@@ -8,7 +8,6 @@ PostgreSQL runs through psycopg 3 with the same code.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from contextlib import contextmanager
@@ -24,18 +23,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from .errors import Conflict, ConfigError, OwnitError
+from .lite import default_database_url  # noqa: F401  (where it always was, for the edges)
 
 T = TypeVar("T")
 RETRIES = 6
-
-
-def default_database_url() -> str:
-    """``OWNIT_DATABASE_URL``, else a SQLite file under the user's data dir."""
-    url = os.environ.get("OWNIT_DATABASE_URL")
-    if url:
-        return url
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return f"sqlite:///{base / 'ownit' / 'ownit.db'}"
 
 
 def normalise_url(url: str) -> sa.URL:

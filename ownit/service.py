@@ -1236,53 +1236,13 @@ def show(desk: Desk, ref: str, *, actor: str | None) -> dict[str, Any]:
 def queue(desk: Desk, *, actor: str | None, team: str | None = None, overdue: bool = False,
           due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
           limit: int = 200) -> list[dict[str, Any]]:
-    """The requests an agent works: their own (default) or a team's, most
-    pressing first (open ones by their next due time, then the rest by
-    priority). Filters: past a
-    due time (``overdue``), due later today in the team's hours
-    (``due_today``), one owner's within the team (``owner``), by status."""
-    if overdue and due_today:
-        raise ValidationError("overdue and due today exclude each other; pick one")
-    if owner and not team:
-        raise ValidationError("filtering by owner works within a team's queue; say which team")
-    wanted = tuple(statuses or ACTIVE)
-    unknown = set(wanted) - set(domain.STATUSES)
-    if unknown:
-        raise ValidationError(f"unknown status {sorted(unknown)[0]!r}; use: {', '.join(domain.STATUSES)}")
-    now = desk.now()
+    """The requests an agent works, most pressing first: :func:`ownit.queues.queue`
+    (which the command line runs without loading SQLAlchemy) on this desk."""
+    from . import lite, queues
 
-    def work(session: Session) -> list[dict[str, Any]]:
-        org = directory.current(desk, _cursor(session))  # people and teams from memory: no query
-        person = _entry_person(org, actor)
-        # a queue line needs a few columns, as plain rows: no ORM object is built
-        query = sa.select(Request.ref, Request.title, Request.status, Request.priority, Request.stage,
-                          Request.owner_id, Request.team_id, Request.request_type, Request.next_due
-                          ).where(Request.status.in_(wanted))
-        if team:
-            the_team = _entry_team(org, team)
-            if not (org.in_team(the_team, person.id) or _is_admin(person)):
-                raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
-            query = query.where(Request.team_id == the_team.id)
-            if owner:
-                query = query.where(Request.owner_id == _entry_person(org, owner).id)
-        else:
-            query = query.where(Request.owner_id == person.id)
-        if overdue:
-            query = query.where(Request.status == domain.OPEN, Request.next_due < now)
-        if due_today:
-            query = query.where(_due_today(org, now))
-        # Open requests by their next due time straight off the (…, status, next_due) index, stopping at
-        # the limit; only when they run short, the rest (waiting, resolved …: no due time) by priority.
-        rows = list(session.execute(query.where(Request.status == domain.OPEN, Request.next_due.is_not(None))
-                                    .order_by(Request.next_due, Request.id).limit(limit)))
-        if len(rows) < limit:
-            rank = sa.case(*((Request.priority == p, i) for i, p in enumerate(PRIORITIES)), else_=len(PRIORITIES))
-            rows += session.execute(query.where(sa.or_(Request.status != domain.OPEN, Request.next_due.is_(None)))
-                                    .order_by(rank, Request.id).limit(limit - len(rows))).all()
-        return [summary_view(r, owner=org.people[r.owner_id], team=org.teams[r.team_id],
-                             rtype=desk.plugins.request_types.get(r.request_type), now=now) for r in rows]
-
-    return desk.read(work)
+    with lite.Lite.of(desk.engine) as db:
+        return queues.queue(db, plugins=desk.plugins, now=desk.now(), actor=actor, team=team, overdue=overdue,
+                            due_today=due_today, owner=owner, statuses=statuses, limit=limit)
 
 
 def my_requests(desk: Desk, *, actor: str | None, limit: int = 50) -> list[dict[str, Any]]:

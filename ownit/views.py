@@ -7,14 +7,16 @@ and the UI read the same keys. Datetimes are ISO 8601 strings in UTC.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
-
-from sqlmodel import Session, select
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .calendar import BusinessCalendar
 from .departments import RequestType
-from .models import Event, Person, Request, Site, Team
 from .promises import promise_card
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from .models import Request
 
 
 def iso(value: datetime | None) -> str | None:
@@ -66,6 +68,10 @@ def summary_view(req: Any, *, owner: Any, team: Any, rtype: RequestType | None,
 def request_view(session: Session, req: Request, *, rtype: RequestType | None, now: datetime,
                  internal: bool) -> dict[str, Any]:
     """The whole request; ``internal`` includes the team-only timeline entries."""
+    from sqlmodel import select
+
+    from .models import Event, Person, Site, Team
+
     owner = session.get(Person, req.owner_id)
     requester = session.get(Person, req.requester_id)
     team = session.get(Team, req.team_id)

@@ -106,6 +106,9 @@ def test_a_broken_or_foreign_file_fails_its_check(tmp_path: Path) -> None:
         backup.check(other)
     with pytest.raises(ConfigError, match="pg_dump"):
         backup.backup("postgresql://postgres@127.0.0.1/x", tmp_path / "x.db")
+    too_long = tmp_path / ("b" * 300)  # found by the command-line fuzzing: the system cannot even look
+    with pytest.raises(ValidationError, match="cannot use the path .*File name too long; give a shorter"):
+        backup.check(too_long)
 
 
 def test_the_commands(live, tmp_path: Path) -> None:

@@ -212,3 +212,23 @@ def test_calls_after_a_hang_still_run_on_a_fresh_worker() -> None:
     assert outcomes[1][0] is False and "no answer within 0.2 s from call 1" in str(outcomes[1][1])
     time.sleep(0.1)
     assert sorted(ran) == [0, 1, 2, 3]  # the stuck one finished on its own, and nothing ran twice
+
+
+def test_the_command_line_reads_a_queue_without_loading_sqlalchemy(ownit_demo_org) -> None:
+    """``ownit queue`` goes straight to the driver (ownit.lite): importing
+    SQLAlchemy and SQLModel alone would take most of its time."""
+    import os
+    import subprocess
+    import sys
+
+    desk = ownit_demo_org
+    ref = raise_leak(desk)["ref"]
+    owner = service.show(desk, ref, actor=HELEN)["owner"]["email"]
+    code = ("import sys, atexit; atexit.register(lambda: print('loaded:', sorted(m for m in ('sqlalchemy', 'sqlmodel',"
+            " 'ownit.service', 'ownit.models') if m in sys.modules), file=sys.stderr)); from ownit.cli import main; "
+            f"sys.argv = ['ownit', '--now', '2026-11-23T10:05:00+00:00', 'queue', '--mine', '--as', '{owner}']; main()")
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "OWNIT_DATABASE_URL": desk.url},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert ref in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "loaded: []"

@@ -141,6 +141,9 @@ def test_plugin_commands_come_from_their_entry_point_group(tmp_path) -> None:
     assert "plugin commands 'broken' (broken_cmds:app) failed to load: ImportError('half installed')" in listed.stderr
     ran = subprocess.run([ownit_cli, "hello", "hi", "Leeds"], env=env, capture_output=True, text=True)
     assert ran.returncode == 0 and ran.stdout.strip() == "hello Leeds"
+    built_in = subprocess.run([ownit_cli, "--now", "2026-11-23T10:00:00+00:00", "plugin", "--help"], env=env,
+                              capture_output=True, text=True)  # a built-in command does not look for them
+    assert built_in.returncode == 0 and built_in.stderr == ""
 
 
 def test_the_hook_reference_in_the_docs_is_the_hookspecs() -> None:
