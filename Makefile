@@ -29,7 +29,7 @@ bench: setup
 	$(BIN)/python bench/raise_requests.py --n $(BENCH_N) --raises 1000 --repeat 3
 	$(BIN)/python bench/owner_queue.py --n $(BENCH_N)
 	$(BIN)/python bench/report.py --n $(BENCH_N) --repeat 3
-	$(BIN)/python bench/sweep.py --n $(BENCH_N) --repeat 1
+	$(BIN)/python bench/sweep.py --n $(BENCH_N) --repeat 3
 	$(BIN)/python bench/ui_page.py --n $(BENCH_N)
 	@if [ -n "$$OWNIT_TEST_DATABASE_URL" ]; then \
 		$(BIN)/python bench/pg_checkins.py --db "$$OWNIT_TEST_DATABASE_URL" --n 10000 --seconds 10; \

@@ -728,9 +728,10 @@ def raise_request(desk: Desk, *, actor: str | None, request_type: str, title: st
 
     view = statements.unit(desk.engine, work)
     finish = _tell_later(desk, changes)  # the plugins hear of it while the view is drawn
-    shown = view()
-    finish()
-    return shown
+    try:
+        return view()
+    finally:
+        finish()
 
 
 def who(desk: Desk, *, actor: str | None, site: str | None = None,
