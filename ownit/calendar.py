@@ -235,14 +235,17 @@ class BusinessCalendar:
         """``moment`` itself inside working hours, else the next opening."""
         return self.add(moment, timedelta(0))
 
-    def between(self, start: datetime, end: datetime) -> timedelta:
-        """Working time from ``start`` to ``end`` (negative when end is earlier)."""
+    def between(self, start: datetime, end: datetime, *, past: timedelta | None = None) -> timedelta:
+        """Working time from ``start`` to ``end`` (negative when end is earlier).
+        With ``past``, counting stops once the total is beyond it: the answer is
+        exact up to ``past`` and only "more than ``past``" above it, enough to
+        compare with it without walking every working day to a distant ``end``."""
         start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
         if end < start:
             return -self.between(end, start)
         total = timedelta(0)
         for opens, closes in self._windows_from(start):
-            if opens >= end:
+            if opens >= end or (past is not None and total > past):
                 break
             total += min(closes, end) - opens
         return total

@@ -30,9 +30,16 @@ def stage_forecast(calendar: BusinessCalendar, start: datetime, stages: Sequence
     allowed = calendar.between(start, resolve_by)
     scale = min(1.0, allowed / (calendar.day_length * total)) if total else 1.0
     forecast, days = {}, 0.0
+    at, reached = None, timedelta(0)  # walked on from the previous stage: the same instants, fewer working days
     for stage in stages:
         days += stage.days
-        forecast[stage.key] = min(calendar.add(start, calendar.day_length * days * scale), resolve_by).isoformat()
+        target = calendar.day_length * days * scale
+        if at is None:
+            at = calendar.add(start, target)
+        elif target != reached:
+            at = calendar.add(at, target - reached)
+        reached = target
+        forecast[stage.key] = min(at, resolve_by).isoformat()
     return forecast
 
 
@@ -57,14 +64,14 @@ def state_of(calendar: BusinessCalendar, due: datetime | None, now: datetime, *,
         return PAUSED
     if now > due:
         return OVERDUE
-    if calendar.between(now, due) <= DUE_SOON:
+    if calendar.between(now, due, past=DUE_SOON) <= DUE_SOON:
         return DUE_SOON_STATE
     return ON_TRACK
 
 
 def escalation_due(calendar: BusinessCalendar, due: datetime, now: datetime) -> bool:
     """Past the grace period after ``due``: time to tell the lead."""
-    return now > due and calendar.between(due, now) >= ESCALATE_AFTER
+    return now > due and calendar.between(due, now, past=ESCALATE_AFTER) >= ESCALATE_AFTER
 
 
 def shift(calendar: BusinessCalendar, moment: datetime | None, paused: timedelta) -> datetime | None:

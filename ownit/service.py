@@ -1596,7 +1596,7 @@ def _sweep_one(session: Session, changes: _Changes, request_id: int, now: dateti
         when = calendar.local(due).strftime("%a %d %b %H:%M")
         line = {"ref": req.ref, "promise": key, "what": words, "due": due.isoformat(), "owner": owner.email}
         if now <= due:
-            if calendar.between(now, due) <= promises.DUE_SOON:
+            if calendar.between(now, due, past=promises.DUE_SOON) <= promises.DUE_SOON:
                 if _outbox(session, changes, person_id=owner.id, req=req, kind="due_soon", at=now,
                            message=f"{req.ref}: {words} due by {when}", dedupe_key=f"soon:{stamp}"):
                     report["due_soon"].append(line)

@@ -242,6 +242,30 @@ def test_add_is_monotonic_in_the_start(spec: Spec, data: st.DataObject) -> None:
 @every_calendar
 @EXAMPLES
 @given(data=st.data())
+def test_adding_in_steps_is_adding_at_once(spec: Spec, data: st.DataObject) -> None:
+    """``add(add(s, a), b) == add(s, a + b)`` for a positive ``b``: what lets a
+    stage forecast walk on from the previous stage instead of from the start."""
+    start = data.draw(instants(spec), label="start")
+    a, b = (timedelta(seconds=x) for x in data.draw(st.tuples(st.integers(0, 400_000), st.integers(1, 400_000)),
+                                                    label="seconds"))
+    assert spec.calendar.add(spec.calendar.add(start, a), b) == spec.calendar.add(start, a + b)
+
+
+@every_calendar
+@EXAMPLES
+@given(data=st.data())
+def test_between_stops_counting_past_a_bound_without_changing_a_comparison(spec: Spec, data: st.DataObject) -> None:
+    start = data.draw(instants(spec), label="start")
+    end = start + timedelta(seconds=data.draw(st.integers(0, 30 * 86400), label="later by"))
+    bound = timedelta(seconds=data.draw(st.integers(0, 200_000), label="bound"))
+    exact, capped = spec.calendar.between(start, end), spec.calendar.between(start, end, past=bound)
+    assert (capped <= bound) == (exact <= bound) and (capped >= bound) == (exact >= bound)
+    assert capped == exact or (capped > bound and capped <= exact)
+
+
+@every_calendar
+@EXAMPLES
+@given(data=st.data())
 def test_between_is_additive_and_antisymmetric(spec: Spec, data: st.DataObject) -> None:
     a = data.draw(instants(spec), label="a")
     gaps = data.draw(st.lists(st.integers(0, 20 * 86400), min_size=2, max_size=2), label="gaps")
