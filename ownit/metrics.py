@@ -1,9 +1,11 @@
 """Service health: are promises kept, is the experience consistent across
 owners, and are the customers happy — speed never without satisfaction.
 
-Every figure is computed in SQL over the timeline (``event``) and the ratings
-(``feedback``), joined to the request only for the scope (department, team,
-owner, site, request type). Business time was measured once, when it happened,
+Every figure is computed in SQL over the timeline's measures (``measure``, one
+narrow row per contact, check-in, resolution and reopening, kept by database
+triggers as events are written, with the request's scope on it: department,
+team, owner, site, request type) and the ratings (``feedback``, joined to the
+request for the scope). Business time was measured once, when it happened,
 in the team's own calendar and stored on the event (``contacted.business_hours``,
 ``resolved.business_days``, ``resolved.waiting_hours``…), so no calendar
 arithmetic runs here and nothing loads whole requests into Python: counts and
@@ -41,7 +43,7 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from .models import Event, Feedback, Person, Request, Team
+from .models import Feedback, Measure, Person, Request, Team
 
 # (key, heading, unit, better) — the figures of a report row, in order
 FIGURES = (
@@ -79,14 +81,20 @@ class Scope:
     site_id: int | None = None
     request_type: str | None = None
 
-    def where(self) -> list[Any]:
-        conditions = []
-        for column, value in ((Request.department, self.department), (Request.team_id, self.team_id),
-                              (Request.owner_id, self.owner_id), (Request.site_id, self.site_id),
-                              (Request.request_type, self.request_type)):
-            if value is not None:
-                conditions.append(column == value)
-        return conditions
+    def where(self, table: Any = Request) -> list[Any]:
+        """The conditions on ``table``'s scope columns (a request, or a measure, which carries them)."""
+        return [getattr(table, name) == value for name, value in (
+            ("department", self.department), ("team_id", self.team_id), ("owner_id", self.owner_id),
+            ("site_id", self.site_id), ("request_type", self.request_type)) if value is not None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a grouping may use of the rows a query counts: whose, which team's, when."""
+
+    owner_id: Any
+    team_id: Any
+    at: Any
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -126,7 +134,7 @@ def regroup(raws: dict[tuple, dict[str, Any]], key: Callable[[tuple], Any]) -> d
     return {k: combine(rs) for k, rs in groups.items()}
 
 
-Grouping = Callable[[Any], list[Any]]  # given the row's time column, the expressions to group by
+Grouping = Callable[[Source], list[Any]]  # given a query's owner, team and time columns, what to group by
 
 
 def week_of(session: Session, start: datetime) -> Grouping:
@@ -138,15 +146,17 @@ def week_of(session: Session, start: datetime) -> Grouping:
 
 
 def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
-        group: Grouping = lambda at: []) -> dict[tuple, dict[str, Any]]:
+        group: Grouping = lambda source: []) -> dict[tuple, dict[str, Any]]:
     """The counts, sums and measured values behind the figures, per group
     (a tuple of the ``group`` expressions' values; ``()`` for all). Six
-    queries, each one pass over an index range of the timeline or ratings."""
+    queries, each one pass over an index range of the measures (``measure``:
+    one narrow row per contact, check-in, resolution or reopening, with the
+    request's scope on it) or of the ratings."""
     rows: dict[tuple, dict[str, Any]] = {}
     connection = session.connection()
 
-    def each(query: Any, time_column: Any, *columns: Any, aggregate: bool = True) -> Iterable[tuple]:
-        keys = group(time_column)
+    def each(query: Any, source: Source, *columns: Any, aggregate: bool = True) -> Iterable[tuple]:
+        keys = group(source)
         statement = query.with_only_columns(*keys, *columns)
         if aggregate and keys:
             statement = statement.group_by(*keys)
@@ -157,13 +167,13 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
                 row = rows[key] = raw_blank()
             yield row, result[len(keys):]
 
-    def events(kind: str) -> Any:
-        return (select(Event.id).select_from(Event).join(Request, Request.id == Event.request_id)
-                .where(Event.kind == kind, Event.at >= since, Event.at < until, *scope.where()))
+    measures = Source(Measure.owner_id, Measure.team_id, Measure.at)
 
-    on_time = Event.data["on_time"].as_boolean()
-    for r, (kept, hours) in each(events("contacted"), Event.at, on_time, Event.data["business_hours"].as_float(),
-                                 aggregate=False):
+    def measured(kind: str) -> Any:
+        return select(Measure.event_id).where(Measure.kind == kind, Measure.at >= since, Measure.at < until,
+                                              *scope.where(Measure))
+
+    for r, (kept, hours) in each(measured("contacted"), measures, Measure.on_time, Measure.hours, aggregate=False):
         r["first_contacts"] += 1
         r["first_on_time"] += bool(kept)
         if hours is not None:
@@ -171,15 +181,16 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
     # first contacts due in the period and still not made: promises already broken
     missed = select(Request.id).where(Request.first_contact_at.is_(None), Request.first_contact_due >= since,
                                       Request.first_contact_due < min(until, now), *scope.where())
-    for r, (count,) in each(missed, Request.first_contact_due, func.count()):
+    for r, (count,) in each(missed, Source(Request.owner_id, Request.team_id, Request.first_contact_due),
+                            func.count()):
         r["first_missed"] += count
-    for r, (made, kept) in each(events("checkin"), Event.at, func.count(), func.count().filter(on_time == sa.true())):
+    for r, (made, kept) in each(measured("checkin"), measures, func.count(),
+                                func.count().filter(Measure.on_time == sa.true())):
         r["checkins"] += made
         r["checkins_on_time"] += kept
     for r, (kept, checkin_missed, hours, waiting, days) in each(
-            events("resolved"), Event.at, on_time, Event.data["checkin_missed"].as_boolean(),
-            Event.data["business_hours"].as_float(), Event.data["waiting_hours"].as_float(),
-            Event.data["business_days"].as_float(), aggregate=False):
+            measured("resolved"), measures, Measure.on_time, Measure.checkin_missed, Measure.hours,
+            Measure.waiting_hours, Measure.days, aggregate=False):
         r["resolved"] += 1
         r["resolved_on_time"] += bool(kept)
         r["checkins_missed"] += bool(checkin_missed)
@@ -187,14 +198,14 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
         r["waiting_hours"] += float(waiting or 0)
         if days is not None:
             r["resolve_days"].append(float(days))
-    for r, (count,) in each(events("reopened"), Event.at, func.count()):
+    for r, (count,) in each(measured("reopened"), measures, func.count()):
         r["reopened"] += count
     ratings = (select(Feedback.id).select_from(Feedback).join(Request, Request.id == Feedback.request_id)
                .where(Feedback.at >= since, Feedback.at < until, *scope.where()))
     for r, (responses, promoters, detractors, effort_sum, effort_responses) in each(
-            ratings, Feedback.at, func.count(Feedback.nps), func.count().filter(Feedback.nps >= 9),
-            func.count().filter(Feedback.nps <= 6), func.coalesce(func.sum(Feedback.effort), 0),
-            func.count(Feedback.effort)):
+            ratings, Source(Request.owner_id, Request.team_id, Feedback.at), func.count(Feedback.nps),
+            func.count().filter(Feedback.nps >= 9), func.count().filter(Feedback.nps <= 6),
+            func.coalesce(func.sum(Feedback.effort), 0), func.count(Feedback.effort)):
         r.update(responses=r["responses"] + responses, promoters=r["promoters"] + promoters,
                  detractors=r["detractors"] + detractors, effort_sum=r["effort_sum"] + int(effort_sum),
                  effort_responses=r["effort_responses"] + effort_responses)
@@ -341,5 +352,5 @@ def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str,
     return {}
 
 
-__all__ = ["FIGURES", "COUNTS", "STANDARDS", "UNITS", "Scope", "raw", "combine", "regroup", "finish", "figures",
+__all__ = ["FIGURES", "COUNTS", "STANDARDS", "UNITS", "Scope", "Source", "raw", "combine", "regroup", "finish", "figures",
            "shown", "week_of", "spread", "weeks", "alignment", "names", "EMPTY", "below_standard", "raw_blank"]

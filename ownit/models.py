@@ -103,6 +103,9 @@ class Request(SQLModel, table=True):
         sa.Index("ix_request_due", "status", "next_due"),
         sa.Index("ix_request_requester", "requester_id", "raised_at"),
         sa.Index("ix_request_site", "site_id", "raised_at"),
+        # first contacts never made, by when they were due (service health counts the missed ones)
+        sa.Index("ix_request_uncontacted", "first_contact_due", sqlite_where=sa.text("first_contact_at IS NULL"),
+                 postgresql_where=sa.text("first_contact_at IS NULL")),
     )
     __mapper_args__ = {"version_id_col": _version}
 
@@ -153,6 +156,35 @@ class Event(SQLModel, table=True):
     note: str = Field(default="", max_length=10_000)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     internal: bool = Field(default=False)
+
+
+class Measure(SQLModel, table=True):
+    """What service health counts from one contact, check-in, resolution or
+    reopening: the event's measures out of its JSON, beside the request's scope
+    (its owner and team as they are now). Written and kept by database
+    triggers (migration 0007), never by OwnIt's code: the report scans these
+    narrow rows instead of joining each event to its request."""
+
+    __table_args__ = (sa.Index("ix_measure_department", "department", "kind", "at"),
+                      sa.Index("ix_measure_team", "team_id", "kind", "at"),
+                      sa.Index("ix_measure_owner", "owner_id", "kind", "at"),
+                      sa.Index("ix_measure_kind_at", "kind", "at"),
+                      sa.Index("ix_measure_request", "request_id"))
+
+    event_id: int = Field(primary_key=True, foreign_key="event.id")
+    request_id: int = Field(foreign_key="request.id")
+    kind: str = Field(max_length=32)
+    at: datetime = _when(nullable=False)
+    department: str = Field(max_length=64)
+    team_id: int = Field(foreign_key="team.id")
+    owner_id: int = Field(foreign_key="person.id")
+    site_id: int = Field(foreign_key="site.id")
+    request_type: str = Field(max_length=128)
+    on_time: Optional[bool] = None
+    checkin_missed: Optional[bool] = None
+    hours: Optional[float] = None  # business hours from raising (contacted, resolved)
+    days: Optional[float] = None  # business days from raising (resolved)
+    waiting_hours: Optional[float] = None  # business hours waiting on the requester (resolved)
 
 
 class Feedback(SQLModel, table=True):

@@ -1393,8 +1393,8 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
         monday = (spans[0][0] - timedelta(days=spans[0][0].weekday())).replace(hour=0, minute=0, second=0,
                                                                                microsecond=0)
         week = metrics.week_of(session, monday)
-        passes = metrics.raw(session, scope, spans[0][0], until, now=now, group=lambda at: [
-            Request.owner_id, Request.team_id, *week(at), sa.case((at >= since, 1), else_=0)])
+        passes = metrics.raw(session, scope, spans[0][0], until, now=now, group=lambda rows: [
+            rows.owner_id, rows.team_id, *week(rows.at), sa.case((rows.at >= since, 1), else_=0)])
         in_period = {key: r for key, r in passes.items() if key[3] == 1}
         per_owner = metrics.regroup(in_period, lambda key: key[0])
         owners = named("owner", {key: metrics.finish(r) for key, r in per_owner.items()})

@@ -118,8 +118,9 @@ def test_concurrent_actions_on_the_same_requests(ownit_demo_org: Any) -> None:
     races = sum(r["races"] for r in results)
     attempted = sum(total_acks.values()) + sum(conflicts.values()) + races
     assert attempted == WORKERS * ACTIONS, "every action was acknowledged, refused or a conflict"
-    # The workers really did contend: many acknowledged moves of each kind.
-    assert total_acks["reassigned"] >= 20 and total_acks["checkin"] >= 10 and total_acks["resolved"] >= 1, total_acks
+    # The workers really did contend: many acknowledged moves of each kind. (How many check-ins get in
+    # depends on when a request is resolved under them: 9 to 19 seen on PostgreSQL on a loaded machine.)
+    assert total_acks["reassigned"] >= 20 and total_acks["checkin"] >= 5 and total_acks["resolved"] >= 1, total_acks
     print(f"\n{desk.url.split(':')[0]}: {elapsed:.1f}s for {WORKERS}x{ACTIONS} actions; "
           f"acknowledged {dict(total_acks)}; conflicts {dict(conflicts)}; handoff races {races}")
 

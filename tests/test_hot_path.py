@@ -232,3 +232,28 @@ def test_the_command_line_reads_a_queue_without_loading_sqlalchemy(ownit_demo_or
     assert done.returncode == 0, done.stderr
     assert ref in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "loaded: []"
+
+
+def test_the_measures_follow_the_timeline_and_the_request_s_owner(ownit_demo_org) -> None:
+    """Service health reads ``measure``, which the database keeps beside the
+    timeline: one row per contact, check-in, resolution and reopening, moved
+    with the request when it changes hands."""
+    desk = ownit_demo_org
+    ref = raise_leak(desk)["ref"]
+    first = service.show(desk, ref, actor=HELEN)["owner"]["email"]
+    service.contact(desk, ref, actor=first, note="on my way")
+    service.check_in(desk, ref, actor=first, note="parts ordered")
+    other = SAM if first == PRIYA else PRIYA
+    service.hand_off(desk, ref, actor=HELEN, to=other, note="knows the building")
+    service.resolve(desk, ref, actor=other, note="fixed")
+    service.reopen(desk, ref, actor=AMIRA, note="dripping again")
+    with desk.engine.connect() as conn:
+        measures = conn.execute(sa.text(
+            "SELECT m.kind, p.email, m.on_time, m.hours IS NOT NULL, m.days IS NOT NULL FROM measure m "
+            "JOIN person p ON p.id = m.owner_id ORDER BY m.event_id")).all()
+        kinds = [k for (k,) in conn.execute(sa.text(
+            "SELECT kind FROM event WHERE kind IN ('contacted', 'checkin', 'resolved', 'reopened') ORDER BY id"))]
+    assert [m[0] for m in measures] == kinds == ["contacted", "checkin", "resolved", "reopened"]
+    assert {m[1] for m in measures} == {other}  # the owner now answers for all of it
+    contacted, _, resolved, _ = measures
+    assert contacted[2] in (True, 1) and contacted[3] and resolved[3] and resolved[4]
