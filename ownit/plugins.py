@@ -140,12 +140,28 @@ def build_plugins(
     for name, obj in extra:
         pm.register(obj, name=name)
         plugins.info.append(PluginInfo(name, None, None))
-    pm.check_pending()
+    _check_hooks(pm)
     if os.environ.get("OWNIT_TRACE_HOOKS"):
         pm.trace.root.setwriter(sys.stderr.write)
         pm.enable_tracing()
     _collect_departments(plugins)
     return plugins
+
+
+def _check_hooks(pm: pluggy.PluginManager) -> None:
+    """Every implementation names a hook OwnIt has: a misspelt one (or one from
+    an older OwnIt) stops the start with one line naming the plugin, rather
+    than being silently never called."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        hook = next((name for name, caller in vars(pm.hook).items()
+                     if name.startswith("ownit_") and not caller.has_spec() and caller.get_hookimpls()), None)
+        plugin = pm.get_name(exc.plugin) or repr(exc.plugin)
+        hint = ("; plugin commands are declared in the 'ownit.commands' entry-point group now "
+                "(docs/writing-a-plugin.md)") if hook == "ownit_register_commands" else ""
+        raise PluginError(f"plugin {plugin!r} implements unknown hook {hook!r}{hint}; fix it, or leave it out "
+                          f"with OWNIT_DISABLE_PLUGINS={plugin}") from None
 
 
 def _collect_departments(plugins: Plugins) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 import ownit
 from ownit import Department, RequestType, Stage, hookimpl, hookspecs
+from ownit.errors import PluginError
 from ownit.plugins import build_plugins
 
 
@@ -45,6 +46,20 @@ class Copycat:
         register(Department(key="facilities", name="Facilities again", request_types=(
             RequestType(key="facilities.other", label="Other", why="-",
                         stages=(Stage("a", "A"), Stage("b", "B"))),)))
+
+
+class OlderOwnIt:
+    """Written against an older OwnIt, whose plugins added commands through a hook."""
+
+    @hookimpl
+    def ownit_register_commands(self, cli):
+        pass
+
+
+def test_a_hook_from_an_older_ownit_says_where_commands_went() -> None:
+    with pytest.raises(PluginError, match="plugin 'older' implements unknown hook 'ownit_register_commands'; "
+                                          "plugin commands are declared in the 'ownit.commands' entry-point group"):
+        build_plugins(extra=[("older", OlderOwnIt())])
 
 
 def test_a_department_declared_twice_names_both_plugins_and_the_first_stays() -> None:
