@@ -258,6 +258,10 @@ class BusinessCalendar:
                 return self.window(candidate)[1]
         raise ConfigError(f"calendar {self.days} {self.hours} has no working day in the year before {day}")
 
+    def closes_today(self, now: datetime) -> datetime:
+        """When the working day of ``now`` (its local date) closes: what "due today" runs to."""
+        return self.end_of_day(self.local(now).date())
+
     def in_business_days(self, span: timedelta) -> float:
         return span / self.day_length
 

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .calendar import BusinessCalendar
-from .models import OrgState, Person, Site, Team, TeamMember
+from .models import OrgState, Person, Site, Team, TeamMember, away_at
 from .statements import Cursor, Statement
 
 _S, _P, _T, _M = Site.__table__, Person.__table__, Team.__table__, TeamMember.__table__
@@ -92,7 +92,7 @@ class Load:
     last_assigned_at: datetime | None
 
     def is_away(self, now: datetime) -> bool:
-        return self.away_from is not None and self.away_until is not None and self.away_from <= now < self.away_until
+        return away_at(self.away_from, self.away_until, now)
 
 
 class Directory:

@@ -83,13 +83,7 @@ class Lite:
     @contextmanager
     def of(cls, engine: Any) -> Iterator["Lite"]:
         """A connection from ``engine``'s pool (the service's reads)."""
-        try:
-            connection = engine.raw_connection()
-        except Exception as exc:  # the server is down, the file cannot be opened
-            explained = lite_error(exc, engine.url)
-            if explained is exc:
-                raise
-            raise explained from None
+        connection = pooled(engine)
         try:
             lite = cls(connection.driver_connection, engine.dialect.name, engine.url)
             with lite._transaction():
@@ -149,6 +143,18 @@ class Lite:
         import psycopg
 
         return isinstance(exc, psycopg.Error)
+
+
+def pooled(engine: Any) -> Any:
+    """A driver connection from ``engine``'s pool, or the one line saying why
+    there is none (the server is down, the file cannot be opened)."""
+    try:
+        return engine.raw_connection()
+    except Exception as exc:
+        explained = lite_error(exc, engine.url)
+        if explained is exc:
+            raise
+        raise explained from None
 
 
 def listed(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:

@@ -64,8 +64,12 @@ class Person(SQLModel, table=True):
     open_requests: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     def is_away(self, now: datetime) -> bool:
-        return (self.away_from is not None and self.away_until is not None
-                and self.away_from <= now < self.away_until)
+        return away_at(self.away_from, self.away_until, now)
+
+
+def away_at(away_from: datetime | None, away_until: datetime | None, now: datetime) -> bool:
+    """Whether an absence recorded as ``[away_from, away_until)`` covers ``now``."""
+    return away_from is not None and away_until is not None and away_from <= now < away_until
 
 
 class Team(SQLModel, table=True):

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from . import domain
 from .departments import PRIORITIES
-from .errors import NotFound, PermissionDenied, ValidationError
+from .errors import PermissionDenied, ValidationError, no_such, not_registered, typed, who_are_you
 from .lite import Lite, listed
 from .views import summary_view
 
@@ -76,26 +76,20 @@ def queue(db: Lite, *, plugins: Any, now: datetime, actor: str | None, team: str
 
 def _person(db: Lite, email: str | None) -> Any:
     if not email:
-        raise PermissionDenied("who are you? pass --as EMAIL or set OWNIT_USER")
+        raise who_are_you()
     found = db.rows("SELECT id, email, name, roles FROM person WHERE email = :email", json_columns=("roles",),
-                    email=email.strip().lower()) if _typed(email) else []
+                    email=email.strip().lower()) if typed(email) else []
     if not found:
-        raise NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
+        raise not_registered(email)
     return found[0]
 
 
 def _team(db: Lite, key: str) -> Any:
     found = db.rows("SELECT id, key, name, lead_id, calendar FROM team WHERE key = :key", json_columns=("calendar",),
-                    key=key) if _typed(key) else []
+                    key=key) if typed(key) else []
     if not found:
-        known = ", ".join(r.key for r in db.rows("SELECT key FROM team ORDER BY key")) or "none loaded"
-        raise NotFound(f"no team {key!r}; teams: {known}")
+        raise no_such("team", key, [r.key for r in db.rows("SELECT key FROM team ORDER BY key")])
     return found[0]
-
-
-def _typed(text: str) -> bool:
-    """Whether ``text`` could be an identifier someone typed (PostgreSQL cannot even compare a NUL)."""
-    return not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
 def _by_id(db: Lite, sql: str, ids: set[int], **options: Any) -> dict[int, Any]:
@@ -112,7 +106,6 @@ def _due_today(db: Lite, now: datetime, params: dict[str, Any]) -> str:
     ends = []
     for i, team in enumerate(db.rows("SELECT id, calendar FROM team ORDER BY id", json_columns=("calendar",))):
         calendar = BusinessCalendar.of(team.calendar or {})
-        params[f"due_team{i}"], params[f"due_end{i}"] = team.id, db.when(
-            calendar.end_of_day(calendar.local(now).date()))
+        params[f"due_team{i}"], params[f"due_end{i}"] = team.id, db.when(calendar.closes_today(now))
         ends.append(f"(team_id = :due_team{i} AND next_due <= :due_end{i})")
     return f"status = 'open' AND next_due >= :now AND ({' OR '.join(ends) or '1 = 0'})"

@@ -19,7 +19,8 @@ from . import assign, bounded, directory, domain, hookspecs, promises, statement
 from .calendar import BusinessCalendar
 from .departments import PRIORITIES, Duration, RequestType
 from .desk import Desk
-from .errors import Conflict, NotFound, PermissionDenied, PluginError, ValidationError
+from .errors import (Conflict, NotFound, PermissionDenied, PluginError, ValidationError, no_such, not_registered,
+                     typed, who_are_you)
 from .models import Event, Feedback, Notification, Person, RefCounter, Request, Site, Team, TeamMember
 from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, RequestSnapshot, TeamInfo
 from .views import person_view, render_request, request_view, summary_view
@@ -44,19 +45,13 @@ def _text(value: str | None, what: str, *, limit: int, required: bool) -> str:
     return text
 
 
-def _typed(text: str) -> bool:
-    """Whether ``text`` could be an identifier someone typed: no control
-    characters (PostgreSQL cannot even compare a NUL), so it is safe to look up."""
-    return not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
-
-
 def _person(session: Session, email: str | None) -> Person:
     if not email:
-        raise PermissionDenied("who are you? pass --as EMAIL or set OWNIT_USER")
+        raise who_are_you()
     person = session.exec(select(Person).where(Person.email == email.strip().lower())).first() \
-        if _typed(email) else None
+        if typed(email) else None
     if person is None:
-        raise NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
+        raise not_registered(email)
     return person
 
 
@@ -65,7 +60,7 @@ def _no_request(ref: str) -> NotFound:
 
 
 def _request(session: Session, ref: str) -> Request:
-    req = session.exec(select(Request).where(Request.ref == ref.strip().upper())).first() if _typed(ref) else None
+    req = session.exec(select(Request).where(Request.ref == ref.strip().upper())).first() if typed(ref) else None
     if req is None:
         raise _no_request(ref)
     return req
@@ -85,18 +80,16 @@ def _visible_request(desk: Desk, session: Session, ref: str,
 
 
 def _site(session: Session, code: str) -> Site:
-    where = session.exec(select(Site).where(Site.code == code.strip().upper())).first() if _typed(code) else None
+    where = session.exec(select(Site).where(Site.code == code.strip().upper())).first() if typed(code) else None
     if where is None:
-        known = ", ".join(session.exec(select(Site.code).order_by(Site.code)).all()) or "none loaded"
-        raise NotFound(f"no site {code!r}; sites: {known}")
+        raise no_such("site", code, session.exec(select(Site.code).order_by(Site.code)).all())
     return where
 
 
 def _team(session: Session, key: str) -> Team:
-    team = session.exec(select(Team).where(Team.key == key)).first() if _typed(key) else None
+    team = session.exec(select(Team).where(Team.key == key)).first() if typed(key) else None
     if team is None:
-        known = ", ".join(session.exec(select(Team.key).order_by(Team.key)).all()) or "none loaded"
-        raise NotFound(f"no team {key!r}; teams: {known}")
+        raise no_such("team", key, session.exec(select(Team.key).order_by(Team.key)).all())
     return team
 
 
@@ -183,12 +176,17 @@ def _add_viewer(view: dict[str, Any], req: Any, team: Any, rtype: RequestType | 
 def _team_members(session: Session, team: Team, now: datetime) -> list[dict[str, Any]]:
     """Whom a request of ``team`` could be handed to: the members, and the lead."""
     candidates, members = _candidates(session, team, now)
-    found = [{**person_view(members[c.person_id]), "away": c.away, "open": c.open_count} for c in candidates]
+    found = [_handoff_line(members[c.person_id], away=c.away, open_requests=c.open_count) for c in candidates]
     if team.lead_id not in members:
         lead = session.get(Person, team.lead_id)
-        found.append({**person_view(lead), "away": lead.is_away(now),
-                      "open": _open_requests(session, [lead.id]).get(lead.id, 0)})
+        found.append(_handoff_line(lead, away=lead.is_away(now),
+                                   open_requests=_open_requests(session, [lead.id]).get(lead.id, 0)))
     return found
+
+
+def _handoff_line(person: Any, *, away: bool, open_requests: int) -> dict[str, Any]:
+    """One person a request could be handed to, as the views show them."""
+    return {**person_view(person), "away": away, "open": open_requests}
 
 
 # --- the unit of work --------------------------------------------------------------------
@@ -480,17 +478,17 @@ def _all_pure(*callers: Any) -> bool:
 
 def _entry_person(org: directory.Directory, email: str | None) -> directory.PersonEntry:
     if not email:
-        raise PermissionDenied("who are you? pass --as EMAIL or set OWNIT_USER")
+        raise who_are_you()
     person = org.people_by_email.get(email.strip().lower())
     if person is None:
-        raise NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
+        raise not_registered(email)
     return person
 
 
 def _entry_team(org: directory.Directory, key: str) -> directory.TeamEntry:
     team = org.teams_by_key.get(key)
     if team is None:
-        raise NotFound(f"no team {key!r}; teams: {', '.join(sorted(org.teams_by_key)) or 'none loaded'}")
+        raise no_such("team", key, sorted(org.teams_by_key))
     return team
 
 
@@ -504,7 +502,7 @@ def _cursor(session: Session) -> statements.Cursor:
 def _entry_site(org: directory.Directory, code: str) -> directory.SiteEntry:
     where = org.sites_by_code.get(code.strip().upper())
     if where is None:
-        raise NotFound(f"no site {code!r}; sites: {', '.join(sorted(org.sites_by_code)) or 'none loaded'}")
+        raise no_such("site", code, sorted(org.sites_by_code))
     return where
 
 
@@ -534,7 +532,7 @@ def _members_view(org: directory.Directory, team: directory.TeamEntry, loads: di
     ids = [m.person_id for m in team.members]
     if team.lead_id not in ids:
         ids.append(team.lead_id)
-    return [{**person_view(org.people[i]), "away": loads[i].is_away(now), "open": loads[i].open_requests}
+    return [_handoff_line(org.people[i], away=loads[i].is_away(now), open_requests=loads[i].open_requests)
             for i in ids]
 
 
@@ -1261,8 +1259,7 @@ def my_requests(desk: Desk, *, actor: str | None, limit: int = 50) -> list[dict[
 
 def _due_today(org: directory.Directory, now: datetime) -> Any:
     """Open and due from now to the end of the working day, in each team's own hours."""
-    ends = [sa.and_(Request.team_id == t.id,
-                    Request.next_due <= calendar_of(t).end_of_day(calendar_of(t).local(now).date()))
+    ends = [sa.and_(Request.team_id == t.id, Request.next_due <= calendar_of(t).closes_today(now))
             for t in org.teams.values()]
     return sa.and_(Request.status == domain.OPEN, Request.next_due >= now, sa.or_(*ends))
 

@@ -22,7 +22,8 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import sqlalchemy as sa
 
-from .db import RETRIES, explain, settle
+from .db import RETRIES, settle
+from .lite import pooled
 
 T = TypeVar("T")
 
@@ -137,13 +138,7 @@ def unit(engine: sa.Engine, work: Callable[[Cursor], T], *, write: bool = True) 
     dialect = engine.dialect
     driver_error = dialect.loaded_dbapi.Error
     for attempt in range(RETRIES):
-        try:
-            connection = engine.raw_connection()
-        except (driver_error, sa.exc.DBAPIError) as exc:  # the server is down, the file cannot be opened
-            explained = explain(exc if isinstance(exc, sa.exc.DBAPIError) else _wrapped(exc, dialect), engine.url)
-            if explained is None:
-                raise
-            raise explained from None
+        connection = pooled(engine)
         try:
             cursor = connection.cursor()
             if dialect.name == "sqlite":
