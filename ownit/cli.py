@@ -801,7 +801,9 @@ def sweep(as_json: Json = False) -> None:
     typer.echo(f"swept {report['looked_at']} requests: {len(report['due_soon'])} due soon, "
                f"{len(report['overdue'])} overdue, {len(report['escalated'])} escalated, "
                f"{len(report['reassigned'])} reassigned, {len(report['closed'])} closed"
-               + (f"; {len(report['redelivered'])} notifications delivered on retry" if report["redelivered"] else ""))
+               + (f"; {len(report['redelivered'])} notifications delivered on retry" if report["redelivered"] else "")
+               + (f"; {report['tallies_recounted']} days of service health recounted"
+                  if report["tallies_recounted"] else ""))
 
 
 @app.command()

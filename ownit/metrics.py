@@ -10,7 +10,8 @@ in the team's own calendar and stored on the event (``contacted.business_hours``
 ``resolved.business_days``, ``resolved.waiting_hours``…), so no calendar
 arithmetic runs here and nothing loads whole requests into Python: counts and
 sums come back aggregated, and only the one numeric column a median needs is
-fetched.
+fetched. What :func:`raw` counts over a finished day is kept as that day's
+tally (``ownit.tallies``), so a report counts only what no tally covers.
 
 Definitions (all over events in the period ``[since, until)``):
 
@@ -37,7 +38,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
@@ -90,10 +91,11 @@ class Scope:
 
 @dataclass(frozen=True)
 class Source:
-    """What a grouping may use of the rows a query counts: whose, which team's, when."""
+    """What a grouping may use of the rows a query counts: whose, which team's, which department's, when."""
 
     owner_id: Any
     team_id: Any
+    department: Any
     at: Any
 
 
@@ -122,8 +124,16 @@ def combine(raws: Iterable[dict[str, Any]]) -> dict[str, Any]:
     total = raw_blank()
     for raw in raws:
         for key, value in raw.items():
-            total[key] = total[key] + value
+            if isinstance(value, list):
+                total[key].extend(value)  # in place: adding lists would copy the pool at every step
+            else:
+                total[key] += value
     return total
+
+
+def add(into: dict[Any, dict[str, Any]], key: Any, raw: dict[str, Any]) -> None:
+    """Pool ``raw`` into ``into[key]`` (taken as it is when the key is new)."""
+    into[key] = combine((into[key], raw)) if key in into else raw
 
 
 def regroup(raws: dict[tuple, dict[str, Any]], key: Callable[[tuple], Any]) -> dict[Any, dict[str, Any]]:
@@ -137,12 +147,11 @@ def regroup(raws: dict[tuple, dict[str, Any]], key: Callable[[tuple], Any]) -> d
 Grouping = Callable[[Source], list[Any]]  # given a query's owner, team and time columns, what to group by
 
 
-def week_of(session: Session, start: datetime) -> Grouping:
-    """Group by week number counted from ``start`` (0, 1, 2, …), in SQL."""
+def day_of(session: Session) -> Callable[[Any], list[Any]]:
+    """Group by UTC day, in SQL (a ``YYYY-MM-DD`` string on SQLite, a date on PostgreSQL)."""
     if session.get_bind().dialect.name == "sqlite":
-        naive = start.astimezone(timezone.utc).replace(tzinfo=None)
-        return lambda at: [sa.cast((func.julianday(at) - func.julianday(naive)) / 7, sa.Integer)]
-    return lambda at: [func.floor(func.extract("epoch", at - start) / 604800)]
+        return lambda at: [func.date(at)]
+    return lambda at: [sa.cast(func.timezone("UTC", at), sa.Date)]
 
 
 def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
@@ -167,7 +176,7 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
                 row = rows[key] = raw_blank()
             yield row, result[len(keys):]
 
-    measures = Source(Measure.owner_id, Measure.team_id, Measure.at)
+    measures = Source(Measure.owner_id, Measure.team_id, Measure.department, Measure.at)
 
     def measured(kind: str) -> Any:
         return select(Measure.event_id).where(Measure.kind == kind, Measure.at >= since, Measure.at < until,
@@ -181,8 +190,8 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
     # first contacts due in the period and still not made: promises already broken
     missed = select(Request.id).where(Request.first_contact_at.is_(None), Request.first_contact_due >= since,
                                       Request.first_contact_due < min(until, now), *scope.where())
-    for r, (count,) in each(missed, Source(Request.owner_id, Request.team_id, Request.first_contact_due),
-                            func.count()):
+    for r, (count,) in each(missed, Source(Request.owner_id, Request.team_id, Request.department,
+                                           Request.first_contact_due), func.count()):
         r["first_missed"] += count
     for r, (made, kept) in each(measured("checkin"), measures, func.count(),
                                 func.count().filter(Measure.on_time == sa.true())):
@@ -203,19 +212,13 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
     ratings = (select(Feedback.id).select_from(Feedback).join(Request, Request.id == Feedback.request_id)
                .where(Feedback.at >= since, Feedback.at < until, *scope.where()))
     for r, (responses, promoters, detractors, effort_sum, effort_responses) in each(
-            ratings, Source(Request.owner_id, Request.team_id, Feedback.at), func.count(Feedback.nps),
-            func.count().filter(Feedback.nps >= 9), func.count().filter(Feedback.nps <= 6),
+            ratings, Source(Request.owner_id, Request.team_id, Request.department, Feedback.at),
+            func.count(Feedback.nps), func.count().filter(Feedback.nps >= 9), func.count().filter(Feedback.nps <= 6),
             func.coalesce(func.sum(Feedback.effort), 0), func.count(Feedback.effort)):
         r.update(responses=r["responses"] + responses, promoters=r["promoters"] + promoters,
                  detractors=r["detractors"] + detractors, effort_sum=r["effort_sum"] + int(effort_sum),
                  effort_responses=r["effort_responses"] + effort_responses)
     return rows
-
-
-def figures(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime) -> dict[str, Any]:
-    """The figures for ``scope`` over ``[since, until)`` (for groups, :func:`raw`
-    with a grouping and :func:`regroup`)."""
-    return finish(combine(raw(session, scope, since, until, now=now).values()))
 
 
 UNITS = {key: unit for key, _, unit, _ in FIGURES}
@@ -352,5 +355,6 @@ def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str,
     return {}
 
 
-__all__ = ["FIGURES", "COUNTS", "STANDARDS", "UNITS", "Scope", "Source", "raw", "combine", "regroup", "finish", "figures",
-           "shown", "week_of", "spread", "weeks", "alignment", "names", "EMPTY", "below_standard", "raw_blank"]
+__all__ = ["FIGURES", "COUNTS", "STANDARDS", "UNITS", "Scope", "Source", "raw", "combine", "add", "regroup",
+           "finish", "day_of", "shown", "spread", "weeks", "alignment", "names", "EMPTY", "below_standard",
+           "raw_blank"]

@@ -191,7 +191,34 @@ class Measure(SQLModel, table=True):
     waiting_hours: Optional[float] = None  # business hours waiting on the requester (resolved)
 
 
+class TallyDay(SQLModel, table=True):
+    """A day whose service-health tallies are current: its ``tally`` rows may
+    be read instead of counting that day's measures again. Database triggers
+    (migration 0008) delete the day whenever anything it counted changes: a
+    measure, a rating, or a request's scope or first contact."""
+
+    __tablename__ = "tally_day"
+
+    day: date = Field(primary_key=True)
+    filled_at: datetime = _when(nullable=False)
+
+
+class Tally(SQLModel, table=True):
+    """What service health counted on one UTC day for one department, team and
+    owner (``ownit.tallies``): the raw counts, sums and measured values of
+    :func:`ownit.metrics.raw_blank`, so a quarter is read as ninety days of
+    tallies instead of every measure in it."""
+
+    day: date = Field(primary_key=True)
+    department: str = Field(primary_key=True, max_length=64)
+    team_id: int = Field(primary_key=True)
+    owner_id: int = Field(primary_key=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
 class Feedback(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_feedback_at", "at"),)  # service health counts ratings by when they were given
+
     id: Optional[int] = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="request.id", index=True)
     person_id: int = Field(foreign_key="person.id")

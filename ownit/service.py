@@ -1349,7 +1349,7 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
     figures with the spread across owners, rows by ``week``, ``owner`` or
     ``team`` when asked, and each team's weekly speed beside its satisfaction
     with a sentence where they pull apart. See :mod:`ownit.metrics`."""
-    from . import metrics
+    from . import metrics, tallies
 
     if by not in (None, "week", "owner", "team"):
         raise ValidationError(f"--by {by!r} is not a grouping; use week, owner or team")
@@ -1364,34 +1364,38 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
     if request_type is not None:
         desk.plugins.request_type(request_type)
 
-    def work(session: Session) -> dict[str, Any]:
+    span = until - since
+    spans = metrics.weeks(min(since, until - timedelta(weeks=TREND_WEEKS)), until)  # the trend: twelve weeks
+    monday = (spans[0][0] - timedelta(days=spans[0][0].weekday())).replace(hour=0, minute=0, second=0,
+                                                                           microsecond=0)
+
+    def scoped(session: Session) -> "metrics.Scope":
         person = _person(session, actor)
         in_a_team = session.exec(select(TeamMember.id).where(TeamMember.person_id == person.id)).first() is not None
         leads = session.exec(select(Team.id).where(Team.lead_id == person.id)).first() is not None
         if not (in_a_team or leads or _is_admin(person)):
             raise PermissionDenied("service health is for support teams and their leads; ask your lead")
         the_team = _team(session, team) if team else None
-        scope = metrics.Scope(department=department, team_id=the_team.id if the_team else None,
-                              owner_id=_person(session, owner).id if owner else None,
-                              site_id=_site(session, site).id if site else None, request_type=request_type)
-        span = until - since
+        return metrics.Scope(department=department, team_id=the_team.id if the_team else None,
+                             owner_id=_person(session, owner).id if owner else None,
+                             site_id=_site(session, site).id if site else None, request_type=request_type)
 
-        def headline(start: datetime, end: datetime) -> dict[str, Any]:
-            return metrics.figures(session, scope, start, end, now=now)
+    scope = desk.read(scoped)
+    if tallies.kept(scope):  # count the finished days no current tally covers, once, for this and later reports
+        tallies.refresh(desk, [(spans[0][0], until), (since - span, since)])
 
+    def work(session: Session) -> dict[str, Any]:
         def named(by_key: str, rows: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
             labels = metrics.names(session, by_key, rows)
             return sorted(({**labels.get(k, {"key": str(k), "name": str(k)}), **v} for k, v in rows.items()),
                           key=lambda r: r["name"])
 
-        # One pass over the period and the trend weeks, grouped by owner, team, week and whether it
-        # falls in the period; every view below is a regrouping of it, so none costs another pass.
-        spans = metrics.weeks(min(since, until - timedelta(weeks=TREND_WEEKS)), until)
-        monday = (spans[0][0] - timedelta(days=spans[0][0].weekday())).replace(hour=0, minute=0, second=0,
-                                                                               microsecond=0)
-        week = metrics.week_of(session, monday)
-        passes = metrics.raw(session, scope, spans[0][0], until, now=now, group=lambda rows: [
-            rows.owner_id, rows.team_id, *week(rows.at), sa.case((rows.at >= since, 1), else_=0)])
+        # The period and the trend weeks before it, per owner, team and day (from the day tallies where
+        # current); every view below is a regrouping of them, so none costs another pass.
+        passes: dict[tuple, dict[str, Any]] = {}
+        for in_period, (start, end) in enumerate(((spans[0][0], since), (since, until))):
+            for (owner_id, team_id, day), counted in tallies.tallied(session, scope, start, end, now=now).items():
+                metrics.add(passes, (owner_id, team_id, (day - monday.date()).days // 7, in_period), counted)
         in_period = {key: r for key, r in passes.items() if key[3] == 1}
         per_owner = metrics.regroup(in_period, lambda key: key[0])
         owners = named("owner", {key: metrics.finish(r) for key, r in per_owner.items()})
@@ -1401,7 +1405,8 @@ def report(desk: Desk, *, actor: str | None, team: str | None = None, department
             "since": since.isoformat(), "until": until.isoformat(),
             "previous": {"since": (since - span).isoformat(), "until": since.isoformat()},
             "headline": metrics.finish(metrics.combine(per_owner.values())),  # the owners add up to the whole
-            "previous_headline": headline(since - span, since),
+            "previous_headline": metrics.finish(metrics.combine(
+                tallies.tallied(session, scope, since - span, since, now=now).values())),
             "owners": owners, "spread": metrics.spread(owners), "standards": metrics.STANDARDS,
         }
         blank = metrics.raw_blank()
@@ -1779,4 +1784,7 @@ def sweep(desk: Desk, *, progress: Callable[[int, int], None] | None = None) -> 
         if progress:
             progress(done, total)
     report["looked_at"] = len(away) + len(due) + len(quiet)
+    from . import tallies
+
+    report["tallies_recounted"] = tallies.refresh_stale(desk)  # days of service health whose counts changed
     return report

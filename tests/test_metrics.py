@@ -18,50 +18,13 @@ a business day is ten hours. The week of Monday 23 November 2026:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
-from conftest import AMIRA, GRACE, HELEN, LEAK, TOM
+from conftest import AMIRA, HELEN, SINCE, UNTIL, TOM, at
 from ownit import service
 from ownit.errors import PermissionDenied, ValidationError
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)
-
-
-SINCE, UNTIL = at(23, 0), at(28, 0)
-
-
-@pytest.fixture
-def history(ownit_demo_org):
-    desk, clock = ownit_demo_org, ownit_demo_org.clock
-
-    def raise_leak(actor, when):
-        clock.set(when)
-        return service.raise_request(desk, actor=actor, request_type="facilities.leak", title="Leak", fields=LEAK)
-
-    def step(when, action, *args, **kwargs):
-        clock.set(when)
-        return action(desk, *args, **kwargs)
-
-    a = raise_leak(AMIRA, at(23, 10))
-    b = raise_leak(TOM, at(23, 10, 30))
-    a_owner, b_owner = a["owner"]["email"], b["owner"]["email"]
-    assert a_owner != b_owner  # the work is spread
-    step(at(23, 12), service.contact, a["ref"], actor=a_owner, note="On my way")
-    step(at(23, 16, 30), service.contact, b["ref"], actor=b_owner, note="Sorry, busy day")
-    c = raise_leak(GRACE, at(24, 9))
-    step(at(24, 11), service.check_in, a["ref"], actor=a_owner, note="Roofer tomorrow")
-    step(at(25, 10), service.resolve, a["ref"], actor=a_owner, note="Resealed")
-    step(at(25, 11), service.confirm, a["ref"], actor=AMIRA, nps=10, effort=2)
-    step(at(26, 12), service.resolve, b["ref"], actor=b_owner, note="Patched")
-    step(at(26, 13), service.confirm, b["ref"], actor=TOM, nps=5, effort=5)
-    step(at(27, 10), service.reopen, b["ref"], actor=TOM, note="Dripping again")
-    step(at(27, 15), service.resolve, b["ref"], actor=b_owner, note="Flashing replaced")
-    clock.set(at(27, 16))
-    return desk, a_owner, b_owner, c
 
 
 def test_team_figures_match_the_pencil(history) -> None:

@@ -1,0 +1,167 @@
+"""Day tallies: what service health counted, kept per UTC day.
+
+A report over a quarter at a million requests would count some 300,000
+contacts and resolutions and a million check-ins again each time it is asked
+(8.2 s, docs/benchmarks.md). Instead, each finished day is counted once into
+``tally`` rows, one per department, team and owner, holding the raw counts,
+sums and measured values of :func:`ownit.metrics.raw` — the values too, so
+medians stay exact. A report adds up the days' tallies and counts only what no
+tally covers: the part-days at the ends of its period, today, and any day
+whose tally has gone stale.
+
+A tally is never read stale: database triggers (migration 0008) delete a day
+from ``tally_day`` whenever something it counted changes, and only days
+listed there are read. :func:`refresh` counts the missing days again, a week
+per transaction, with writes to what it counts held off meanwhile (SQLite's
+write lock; a share lock on PostgreSQL), so no change can slip between the
+count and the mark. A report counts the days it needs that have no current
+tally; the sweep (:func:`refresh_stale`) counts again the days that reports
+have counted and that changed since, so the next report finds them ready.
+
+Tallies are kept by department, team and owner, so they serve reports scoped
+to those; a report for a site or a request type counts its measures directly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sqlmodel import Session, delete, func, select
+
+from . import metrics
+from .models import Tally, TallyDay
+
+if TYPE_CHECKING:
+    from .desk import Desk
+
+Key = tuple[Any, Any, date]  # owner id, team id, UTC day
+DAYS_PER_FILL = 7  # days counted per transaction when filling: writers wait for at most one such count
+KEEP_CURRENT = timedelta(days=400)  # how far back the sweep keeps counted days current: a year and its quarter
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def whole_days(start: datetime, end: datetime, now: datetime) -> list[date]:
+    """The UTC days wholly inside ``[start, end)`` and over by ``now``: those a tally may count."""
+    first = start.astimezone(timezone.utc).date()
+    if _midnight(first) < start:
+        first += timedelta(days=1)
+    last = min(end, now).astimezone(timezone.utc).date()  # the day that holds the end, or now: not whole
+    return [first + timedelta(days=i) for i in range((last - first).days)]
+
+
+def kept(scope: metrics.Scope) -> bool:
+    """Whether tallies serve ``scope`` (they are kept by department, team and owner)."""
+    return scope.site_id is None and scope.request_type is None
+
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive days as ``[first, after_last)`` runs."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + timedelta(days=1)
+        else:
+            runs.append([day, day + timedelta(days=1)])
+    return [(a, b) for a, b in runs]
+
+
+def refresh(desk: "Desk", spans: Iterable[tuple[datetime, datetime]]) -> int:
+    """Count the whole days of ``spans`` that have no current tally; returns
+    how many were counted."""
+    now = desk.now()
+    wanted = sorted({day for start, end in spans for day in whole_days(start, end, now)})
+    if not wanted:
+        return 0
+    current = set(desk.read(lambda session: session.exec(select(TallyDay.day).where(
+        TallyDay.day >= wanted[0], TallyDay.day <= wanted[-1])).all()))
+    missing = [day for day in wanted if day not in current]
+    for i in range(0, len(missing), DAYS_PER_FILL):
+        chunk = missing[i:i + DAYS_PER_FILL]
+        desk.transaction(lambda session, chunk=chunk: _fill(session, chunk, now))
+    return len(missing)
+
+
+def refresh_stale(desk: "Desk", *, within: timedelta = KEEP_CURRENT) -> int:
+    """Count again the days of the last ``within`` that a report has counted
+    before and that changed since (the sweep runs this, so reports stay
+    quick after hand-offs move past measures); returns how many were counted."""
+    now = desk.now()
+    since = (now - within).date()
+
+    def earliest(session: Session) -> date | None:
+        days = [session.exec(select(func.min(table.day)).where(table.day >= since)).one()
+                for table in (TallyDay, Tally)]
+        return min((day for day in days if day is not None), default=None)
+
+    first = desk.read(earliest)
+    if first is None:  # no report has counted anything lately: nothing to keep current
+        return 0
+    return refresh(desk, [(_midnight(first), now)])
+
+
+def _fill(session: Session, days: list[date], now: datetime) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # hold off writes to what is counted until the days are marked, so none is missed (the request
+        # first: a writer changes it before its events, so taking it first cannot deadlock with one)
+        session.connection().exec_driver_sql("LOCK TABLE request, feedback, measure IN SHARE MODE")
+    days = [day for day in days if session.get(TallyDay, day) is None]  # another process may have just done it
+    if not days:
+        return
+    day_of = metrics.day_of(session)
+    for first, after in _runs(days):
+        counted = metrics.raw(session, metrics.Scope(), _midnight(first), _midnight(after), now=now,
+                              group=lambda rows: [rows.department, rows.team_id, rows.owner_id, *day_of(rows.at)])
+        session.exec(delete(Tally).where(Tally.day >= first, Tally.day < after))
+        session.add_all(Tally(day=_day(day), department=department, team_id=team_id, owner_id=owner_id, data=data)
+                        for (department, team_id, owner_id, day), data in counted.items())
+    session.add_all(TallyDay(day=day, filled_at=now) for day in days)
+
+
+def tallied(session: Session, scope: metrics.Scope, start: datetime, end: datetime, *,
+            now: datetime) -> dict[Key, dict[str, Any]]:
+    """The raw counts of ``scope`` over ``[start, end)`` per owner, team and
+    UTC day: from the current tallies where they cover a whole day, counted
+    from the measures for the rest."""
+    if start >= end:
+        return {}
+    days = whole_days(start, end, now) if kept(scope) else []
+    current: set[date] = set()
+    result: dict[Key, dict[str, Any]] = {}
+    if days:
+        current = set(session.exec(select(TallyDay.day).where(TallyDay.day >= days[0], TallyDay.day <= days[-1])))
+        where = [getattr(Tally, name) == value for name, value in (
+            ("department", scope.department), ("team_id", scope.team_id), ("owner_id", scope.owner_id))
+            if value is not None]
+        rows = session.exec(select(Tally.owner_id, Tally.team_id, Tally.day, Tally.data).where(
+            Tally.day >= days[0], Tally.day <= days[-1], *where))
+        for owner_id, team_id, day, data in rows:
+            if day in current:
+                metrics.add(result, (owner_id, team_id, day), data)
+    # what no current tally covers: each run of days counted from the measures
+    covered = {day for day in days if day in current}
+    pieces: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for first, after in _runs(covered):
+        if cursor < _midnight(first):
+            pieces.append((cursor, _midnight(first)))
+        cursor = _midnight(after)
+    if cursor < end:
+        pieces.append((cursor, end))
+    day_of = metrics.day_of(session)
+    for a, b in pieces:
+        counted = metrics.raw(session, scope, a, b, now=now,
+                              group=lambda rows: [rows.owner_id, rows.team_id, *day_of(rows.at)])
+        for (owner_id, team_id, day), data in counted.items():
+            metrics.add(result, (owner_id, team_id, _day(day)), data)
+    return result
+
+
+__all__ = ["tallied", "refresh", "refresh_stale", "whole_days", "kept", "DAYS_PER_FILL"]
