@@ -36,7 +36,6 @@ p90 interpolates between ranks (a spreadsheet's PERCENTILE.INC).
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
@@ -99,12 +98,19 @@ class Source:
     at: Any
 
 
-def _percentile(values: list[float], share: float) -> float | None:
+def _middle_and_p90(values: list[float]) -> tuple[float | None, float | None]:
+    """The median and the 90th percentile (interpolated between ranks, as
+    ``statistics.quantiles(method="inclusive")`` and a spreadsheet's
+    PERCENTILE.INC), from one sort."""
     if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+        return None, None
+    ranked = sorted(values)
+    n = len(ranked)
+    middle = ranked[n // 2] if n % 2 else (ranked[n // 2 - 1] + ranked[n // 2]) / 2
+    if n == 1:
+        return middle, ranked[0]
+    j, delta = divmod(90 * (n - 1), 100)
+    return middle, (ranked[j] * (100 - delta) + ranked[j + 1] * delta) / 100
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -239,14 +245,14 @@ def shown(key: str, value: float | None) -> str:
 def finish(r: dict[str, Any]) -> dict[str, Any]:
     """The figures of one row from its raw counts and values."""
     first_due = r["first_contacts"] + r["first_missed"]
+    first_median, first_p90 = _middle_and_p90(r["first_hours"])
+    resolve_median, resolve_p90 = _middle_and_p90(r["resolve_days"])
     checkins_due = r["checkins"] + r["checkins_missed"]
     return {
         "first_contact_kept": _ratio(r["first_on_time"], first_due),
-        "first_contact_median_h": statistics.median(r["first_hours"]) if r["first_hours"] else None,
-        "first_contact_p90_h": _percentile(r["first_hours"], 0.9),
+        "first_contact_median_h": first_median, "first_contact_p90_h": first_p90,
         "checkins_kept": _ratio(r["checkins_on_time"], checkins_due),
-        "resolve_median_d": statistics.median(r["resolve_days"]) if r["resolve_days"] else None,
-        "resolve_p90_d": _percentile(r["resolve_days"], 0.9),
+        "resolve_median_d": resolve_median, "resolve_p90_d": resolve_p90,
         "promises_kept": _ratio(r["resolved_on_time"], r["resolved"]),
         "reopen_rate": _ratio(r["reopened"], r["resolved"]),
         "waiting_share": _ratio(r["waiting_hours"], r["business_hours"]),

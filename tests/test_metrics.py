@@ -21,6 +21,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import AMIRA, HELEN, SINCE, UNTIL, TOM, at
 from ownit import service
@@ -169,3 +171,15 @@ def test_alignment_needs_faster_and_unhappier_together() -> None:
     assert alignment("West", [week(4, 50, 2)]) is None  # one week is no trend
     assert alignment("Few", [week(4, 60, 2, n=3), week(2, 0, 2, n=3)]) is None  # three ratings a side: noise
     assert alignment("Noisy", [week(4, 50, 2, n=10), week(2, 20, 2, n=10)]) is None  # within chance at ten a side
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), min_size=1, max_size=60))
+def test_median_and_p90_from_one_sort_agree_with_statistics(values) -> None:
+    import statistics
+
+    from ownit.metrics import _middle_and_p90
+
+    middle, p90 = _middle_and_p90(values)
+    assert middle == pytest.approx(statistics.median(values))
+    expected = values[0] if len(values) == 1 else statistics.quantiles(values, n=100, method="inclusive")[89]
+    assert p90 == pytest.approx(expected)
