@@ -153,27 +153,27 @@ def regroup(raws: dict[tuple, dict[str, Any]], key: Callable[[tuple], Any]) -> d
 Grouping = Callable[[Source], list[Any]]  # given a query's owner, team and time columns, what to group by
 
 
-def day_of(session: Session) -> Callable[[Any], list[Any]]:
-    """Group by UTC day, in SQL (a ``YYYY-MM-DD`` string on SQLite, a date on PostgreSQL)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return lambda at: [func.date(at)]
-    return lambda at: [sa.cast(func.timezone("UTC", at), sa.Date)]
-
-
 def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
         group: Grouping = lambda source: []) -> dict[tuple, dict[str, Any]]:
     """The counts, sums and measured values behind the figures, per group
     (a tuple of the ``group`` expressions' values; ``()`` for all). Six
     queries, each one pass over an index range of the measures (``measure``:
     one narrow row per contact, check-in, resolution or reopening, with the
-    request's scope on it) or of the ratings."""
+    request's scope on it) or of the ratings, aggregated in SQL: the values a
+    median needs come back as one list of text per group, not a row each."""
     rows: dict[tuple, dict[str, Any]] = {}
     connection = session.connection()
+    if session.get_bind().dialect.name == "sqlite":
+        def pooled(column: Any) -> Any:  # every value of the group (NULLs left out), as text
+            return func.group_concat(column)
+    else:
+        def pooled(column: Any) -> Any:
+            return func.string_agg(sa.cast(column, sa.Text), ",")
 
-    def each(query: Any, source: Source, *columns: Any, aggregate: bool = True) -> Iterable[tuple]:
+    def each(query: Any, source: Source, *columns: Any) -> Iterable[tuple]:
         keys = group(source)
         statement = query.with_only_columns(*keys, *columns)
-        if aggregate and keys:
+        if keys:
             statement = statement.group_by(*keys)
         for result in connection.execute(statement):
             key = tuple(int(k) if isinstance(k, float) else k for k in result[:len(keys)])
@@ -182,37 +182,39 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
                 row = rows[key] = raw_blank()
             yield row, result[len(keys):]
 
+    def true(column: Any) -> Any:
+        return func.count().filter(column == sa.true())
+
     measures = Source(Measure.owner_id, Measure.team_id, Measure.department, Measure.at)
 
     def measured(kind: str) -> Any:
         return select(Measure.event_id).where(Measure.kind == kind, Measure.at >= since, Measure.at < until,
                                               *scope.where(Measure))
 
-    for r, (kept, hours) in each(measured("contacted"), measures, Measure.on_time, Measure.hours, aggregate=False):
-        r["first_contacts"] += 1
-        r["first_on_time"] += bool(kept)
-        if hours is not None:
-            r["first_hours"].append(float(hours))
+    for r, (made, kept, hours) in each(measured("contacted"), measures, func.count(), true(Measure.on_time),
+                                       pooled(Measure.hours)):
+        r["first_contacts"] += made
+        r["first_on_time"] += kept
+        r["first_hours"] += _floats(hours)
     # first contacts due in the period and still not made: promises already broken
     missed = select(Request.id).where(Request.first_contact_at.is_(None), Request.first_contact_due >= since,
                                       Request.first_contact_due < min(until, now), *scope.where())
     for r, (count,) in each(missed, Source(Request.owner_id, Request.team_id, Request.department,
                                            Request.first_contact_due), func.count()):
         r["first_missed"] += count
-    for r, (made, kept) in each(measured("checkin"), measures, func.count(),
-                                func.count().filter(Measure.on_time == sa.true())):
+    for r, (made, kept) in each(measured("checkin"), measures, func.count(), true(Measure.on_time)):
         r["checkins"] += made
         r["checkins_on_time"] += kept
-    for r, (kept, checkin_missed, hours, waiting, days) in each(
-            measured("resolved"), measures, Measure.on_time, Measure.checkin_missed, Measure.hours,
-            Measure.waiting_hours, Measure.days, aggregate=False):
-        r["resolved"] += 1
-        r["resolved_on_time"] += bool(kept)
-        r["checkins_missed"] += bool(checkin_missed)
-        r["business_hours"] += float(hours or 0)
-        r["waiting_hours"] += float(waiting or 0)
-        if days is not None:
-            r["resolve_days"].append(float(days))
+    for r, (made, kept, checkin_missed, hours, waiting, days) in each(
+            measured("resolved"), measures, func.count(), true(Measure.on_time), true(Measure.checkin_missed),
+            func.coalesce(func.sum(Measure.hours), 0), func.coalesce(func.sum(Measure.waiting_hours), 0),
+            pooled(Measure.days)):
+        r["resolved"] += made
+        r["resolved_on_time"] += kept
+        r["checkins_missed"] += checkin_missed
+        r["business_hours"] += float(hours)
+        r["waiting_hours"] += float(waiting)
+        r["resolve_days"] += _floats(days)
     for r, (count,) in each(measured("reopened"), measures, func.count()):
         r["reopened"] += count
     ratings = (select(Feedback.id).select_from(Feedback).join(Request, Request.id == Feedback.request_id)
@@ -225,6 +227,10 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
                  detractors=r["detractors"] + detractors, effort_sum=r["effort_sum"] + int(effort_sum),
                  effort_responses=r["effort_responses"] + effort_responses)
     return rows
+
+
+def _floats(text: str | None) -> list[float]:
+    return [float(value) for value in text.split(",")] if text else []
 
 
 UNITS = {key: unit for key, _, unit, _ in FIGURES}
@@ -362,5 +368,5 @@ def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str,
 
 
 __all__ = ["FIGURES", "COUNTS", "STANDARDS", "UNITS", "Scope", "Source", "raw", "combine", "add", "regroup",
-           "finish", "day_of", "shown", "spread", "weeks", "alignment", "names", "EMPTY", "below_standard",
+           "finish", "shown", "spread", "weeks", "alignment", "names", "EMPTY", "below_standard",
            "raw_blank"]

@@ -115,14 +115,15 @@ def test_tallies_add_up_to_counting_directly(history) -> None:
     with Session(desk.engine) as session:
         scopes.append(metrics.Scope(owner_id=session.exec(select(Request.owner_id)).first()))
         scopes.append(metrics.Scope(site_id=session.exec(select(Request.site_id)).first()))  # never tallied
-        day_of = metrics.day_of(session)
         for scope in scopes:
             for start, end in ((SINCE, UNTIL), (at(23, 10, 15), at(27, 11)), (at(24, 0), at(25, 0)),
                                (at(25, 12), at(30, 9))):
                 direct = metrics.raw(session, scope, start, end, now=now,
-                                     group=lambda rows: [rows.owner_id, rows.team_id, *day_of(rows.at)])
-                direct = {(o, t, tallies._day(d)): r for (o, t, d), r in direct.items()}
-                assert _same(tallies.tallied(session, scope, start, end, now=now)) == _same(direct), (scope, start)
+                                     group=lambda rows: [rows.owner_id, rows.team_id])
+                by_day = tallies.tallied(session, scope, start, end, now=now)
+                assert {day for _, _, day in by_day} <= {start.date() + timedelta(days=i) for i in range(8)}
+                pooled = metrics.regroup(by_day, lambda key: key[:2])
+                assert _same(pooled) == _same(direct), (scope, start)
 
 
 def test_a_day_not_over_is_never_tallied(history) -> None:
