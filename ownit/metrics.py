@@ -230,7 +230,8 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
 
 
 def _floats(text: str | None) -> list[float]:
-    return [float(value) for value in text.split(",")] if text else []
+    """A group's values, in order: pooled with other groups' (a quarter's days), they sort as runs, quickly."""
+    return sorted(float(value) for value in text.split(",")) if text else []
 
 
 UNITS = {key: unit for key, _, unit, _ in FIGURES}
