@@ -73,6 +73,7 @@ class BusinessCalendar:
     _years: dict[int, list[date]] = field(default_factory=dict, compare=False, hash=False, repr=False)
     _windows: dict[date, tuple[datetime, datetime]] = field(default_factory=dict, compare=False, hash=False,
                                                              repr=False)
+    _by_year: dict[int, tuple[list, list]] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "closures", tuple(sorted(set(self.closures))))
@@ -188,12 +189,25 @@ class BusinessCalendar:
                                           datetime.combine(day, closes, self.zone).astimezone(timezone.utc))
         return found
 
+    def _year_windows(self, year: int) -> tuple[list[tuple[datetime, datetime]], list[datetime]]:
+        """The working hours of every working day of ``year`` in order, as UTC
+        instants, and their closing instants (to bisect): built once a year."""
+        found = self._by_year.get(year)
+        if found is None:
+            windows = [self.window(day) for day in self._working_days_of(year)]
+            found = self._by_year[year] = (windows, [closes for _, closes in windows])
+        return found
+
     def _windows_from(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
-        local_day = moment.astimezone(self.zone).date()
-        for day in self.working_days(local_day - timedelta(days=1)):
-            opens, closes = self.window(day)
-            if closes > moment:
+        """The working hours still to come from ``moment`` (UTC), the first cut to start at it."""
+        year = (moment - timedelta(days=2)).year  # a working day's hours may close in the next UTC year
+        for _ in range(52):  # a calendar with no working day in 50 years is a mistake
+            windows, closings = self._year_windows(year)
+            for index in range(bisect.bisect_right(closings, moment), len(windows)):
+                opens, closes = windows[index]
                 yield max(opens, moment), closes
+            year += 1
+        raise ConfigError(f"calendar {self.days} {self.hours} has no working days")
 
     def to_span(self, duration: Duration | str) -> timedelta:
         """A duration as working time (``d`` counts one day's working hours)."""

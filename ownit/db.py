@@ -3,6 +3,8 @@
 SQLite (the embedded default) runs in WAL mode with a busy timeout, and every
 transaction starts with ``BEGIN IMMEDIATE``: pysqlite's own transaction handling
 reads outside the transaction, which loses concurrent updates without an error.
+Its log is checkpointed on a thread of its own (:mod:`ownit.checkpoints`), not
+by whichever commit happens to fill it.
 PostgreSQL runs through psycopg 3 with the same code.
 """
 
@@ -22,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from . import checkpoints
 from .errors import Conflict, ConfigError, OwnitError
 from .lite import default_database_url  # noqa: F401  (where it always was, for the edges)
 
@@ -48,6 +51,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
+    # checkpoints run on a thread of their own (ownit.checkpoints); a commit does one only past the backstop
+    cursor.execute(f"PRAGMA wal_autocheckpoint = {checkpoints.BACKSTOP_PAGES}")
     cursor.close()
 
 
@@ -70,6 +75,8 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(parsed, connect_args={"timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        if parsed.database and parsed.database != ":memory:":
+            checkpoints.watch(str(Path(parsed.database).expanduser().resolve()), engine)
         return engine
     return sa.create_engine(parsed, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
 

@@ -257,3 +257,27 @@ def test_the_measures_follow_the_timeline_and_the_request_s_owner(ownit_demo_org
     assert {m[1] for m in measures} == {other}  # the owner now answers for all of it
     contacted, _, resolved, _ = measures
     assert contacted[2] in (True, 1) and contacted[3] and resolved[3] and resolved[4]
+
+
+def test_sqlite_s_log_is_checkpointed_by_a_thread_not_by_a_commit(tmp_path: Path) -> None:
+    """Commits only append to the write-ahead log (SQLite's own checkpoint waits
+    until the backstop); the pages reach the database file through the
+    checkpoint thread, soon after (ownit.checkpoints)."""
+    from ownit import checkpoints, db
+
+    path = tmp_path / "log.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE note (text TEXT)")
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == checkpoints.BACKSTOP_PAGES
+    time.sleep(5 * checkpoints.INTERVAL)  # the table itself checkpointed
+    before = path.stat().st_mtime_ns, path.stat().st_size
+    for _ in range(30):
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO note VALUES (?)", ("x" * 3000,))
+    deadline = time.monotonic() + 5
+    while (path.stat().st_mtime_ns, path.stat().st_size) == before and time.monotonic() < deadline:
+        time.sleep(checkpoints.INTERVAL)
+    assert path.stat().st_size > before[1]  # the 30 notes (90 kB) are in the database file, not only the log
+    assert any(t.name == "ownit-checkpoints" and t.daemon for t in threading.enumerate())
+    engine.dispose()
