@@ -15,12 +15,11 @@ indexes. The ratio of the two is the figure to track.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import time
 from pathlib import Path
 
-from _common import NOW, arguments, filled, report, scratch
+from _common import NOW, arguments, copy_of, filled, report
 
 from ownit import service
 
@@ -74,9 +73,7 @@ def main() -> None:
         desk = filled(args.n, args.db)
         ownit_rates.append(through_ownit(desk, args.raises))
         if desk.url.startswith("sqlite"):
-            copy = scratch() / "raw.db"
-            shutil.copyfile(filled(args.n, None).url.removeprefix("sqlite:///"), copy)
-            raw_rates.append(through_sqlite3(copy, args.raises))
+            raw_rates.append(through_sqlite3(copy_of(args.n), args.raises))
         if args.db:
             break  # a given database is filled once
     rows.append((f"raises through ownit.service ({args.raises:,} per run)", ownit_rates, "/s"))

@@ -48,6 +48,21 @@ class UTCDateTime(sa.types.TypeDecorator):
 
         return process
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """On SQLite, the stored text straight to an aware UTC datetime (the
+        standard library's parser, not a regular expression)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        utc, parse, convert = timezone.utc, datetime.fromisoformat, self.process_result_value
+
+        def process(value: Any) -> datetime | None:
+            if isinstance(value, str):
+                found = parse(value)
+                return found.replace(tzinfo=utc) if found.tzinfo is None else found.astimezone(utc)
+            return convert(value, dialect)
+
+        return process
+
 
 def _when(*, nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
@@ -163,8 +178,7 @@ class Request(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """One entry of a request's timeline. Rows are only ever appended."""
 
-    __table_args__ = (sa.Index("ix_event_request", "request_id", "id"),
-                      sa.Index("ix_event_kind_at", "kind", "at"))
+    __table_args__ = (sa.Index("ix_event_request", "request_id", "id"),)  # events are read by request
 
     id: Optional[int] = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="request.id")
