@@ -128,7 +128,7 @@ class BusinessCalendar:
     def _window(self) -> tuple[time, time]:
         return parse_hours(self.hours)
 
-    @property
+    @cached_property
     def day_length(self) -> timedelta:
         opens, closes = self._window
         return datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
