@@ -5,11 +5,16 @@ thousand pages also copies them back into the database file, with its fsyncs,
 before it returns: on the benchmark machine that was over half of an average
 raise's commit (docs/benchmarks.md). So for OwnIt's SQLite engines one thread
 per process does the copying instead: a few times a second, for each database
-that has been written since, it runs a passive checkpoint, which neither waits
-for nor holds up any reader or writer. Every connection keeps SQLite's own
+that has been written since, it opens a connection, runs a passive checkpoint
+(which neither waits for nor holds up any reader or writer) and closes it
+again, so it never keeps a database open. Every connection keeps SQLite's own
 checkpoint as a backstop at ``BACKSTOP_PAGES`` (40 MB of log), for a process
 whose thread falls behind. What is durable, and when, is unchanged: a commit
 is in the log either way, and a checkpoint copies only committed pages.
+
+A database is watched from its engine's first connection until the engine
+is disposed of (or dropped): :func:`forget` waits for a checkpoint under way,
+so once an engine is disposed of, nothing of OwnIt's has the file open.
 """
 
 from __future__ import annotations
@@ -24,24 +29,15 @@ from typing import Any
 
 BACKSTOP_PAGES = 10_000  # SQLite checkpoints in the committing connection only past this many pages of log
 INTERVAL = 0.1  # seconds between looks at each database's log
-IDLE_CLOSE = 5.0  # seconds without writes before the thread lets go of a database's file
 
 
 @dataclass
 class _Watched:
     path: str
     owner: Any  # a weak reference to what the checkpoints are for (the engine): none once it is gone
-    stamp: tuple[int, int] | None = None  # the log's size and modification time at the last look
-    changed: float = 0.0
-    connection: sqlite3.Connection | None = field(default=None, repr=False)
-
-    def close(self) -> None:
-        if self.connection is not None:
-            try:
-                self.connection.close()
-            except sqlite3.Error:
-                pass
-            self.connection = None
+    stamp: tuple[int, int] | None = None  # the log's size and modification time at the last checkpoint
+    busy: threading.Lock = field(default_factory=threading.Lock, repr=False)  # held during a checkpoint
+    forgotten: bool = False
 
 
 _lock = threading.Lock()
@@ -51,16 +47,25 @@ _thread: threading.Thread | None = None
 
 def watch(path: str, owner: object) -> None:
     """Checkpoint the SQLite database at ``path`` in the background for as
-    long as ``owner`` (its engine) lives."""
+    long as ``owner`` (its engine) lives, or until :func:`forget`."""
     global _thread
     with _lock:
-        previous = _watched.get(path)
-        if previous is not None and previous.owner() is owner:
+        present = _watched.get(path)
+        if present is not None and present.owner() is owner:
             return
         _watched[path] = _Watched(path, weakref.ref(owner))
         if _thread is None:
             _thread = threading.Thread(target=_run, name="ownit-checkpoints", daemon=True)
             _thread.start()
+
+
+def forget(path: str) -> None:
+    """Stop checkpointing ``path``, once any checkpoint under way has ended."""
+    with _lock:
+        item = _watched.pop(path, None)
+    if item is not None:
+        with item.busy:
+            item.forgotten = True
 
 
 def _run() -> None:
@@ -69,38 +74,35 @@ def _run() -> None:
         with _lock:
             watched = list(_watched.values())
         for item in watched:
-            if not _tend(item):
-                item.close()
+            if item.owner() is None:  # its engine is gone
                 with _lock:
                     if _watched.get(item.path) is item:
                         del _watched[item.path]
+                continue
+            _tend(item)
 
 
-def _tend(item: _Watched) -> bool:
-    """One look at a database: checkpoint it if its log changed. ``False``
-    when it is no longer to be watched (its engine is gone)."""
-    if item.owner() is None:
-        return False
+def _tend(item: _Watched) -> None:
+    """One look at a database: checkpoint it if its log changed since."""
     try:
         status = os.stat(f"{item.path}-wal")
     except OSError:  # no log: nothing written since the last connection closed
-        item.close()
-        return True
+        return
     stamp = (status.st_size, status.st_mtime_ns)
-    now = time.monotonic()
     if stamp == item.stamp:
-        if item.connection is not None and now - item.changed > IDLE_CLOSE:
-            item.close()
-        return True
-    item.stamp, item.changed = stamp, now
-    try:
-        if item.connection is None:
-            item.connection = sqlite3.connect(item.path, timeout=0, isolation_level=None, check_same_thread=False)
-        item.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-    except sqlite3.Error:  # busy with another checkpoint, or the file went: the next look tries again
-        item.close()
-        item.stamp = None
-    return True
+        return
+    with item.busy:
+        if item.forgotten:
+            return
+        try:
+            connection = sqlite3.connect(item.path, timeout=0, isolation_level=None)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                connection.close()
+            item.stamp = stamp
+        except sqlite3.Error:  # busy with another checkpoint, or the file went: the next look tries again
+            pass
 
 
-__all__ = ["watch", "BACKSTOP_PAGES"]
+__all__ = ["watch", "forget", "BACKSTOP_PAGES", "INTERVAL"]

@@ -56,6 +56,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _checkpointed(engine: sa.Engine, path: str) -> None:
+    """The log of ``path`` checkpointed in the background (:mod:`ownit.checkpoints`)
+    while ``engine`` has connections: from each new one until it is disposed of."""
+    event.listen(engine, "connect", lambda _connection, _record: checkpoints.watch(path, engine))
+    event.listen(engine, "engine_disposed", lambda _engine: checkpoints.forget(path))
+
+
 def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -76,7 +83,7 @@ def make_engine(url: str) -> sa.Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         if parsed.database and parsed.database != ":memory:":
-            checkpoints.watch(str(Path(parsed.database).expanduser().resolve()), engine)
+            _checkpointed(engine, str(Path(parsed.database).expanduser().resolve()))
         return engine
     return sa.create_engine(parsed, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
 

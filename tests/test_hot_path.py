@@ -281,3 +281,29 @@ def test_sqlite_s_log_is_checkpointed_by_a_thread_not_by_a_commit(tmp_path: Path
     assert path.stat().st_size > before[1]  # the 30 notes (90 kB) are in the database file, not only the log
     assert any(t.name == "ownit-checkpoints" and t.daemon for t in threading.enumerate())
     engine.dispose()
+
+
+def test_once_an_engine_is_disposed_of_its_database_file_stands_alone(tmp_path: Path) -> None:
+    """The checkpoint thread never keeps a database open: after ``dispose()``
+    the file holds everything written, and a plain copy of it is whole."""
+    import shutil
+    import sqlite3
+
+    from ownit import db
+
+    path = tmp_path / "whole.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE note (text TEXT)")
+    for turn in range(20):
+        for _ in range(25):
+            with engine.begin() as connection:
+                connection.exec_driver_sql("INSERT INTO note VALUES (?)", ("x" * 3000,))
+        engine.dispose()  # with the checkpoint thread at work or not
+        assert not Path(f"{path}-wal").exists()
+        copy = tmp_path / f"copy{turn}.db"
+        shutil.copyfile(path, copy)
+        check = sqlite3.connect(copy)
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert check.execute("SELECT count(*) FROM note").fetchone() == (25 * (turn + 1),)
+        check.close()
