@@ -150,7 +150,7 @@ def regroup(raws: dict[tuple, dict[str, Any]], key: Callable[[tuple], Any]) -> d
     return {k: combine(rs) for k, rs in groups.items()}
 
 
-Grouping = Callable[[Source], list[Any]]  # given a query's owner, team and time columns, what to group by
+Grouping = Callable[[Source], list[Any]]  # given a query's owner, team, department and time columns, what to group by
 
 
 def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
