@@ -24,6 +24,7 @@ import sqlite3
 import threading
 import time
 import weakref
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +96,9 @@ def _tend(item: _Watched) -> None:
         if item.forgotten:
             return
         try:
-            connection = sqlite3.connect(item.path, timeout=0, isolation_level=None)
+            # mode=rw: a file removed meanwhile is not made again, empty
+            connection = sqlite3.connect(f"{Path(item.path).as_uri()}?mode=rw", uri=True, timeout=0,
+                                         isolation_level=None)
             try:
                 connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             finally:

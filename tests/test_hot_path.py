@@ -307,3 +307,22 @@ def test_once_an_engine_is_disposed_of_its_database_file_stands_alone(tmp_path: 
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert check.execute("SELECT count(*) FROM note").fetchone() == (25 * (turn + 1),)
         check.close()
+
+
+def test_the_checkpoint_thread_never_makes_a_removed_database_again(tmp_path: Path) -> None:
+    """A database file removed while its engine lives (a test's folder, a
+    reset) stays gone: the thread opens only a file that is there."""
+    from ownit import checkpoints, db
+
+    path = tmp_path / "gone.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE note (text TEXT)")
+    raw = engine.raw_connection()  # holds the log open while the files go
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    Path(f"{path}-wal").write_bytes(b"changed")  # a log that looks written since the last checkpoint
+    time.sleep(5 * checkpoints.INTERVAL)
+    assert not path.exists()
+    raw.close()
+    engine.dispose()
