@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule
@@ -226,6 +226,30 @@ class BusinessCalendar:
             if remaining <= available:
                 return opens + remaining
             remaining -= available
+        raise AssertionError("unreachable: working_days never ends")
+
+    def add_each(self, start: datetime, amounts: Sequence[timedelta]) -> list[datetime]:
+        """What :meth:`add` gives for each of ``amounts`` (in increasing order)
+        after ``start``, from one walk over the working hours."""
+        found: list[datetime] = []
+        walked = timedelta(0)  # the working time of the windows passed
+        wanted = iter(amounts)
+        target = next(wanted, None)
+        if target is not None and target < timedelta(0):
+            raise ValueError("business time cannot be added backwards")
+        if target is None:
+            return found
+        for opens, closes in self._windows_from(start.astimezone(timezone.utc)):
+            available = closes - opens
+            while target - walked <= available:
+                found.append(opens + (target - walked))
+                following = next(wanted, None)
+                if following is None:
+                    return found
+                if following < target:
+                    raise ValueError("amounts of business time to add must come in increasing order")
+                target = following
+            walked += available
         raise AssertionError("unreachable: working_days never ends")
 
     def before(self, end: datetime, amount: timedelta) -> datetime:

@@ -29,18 +29,12 @@ def stage_forecast(calendar: BusinessCalendar, start: datetime, stages: Sequence
     total = sum(stage.days for stage in stages)
     allowed = calendar.between(start, resolve_by)
     scale = min(1.0, allowed / (calendar.day_length * total)) if total else 1.0
-    forecast, days = {}, 0.0
-    at, reached = None, timedelta(0)  # walked on from the previous stage: the same instants, fewer working days
+    targets, days = [], 0.0
     for stage in stages:
         days += stage.days
-        target = calendar.day_length * days * scale
-        if at is None:
-            at = calendar.add(start, target)
-        elif target != reached:
-            at = calendar.add(at, target - reached)
-        reached = target
-        forecast[stage.key] = min(at, resolve_by).isoformat()
-    return forecast
+        targets.append(calendar.day_length * days * scale)
+    return {stage.key: min(at, resolve_by).isoformat()
+            for stage, at in zip(stages, calendar.add_each(start, targets), strict=True)}
 
 
 def next_due(*, status: str, contacted: bool, first_contact_due: datetime, next_checkin_due: datetime | None,

@@ -32,7 +32,8 @@ T = TypeVar("T")
 class _Compiled:
     sql: str
     names: tuple[str, ...] | None  # the parameters in order, for a positional paramstyle; None: by name
-    order: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # each parameter with its type's converter
+    order: tuple[str, ...]  # the parameters, in order
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]  # where in the order a type converts its value
     defaults: dict[str, Any]  # the values written into the statement itself (a LIMIT, a constant)
     results: tuple[Callable[[Any], Any] | None, ...]
 
@@ -63,7 +64,9 @@ class Statement:
             columns = getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", ())
             results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
             names = tuple(compiled.positiontup) if positional else None
-            found = _Compiled(sql=str(compiled), names=names, order=tuple((n, binds[n]) for n in names or binds),
+            order = tuple(names or binds)
+            found = _Compiled(sql=str(compiled), names=names, order=order,
+                              converters=tuple((i, binds[n]) for i, n in enumerate(order) if binds[n] is not None),
                               defaults=defaults, results=results)
             self._by_dialect[dialect.name] = found
         return found
@@ -78,13 +81,13 @@ class Cursor:
 
     def _params(self, compiled: _Compiled, values: dict[str, Any]) -> Any:
         defaults = compiled.defaults
-        bound = []
-        for name, convert in compiled.order:
-            value = values[name] if name in values else defaults[name]
-            bound.append(value if convert is None or value is None else convert(value))
+        bound = [values[name] if name in values else defaults[name] for name in compiled.order]
+        for index, convert in compiled.converters:
+            if bound[index] is not None:
+                bound[index] = convert(bound[index])
         if compiled.names is not None:
             return tuple(bound)
-        return {name: value for (name, _), value in zip(compiled.order, bound, strict=True)}
+        return dict(zip(compiled.order, bound, strict=True))
 
     def execute(self, statement: Statement, **values: Any) -> "Cursor":
         compiled = statement.compiled(self.dialect)

@@ -46,9 +46,9 @@ def progress_view(rtype: RequestType | None, stage: str) -> dict[str, Any]:
 
 
 def summary_view(req: Any, *, owner: Any, team: Any, rtype: RequestType | None,
-                 now: datetime) -> dict[str, Any]:
-    """One queue line."""
-    progress = progress_view(rtype, req.stage)
+                 now: datetime, progress: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One queue line (``progress``: the request's :func:`progress_view`, when in hand)."""
+    progress = progress or progress_view(rtype, req.stage)
     return {
         "ref": req.ref,
         "title": req.title,
@@ -92,7 +92,8 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
     """The whole request from what is already loaded: the request and its
     timeline ``events`` in order, the people, team and site they name
     (``actors`` by id), as rows or as the directory's entries."""
-    view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now)
+    progress = progress_view(rtype, req.stage)
+    view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now, progress=progress)
     view.update({
         "id": req.id,
         "detail": req.detail,
@@ -117,7 +118,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
             agreed_by=req.agreed_by, waiting_since=req.waiting_since,
             waiting_for=next((e.note for e in reversed(events) if e.kind == "waiting"), None),
         ),
-        "progress": progress_view(rtype, req.stage),
+        "progress": progress,
         "raised_at": iso(req.raised_at),
         "resolved_at": iso(req.resolved_at),
         "closed_at": iso(req.closed_at),

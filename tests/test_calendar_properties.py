@@ -243,12 +243,31 @@ def test_add_is_monotonic_in_the_start(spec: Spec, data: st.DataObject) -> None:
 @EXAMPLES
 @given(data=st.data())
 def test_adding_in_steps_is_adding_at_once(spec: Spec, data: st.DataObject) -> None:
-    """``add(add(s, a), b) == add(s, a + b)`` for a positive ``b``: what lets a
-    stage forecast walk on from the previous stage instead of from the start."""
+    """``add(add(s, a), b) == add(s, a + b)`` for a positive ``b``: business
+    time is additive, whichever instant one walks on from."""
     start = data.draw(instants(spec), label="start")
     a, b = (timedelta(seconds=x) for x in data.draw(st.tuples(st.integers(0, 400_000), st.integers(1, 400_000)),
                                                     label="seconds"))
     assert spec.calendar.add(spec.calendar.add(start, a), b) == spec.calendar.add(start, a + b)
+
+
+@every_calendar
+@EXAMPLES
+@given(data=st.data())
+def test_adding_each_of_several_amounts_in_one_walk_is_adding_each(spec: Spec, data: st.DataObject) -> None:
+    """``add_each`` (a stage forecast's instants in one walk) gives what
+    ``add`` gives for each amount, equal amounts and zero included."""
+    start = data.draw(instants(spec), label="start")
+    spans = sorted(span_of(spec, amount) for amount in data.draw(st.lists(amounts, max_size=6), label="amounts"))
+    assert spec.calendar.add_each(start, spans) == [spec.calendar.add(start, span) for span in spans]
+
+
+def test_adding_each_refuses_amounts_out_of_order_or_backwards() -> None:
+    calendar = SPECS[0].calendar
+    with pytest.raises(ValueError, match="increasing order"):
+        calendar.add_each(FIRST, [timedelta(hours=3), timedelta(hours=1)])
+    with pytest.raises(ValueError, match="backwards"):
+        calendar.add_each(FIRST, [timedelta(hours=-1)])
 
 
 @every_calendar
