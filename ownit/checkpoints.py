@@ -24,8 +24,8 @@ import sqlite3
 import threading
 import time
 import weakref
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 BACKSTOP_PAGES = 10_000  # SQLite checkpoints in the committing connection only past this many pages of log
