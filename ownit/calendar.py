@@ -218,27 +218,19 @@ class BusinessCalendar:
 
     def add(self, start: datetime, amount: Duration | str | timedelta) -> datetime:
         """The instant ``amount`` of working time after ``start`` (UTC)."""
-        remaining = amount if isinstance(amount, timedelta) else self.to_span(amount)
-        if remaining < timedelta(0):
-            raise ValueError("business time cannot be added backwards")
-        for opens, closes in self._windows_from(start.astimezone(timezone.utc)):
-            available = closes - opens
-            if remaining <= available:
-                return opens + remaining
-            remaining -= available
-        raise AssertionError("unreachable: working_days never ends")
+        return self.add_each(start, [amount if isinstance(amount, timedelta) else self.to_span(amount)])[0]
 
     def add_each(self, start: datetime, amounts: Sequence[timedelta]) -> list[datetime]:
-        """What :meth:`add` gives for each of ``amounts`` (in increasing order)
-        after ``start``, from one walk over the working hours."""
+        """The instant each of ``amounts`` (in increasing order) of working time
+        after ``start`` (UTC), from one walk over the working hours."""
         found: list[datetime] = []
-        walked = timedelta(0)  # the working time of the windows passed
         wanted = iter(amounts)
         target = next(wanted, None)
-        if target is not None and target < timedelta(0):
-            raise ValueError("business time cannot be added backwards")
         if target is None:
             return found
+        if target < timedelta(0):
+            raise ValueError("business time cannot be added backwards")
+        walked = timedelta(0)  # the working time of the windows passed
         for opens, closes in self._windows_from(start.astimezone(timezone.utc)):
             available = closes - opens
             while target - walked <= available:
