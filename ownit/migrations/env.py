@@ -1,13 +1,34 @@
 """Alembic environment: runs against the engine OwnIt hands over in
-``config.attributes["engine"]`` (see :func:`ownit.db.upgrade`)."""
+``config.attributes["engine"]`` (see :func:`ownit.db.upgrade`).
+
+The triggers that keep derived tables are not the migrations' business
+(``ownit/store/derived.py``): before migrations run they are all dropped, so a
+migration may rebuild any table, and at the head revision the declared ones
+are installed (or put right, when the declaration changed since).
+"""
 
 from alembic import context
 from sqlmodel import SQLModel
 
 from ownit import models  # noqa: F401  (registers the tables)
+from ownit.store import derived
 
 config = context.config
 engine = config.attributes["engine"]
+
+
+def _run(connection) -> None:
+    script = context.script
+    heads = set(script.get_heads())
+    migration = context.get_context()
+    staying = (set(migration.get_current_heads()) == heads
+               and context.get_revision_argument() in ("head", "heads", *heads))
+    if not staying:
+        derived.drop(connection)
+    context.run_migrations()
+    if set(migration.get_current_heads()) == heads:
+        derived.sync(connection)
+
 
 with engine.connect() as connection:
     sqlite = connection.dialect.name == "sqlite"
@@ -24,7 +45,7 @@ with engine.connect() as connection:
             compare_type=True,
         )
         with context.begin_transaction():
-            context.run_migrations()
+            _run(connection)
         connection.commit()
     finally:
         if sqlite:

@@ -45,7 +45,12 @@ def upgrade() -> None:
     op.execute("INSERT INTO org_state (id, generation) VALUES (1, 'initial')")
     op.execute(f"UPDATE person SET open_requests = (SELECT count(*) FROM request "
                f"WHERE request.owner_id = person.id AND request.status IN {ACTIVE})")
-    if op.get_bind().dialect.name == "postgresql":
+    create_triggers(op.get_bind().dialect.name)
+
+
+def create_triggers(dialect: str) -> None:
+    """The triggers as this revision wrote them (migration 0010 puts them back on its downgrade)."""
+    if dialect == "postgresql":
         _postgresql_triggers()
     else:
         _sqlite_triggers()
@@ -92,16 +97,16 @@ def _postgresql_triggers() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER request_load ON request")
-        op.execute("DROP FUNCTION ownit_request_load()")
+        op.execute("DROP TRIGGER IF EXISTS request_load ON request")
+        op.execute("DROP FUNCTION IF EXISTS ownit_request_load()")
         for table in ORG_COLUMNS:
-            op.execute(f"DROP TRIGGER {table}_org_changed ON {table}")
-        op.execute("DROP FUNCTION ownit_org_changed()")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_org_changed ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS ownit_org_changed()")
     else:
         for name in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER request_load_{name}")
+            op.execute(f"DROP TRIGGER IF EXISTS request_load_{name}")
             for table in ORG_COLUMNS:
-                op.execute(f"DROP TRIGGER {table}_org_{name}")
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_org_{name}")
     op.drop_table('org_state')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_column('open_requests')

@@ -82,6 +82,11 @@ def upgrade() -> None:
                           ('ix_measure_team', ['team_id', 'kind', 'at']), ('ix_measure_owner', ['owner_id', 'kind', 'at']),
                           ('ix_measure_kind_at', ['kind', 'at']), ('ix_measure_request', ['request_id'])):
         op.create_index(name, 'measure', columns, unique=False)
+    create_triggers(dialect)
+
+
+def create_triggers(dialect: str) -> None:
+    """The measure triggers as this revision wrote them (migration 0010 puts them back on its downgrade)."""
     if dialect == "postgresql":
         op.execute(f"""CREATE FUNCTION ownit_measure() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -112,13 +117,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER event_measure ON event")
-        op.execute("DROP FUNCTION ownit_measure()")
-        op.execute("DROP TRIGGER request_measure_moves ON request")
-        op.execute("DROP FUNCTION ownit_measure_moves()")
+        op.execute("DROP TRIGGER IF EXISTS event_measure ON event")
+        op.execute("DROP FUNCTION IF EXISTS ownit_measure()")
+        op.execute("DROP TRIGGER IF EXISTS request_measure_moves ON request")
+        op.execute("DROP FUNCTION IF EXISTS ownit_measure_moves()")
     else:
-        op.execute("DROP TRIGGER event_measure")
-        op.execute("DROP TRIGGER request_measure_moves")
+        op.execute("DROP TRIGGER IF EXISTS event_measure")
+        op.execute("DROP TRIGGER IF EXISTS request_measure_moves")
     for name in ('ix_measure_request', 'ix_measure_kind_at', 'ix_measure_owner', 'ix_measure_team',
                  'ix_measure_department'):
         op.drop_index(name, table_name='measure')

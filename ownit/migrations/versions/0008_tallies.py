@@ -73,7 +73,11 @@ def upgrade() -> None:
     for name, columns in COVERING.items():  # plain CREATE INDEX: batch mode would drop the triggers
         op.drop_index(name, table_name='measure')
         op.create_index(name, 'measure', columns, unique=False)
-    dialect = op.get_bind().dialect.name
+    create_triggers(op.get_bind().dialect.name)
+
+
+def create_triggers(dialect: str) -> None:
+    """The tally triggers as this revision wrote them (migration 0010 puts them back on its downgrade)."""
     # (table, event, the statements run for each row)
     triggers = []
     for table in ("measure", "feedback"):
@@ -102,10 +106,10 @@ def downgrade() -> None:
         for event in ("insert", "update", "delete"):
             name = f"{table}_tally_{event}"
             if dialect == "postgresql":
-                op.execute(f"DROP TRIGGER {name} ON {table}")
-                op.execute(f"DROP FUNCTION ownit_{name}()")
+                op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                op.execute(f"DROP FUNCTION IF EXISTS ownit_{name}()")
             else:
-                op.execute(f"DROP TRIGGER {name}")
+                op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_index('ix_feedback_at', table_name='feedback')
     for name, columns in BEFORE.items():
         op.drop_index(name, table_name='measure')

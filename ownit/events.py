@@ -1,0 +1,316 @@
+"""What can happen to a request: one frozen dataclass per kind of timeline event.
+
+Each class names the kind stored in ``event.kind``, the label people read
+(the UI's timeline, the CLI), and the fields stored in ``event.data``. The
+service builds these, the timeline stores and reads them, the views label
+them, service health measures them (``measured``, below) and plugins receive
+them (``EventSnapshot.event``). Nothing else writes an event's JSON.
+
+A field's stored key is its name, unless it is declared with
+``stored_as("from")`` (``from`` is a Python keyword). A field whose default is
+``None`` is left out of the stored JSON while it is ``None``. Datetimes and
+dates are stored as ISO 8601 text.
+
+Service health counts the kinds marked ``measured=True``: a row of ``measure``
+per event, its columns filled from the fields declared with
+``measure("column")``. The database triggers that keep ``measure`` are
+generated from these declarations (:mod:`ownit.store.derived`), so a renamed
+field is renamed there too; the stored JSON of past events keeps its keys,
+which ``tests/test_events.py`` checks every kind can still read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar, TypeVar
+
+E = TypeVar("E", bound="Event")
+
+KINDS: dict[str, type["Event"]] = {}  # kind -> its class, in declaration order
+
+
+def stored_as(key: str, **kwargs: Any) -> Any:
+    """A field stored under ``key`` in the event's JSON rather than its own name."""
+    return field(metadata={"key": key}, **kwargs)
+
+
+def measure(column: str, **kwargs: Any) -> Any:
+    """A field service health counts: copied into ``measure.<column>``."""
+    return field(metadata={"measure": column}, **kwargs)
+
+
+@dataclass(frozen=True)
+class Event:
+    """The base of every event kind. ``kind`` and ``label`` are class-level."""
+
+    kind: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    measured: ClassVar[bool] = False
+
+    def data(self) -> dict[str, Any]:
+        """The JSON stored in ``event.data``."""
+        stored: dict[str, Any] = {}
+        for spec in _specs(type(self)):
+            value = getattr(self, spec.name)
+            if value is None and spec.omitted_when_none:
+                continue
+            stored[spec.key] = value.isoformat() if isinstance(value, (datetime, date)) else value
+        return stored
+
+    @classmethod
+    def from_data(cls: type[E], data: dict[str, Any]) -> E:
+        """The event from its stored JSON (missing optional keys take their defaults)."""
+        values = {}
+        for spec in _specs(cls):
+            if spec.key in data:
+                values[spec.name] = spec.load(data[spec.key])
+            elif not spec.required:
+                continue
+            else:
+                raise KeyError(f"a stored {cls.kind!r} event has no {spec.key!r}")
+        return cls(**values)
+
+
+def kind(name: str, label: str, *, measured: bool = False) -> Any:
+    """Declare an event class: its stored kind, its label, whether it is measured."""
+    def declare(cls: type[E]) -> type[E]:
+        if name in KINDS:
+            raise ValueError(f"event kind {name!r} is declared twice ({KINDS[name].__name__}, {cls.__name__})")
+        cls.kind, cls.label, cls.measured = name, label, measured
+        KINDS[name] = cls
+        return cls
+
+    return declare
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    key: str
+    required: bool
+    omitted_when_none: bool
+    measure: str | None
+    load: Any
+
+
+_SPECS: dict[type, tuple[_Spec, ...]] = {}
+
+
+def _specs(cls: type) -> tuple[_Spec, ...]:
+    found = _SPECS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _SPECS[cls] = tuple(
+            _Spec(name=f.name, key=f.metadata.get("key", f.name),
+                  required=f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                  omitted_when_none=f.default is None, measure=f.metadata.get("measure"),
+                  load=_loader(hints[f.name]))
+            for f in dataclasses.fields(cls))
+    return found
+
+
+def _loader(hint: Any) -> Any:
+    """How a stored JSON value becomes the field's value (ISO text to a datetime or date)."""
+    types = set(typing.get_args(hint)) or {hint}
+    if datetime in types:
+        return lambda value: None if value is None else datetime.fromisoformat(value)
+    if date in types:
+        return lambda value: None if value is None else date.fromisoformat(value)
+    return lambda value: value
+
+
+def measures(cls: type[Event]) -> dict[str, str]:
+    """``{measure column: stored JSON key}`` for a measured kind."""
+    return {spec.measure: spec.key for spec in _specs(cls) if spec.measure}
+
+
+def load(kind_name: str, data: dict[str, Any]) -> Event:
+    """The stored event of ``kind_name`` as its class (an :class:`Unknown` for
+    a kind this OwnIt does not declare, say one written by a newer version)."""
+    cls = KINDS.get(kind_name)
+    if cls is None:
+        return Unknown(stored_kind=kind_name, stored=dict(data))
+    return cls.from_data(data)
+
+
+def label(kind_name: str) -> str:
+    cls = KINDS.get(kind_name)
+    return cls.label if cls else kind_name.replace("_", " ")
+
+
+# --- the kinds, in the order a request usually meets them ------------------------------------------
+
+
+@kind("raised", "raised")
+@dataclass(frozen=True)
+class Raised(Event):
+    """The requester raised it (the note is its title)."""
+
+    priority: str
+    request_type: str
+
+
+@kind("assigned", "assigned")
+@dataclass(frozen=True)
+class Assigned(Event):
+    """OwnIt gave it its first owner, and says why that person."""
+
+    owner: str  # email
+    team: str  # team key
+    reason: str
+
+
+@kind("contacted", "first contact", measured=True)
+@dataclass(frozen=True)
+class Contacted(Event):
+    """The owner's first contact with the requester."""
+
+    on_time: bool = measure("on_time")
+    business_hours: float = measure("hours")  # from raising, in the team's business time
+
+
+@kind("agreed", "date agreed")
+@dataclass(frozen=True)
+class Agreed(Event):
+    """At first contact, a date agreed with a requester who needs it sooner than the standard."""
+
+    needed_by: date | None
+    agreed_by: date
+    previous_resolve_by: datetime
+    resolve_by: datetime
+
+
+@kind("checkin", "check-in", measured=True)
+@dataclass(frozen=True)
+class CheckedIn(Event):
+    """A check-in with the requester."""
+
+    on_time: bool = measure("on_time")
+
+
+@kind("stage", "moved on")
+@dataclass(frozen=True)
+class MovedOn(Event):
+    """The request moved to a later stage (stage keys)."""
+
+    from_stage: str = stored_as("from")
+    to_stage: str = stored_as("to")
+
+
+@kind("waiting", "waiting on the requester")
+@dataclass(frozen=True)
+class Waiting(Event):
+    """The owner needs something from the requester (the note says what); the promise clock stops."""
+
+
+@kind("resumed", "resumed")
+@dataclass(frozen=True)
+class Resumed(Event):
+    """Back to work after waiting; the promises moved on by the time paused."""
+
+    paused_hours: float
+
+
+@kind("handoff", "handed over")
+@dataclass(frozen=True)
+class HandedOff(Event):
+    """The owner gave it to a colleague, or OwnIt did because the owner is away (emails)."""
+
+    from_owner: str = stored_as("from")
+    to_owner: str = stored_as("to")
+    reason: str | None = None  # "away" when OwnIt moved it
+
+
+@kind("reassigned", "reassigned")
+@dataclass(frozen=True)
+class Reassigned(Event):
+    """The team's lead (or an admin) gave it to someone else (emails)."""
+
+    from_owner: str = stored_as("from")
+    to_owner: str = stored_as("to")
+
+
+@kind("resolved", "resolved", measured=True)
+@dataclass(frozen=True)
+class Resolved(Event):
+    """The work is done; the requester confirms or reopens. Measured once, in the team's business time."""
+
+    from_stage: str  # where it was, so a reopening can return there
+    on_time: bool = measure("on_time")  # by the promised (or agreed) date
+    business_hours: float = measure("hours")
+    business_days: float = measure("days")
+    waiting_hours: float = measure("waiting_hours")
+    checkin_missed: bool = measure("checkin_missed")
+
+
+@kind("confirmed", "confirmed")
+@dataclass(frozen=True)
+class Confirmed(Event):
+    """The requester confirmed the fix (closing it), with their rating if they gave one."""
+
+    nps: int | None
+    effort: int | None
+
+
+@kind("reopened", "reopened", measured=True)
+@dataclass(frozen=True)
+class Reopened(Event):
+    """The fix did not hold; back to work with a new resolve target."""
+
+    resolve_by: datetime
+
+
+@kind("closed", "closed")
+@dataclass(frozen=True)
+class Closed(Event):
+    """OwnIt closed a resolved request nobody confirmed."""
+
+
+@kind("escalated", "escalated")
+@dataclass(frozen=True)
+class Escalated(Event):
+    """A promise went unkept past the grace period; the lead was told."""
+
+    promise: str  # first_contact, checkin or resolve
+    due: datetime
+    lead: str  # email
+
+
+@kind("note", "note")
+@dataclass(frozen=True)
+class Noted(Event):
+    """A note on the timeline (the note itself); internal ones only the team sees."""
+
+
+@kind("plugin_error", "plugin error")
+@dataclass(frozen=True)
+class PluginFailed(Event):
+    """A plugin failed after a change was saved; the change stands (internal)."""
+
+
+@dataclass(frozen=True)
+class Unknown(Event):
+    """An event of a kind this OwnIt does not declare, kept as stored."""
+
+    stored_kind: str
+    stored: dict[str, Any]
+
+    def data(self) -> dict[str, Any]:
+        return dict(self.stored)
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.stored_kind
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return self.stored_kind.replace("_", " ")
+
+
+MEASURED = tuple(cls for cls in KINDS.values() if cls.measured)
+
+__all__ = ["Event", "KINDS", "MEASURED", "load", "label", "measures", "stored_as", "measure", "Unknown",
+           *(cls.__name__ for cls in KINDS.values())]
