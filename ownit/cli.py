@@ -393,20 +393,20 @@ def queue(
     from rich.table import Table
 
     from .clock import SystemClock
-    from .lite import Lite, default_database_url
     from .plugins import get_plugins
     from .queues import queue as read_queue
+    from .store.unit import default_database_url, reading
 
     if mine and team:
         _fail("use --mine or --team, not both", 2)
-    # Straight on the database driver, without loading SQLAlchemy (a quarter of a second): a queue is
-    # what an agent opens all day (docs/benchmarks.md). The same function is ownit.service.queue.
+    # A unit of work on the database driver, without loading SQLAlchemy (a quarter of a second): a queue
+    # is what an agent opens all day (docs/benchmarks.md). The same function is ownit.service.queue.
     plugins = get_plugins()
     for problem in plugins.problems:
         typer.echo(f"warning: {problem}", err=True)
-    with Lite.open(default_database_url()) as db:
-        rows = read_queue(db, plugins=plugins, now=state.now or SystemClock().now(), actor=actor, team=team,
-                          overdue=overdue, due_today=due_today, owner=owner, statuses=status, limit=limit)
+    with reading(default_database_url(), now=state.now or SystemClock().now()) as u:
+        rows = read_queue(u, plugins=plugins, actor=actor, team=team, overdue=overdue, due_today=due_today,
+                          owner=owner, statuses=status, limit=limit)
     if as_json:
         return _print_json(rows)
     if not rows:

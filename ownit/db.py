@@ -1,4 +1,4 @@
-"""Engines, units of work and migrations.
+"""Engines, the retry policy and one-line errors, and migrations.
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout, and every
 transaction starts with ``BEGIN IMMEDIATE``: pysqlite's own transaction handling
@@ -12,23 +12,19 @@ from __future__ import annotations
 
 import random
 import time
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session
+from sqlalchemy.exc import DBAPIError
 
 from . import checkpoints
 from .errors import Conflict, ConfigError, OwnitError
-from .lite import default_database_url  # noqa: F401  (where it always was, for the edges)
+from .store.unit import default_database_url  # noqa: F401  (where the edges have always found it)
 
-T = TypeVar("T")
 RETRIES = 6
 
 
@@ -119,26 +115,6 @@ def explain(exc: BaseException, url: sa.URL | str) -> OwnitError | None:
     return None
 
 
-def run_in_transaction(engine: sa.Engine, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in one transaction: commit on success, roll back on error.
-
-    A lock timeout or deadlock retries the whole unit with backoff, then gives
-    up with a clear message; a concurrent change to the same request
-    (optimistic version check) becomes :class:`Conflict`.
-    """
-    for attempt in range(RETRIES):
-        try:
-            with Session(engine, expire_on_commit=False) as session:
-                result = work(session)
-                session.commit()
-                return result
-        except StaleDataError:
-            raise Conflict("this request was changed by someone else at the same moment; reload it and try again") from None
-        except (OperationalError, DBAPIError) as exc:
-            settle(exc, attempt, engine.url)
-    raise AssertionError("unreachable")
-
-
 def settle(exc: DBAPIError, attempt: int, url: sa.URL) -> None:
     """After a unit of work failed in the database on its ``attempt``-th try:
     wait before the next try when it was a lock timeout or deadlock (with
@@ -153,13 +129,6 @@ def settle(exc: DBAPIError, attempt: int, url: sa.URL) -> None:
     if explained is not None:
         raise explained from None
     raise exc
-
-
-@contextmanager
-def session_scope(engine: sa.Engine) -> Iterator[Session]:
-    """A read-only session for queries (no retry needed)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def migrations_config(url: str) -> Any:

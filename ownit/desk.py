@@ -1,21 +1,19 @@
 """The desk: a database, the loaded plugins and a clock — everything a service
-call needs, built once by an edge (CLI, UI, test) and passed in."""
+call needs, built once by an edge (CLI, UI, test) and passed in. Its
+transactions are units of work (:mod:`ownit.store.unit`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
-    from sqlmodel import Session
 
     from .plugins import Plugins
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -25,14 +23,15 @@ class Desk:
     plugins: "Plugins"
     clock: Clock = field(default_factory=SystemClock)
     warnings: list[str] = field(default_factory=list)  # plugin failures after commit, for the edge to show
-    # the organisation as last read (ownit.directory), kept while the database says it has not changed
+    # the organisation as last read (ownit.store.directory), kept while the database says it has not changed
     directory: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str | None = None, *, clock: Clock | None = None,
              plugins: "Plugins | None" = None) -> "Desk":
-        from .db import default_database_url, make_engine
+        from .db import make_engine
         from .plugins import get_plugins
+        from .store.unit import default_database_url
 
         url = url or default_database_url()
         return cls(url=url, engine=make_engine(url), plugins=plugins or get_plugins(),
@@ -40,17 +39,6 @@ class Desk:
 
     def now(self) -> datetime:
         return self.clock.now()
-
-    def transaction(self, work: Callable[["Session"], T]) -> T:
-        from .db import run_in_transaction
-
-        return run_in_transaction(self.engine, work)
-
-    def read(self, work: Callable[["Session"], T]) -> T:
-        from sqlmodel import Session
-
-        with Session(self.engine, expire_on_commit=False) as session:
-            return work(session)
 
     def take_warnings(self) -> list[str]:
         taken, self.warnings = self.warnings, []

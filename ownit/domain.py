@@ -4,7 +4,9 @@
 on the requester's confirmation; ``resolved`` → ``open`` on reopen, and
 ``closed`` → ``open`` too while the reopen window is still open. First
 contact must come before any work; handoff is possible until the request is
-closed. Nothing here knows about databases or screens.
+closed. This is the only place a request's status, stage or owner changes:
+the service applies these moves and stores what they return. Nothing here
+knows about databases or screens.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ STATUSES = (OPEN, WAITING, RESOLVED, CLOSED)
 ACTIVE = (OPEN, WAITING)  # still being worked; the owner's promises run
 
 ACTIONS = ("contact", "checkin", "advance", "wait", "resume", "handoff", "resolve", "confirm", "reopen")
+SYSTEM_ACTIONS = ("close",)  # OwnIt's own moves: closing a resolved request nobody confirmed
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class State:
 def _why_not(state: State, action: str) -> str | None:
     """``None`` when ``action`` is allowed in ``state``, else the reason."""
     status = state.status
+    if action == "close":
+        return None if status == RESOLVED else "only a resolved request closes on its own"
     if status == CLOSED:
         if action == "reopen":
             return None if state.reopenable else "it was closed too long ago (raise a new request)"
@@ -108,7 +113,7 @@ def apply(state: State, action: str, *, to_stage: int | None = None, new_owner: 
         return replace(state, owner=new_owner)
     if action == "resolve":
         return replace(state, status=RESOLVED, stage=state.last_stage)
-    if action == "confirm":
+    if action in ("confirm", "close"):
         return replace(state, status=CLOSED)
     if action == "reopen":
         restored = state.stage if to_stage is None else to_stage

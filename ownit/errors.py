@@ -7,8 +7,6 @@ these too (they are part of the public API in :mod:`ownit`).
 
 from __future__ import annotations
 
-from typing import Iterable
-
 
 class OwnitError(Exception):
     """Something a person can fix; ``str(error)`` is the one line to show them."""
@@ -45,23 +43,7 @@ class ConfigError(OwnitError):
     """The organisation file, the database URL or the environment is wrong."""
 
 
-# --- what every lookup says (the ORM, the directory and the driver-level reads share these) ----------
-
-
 def typed(text: str) -> bool:
     """Whether ``text`` could be an identifier someone typed: no control
     characters (PostgreSQL cannot even compare a NUL), so it is safe to look up."""
     return not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
-
-
-def who_are_you() -> PermissionDenied:
-    return PermissionDenied("who are you? pass --as EMAIL or set OWNIT_USER")
-
-
-def not_registered(email: str) -> NotFound:
-    return NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
-
-
-def no_such(what: str, value: str, known: Iterable[str]) -> NotFound:
-    """``no team 'x'; teams: a, b`` (``known`` in the order to list them)."""
-    return NotFound(f"no {what} {value!r}; {what}s: {', '.join(known) or 'none loaded'}")

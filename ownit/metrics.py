@@ -41,9 +41,10 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlalchemy import func, select
 
-from .models import Feedback, Measure, Person, Request, Team
+from . import events
+from .models import Feedback, Measure, Request
 
 # (key, heading, unit, better) — the figures of a report row, in order
 FIGURES = (
@@ -153,7 +154,7 @@ def regroup(raws: dict[tuple, dict[str, Any]], key: Callable[[tuple], Any]) -> d
 Grouping = Callable[[Source], list[Any]]  # given a query's owner, team, department and time columns, what to group by
 
 
-def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now: datetime,
+def raw(u: Any, scope: Scope, since: datetime, until: datetime, *, now: datetime,
         group: Grouping = lambda source: []) -> dict[tuple, dict[str, Any]]:
     """The counts, sums and measured values behind the figures, per group
     (a tuple of the ``group`` expressions' values; ``()`` for all). Six
@@ -162,8 +163,7 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
     request's scope on it) or of the ratings, aggregated in SQL: the values a
     median needs come back as one list of text per group, not a row each."""
     rows: dict[tuple, dict[str, Any]] = {}
-    connection = session.connection()
-    if session.get_bind().dialect.name == "sqlite":
+    if u.db.name == "sqlite":
         def pooled(column: Any) -> Any:  # every value of the group (NULLs left out), as text
             return func.group_concat(column)
     else:
@@ -175,7 +175,7 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
         statement = query.with_only_columns(*keys, *columns)
         if keys:
             statement = statement.group_by(*keys)
-        for result in connection.execute(statement):
+        for result in u.db.run(statement).all():
             key = tuple(int(k) if isinstance(k, float) else k for k in result[:len(keys)])
             row = rows.get(key)
             if row is None:
@@ -187,11 +187,11 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
 
     measures = Source(Measure.owner_id, Measure.team_id, Measure.department, Measure.at)
 
-    def measured(kind: str) -> Any:
-        return select(Measure.event_id).where(Measure.kind == kind, Measure.at >= since, Measure.at < until,
+    def measured(kind: type[events.Event]) -> Any:
+        return select(Measure.event_id).where(Measure.kind == kind.kind, Measure.at >= since, Measure.at < until,
                                               *scope.where(Measure))
 
-    for r, (made, kept, hours) in each(measured("contacted"), measures, func.count(), true(Measure.on_time),
+    for r, (made, kept, hours) in each(measured(events.Contacted), measures, func.count(), true(Measure.on_time),
                                        pooled(Measure.hours)):
         r["first_contacts"] += made
         r["first_on_time"] += kept
@@ -202,11 +202,11 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
     for r, (count,) in each(missed, Source(Request.owner_id, Request.team_id, Request.department,
                                            Request.first_contact_due), func.count()):
         r["first_missed"] += count
-    for r, (made, kept) in each(measured("checkin"), measures, func.count(), true(Measure.on_time)):
+    for r, (made, kept) in each(measured(events.CheckedIn), measures, func.count(), true(Measure.on_time)):
         r["checkins"] += made
         r["checkins_on_time"] += kept
     for r, (made, kept, checkin_missed, hours, waiting, days) in each(
-            measured("resolved"), measures, func.count(), true(Measure.on_time), true(Measure.checkin_missed),
+            measured(events.Resolved), measures, func.count(), true(Measure.on_time), true(Measure.checkin_missed),
             func.coalesce(func.sum(Measure.hours), 0), func.coalesce(func.sum(Measure.waiting_hours), 0),
             pooled(Measure.days)):
         r["resolved"] += made
@@ -215,7 +215,7 @@ def raw(session: Session, scope: Scope, since: datetime, until: datetime, *, now
         r["business_hours"] += float(hours)
         r["waiting_hours"] += float(waiting)
         r["resolve_days"] += _floats(days)
-    for r, (count,) in each(measured("reopened"), measures, func.count()):
+    for r, (count,) in each(measured(events.Reopened), measures, func.count()):
         r["reopened"] += count
     ratings = (select(Feedback.id).select_from(Feedback).join(Request, Request.id == Feedback.request_id)
                .where(Feedback.at >= since, Feedback.at < until, *scope.where()))
@@ -358,13 +358,13 @@ def _nps(weeks: list[dict[str, Any]]) -> tuple[float, float]:
     return 100 * (promoters - detractors), 100 * math.sqrt(max(variance, 0.0))
 
 
-def names(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, dict[str, str]]:
-    """Display names for the group keys of ``by``."""
+def names(org: Any, by: str, keys: Iterable[Any]) -> dict[Any, dict[str, str]]:
+    """Display names for the group keys of ``by``, from the directory ``org``."""
     ids = [k for k in keys if k is not None]
     if by == "owner":
-        return {p.id: {"key": p.email, "name": p.name} for p in session.exec(select(Person).where(Person.id.in_(ids)))}
+        return {i: {"key": org.people[i].email, "name": org.people[i].name} for i in ids if i in org.people}
     if by == "team":
-        return {t.id: {"key": t.key, "name": t.name} for t in session.exec(select(Team).where(Team.id.in_(ids)))}
+        return {i: {"key": org.teams[i].key, "name": org.teams[i].name} for i in ids if i in org.teams}
     return {}
 
 

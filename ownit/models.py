@@ -88,17 +88,9 @@ class Person(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     away_from: Optional[datetime] = _when()
     away_until: Optional[datetime] = _when()
-    # kept by database triggers on ``request`` (migration 0006); never written by OwnIt's code, and
+    # kept by database triggers on ``request`` (ownit/store/derived.py); never written by OwnIt's code, and
     # read with a query of its own, since a row already loaded does not see a trigger's change
     open_requests: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-
-    def is_away(self, now: datetime) -> bool:
-        return away_at(self.away_from, self.away_until, now)
-
-
-def away_at(away_from: datetime | None, away_until: datetime | None, now: datetime) -> bool:
-    """Whether an absence recorded as ``[away_from, away_until)`` covers ``now``."""
-    return away_from is not None and away_until is not None and away_from <= now < away_until
 
 
 class Team(SQLModel, table=True):
@@ -140,7 +132,6 @@ class Request(SQLModel, table=True):
         sa.Index("ix_request_uncontacted", "first_contact_due", sqlite_where=sa.text("first_contact_at IS NULL"),
                  postgresql_where=sa.text("first_contact_at IS NULL")),
     )
-    __mapper_args__ = {"version_id_col": _version}
 
     id: Optional[int] = Field(default=None, primary_key=True)
     ref: str = Field(max_length=32, unique=True)
@@ -172,7 +163,7 @@ class Request(SQLModel, table=True):
     resolved_at: Optional[datetime] = _when()
     closed_at: Optional[datetime] = _when()
     updated_at: datetime = _when(nullable=False)
-    version: Optional[int] = Field(default=None, sa_column=_version)
+    version: Optional[int] = Field(default=None, sa_column=_version)  # checked by ownit.store.requests.update
 
 
 class Event(SQLModel, table=True):
@@ -271,7 +262,8 @@ class Notification(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     request_id: Optional[int] = Field(default=None, foreign_key="request.id")
     kind: str = Field(max_length=32)
-    message: str = Field(max_length=2000)
+    message: str = Field(max_length=2000)  # the notice as plain text (ownit.notices), what the inbox shows
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # the notice's content, for channels
     created_at: datetime = _when(nullable=False)
     delivered_at: Optional[datetime] = _when()  # when a plugin's channel (mail, chat) took it
     attempts: int = Field(default=0)  # deliveries tried; the sweep retries until one succeeds or MAX_ATTEMPTS

@@ -15,11 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
-
 from .calendar import BusinessCalendar
 from .errors import ConfigError
-from .models import Person, Site, Team, TeamMember
+from .store import org as org_store
+from .store import unit as store
+from .store.unit import Unit
+
+Row = org_store.Row
 
 ROLES = ("requester", "agent", "lead", "admin")
 _SECTIONS = {
@@ -73,9 +75,9 @@ class _Where:
                            + (f" field '{key}'" if key else "") + f": {problem}")
 
 
-def load_file(session: Session, path: str | Path, *, departments: set[str],
+def load_file(u: Unit, path: str | Path, *, departments: set[str],
               skip_missing_departments: bool = False) -> dict[str, int]:
-    """Load ``path`` into the directory inside ``session`` (the caller commits)."""
+    """Load ``path`` into the directory, in the unit of work ``u``."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -89,11 +91,11 @@ def load_file(session: Session, path: str | Path, *, departments: set[str],
             written = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
             message = message.replace("end of document", f"line {written[-1] if written else 1}")
         raise ConfigError(f"{path}: not valid TOML: {message}") from None
-    return load(session, data, where=_Where(str(path), text.splitlines()), departments=departments,
+    return load(u, data, where=_Where(str(path), text.splitlines()), departments=departments,
                 skip_missing_departments=skip_missing_departments)
 
 
-def load(session: Session, data: dict[str, Any], *, where: _Where, departments: set[str],
+def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: set[str],
          skip_missing_departments: bool = False) -> dict[str, int]:
     """Load parsed org ``data``; with ``skip_missing_departments`` (the demo), teams
     of departments whose plugin is not installed are left out instead of refused."""
@@ -103,26 +105,22 @@ def load(session: Session, data: dict[str, Any], *, where: _Where, departments: 
         raise ConfigError(f"{where.path} line {line}: unknown section [[{unknown[0]}]]; "
                           "use [[site]], [[person]] and [[team]]")
     counts = {"sites": 0, "people": 0, "teams": 0, "skipped_teams": 0}
-    sites = {s.code: s for s in session.exec(select(Site))}
+    sites = {s["code"]: s for s in org_store.rows(u, "site")}
     for index, entry in enumerate(_entries(data, "site", where)):
-        site = _site(entry, index, where, sites)
-        session.add(site)
-        sites[site.code] = site
+        values = _site(entry, index, where)
+        sites[values["code"]] = org_store.save(u, "site", values, sites.get(values["code"]))
         counts["sites"] += 1
-    session.flush()
-    people = {p.email: p for p in session.exec(select(Person))}
+    people = {p["email"]: p for p in org_store.rows(u, "person")}
     for index, entry in enumerate(_entries(data, "person", where)):
-        person = _person(entry, index, where, sites, people)
-        session.add(person)
-        people[person.email] = person
+        values = _person(entry, index, where, sites)
+        people[values["email"]] = org_store.save(u, "person", values, people.get(values["email"]))
         counts["people"] += 1
-    session.flush()
-    teams = {t.key: t for t in session.exec(select(Team))}
+    teams = {t["key"]: t for t in org_store.rows(u, "team")}
     for index, entry in enumerate(_entries(data, "team", where)):
         if skip_missing_departments and entry.get("department") not in departments:
             counts["skipped_teams"] += 1
             continue
-        _team(session, entry, index, where, people, teams, departments)
+        _team(u, entry, index, where, people, teams, departments)
         counts["teams"] += 1
     return counts
 
@@ -159,7 +157,7 @@ def _text(entry: dict[str, Any], key: str, section: str, index: int, where: _Whe
     return value.strip()
 
 
-def _site(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, Site]) -> Site:
+def _site(entry: dict[str, Any], index: int, where: _Where) -> Row:
     code = _text(entry, "code", "site", index, where, limit=32).upper()
     timezone = _text(entry, "timezone", "site", index, where, required=False) or "UTC"
     country = _text(entry, "country", "site", index, where, required=False) or None
@@ -168,15 +166,12 @@ def _site(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, Sit
         BusinessCalendar(timezone=timezone, country=country, subdivision=subdivision)
     except ConfigError as exc:
         raise where.error("site", index, "timezone" if "zone" in str(exc) else "country", str(exc)) from None
-    site = sites.get(code) or Site(code=code, name="", region="")
-    site.name = _text(entry, "name", "site", index, where)
-    site.region = _text(entry, "region", "site", index, where, limit=64)
-    site.timezone, site.country, site.subdivision = timezone, country, subdivision
-    return site
+    return {"code": code, "name": _text(entry, "name", "site", index, where),
+            "region": _text(entry, "region", "site", index, where, limit=64),
+            "timezone": timezone, "country": country, "subdivision": subdivision}
 
 
-def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, Site],
-            people: dict[str, Person]) -> Person:
+def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, Row]) -> Row:
     email = _text(entry, "email", "person", index, where, limit=254).lower()
     if not _EMAIL.match(email):
         raise where.error("person", index, "email", f"{email!r} is not an email address")
@@ -186,17 +181,21 @@ def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, S
     roles = entry.get("roles", ["requester"])
     if not isinstance(roles, list) or any(r not in ROLES for r in roles):
         raise where.error("person", index, "roles", f"must be a list of: {', '.join(ROLES)}")
-    person = people.get(email) or Person(email=email, name="")
-    person.name = _text(entry, "name", "person", index, where)
-    person.title = _text(entry, "title", "person", index, where, required=False)
-    person.phone = _text(entry, "phone", "person", index, where, required=False, limit=64)
-    person.site_id = sites[site_code].id if site_code else None
-    person.roles = sorted(set(roles))  # "lead" and "agent" are added back by the teams they are in
-    return person
+    return {"email": email, "name": _text(entry, "name", "person", index, where),
+            "title": _text(entry, "title", "person", index, where, required=False),
+            "phone": _text(entry, "phone", "person", index, where, required=False, limit=64),
+            "site_id": sites[site_code]["id"] if site_code else None,
+            "roles": sorted(set(roles))}  # "lead" and "agent" are added back by the teams they are in
 
 
-def _team(session: Session, entry: dict[str, Any], index: int, where: _Where, people: dict[str, Person],
-          teams: dict[str, Team], departments: set[str]) -> None:
+def _with_role(u: Unit, people: dict[str, Row], email: str, role: str) -> None:
+    person = people[email]
+    if role not in person["roles"]:
+        people[email] = org_store.save(u, "person", {"roles": sorted({*person["roles"], role})}, person)
+
+
+def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dict[str, Row],
+          teams: dict[str, Row], departments: set[str]) -> None:
     key = _text(entry, "key", "team", index, where, limit=64)
     department = _text(entry, "department", "team", index, where, limit=64)
     if department not in departments:
@@ -227,17 +226,12 @@ def _team(session: Session, entry: dict[str, Any], index: int, where: _Where, pe
     members = entry.get("members", [])
     if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
         raise where.error("team", index, "members", "must be a list of { email = ..., skills = [...], capacity = N }")
-    lead = people[lead_email]
-    team = teams.get(key) or Team(key=key, name="", department=department, lead_id=lead.id)
-    team.name = _text(entry, "name", "team", index, where, required=False) or key
-    team.department, team.regions, team.lead_id, team.calendar = department, regions, lead.id, cal.to_dict()
-    session.add(team)
-    session.flush()
-    teams[key] = team
-    if "lead" not in lead.roles:
-        lead.roles = sorted(set(lead.roles) | {"lead"})
-        session.add(lead)
-    existing = {m.person_id: m for m in session.exec(select(TeamMember).where(TeamMember.team_id == team.id))}
+    team = teams[key] = org_store.save(u, "team", {
+        "key": key, "name": _text(entry, "name", "team", index, where, required=False) or key,
+        "department": department, "regions": regions, "lead_id": people[lead_email]["id"],
+        "calendar": cal.to_dict()}, teams.get(key))
+    _with_role(u, people, lead_email, "lead")
+    existing = {m["person_id"]: m for m in org_store.rows(u, "team_member", team_id=team["id"])}
     keep = set()
     for member in members:
         extra = sorted(set(member) - _MEMBER_KEYS)
@@ -255,25 +249,20 @@ def _team(session: Session, entry: dict[str, Any], index: int, where: _Where, pe
         covers = member.get("covers", [])
         if not isinstance(covers, list) or not all(isinstance(c, str) for c in covers):
             raise where.error("team", index, "members", f"covers of {email} must be a list of site codes or regions")
-        person = people[email]
-        row = existing.get(person.id) or TeamMember(team_id=team.id, person_id=person.id)
-        row.skills, row.capacity, row.covers = sorted(set(skills)), capacity, covers
-        session.add(row)
-        keep.add(person.id)
-        if "agent" not in person.roles:
-            person.roles = sorted(set(person.roles) | {"agent"})
-            session.add(person)
+        person_id = people[email]["id"]
+        org_store.save(u, "team_member", {"team_id": team["id"], "person_id": person_id,
+                                          "skills": sorted(set(skills)), "capacity": capacity, "covers": covers},
+                       existing.get(person_id))
+        keep.add(person_id)
+        _with_role(u, people, email, "agent")
     for person_id, row in existing.items():
         if person_id not in keep:
-            session.delete(row)
+            org_store.remove(u, "team_member", row["id"])
 
 
 def load_org(desk: Any, path: str | Path, *, skip_missing_departments: bool = False) -> dict[str, int]:
     """Load an org file through one transaction of ``desk``."""
     departments = set(desk.plugins.departments)
 
-    def work(session: Session) -> dict[str, int]:
-        return load_file(session, path, departments=departments,
-                         skip_missing_departments=skip_missing_departments)
-
-    return desk.transaction(work)
+    return store.run(desk, lambda u: load_file(u, path, departments=departments,
+                                               skip_missing_departments=skip_missing_departments))

@@ -47,6 +47,13 @@ def next_due(*, status: str, contacted: bool, first_contact_due: datetime, next_
     return min(d for d in owed if d is not None)
 
 
+def next_due_of(req: Any) -> datetime | None:
+    """:func:`next_due` of a request's stored columns."""
+    return next_due(status=req.status, contacted=req.first_contact_at is not None,
+                    first_contact_due=req.first_contact_due, next_checkin_due=req.next_checkin_due,
+                    resolve_by=req.resolve_by)
+
+
 def state_of(calendar: BusinessCalendar, due: datetime | None, now: datetime, *,
              done_at: datetime | None = None, paused: bool = False) -> str | None:
     """``met``/``missed`` once done, else ``paused``, ``overdue``, ``due soon`` or ``on track``."""

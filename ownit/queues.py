@@ -1,25 +1,28 @@
 """The queue an agent works: their own or a team's, most pressing first.
 
-A read the command line must answer at once, so it runs on :mod:`ownit.lite`
-(the driver, without SQLAlchemy); :func:`ownit.service.queue` is this same
-function on the service's engine.
+A read the command line must answer at once, so it is plain SQL
+(:class:`ownit.store.sql.Sql`) on a unit of work that may have been opened
+without SQLAlchemy (:func:`ownit.store.unit.reading`); :func:`ownit.service.queue`
+is this same function on the desk's unit of work.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Iterable
 
 from . import domain
 from .departments import PRIORITIES
-from .errors import PermissionDenied, ValidationError, no_such, not_registered, typed, who_are_you
-from .lite import Lite, listed
+from .errors import PermissionDenied, ValidationError
+from .store.sql import Sql, listed
+from .store.unit import Unit
 from .views import summary_view
 
 _LINE = "id, ref, title, status, priority, stage, owner_id, team_id, request_type, next_due"
+_RANK = ("CASE " + " ".join(f"WHEN priority = '{p}' THEN {i}" for i, p in enumerate(PRIORITIES))
+         + f" ELSE {len(PRIORITIES)} END")
 
 
-def queue(db: Lite, *, plugins: Any, now: datetime, actor: str | None, team: str | None = None,
+def queue(u: Unit, *, plugins: Any, actor: str | None, team: str | None = None,
           overdue: bool = False, due_today: bool = False, owner: str | None = None,
           statuses: Iterable[str] | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """The requests an agent works: their own (default) or a team's, most
@@ -35,77 +38,40 @@ def queue(db: Lite, *, plugins: Any, now: datetime, actor: str | None, team: str
     unknown = set(wanted) - set(domain.STATUSES)
     if unknown:
         raise ValidationError(f"unknown status {sorted(unknown)[0]!r}; use: {', '.join(domain.STATUSES)}")
-    person = _person(db, actor)
+    org, now = u.directory, u.now
+    person = org.person(actor)
     statuses_in, params = listed("status", wanted)
     where = [f"status IN ({statuses_in})"]
-    params["now"] = db.when(now)
+    params["now"] = now
     if team:
-        the_team = _team(db, team)
-        member = db.rows("SELECT 1 AS yes FROM team_member WHERE team_id = :team AND person_id = :person",
-                         team=the_team.id, person=person.id)
-        if not (member or the_team.lead_id == person.id or "admin" in person.roles):
+        the_team = org.team(team)
+        if not (org.in_team(the_team, person.id) or person.admin):
             raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
         where.append("team_id = :team")
         params["team"] = the_team.id
         if owner:
             where.append("owner_id = :owner")
-            params["owner"] = _person(db, owner).id
+            params["owner"] = org.person(owner).id
     else:
         where.append("owner_id = :me")
         params["me"] = person.id
     if overdue:
         where.append("status = 'open' AND next_due < :now")
     if due_today:
-        where.append(_due_today(db, now, params))
+        ends = []
+        for i, each in enumerate(sorted(org.teams.values(), key=lambda t: t.id)):  # in each team's own hours
+            params[f"due_team{i}"], params[f"due_end{i}"] = each.id, each.business_calendar.closes_today(now)
+            ends.append(f"(team_id = :due_team{i} AND next_due <= :due_end{i})")
+        where.append(f"status = 'open' AND next_due >= :now AND ({' OR '.join(ends) or '1 = 0'})")
     # Open requests by their next due time straight off the (…, status, next_due) index, stopping at the
     # limit; only when they run short, the rest (waiting, resolved …: no due time) by priority.
     conditions = " AND ".join(where)
-    rows = db.rows(f"SELECT {_LINE} FROM request WHERE {conditions} AND status = 'open' AND next_due IS NOT NULL "
-                   "ORDER BY next_due, id LIMIT :limit", when=("next_due",), limit=limit, **params)
+    rows = u.db.execute(Sql(f"SELECT {_LINE} FROM request WHERE {conditions} AND status = 'open' "
+                            "AND next_due IS NOT NULL ORDER BY next_due, id LIMIT :limit", when=("next_due",)),
+                        limit=limit, **params).records()
     if len(rows) < limit:
-        rank = "CASE " + " ".join(f"WHEN priority = '{p}' THEN {i}" for i, p in enumerate(PRIORITIES)) + \
-               f" ELSE {len(PRIORITIES)} END"
-        rows += db.rows(f"SELECT {_LINE} FROM request WHERE {conditions} AND (status != 'open' OR next_due IS NULL) "
-                        f"ORDER BY {rank}, id LIMIT :rest", when=("next_due",), rest=limit - len(rows), **params)
-    owners = _by_id(db, "SELECT id, email, name FROM person WHERE id IN ({})", {r.owner_id for r in rows})
-    teams = _by_id(db, "SELECT id, key, calendar FROM team WHERE id IN ({})", {r.team_id for r in rows},
-                   json_columns=("calendar",))
-    return [summary_view(r, owner=owners[r.owner_id], team=teams[r.team_id],
+        rows += u.db.execute(Sql(f"SELECT {_LINE} FROM request WHERE {conditions} "
+                                 f"AND (status != 'open' OR next_due IS NULL) ORDER BY {_RANK}, id LIMIT :rest",
+                                 when=("next_due",)), rest=limit - len(rows), **params).records()
+    return [summary_view(r, owner=org.people[r.owner_id], team=org.teams[r.team_id],
                          rtype=plugins.request_types.get(r.request_type), now=now) for r in rows]
-
-
-def _person(db: Lite, email: str | None) -> Any:
-    if not email:
-        raise who_are_you()
-    found = db.rows("SELECT id, email, name, roles FROM person WHERE email = :email", json_columns=("roles",),
-                    email=email.strip().lower()) if typed(email) else []
-    if not found:
-        raise not_registered(email)
-    return found[0]
-
-
-def _team(db: Lite, key: str) -> Any:
-    found = db.rows("SELECT id, key, name, lead_id, calendar FROM team WHERE key = :key", json_columns=("calendar",),
-                    key=key) if typed(key) else []
-    if not found:
-        raise no_such("team", key, [r.key for r in db.rows("SELECT key FROM team ORDER BY key")])
-    return found[0]
-
-
-def _by_id(db: Lite, sql: str, ids: set[int], **options: Any) -> dict[int, Any]:
-    if not ids:
-        return {}
-    marks, params = listed("id", sorted(ids))
-    return {row.id: row for row in db.rows(sql.format(marks), **options, **params)}
-
-
-def _due_today(db: Lite, now: datetime, params: dict[str, Any]) -> str:
-    """Open and due from now to the end of the working day, in each team's own hours."""
-    from .calendar import BusinessCalendar
-
-    ends = []
-    for i, team in enumerate(db.rows("SELECT id, calendar FROM team ORDER BY id", json_columns=("calendar",))):
-        calendar = BusinessCalendar.of(team.calendar or {})
-        params[f"due_team{i}"], params[f"due_end{i}"] = team.id, db.when(calendar.closes_today(now))
-        ends.append(f"(team_id = :due_team{i} AND next_due <= :due_end{i})")
-    return f"status = 'open' AND next_due >= :now AND ({' OR '.join(ends) or '1 = 0'})"

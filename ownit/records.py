@@ -6,7 +6,7 @@ change a request except through :mod:`ownit.service`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -64,18 +64,31 @@ class RequestSnapshot:
 
 @dataclass(frozen=True)
 class EventSnapshot:
+    """One timeline event: ``event`` is its typed form (a class of
+    :mod:`ownit.events`, e.g. ``Contacted(on_time=True, business_hours=2.0)``);
+    ``data`` the same fields as stored (JSON keys)."""
+
     kind: str
     at: datetime
-    actor_email: str | None
+    actor_email: str | None  # None: OwnIt itself
     note: str
     data: dict[str, Any]
+    event: Any = None
 
 
 @dataclass(frozen=True)
 class NotificationSnapshot:
+    """A notification for a channel to deliver: its content as ``data`` (a
+    notice of :mod:`ownit.notices`: who, what changed, what is wanted, when),
+    and laid out as a ``subject`` line, plain text (``message``) and ``html``
+    (user text escaped)."""
+
     id: int
     recipient_email: str
     ref: str | None
     kind: str
     message: str
     created_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    subject: str = ""
+    html: str = ""

@@ -27,10 +27,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlmodel import Session, delete, func, select
+import sqlalchemy as sa
 
 from . import metrics
 from .models import Tally, TallyDay
+from .store import unit as store
+from .store.sql import Insert, Sql
 
 if TYPE_CHECKING:
     from .desk import Desk
@@ -65,13 +67,21 @@ def refresh(desk: "Desk", spans: Iterable[tuple[datetime, datetime]]) -> int:
     wanted = sorted({day for start, end in spans for day in whole_days(start, end, now)})
     if not wanted:
         return 0
-    current = set(desk.read(lambda session: session.exec(select(TallyDay.day).where(
-        TallyDay.day >= wanted[0], TallyDay.day <= wanted[-1])).all()))
+    current = set(store.run(desk, lambda u: _days(u, wanted[0], wanted[-1]), write=False))
     missing = [day for day in wanted if day not in current]
     for i in range(0, len(missing), DAYS_PER_FILL):
         chunk = missing[i:i + DAYS_PER_FILL]
-        desk.transaction(lambda session, chunk=chunk: _fill(session, chunk, now))
+        store.run(desk, lambda u, chunk=chunk: _fill(u, chunk, now))
     return len(missing)
+
+
+_DAY, _TALLY = TallyDay.__table__, Tally.__table__
+_ADD_TALLY, _ADD_DAY = Insert(_TALLY), Insert(_DAY)
+
+
+def _days(u: store.Unit, first: date, last: date) -> list[date]:
+    """The days from ``first`` to ``last`` whose tallies are current."""
+    return [row[0] for row in u.db.run(sa.select(_DAY.c.day).where(_DAY.c.day >= first, _DAY.c.day <= last)).all()]
 
 
 def refresh_stale(desk: "Desk", *, within: timedelta = KEEP_CURRENT) -> int:
@@ -81,35 +91,38 @@ def refresh_stale(desk: "Desk", *, within: timedelta = KEEP_CURRENT) -> int:
     now = desk.now()
     since = (now - within).date()
 
-    def earliest(session: Session) -> date | None:
-        days = [session.exec(select(func.min(table.day)).where(table.day >= since)).one()
-                for table in (TallyDay, Tally)]
+    def earliest(u: store.Unit) -> date | None:
+        days = [u.db.run(sa.select(sa.func.min(table.c.day)).where(table.c.day >= since)).scalar()
+                for table in (_DAY, _TALLY)]
         return min((day for day in days if day is not None), default=None)
 
-    first = desk.read(earliest)
+    first = store.run(desk, earliest, write=False)
     if first is None:  # no report has counted anything lately: nothing to keep current
         return 0
     return refresh(desk, [(_midnight(first), now)])
 
 
-def _fill(session: Session, days: list[date], now: datetime) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+def _fill(u: store.Unit, days: list[date], now: datetime) -> None:
+    """Count ``days`` into tallies and mark them current: the only writer of ``tally`` and ``tally_day``."""
+    if u.db.name == "postgresql":
         # hold off writes to what is counted until the days are marked, so none is missed (the request
         # first: a writer changes it before its events, so taking it first cannot deadlock with one)
-        session.connection().exec_driver_sql("LOCK TABLE request, feedback, measure IN SHARE MODE")
-    days = [day for day in days if session.get(TallyDay, day) is None]  # another process may have just done it
+        u.db.execute(Sql("LOCK TABLE request, feedback, measure IN SHARE MODE"))
+    done = set(_days(u, days[0], days[-1]))
+    days = [day for day in days if day not in done]  # another process may have just done them
     if not days:
         return
-    session.exec(delete(Tally).where(Tally.day.in_(days)))
+    u.db.run(sa.delete(_TALLY).where(_TALLY.c.day.in_(days)))
     for day in days:  # a day at a time: SQLite sorts a day's check-ins to group them, and smaller sorts are quicker
-        counted = metrics.raw(session, metrics.Scope(), _midnight(day), _midnight(day + timedelta(days=1)), now=now,
+        counted = metrics.raw(u, metrics.Scope(), _midnight(day), _midnight(day + timedelta(days=1)), now=now,
                               group=lambda rows: [rows.department, rows.team_id, rows.owner_id])
-        session.add_all(Tally(day=day, department=department, team_id=team_id, owner_id=owner_id, data=data)
-                        for (department, team_id, owner_id), data in counted.items())
-    session.add_all(TallyDay(day=day, filled_at=now) for day in days)
+        u.db.executemany(_ADD_TALLY, [{"day": day, "department": department, "team_id": team_id,
+                                       "owner_id": owner_id, "data": data}
+                                      for (department, team_id, owner_id), data in counted.items()])
+    u.db.executemany(_ADD_DAY, [{"day": day, "filled_at": now} for day in days])
 
 
-def tallied(session: Session, scope: metrics.Scope, start: datetime, end: datetime, *,
+def tallied(u: store.Unit, scope: metrics.Scope, start: datetime, end: datetime, *,
             now: datetime) -> dict[Key, dict[str, Any]]:
     """The raw counts of ``scope`` over ``[start, end)`` per owner, team and
     UTC day: from the current tallies where they cover a whole day, counted
@@ -120,12 +133,12 @@ def tallied(session: Session, scope: metrics.Scope, start: datetime, end: dateti
     current: set[date] = set()
     result: dict[Key, dict[str, Any]] = {}
     if days:
-        current = set(session.exec(select(TallyDay.day).where(TallyDay.day >= days[0], TallyDay.day <= days[-1])))
-        where = [getattr(Tally, name) == value for name, value in (
+        current = set(_days(u, days[0], days[-1]))
+        where = [_TALLY.c[name] == value for name, value in (
             ("department", scope.department), ("team_id", scope.team_id), ("owner_id", scope.owner_id))
             if value is not None]
-        rows = session.exec(select(Tally.owner_id, Tally.team_id, Tally.day, Tally.data).where(
-            Tally.day >= days[0], Tally.day <= days[-1], *where))
+        rows = u.db.run(sa.select(_TALLY.c.owner_id, _TALLY.c.team_id, _TALLY.c.day, _TALLY.c.data).where(
+            _TALLY.c.day >= days[0], _TALLY.c.day <= days[-1], *where)).all()
         for owner_id, team_id, day, data in rows:
             if day in current:
                 metrics.add(result, (owner_id, team_id, day), data)
@@ -136,7 +149,7 @@ def tallied(session: Session, scope: metrics.Scope, start: datetime, end: dateti
         day = cursor.astimezone(timezone.utc).date()
         after = min(end, _midnight(day + timedelta(days=1)))
         if day not in covered:
-            counted = metrics.raw(session, scope, cursor, after, now=now,
+            counted = metrics.raw(u, scope, cursor, after, now=now,
                                   group=lambda rows: [rows.owner_id, rows.team_id])
             for (owner_id, team_id), data in counted.items():
                 metrics.add(result, (owner_id, team_id, day), data)

@@ -7,16 +7,12 @@ and the UI read the same keys. Datetimes are ISO 8601 strings in UTC.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 from .calendar import BusinessCalendar
+from .events import label
 from .departments import RequestType
 from .promises import promise_card
-
-if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from .models import Request
 
 
 def iso(value: datetime | None) -> str | None:
@@ -65,27 +61,6 @@ def summary_view(req: Any, *, owner: Any, team: Any, rtype: RequestType | None,
     }
 
 
-def request_view(session: Session, req: Request, *, rtype: RequestType | None, now: datetime,
-                 internal: bool) -> dict[str, Any]:
-    """The whole request; ``internal`` includes the team-only timeline entries."""
-    from sqlmodel import select
-
-    from .models import Event, Person, Site, Team
-
-    owner = session.get(Person, req.owner_id)
-    requester = session.get(Person, req.requester_id)
-    team = session.get(Team, req.team_id)
-    site = session.get(Site, req.site_id)
-    assert owner and requester and team and site  # foreign keys guarantee them
-    actors = {p.id: p for p in session.exec(
-        select(Person).join(Event, Event.actor_id == Person.id).where(Event.request_id == req.id)
-    )}
-    events = session.exec(select(Event).where(Event.request_id == req.id).order_by(Event.id)).all()
-    return render_request(req, owner=owner, requester=requester, team=team, site=site,
-                          lead=session.get(Person, team.lead_id), events=events, actors=actors, rtype=rtype,
-                          now=now, internal=internal)
-
-
 def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any, lead: Any,
                    events: Sequence[Any], actors: dict[int, Any], rtype: RequestType | None, now: datetime,
                    internal: bool) -> dict[str, Any]:
@@ -127,6 +102,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
             {
                 "at": iso(e.at),
                 "kind": e.kind,
+                "label": label(e.kind),
                 "actor": actors[e.actor_id].email if e.actor_id in actors else None,
                 "actor_name": actors[e.actor_id].name if e.actor_id in actors else "OwnIt",
                 "note": e.note,

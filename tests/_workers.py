@@ -59,7 +59,7 @@ def _open(url: str, clock: Any) -> Any:
     from ownit.desk import Desk
 
     desk = Desk.open(url, clock=clock)
-    desk.read(lambda session: session.connection().exec_driver_sql("SELECT 1").scalar())  # connect now
+    desk.engine.connect().close()  # connect now
     return desk
 
 

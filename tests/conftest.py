@@ -76,3 +76,12 @@ def history(ownit_demo_org):
     step(at(27, 15), service.resolve, b["ref"], actor=b_owner, note="Flashing replaced")
     clock.set(at(27, 16))
     return desk, a_owner, b_owner, c
+
+
+def look(desk, work):
+    """What the database holds, read with an ORM session of the test's own (the
+    service never uses one: its units of work run on the driver)."""
+    from sqlmodel import Session
+
+    with Session(desk.engine, expire_on_commit=False) as session:
+        return work(session)

@@ -25,7 +25,7 @@ import pytest
 from sqlmodel import select
 
 import _workers
-from conftest import AMIRA, HELEN, PRIYA, SAM
+from conftest import AMIRA, HELEN, PRIYA, SAM, look
 from ownit import service
 from ownit.models import Event, Notification, Person, Request
 from ownit.testing import START
@@ -82,7 +82,7 @@ def _timeline(desk: Any, ref: str) -> tuple[Request, list[Event], dict[int, str]
         emails = {p.id: p.email for p in session.exec(select(Person))}
         return req, events, emails
 
-    return desk.read(work)
+    return look(desk, work)
 
 
 def test_concurrent_actions_on_the_same_requests(ownit_demo_org: Any) -> None:
@@ -183,7 +183,7 @@ def test_concurrent_raises(ownit_demo_org: Any) -> None:
         return (list(session.exec(select(Request))), {p.id: p.email for p in session.exec(select(Person))},
                 list(session.exec(select(Event).order_by(Event.id))))
 
-    rows, emails, events = desk.read(work)
+    rows, emails, events = look(desk, work)
     assert {r.ref for r in rows} == expected and len(rows) == len(expected)
     told = {ref: owner for r in results for ref, owner in r["owners"].items()}
     by_request: dict[int, list[Event]] = {}
@@ -229,7 +229,7 @@ def test_concurrent_sweeps_escalate_each_missed_promise_exactly_once(ownit_demo_
     assert [r["errors"] for r in results] == [[], [], []]
     escalated = sorted(line["ref"] for r in results for line in r["report"]["escalated"])
     assert escalated == sorted(refs)  # each once, whichever sweep got there first
-    events = desk.read(lambda s: s.exec(select(Event).where(Event.kind == "escalated")).all())
+    events = look(desk, lambda s: s.exec(select(Event).where(Event.kind == "escalated")).all())
     assert len(events) == len(refs)
-    leads = desk.read(lambda s: s.exec(select(Notification).where(Notification.kind == "escalated")).all())
+    leads = look(desk, lambda s: s.exec(select(Notification).where(Notification.kind == "escalated")).all())
     assert len(leads) == 2 * len(refs)  # the lead and the requester, once each

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import AMIRA, HELEN, LEAK
+from conftest import AMIRA, HELEN, LEAK, look
 from ownit import service
 from ownit.cli import app
 from ownit.errors import OwnitError, ValidationError
@@ -32,7 +32,7 @@ def count(desk) -> tuple[int, int]:
 
     from ownit.models import Event, Request
 
-    return desk.read(lambda s: (s.exec(select(func.count()).select_from(Request)).one(),
+    return look(desk, lambda s: (s.exec(select(func.count()).select_from(Request)).one(),
                                 s.exec(select(func.count()).select_from(Event)).one()))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import AMIRA, GRACE, HELEN, LEAK, PRIYA, SAM, TOM
+from conftest import AMIRA, GRACE, HELEN, LEAK, PRIYA, SAM, TOM, look
 from ownit import Department, RequestType, Stage, bounded, hookimpl, pure, reacts_to, service
 from ownit.demo import ORG_FILE
 from ownit.desk import Desk
@@ -153,7 +153,7 @@ def test_a_pure_rule_that_fails_still_refuses_cleanly(ownit_database_url, ownit_
     desk = desk_with(PureButBroken(), ownit_database_url, ownit_clock, name="broken")
     with pytest.raises(PluginError, match="plugin 'broken' failed while checking the request, so nothing was saved"):
         raise_leak(desk)
-    assert service.load_problems(desk) == [] and desk.read(
+    assert service.load_problems(desk) == [] and look(desk, 
         lambda s: s.exec(sa.select(sa.func.count()).select_from(sa.table("request"))).one())[0] == 0
 
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import AMIRA, HELEN, LEAK
+from conftest import AMIRA, HELEN, LEAK, look
 from ownit import service
 
 pytestmark = pytest.mark.slow
@@ -68,7 +68,7 @@ def test_kill_9_mid_transaction_leaves_nothing_half_written(ownit_demo_org) -> N
         refs = session.execute(text("select count(*), count(distinct ref) from request")).one()
         return partial, refs
 
-    partial, (count, distinct) = desk.read(audit)
+    partial, (count, distinct) = look(desk, audit)
     assert partial == [] and count == distinct and count > 1
     assert service.ownership_problems(desk) == []
     assert service.load_problems(desk) == []

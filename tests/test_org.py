@@ -7,6 +7,8 @@ the field, and nothing at all is written when the file has a mistake.
 
 from __future__ import annotations
 
+from conftest import look
+
 import re
 from pathlib import Path
 from typing import Any, Callable
@@ -115,13 +117,13 @@ def header_line(text: str, section: str, number: int) -> int:
 
 
 def count(desk: Any, model: type) -> int:
-    return desk.read(lambda s: s.exec(select(func.count()).select_from(model)).one())
+    return look(desk, lambda s: s.exec(select(func.count()).select_from(model)).one())
 
 
 def snapshot(desk: Any) -> dict[str, Any]:
     """Everything the loader writes, to compare before and after a failed load."""
     return {"people": service.people(desk), "teams": service.teams(desk),
-            "sites": desk.read(lambda s: sorted((x.code, x.name, x.region) for x in s.exec(select(Site)))),
+            "sites": look(desk, lambda s: sorted((x.code, x.name, x.region) for x in s.exec(select(Site)))),
             "members": count(desk, TeamMember)}
 
 
@@ -151,7 +153,7 @@ def test_a_valid_file_loads(ownit_desk: Any, tmp_path: Path) -> None:
     members = {m["email"]: (m["skills"], m["capacity"]) for m in team["members"]}
     assert members == {AGENT1: (["building", "plumbing"], 15), AGENT2: (["building"], 10)}
 
-    sites = ownit_desk.read(lambda s: {x.code: (x.name, x.region, x.timezone, x.country, x.subdivision)
+    sites = look(ownit_desk, lambda s: {x.code: (x.name, x.region, x.timezone, x.country, x.subdivision)
                                        for x in s.exec(select(Site))})
     assert sites == {"S001": ("High Street", "north", "Europe/London", "GB", "ENG"),
                      "S101": ("Queen Street", "south", "Europe/London", None, None)}
@@ -192,7 +194,7 @@ def test_loading_twice_is_idempotent_and_applies_updates(ownit_desk: Any, tmp_pa
     people = {p["email"]: p for p in service.people(ownit_desk)}
     assert people[MANAGER]["name"] == "Amira Khan"
     assert people[SOUTH_MANAGER]["site"] == "S001"
-    assert ownit_desk.read(lambda s: s.exec(select(Site.name).where(Site.code == "S001")).one()) == (
+    assert look(ownit_desk, lambda s: s.exec(select(Site.name).where(Site.code == "S001")).one()) == (
         "High Street (rebuilt)")
     [team] = service.teams(ownit_desk)
     assert team["lead"]["email"] == AGENT2

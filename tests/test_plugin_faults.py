@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from conftest import AMIRA, HELEN, LEAK
+from conftest import AMIRA, HELEN, LEAK, look
 from ownit import hookimpl, service
 from ownit.db import make_engine
 from ownit.demo import ORG_FILE
@@ -23,7 +23,7 @@ def desk_with(plugin, url, clock) -> Desk:
 
 
 def count(desk, model) -> int:
-    return desk.read(lambda s: s.exec(select(func.count()).select_from(model)).one())
+    return look(desk, lambda s: s.exec(select(func.count()).select_from(model)).one())
 
 
 def raise_leak(desk):
@@ -217,7 +217,7 @@ class FlakyChannel:
 def undelivered(desk):
     from ownit.models import Notification
 
-    return desk.read(lambda s: [(n.id, n.attempts) for n in s.exec(
+    return look(desk, lambda s: [(n.id, n.attempts) for n in s.exec(
         select(Notification).where(Notification.delivered_at.is_(None)).order_by(Notification.id))])
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from conftest import AMIRA, GRACE, HELEN, LEAK, LUCY, OWEN, PRIYA, RAJ, SAM, TOM
+from conftest import AMIRA, GRACE, HELEN, LEAK, LUCY, OWEN, PRIYA, RAJ, SAM, TOM, look
 from ownit import service
 from ownit.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ownit.models import Event, Person, Request
@@ -218,8 +218,8 @@ def test_bad_input_is_refused_and_nothing_is_written(ownit_demo_org, kwargs, mes
     desk = ownit_demo_org
     with pytest.raises((ValidationError, NotFound, PermissionDenied), match=message):
         raise_leak(desk, **kwargs)
-    assert desk.read(lambda s: s.exec(select(Request)).all()) == []
-    assert desk.read(lambda s: s.exec(select(Event)).all()) == []
+    assert look(desk, lambda s: s.exec(select(Request)).all()) == []
+    assert look(desk, lambda s: s.exec(select(Event)).all()) == []
 
 
 def test_unknown_type_and_ref(ownit_demo_org) -> None:
@@ -249,20 +249,18 @@ def test_queue_order_and_overdue(ownit_demo_org) -> None:
 
 
 def test_stale_version_is_a_clear_conflict(ownit_demo_org) -> None:
-    from sqlmodel import Session
-
-    from ownit.db import run_in_transaction
+    """The repository stores a request only over the version it was read at."""
+    from ownit.store import requests
+    from ownit.store import unit as store
 
     desk = ownit_demo_org
     view = raise_leak(desk)
     ref, other = view["ref"], SAM if view["owner"]["email"] == PRIYA else PRIYA
-    with Session(desk.engine) as reader:  # an agent who read the request a moment ago
-        stale = reader.exec(select(Request).where(Request.ref == ref)).one()
-        reader.expunge(stale)
+    stale = store.run(desk, lambda u: requests.by_ref(u, ref), write=False)  # an agent who read it a moment ago
     service.hand_off(desk, ref, actor=HELEN, to=other, note="rebalancing")
-    stale.owner_id = desk.read(lambda s: s.exec(select(Person.id).where(Person.email == HELEN)).one())
+    stale.owner_id = look(desk, lambda s: s.exec(select(Person.id).where(Person.email == HELEN)).one())
     with pytest.raises(Conflict, match="changed by someone else"):
-        run_in_transaction(desk.engine, lambda s: s.merge(stale) and s.flush())
+        store.run(desk, lambda u: requests.update(u, stale))
     assert service.show(desk, ref, actor=HELEN)["owner"]["email"] == other
 
 
@@ -281,7 +279,7 @@ def test_every_request_has_an_existing_owner(ownit_demo_org) -> None:
         raise_leak(desk, actor=actor)
     assert service.ownership_problems(desk) == []
     assert service.load_problems(desk) == []
-    rows = desk.read(lambda s: s.exec(select(Request.owner_id)).all())
+    rows = look(desk, lambda s: s.exec(select(Request.owner_id)).all())
     assert all(isinstance(owner, int) for owner in rows)
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlmodel import select
 
-from conftest import AMIRA, HELEN, LEAK, PRIYA, SAM, TOM
+from conftest import AMIRA, HELEN, LEAK, PRIYA, SAM, TOM, look
 from ownit import service
 from ownit.clock import FixedClock
 from ownit.db import make_engine, upgrade
@@ -94,7 +94,7 @@ class DeskMachine(RuleBasedStateMachine):
                 assert req.owner_id in people
             assert len(session.exec(select(Event)).all()) == self.accepted
 
-        self.desk.read(check)
+        look(self.desk, check)
         assert service.ownership_problems(self.desk) == []
         assert service.load_problems(self.desk) == []
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from sqlmodel import func, select
 
-from conftest import AMIRA, HELEN, LEAK, PRIYA, SAM
+from conftest import AMIRA, HELEN, LEAK, PRIYA, SAM, look
 from ownit import service
 from ownit.models import Event, Notification
 
@@ -21,7 +21,7 @@ def notes(desk, email, kind):
 
 
 def count_events(desk, kind):
-    return desk.read(lambda s: s.exec(select(func.count()).select_from(Event).where(Event.kind == kind)).one())
+    return look(desk, lambda s: s.exec(select(func.count()).select_from(Event).where(Event.kind == kind)).one())
 
 
 def utc(day, hour, minute=0):
@@ -152,7 +152,7 @@ def test_notifications_are_keyed_so_duplicates_cannot_exist(ownit_demo_org) -> N
     raise_leak(desk)
     clock.set(utc(24, 12))
     service.sweep(desk)
-    keys = desk.read(lambda s: s.exec(select(Notification.dedupe_key).where(
+    keys = look(desk, lambda s: s.exec(select(Notification.dedupe_key).where(
         Notification.dedupe_key.is_not(None))).all())
     assert keys and len(keys) == len(set(keys))
 
@@ -192,25 +192,27 @@ def test_the_sweep_works_in_batches_and_a_clash_skips_only_its_own_request(ownit
     only that one is left for the next sweep."""
     from ownit.errors import Conflict
 
+    from ownit.service import sweeping
+
     desk, clock = ownit_demo_org, ownit_demo_org.clock
-    monkeypatch.setattr(service, "SWEEP_BATCH", 3)
+    monkeypatch.setattr(sweeping, "SWEEP_BATCH", 3)
     views = [raise_leak(desk) for _ in range(7)]
     clashing = service.show(desk, views[4]["ref"], actor=HELEN)["id"]
-    real = service._sweep_one
+    real = sweeping._sweep_one
 
-    def clash(session, changes, request_id, now, report):
-        if request_id == clashing:
+    def clash(u, req, report):
+        if req.id == clashing:
             raise Conflict("this request was changed by someone else at the same moment")
-        real(session, changes, request_id, now, report)
+        real(u, req, report)
 
-    monkeypatch.setattr(service, "_sweep_one", clash)
+    monkeypatch.setattr(sweeping, "_sweep_one", clash)
     clock.set(utc(23, 12, 30))
     transactions = []
-    real_run = service._run
-    monkeypatch.setattr(service, "_run", lambda d, work: transactions.append(1) or real_run(d, work))
+    real_transaction = sweeping.transaction
+    monkeypatch.setattr(sweeping, "transaction", lambda d, work: transactions.append(1) or real_transaction(d, work))
     report = service.sweep(desk)
     assert report["skipped"] == [clashing]
     assert sorted(r["ref"] for r in report["due_soon"]) == sorted(v["ref"] for v in views if v is not views[4])
     assert len(transactions) == 3 + 3  # batches of 3, 3, 1; the clashing batch again as 3 single requests
-    monkeypatch.setattr(service, "_sweep_one", real)
+    monkeypatch.setattr(sweeping, "_sweep_one", real)
     assert [r["ref"] for r in service.sweep(desk)["due_soon"]] == [views[4]["ref"]]  # the next sweep tells it

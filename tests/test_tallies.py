@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from conftest import AMIRA, HELEN, LEAK, SINCE, UNTIL, at
 from ownit import metrics, service, tallies
+from ownit.store import unit as store
 from ownit.models import Feedback, Measure, Request, Tally, TallyDay
 
 
@@ -115,15 +116,18 @@ def test_tallies_add_up_to_counting_directly(history) -> None:
     with Session(desk.engine) as session:
         scopes.append(metrics.Scope(owner_id=session.exec(select(Request.owner_id)).first()))
         scopes.append(metrics.Scope(site_id=session.exec(select(Request.site_id)).first()))  # never tallied
+
+    def check(u) -> None:
         for scope in scopes:
             for start, end in ((SINCE, UNTIL), (at(23, 10, 15), at(27, 11)), (at(24, 0), at(25, 0)),
                                (at(25, 12), at(30, 9))):
-                direct = metrics.raw(session, scope, start, end, now=now,
-                                     group=lambda rows: [rows.owner_id, rows.team_id])
-                by_day = tallies.tallied(session, scope, start, end, now=now)
+                direct = metrics.raw(u, scope, start, end, now=now, group=lambda rows: [rows.owner_id, rows.team_id])
+                by_day = tallies.tallied(u, scope, start, end, now=now)
                 assert {day for _, _, day in by_day} <= {start.date() + timedelta(days=i) for i in range(8)}
                 pooled = metrics.regroup(by_day, lambda key: key[:2])
                 assert _same(pooled) == _same(direct), (scope, start)
+
+    store.run(desk, check, write=False)
 
 
 def test_a_day_not_over_is_never_tallied(history) -> None:

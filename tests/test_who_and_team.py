@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from conftest import AMIRA, GRACE, HELEN, JAMES, LEAK, NADIA, NOAH, OWEN, PRIYA, RAJ, SAM, resolved_leak
+from conftest import AMIRA, GRACE, HELEN, JAMES, LEAK, NADIA, NOAH, OWEN, PRIYA, RAJ, SAM, resolved_leak, look
 from ownit import service
 from ownit.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ownit.models import Event, Request, TeamMember
@@ -23,7 +23,7 @@ def counts(desk):
         return (session.exec(select(func.count()).select_from(Request)).one(),
                 session.exec(select(func.count()).select_from(Event)).one(),
                 sorted((m.person_id, str(m.last_assigned_at)) for m in session.exec(select(TeamMember))))
-    return desk.read(work)
+    return look(desk, work)
 
 
 def by_department(answer):

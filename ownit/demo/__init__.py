@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlmodel import func, select
+import sqlalchemy as sa
 
 from .. import service
 from ..calendar import BusinessCalendar
@@ -16,6 +16,7 @@ from ..clock import FixedClock
 from ..desk import Desk
 from ..models import Request
 from ..org import load_org
+from ..store import unit as store
 
 ORG_FILE = Path(__file__).with_name("org.toml")
 
@@ -71,7 +72,8 @@ def seed(desk: Desk, *, reset: bool = False, progress: Callable[[str], None] = l
     upgrade(desk.url)
     progress("loading the demo organisation")
     counts = load_org(desk, ORG_FILE, skip_missing_departments=True)
-    existing = desk.read(lambda s: s.exec(select(func.count()).select_from(Request)).one())
+    existing = store.run(desk, lambda u: u.db.run(sa.select(sa.func.count()).select_from(Request.__table__)).scalar(),
+                         write=False)
     made: list[str] = []
     history = 0
     if existing == 0:

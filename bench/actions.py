@@ -1,0 +1,143 @@
+"""Working requests through ownit.service — check-in, advance, hand-off — against the physical limit.
+
+    python bench/actions.py [--n 100000] [--actions 300] [--repeat 3]
+
+Into a database that already holds N requests, each action is one call of
+``ownit.service`` (one unit of work: load the request and its timeline, check
+who acts and what the lifecycle allows, store the request, append the event,
+tell the requester, and return the request's view), on open, contacted
+requests of the Facilities North team, by their owners: ``--actions`` of
+each kind, each on a request of its own, after 20 of each that are not timed.
+
+The baseline in the same run is those very actions' SQL replayed with the
+standard library's ``sqlite3``: the statements OwnIt issued are recorded (with
+their values) on a second copy of the same database by sqlite3's trace
+callback, and replayed one transaction per action, WAL and synchronous=NORMAL,
+on a third copy. The ratio of the two is the figure to track.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+from _common import NOW, arguments, copy_of, desk_for, report
+
+from ownit import service
+from ownit.models import Person, Request, Team, TeamMember
+
+WARM_UP = 20
+KINDS = ("check-in", "advance", "hand-off")
+
+
+def _plan(desk, actions: int) -> list[tuple[str, str, str, str | None]]:
+    """(kind, ref, owner, hand-off target) for the warm-up and the timed actions, each on a request of its own."""
+    with desk.engine.connect() as connection:
+        team_id = connection.execute(sa.select(Team.id).where(Team.key == "facilities-north")).scalar_one()
+        members = dict(connection.execute(sa.select(Person.id, Person.email).join(
+            TeamMember, TeamMember.person_id == Person.id).where(TeamMember.team_id == team_id)).all())
+        rows = connection.execute(sa.select(Request.ref, Request.owner_id).where(
+            Request.team_id == team_id, Request.status == "open", Request.first_contact_at.is_not(None),
+            Request.stage == "assessed", Request.owner_id.in_(list(members))).order_by(Request.id)
+            .limit(len(KINDS) * (actions + WARM_UP))).all()
+    if len(rows) < len(KINDS) * (actions + WARM_UP):
+        raise SystemExit(f"only {len(rows)} open requests to act on; use a larger --n or fewer --actions")
+    others = {owner: next(e for i, e in members.items() if i != owner) for owner in members}
+    plan = []
+    for i, (ref, owner_id) in enumerate(rows):
+        kind = KINDS[i % len(KINDS)]
+        plan.append((kind, ref, members[owner_id], others[owner_id] if kind == "hand-off" else None))
+    return plan
+
+
+def _act(desk, kind: str, ref: str, owner: str, to: str | None) -> None:
+    if kind == "check-in":
+        service.check_in(desk, ref, actor=owner, note="Roofer is on site")
+    elif kind == "advance":
+        service.advance(desk, ref, actor=owner, note="Contractor booked")
+    else:
+        service.hand_off(desk, ref, actor=owner, to=to, note="Knows this building")
+
+
+def through_ownit(plan, path: Path) -> dict[str, list[float]]:
+    desk = desk_for(f"sqlite:///{path}")
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for i, step in enumerate(plan):
+        started = time.perf_counter()
+        _act(desk, *step)
+        if i >= len(KINDS) * WARM_UP:
+            times[step[0]].append(time.perf_counter() - started)
+    desk.engine.dispose()
+    return times
+
+
+def recorded(plan, path: Path) -> list[list[str]]:
+    """The SQL of each action, with its values, as OwnIt issued it (one transaction each)."""
+    desk = desk_for(f"sqlite:///{path}")
+    statements: list[str] = []
+    sa.event.listen(desk.engine, "connect", lambda connection, _: connection.set_trace_callback(statements.append))
+    for step in plan:
+        _act(desk, *step)
+    desk.engine.dispose()
+    transactions: list[list[str]] = []
+    for sql in statements:
+        if sql.startswith("BEGIN IMMEDIATE"):
+            transactions.append([])
+        elif sql == "COMMIT":
+            continue
+        elif transactions and not sql.startswith(("PRAGMA", "BEGIN")):
+            transactions[-1].append(sql)
+    if len(transactions) != len(plan):
+        raise SystemExit(f"recorded {len(transactions)} transactions for {len(plan)} actions")
+    return transactions
+
+
+def through_sqlite3(plan, transactions: list[list[str]], path: Path) -> dict[str, list[float]]:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for i, (step, statements) in enumerate(zip(plan, transactions, strict=True)):
+        started = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        for sql in statements:
+            db.execute(sql).fetchall()
+        db.execute("COMMIT")
+        if i >= len(KINDS) * WARM_UP:
+            times[step[0]].append(time.perf_counter() - started)
+    db.close()
+    return times
+
+
+def main() -> None:
+    args = arguments(__doc__.split("\n\n")[0], n=100_000, actions=(300, "actions of each kind timed per run"))
+    ownit_runs: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    raw_runs: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    statements: dict[str, int] = {}
+    for _ in range(args.repeat):
+        template = copy_of(args.n)
+        desk = desk_for(f"sqlite:///{template}")
+        plan = _plan(desk, args.actions)
+        for kind, values in through_ownit(plan, template).items():
+            ownit_runs[kind].append(statistics.median(values))
+        transactions = recorded(plan, copy_of(args.n))
+        statements = {kind: len(next(t for s, t in zip(plan, transactions) if s[0] == kind)) for kind in KINDS}
+        for kind, values in through_sqlite3(plan, transactions, copy_of(args.n)).items():
+            raw_runs[kind].append(statistics.median(values))
+    rows: list[tuple[str, list[float], str]] = []
+    notes = []
+    for kind in KINDS:
+        rows.append((f"{kind} through ownit.service (median of {args.actions})", ownit_runs[kind], "ms"))
+        rows.append((f"  its {statements[kind]} statements with sqlite3", raw_runs[kind], "ms"))
+        ratio = statistics.median(raw_runs[kind]) / statistics.median(ownit_runs[kind])
+        notes.append(f"{kind}: ratio to raw sqlite3 {ratio:.2f} (targets: 1 ms median, ratio 0.3)")
+    report(f"Working requests, {NOW:%Y-%m-%d}", desk, args.n, rows, notes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""What people are told: one frozen dataclass per kind of notification.
+
+A notice carries its content as data — the request, who, what changed, what
+is wanted, when (ISO instants with the time zone to show them in) — and lays
+itself out for each channel: a subject line, plain text (what the in-app
+inbox shows) and HTML with every piece of user text escaped. The outbox
+stores the kind, the data and the text (``ownit.store.outbox``); a channel
+plugin receives all three (``NotificationSnapshot``) and may lay out its own
+email or chat card from ``data``.
+
+The ``kind`` is the inbox's category; two notices of one kind may be meant for
+different people (a hand-off tells the new owner and the requester).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+NOTICES: dict[str, type["Notice"]] = {}  # class name -> class, to read stored data back
+
+
+def _when(iso: str | None, zone: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M") if iso else "—"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The base of every notice: which request (``ref`` and its title)."""
+
+    kind: ClassVar[str] = ""
+
+    ref: str
+    title: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        NOTICES[cls.__name__] = cls
+
+    def text(self) -> str:
+        """The notice in plain text (the inbox line)."""
+        raise NotImplementedError
+
+    def subject(self) -> str:
+        """A short subject line: the request and what happened."""
+        return f"{self.ref} {self.title}: {self.kind.replace('_', ' ')}"
+
+    def html(self) -> str:
+        """The text as HTML, user text escaped (it never becomes markup)."""
+        return f"<p>{html.escape(self.text())}</p>"
+
+    def data(self) -> dict[str, Any]:
+        """What is stored as the notification's data: the fields, and the notice's name."""
+        return {"notice": type(self).__name__, **dataclasses.asdict(self)}
+
+
+def load(data: dict[str, Any]) -> Notice | None:
+    """A stored notice back from its data (``None`` for one stored before notices had data)."""
+    cls = NOTICES.get(data.get("notice", ""))
+    if cls is None:
+        return None
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+# --- to the owner ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assigned(Notice):
+    """A new request is yours."""
+
+    kind: ClassVar[str] = "assigned"
+    requester: str
+    first_contact_due: str
+    zone: str
+
+    def text(self) -> str:
+        return (f"You own {self.ref} '{self.title}' for {self.requester}; first contact due "
+                f"{_when(self.first_contact_due, self.zone)}")
+
+
+@dataclass(frozen=True)
+class YoursNow(Notice):
+    """A colleague, the lead, or OwnIt (an absence) handed you a request."""
+
+    previous: str
+    note: str
+    reassigned: bool = False  # by the lead or an admin rather than the owner
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return "reassigned" if self.reassigned else "handoff"
+
+    def text(self) -> str:
+        if self.previous:
+            return f"{self.ref} '{self.title}' is yours now, from {self.previous}: {self.note}"
+        return f"{self.ref} '{self.title}' is yours now: {self.note}"
+
+
+@dataclass(frozen=True)
+class BackWithYou(Notice):
+    """The requester answered what you were waiting for."""
+
+    kind: ClassVar[str] = "resumed"
+    note: str
+
+    def text(self) -> str:
+        return f"{self.ref} is back with you: {self.note}"
+
+
+@dataclass(frozen=True)
+class Confirmed(Notice):
+    """The requester confirmed the fix."""
+
+    kind: ClassVar[str] = "confirmed"
+    requester: str
+    nps: int | None
+
+    def text(self) -> str:
+        return f"{self.ref} was confirmed fixed by {self.requester}" + (f" (NPS {self.nps})" if self.nps is not None
+                                                                         else "")
+
+
+@dataclass(frozen=True)
+class Reopened(Notice):
+    kind: ClassVar[str] = "reopened"
+    by: str
+    note: str
+
+    def text(self) -> str:
+        return f"{self.ref} was reopened by {self.by}: {self.note}"
+
+
+@dataclass(frozen=True)
+class RequesterNote(Notice):
+    """The requester added a note."""
+
+    kind: ClassVar[str] = "note"
+    note: str
+
+    def text(self) -> str:
+        return f"{self.ref}: note from the requester: {self.note}"
+
+
+@dataclass(frozen=True)
+class DueSoon(Notice):
+    """A promise of yours falls due within the nudge window."""
+
+    kind: ClassVar[str] = "due_soon"
+    promise: str  # first_contact, checkin, resolve
+    what: str  # "first contact" ...
+    due: str
+    zone: str
+
+    def text(self) -> str:
+        return f"{self.ref}: {self.what} due by {_when(self.due, self.zone)}"
+
+
+@dataclass(frozen=True)
+class Overdue(Notice):
+    kind: ClassVar[str] = "overdue"
+    promise: str
+    what: str
+    due: str
+    zone: str
+
+    def text(self) -> str:
+        return f"{self.ref}: {self.what} was due {_when(self.due, self.zone)} and is overdue"
+
+
+# --- to the lead ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalated(Notice):
+    """An owner's promise is overdue past the grace period."""
+
+    kind: ClassVar[str] = "escalated"
+    owner: str
+    promise: str
+    what: str
+    due: str
+    zone: str
+
+    def text(self) -> str:
+        return (f"{self.ref} '{self.title}': {self.owner}'s {self.what} was due {_when(self.due, self.zone)} "
+                "and is overdue")
+
+
+# --- to the requester ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contacted(Notice):
+    kind: ClassVar[str] = "contacted"
+    owner: str
+    note: str
+    agreed_by: str | None = None
+
+    def text(self) -> str:
+        return (f"{self.ref}: {self.owner} contacted you: {self.note}"
+                + (f" Agreed date: {self.agreed_by}." if self.agreed_by else ""))
+
+
+@dataclass(frozen=True)
+class CheckIn(Notice):
+    kind: ClassVar[str] = "checkin"
+    owner: str
+    note: str
+
+    def text(self) -> str:
+        return f"{self.ref}: check-in from {self.owner}: {self.note}"
+
+
+@dataclass(frozen=True)
+class NowAt(Notice):
+    """The request moved on a stage, and what the requester is to do there."""
+
+    kind: ClassVar[str] = "stage"
+    stage: str
+    label: str
+    your_part: str
+
+    def text(self) -> str:
+        return f"{self.ref}: now at '{self.label}'." + (f" Your part: {self.your_part}." if self.your_part else "")
+
+
+@dataclass(frozen=True)
+class NeedsYou(Notice):
+    """The owner is waiting on the requester."""
+
+    kind: ClassVar[str] = "waiting"
+    owner: str
+    note: str
+
+    def text(self) -> str:
+        return f"{self.ref}: {self.owner} needs something from you: {self.note}"
+
+
+@dataclass(frozen=True)
+class NewOwner(Notice):
+    """Someone else owns the requester's request now."""
+
+    owner: str
+    away: str = ""  # the previous owner, when they are away
+    reassigned: bool = False
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return "reassigned" if self.reassigned else "handoff"
+
+    def text(self) -> str:
+        if self.away:
+            return f"{self.ref}: {self.owner} now owns your request while {self.away} is away"
+        return f"{self.ref}: {self.owner} now owns your request and will keep you informed"
+
+
+@dataclass(frozen=True)
+class Resolved(Notice):
+    kind: ClassVar[str] = "resolved"
+    owner: str
+    note: str
+
+    def text(self) -> str:
+        return (f"{self.ref}: {self.owner} has resolved it: {self.note}. "
+                "Please confirm the fix, or reopen it if it is not right.")
+
+
+@dataclass(frozen=True)
+class TeamNote(Notice):
+    """A note from the team (or OwnIt) the requester may read."""
+
+    kind: ClassVar[str] = "note"
+    note: str
+
+    def text(self) -> str:
+        return f"{self.ref}: {self.note}"
+
+
+@dataclass(frozen=True)
+class Late(Notice):
+    """A promise to the requester is late and the lead has been told."""
+
+    kind: ClassVar[str] = "escalated"
+    what: str
+    due: str
+    zone: str
+    lead: str
+    team: str
+
+    def text(self) -> str:
+        return (f"{self.ref}: the {self.what} promised by {_when(self.due, self.zone)} is late; we have told "
+                f"{self.lead}, who leads {self.team}")
+
+
+@dataclass(frozen=True)
+class ClosedQuietly(Notice):
+    """Resolved, nobody confirmed, and the quiet spell is over."""
+
+    kind: ClassVar[str] = "closed"
+
+    def text(self) -> str:
+        return f"{self.ref} was closed: it was resolved and we heard nothing back. Reopen it if it is not fixed."

@@ -1,0 +1,41 @@
+"""The only API the edges use: each function is one user action (one unit of
+work that changes the request and appends its timeline events; plugin
+reactions and notification delivery run after the commit and can never undo
+it) or one read.
+
+The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
+on a request), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
+report), :mod:`.sweeping` (the cron sweep), :mod:`.access` (who may see and
+do what) and :mod:`.reactions` (plugins before and after an action) — and
+its public functions are all here.
+"""
+
+from __future__ import annotations
+
+from .absence import set_away
+from .access import NOTE_MAX, TITLE_MAX
+from .health import REPORT_DAYS, TREND_WEEKS, report
+from .intake import CONTINUITY, raise_request, who
+from .reads import (calendar_of, departments, inbox, load_problems, memberships, my_requests, ownership_problems,
+                    people, queue, show, site_requests, team_summary, teams)
+from .sweeping import MAX_ATTEMPTS, NEVER, PROMISES, RETRY_AFTER, SWEEP_BATCH, sweep
+from .work import add_note, advance, check_in, confirm, contact, hand_off, reopen, resolve, resume, wait_on_requester
+
+
+def init(url: str | None = None) -> str:
+    """Create or upgrade the database to the current schema; returns its URL."""
+    from ..db import upgrade
+    from ..store.unit import default_database_url
+
+    url = url or default_database_url()
+    upgrade(url)
+    return url
+
+
+__all__ = [
+    "raise_request", "who", "contact", "check_in", "advance", "wait_on_requester", "resume", "hand_off", "resolve",
+    "confirm", "reopen", "add_note", "set_away", "show", "queue", "my_requests", "team_summary", "site_requests",
+    "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
+    "sweep", "init", "calendar_of", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
+    "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX",
+]

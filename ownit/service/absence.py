@@ -1,0 +1,80 @@
+"""Absence: while someone is away, what they own is handed to a colleague
+who can work it (or the team's lead), each request with a note saying why."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from .. import assign, domain, events, notices
+from ..errors import PermissionDenied, ValidationError
+from ..models import Request
+from ..store import directory, org as org_store, outbox, requests, timeline
+from ..store import unit as store
+from ..store.directory import PersonEntry
+from .reactions import transaction
+from .reads import state
+from .roster import candidates
+
+_R = Request.__table__
+
+
+def set_away(desk: Any, *, actor: str | None, email: str, start: date, until: date) -> dict[str, Any]:
+    """Record an absence (from ``start`` up to, not including, ``until``). When it
+    covers now, everything the person owns is handed to someone who can work
+    it, each with an automatic note."""
+    if until <= start:
+        raise ValidationError(f"--until {until} must be after --from {start}")
+
+    def work(u: store.Unit) -> dict[str, Any]:
+        org = u.directory
+        me, person = org.person(actor), org.person(email)
+        leads_them = any(t.lead_id == me.id and any(m.person_id == person.id for m in t.members)
+                         for t in org.teams_of(me.id))
+        if me.id != person.id and not leads_them and not me.admin:
+            raise PermissionDenied(f"only {person.name} or their team lead can record their absence")
+        zone = ZoneInfo(org.zone(person))
+        away_from = datetime.combine(start, datetime.min.time(), zone)
+        away_until = datetime.combine(until, datetime.min.time(), zone)
+        org_store.set_absence(u, person.id, away_from, away_until)
+        moved = hand_on(desk, u, person, away_until) if directory.away_at(away_from, away_until, u.now) else []
+        return {"email": person.email, "away_from": start.isoformat(), "away_until": until.isoformat(),
+                "reassigned": moved}
+
+    return transaction(desk, work)
+
+
+def hand_on(desk: Any, u: store.Unit, person: PersonEntry, away_until: datetime) -> list[dict[str, str]]:
+    """Hand every request ``person`` owns that is not closed to a colleague who
+    qualifies, or the team lead when nobody does (a lead nobody can stand in
+    for keeps it, visibly theirs)."""
+    org, now = u.directory, u.now
+    ids = [row[0] for row in u.db.run(sa.select(_R.c.id).where(
+        _R.c.owner_id == person.id, _R.c.status != domain.CLOSED).order_by(_R.c.id)).all()]
+    moved = []
+    found = requests.many(u, ids)
+    for req in (found[i] for i in ids):
+        team = org.teams[req.team_id]
+        rtype = desk.plugins.request_types.get(req.request_type)
+        loads = directory.loads(u.db, team)  # afresh for each: the last hand-off changed a load
+        choice = assign.choose_owner(candidates(org, team, loads, now), required_skills=rtype.skills if rtype else (),
+                                     lead_id=team.lead_id, exclude_id=person.id)
+        if choice.person_id == person.id:
+            continue
+        if any(m.person_id == choice.person_id for m in team.members):
+            org_store.mark_assigned(u, team.id, choice.person_id)
+        new_owner = org.people[choice.person_id]
+        moved_to = domain.apply(state(req, rtype, team, now), "handoff", new_owner=str(new_owner.id), ref=req.ref)
+        req.owner_id, req.updated_at = int(moved_to.owner), now
+        requests.update(u, req)
+        note = f"{person.name} is away until {away_until:%Y-%m-%d}; {new_owner.name} takes this over ({choice.reason})"
+        timeline.append(u, timeline.Entry(req.id, now, events.HandedOff(
+            from_owner=person.email, to_owner=new_owner.email, reason="away"), note=note))
+        outbox.put(u, new_owner.id, req.id, notices.YoursNow(ref=req.ref, title=req.title, previous="", note=note))
+        outbox.put(u, req.requester_id, req.id, notices.NewOwner(ref=req.ref, title=req.title, owner=new_owner.name,
+                                                                 away=person.name))
+        moved.append({"ref": req.ref, "to": new_owner.email})
+    return moved

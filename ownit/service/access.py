@@ -1,0 +1,68 @@
+"""Who may see and do what, and what typed text OwnIt accepts.
+
+A request may be seen by its requester, its team (members and lead), an
+admin, and colleagues at its site unless its type is restricted (an HR
+relations case). A request someone may not see is reported as not found, so
+its existence does not leak. It may be worked by its owner, the team's lead
+or an admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..departments import RequestType
+from ..errors import NotFound, ValidationError, typed
+from ..store import requests
+from ..store.directory import Directory, PersonEntry, TeamEntry
+from ..store.unit import Unit
+
+TITLE_MAX = 200
+NOTE_MAX = 10_000
+
+
+def text(value: str | None, what: str, *, limit: int, required: bool) -> str:
+    """Typed text, trimmed: refused when empty (if required), too long, or
+    holding control characters other than newlines and tabs."""
+    found = (value or "").strip()
+    if required and not found:
+        raise ValidationError(f"{what} is empty; write a few words")
+    if len(found) > limit:
+        raise ValidationError(f"{what} is {len(found)} characters long; keep it under {limit}")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in found):
+        raise ValidationError(f"{what} contains control characters; remove them")
+    return found
+
+
+def no_request(ref: str) -> NotFound:
+    return NotFound(f"no request {ref!r}; check the ref (like FAC-1001) with 'ownit queue'")
+
+
+def may_work(req: Any, team: TeamEntry, person: PersonEntry) -> bool:
+    """The owner, the team's lead, an admin."""
+    return req.owner_id == person.id or team.lead_id == person.id or person.admin
+
+
+def is_staff(org: Directory, req: Any, team: TeamEntry, person: PersonEntry) -> bool:
+    """The team working the request (members, lead) or an admin."""
+    return may_work(req, team, person) or org.in_team(team, person.id)
+
+
+def may_see(org: Directory, req: Any, team: TeamEntry, person: PersonEntry, rtype: RequestType | None) -> bool:
+    restricted = rtype is None or rtype.restricted  # a type whose plugin is gone may have been restricted
+    return (req.requester_id == person.id or is_staff(org, req, team, person)
+            or (req.site_id == person.site_id and not restricted))
+
+
+def visible(u: Unit, ref: str, person: PersonEntry | None) -> tuple[Any, TeamEntry, RequestType | None]:
+    """The request ``ref``, its team and type, as ``person`` may see it
+    (``None``: OwnIt itself, a plugin reacting to an event)."""
+    req = requests.by_ref(u, ref.strip().upper()) if typed(ref) else None
+    if req is None:
+        raise no_request(ref)
+    org = u.directory
+    team = org.teams[req.team_id]
+    rtype = u.desk.plugins.request_types.get(req.request_type)
+    if person is not None and not may_see(org, req, team, person, rtype):
+        raise no_request(ref)
+    return req, team, rtype

@@ -1,0 +1,103 @@
+"""Service health: the report behind ``ownit report`` and the UI's page
+(:mod:`ownit.metrics` defines the figures, :mod:`ownit.tallies` keeps days counted)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from .. import metrics, tallies
+from ..errors import NotFound, PermissionDenied, ValidationError
+from ..store import unit as store
+
+REPORT_DAYS = 28  # the default period: the last four weeks
+TREND_WEEKS = 12  # the alignment view and the trend charts look back this far
+
+
+def report(desk: Any, *, actor: str | None, team: str | None = None, department: str | None = None,
+           owner: str | None = None, site: str | None = None, request_type: str | None = None,
+           since: datetime | None = None, until: datetime | None = None, by: str | None = None) -> dict[str, Any]:
+    """Service health for a scope over ``[since, until)`` (default: the last
+    four weeks): the headline figures and the previous period's, every owner's
+    figures with the spread across owners, rows by ``week``, ``owner`` or
+    ``team`` when asked, and each team's weekly speed beside its satisfaction
+    with a sentence where they pull apart. See :mod:`ownit.metrics`."""
+    if by not in (None, "week", "owner", "team"):
+        raise ValidationError(f"--by {by!r} is not a grouping; use week, owner or team")
+    now = desk.now()
+    until = until or now
+    since = since or until - timedelta(days=REPORT_DAYS)
+    if since >= until:
+        raise ValidationError(f"--since {since:%Y-%m-%d} must be before --until {until:%Y-%m-%d}")
+    if department is not None and department not in desk.plugins.departments:
+        known = ", ".join(sorted(desk.plugins.departments)) or "none installed"
+        raise NotFound(f"no department {department!r}; departments: {known}")
+    if request_type is not None:
+        desk.plugins.request_type(request_type)
+
+    span = until - since
+    spans = metrics.weeks(min(since, until - timedelta(weeks=TREND_WEEKS)), until)  # the trend: twelve weeks
+    monday = (spans[0][0] - timedelta(days=spans[0][0].weekday())).replace(hour=0, minute=0, second=0,
+                                                                           microsecond=0)
+
+    def scoped(u: store.Unit) -> metrics.Scope:
+        org = u.directory
+        person = org.person(actor)
+        if not (org.teams_of(person.id) or person.admin):
+            raise PermissionDenied("service health is for support teams and their leads; ask your lead")
+        return metrics.Scope(department=department, team_id=org.team(team).id if team else None,
+                             owner_id=org.person(owner).id if owner else None,
+                             site_id=org.site(site).id if site else None, request_type=request_type)
+
+    scope = store.run(desk, scoped, write=False)
+    if tallies.kept(scope):  # count the finished days no current tally covers, once, for this and later reports
+        tallies.refresh(desk, [(spans[0][0], until), (since - span, since)])
+
+    def work(u: store.Unit) -> dict[str, Any]:
+        org = u.directory
+
+        def named(by_key: str, rows: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
+            labels = metrics.names(org, by_key, rows)
+            return sorted(({**labels.get(k, {"key": str(k), "name": str(k)}), **v} for k, v in rows.items()),
+                          key=lambda r: r["name"])
+
+        # The period and the trend weeks before it, per owner, team and day (from the day tallies where
+        # current); every view below is a regrouping of them, so none costs another pass.
+        passes: dict[tuple, dict[str, Any]] = {}
+        for in_period, (start, end) in enumerate(((spans[0][0], since), (since, until))):
+            for (owner_id, team_id, day), counted in tallies.tallied(u, scope, start, end, now=now).items():
+                metrics.add(passes, (owner_id, team_id, (day - monday.date()).days // 7, in_period), counted)
+        in_period = {key: r for key, r in passes.items() if key[3] == 1}
+        per_owner = metrics.regroup(in_period, lambda key: key[0])
+        owners = named("owner", {key: metrics.finish(r) for key, r in per_owner.items()})
+        result: dict[str, Any] = {
+            "scope": {"team": team, "department": department, "owner": owner, "site": site,
+                      "request_type": request_type},
+            "since": since.isoformat(), "until": until.isoformat(),
+            "previous": {"since": (since - span).isoformat(), "until": since.isoformat()},
+            "headline": metrics.finish(metrics.combine(per_owner.values())),  # the owners add up to the whole
+            "previous_headline": metrics.finish(metrics.combine(
+                tallies.tallied(u, scope, since - span, since, now=now).values())),
+            "owners": owners, "spread": metrics.spread(owners), "standards": metrics.STANDARDS,
+        }
+        blank = metrics.raw_blank()
+        if by == "week":
+            per_week = metrics.regroup(in_period, lambda key: key[2])
+            result["rows"] = [{"key": start.date().isoformat(), "name": f"week of {start:%d %b %Y}",
+                               **metrics.finish(per_week.get((start - monday).days // 7, blank))}
+                              for start, _ in metrics.weeks(since, until)]
+        elif by in ("owner", "team"):
+            result["rows"] = owners if by == "owner" else named("team", {
+                key: metrics.finish(r) for key, r in metrics.regroup(in_period, lambda key: key[1]).items()})
+        # week by week per team: speed beside satisfaction, and where they pull apart
+        by_week = metrics.regroup(passes, lambda key: (key[1], key[2]))
+        teams = sorted(org.teams.values(), key=lambda t: t.key)
+        weekly = {t.id: [{"week": start.date().isoformat(),
+                          **metrics.finish(by_week.get((t.id, (start - monday).days // 7), blank))}
+                         for start, _ in spans] for t in teams}
+        result["alignment"] = [
+            {"team": t.key, "name": t.name, "weeks": weekly[t.id], "flag": metrics.alignment(t.name, weekly[t.id])}
+            for t in teams if any(r["resolved"] or r["responses"] for r in weekly[t.id])]
+        return result
+
+    return store.run(desk, work, write=False)

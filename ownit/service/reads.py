@@ -1,0 +1,287 @@
+"""What the edges show: requests as their viewer may see them, queues,
+people and teams. Each read is one read-only unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from .. import domain, promises, queues
+from ..calendar import BusinessCalendar
+from ..departments import RequestType
+from ..errors import PermissionDenied
+from ..models import Person, Request
+from ..store import directory, outbox, requests, timeline
+from ..store import unit as store
+from ..store.directory import PersonEntry, TeamEntry
+from ..views import person_view, render_request, summary_view
+from .access import is_staff, may_work, visible
+from .reactions import Later
+from .roster import candidates, handoff_lines
+
+_R, _P = Request.__table__, Person.__table__
+
+
+# --- one request, as its viewer sees it ---------------------------------------------------------------
+
+
+def state(req: Any, rtype: RequestType | None, team: TeamEntry, now: datetime) -> domain.State:
+    """What the lifecycle rules need to know about ``req``."""
+    reopen_until = _reopen_until(req, team)
+    return domain.State(status=req.status, contacted=req.first_contact_at is not None,
+                        stage=rtype.position(req.stage) if rtype else 0,
+                        stages=len(rtype.stages) if rtype else 1, owner=str(req.owner_id),
+                        reopenable=reopen_until is not None and now < reopen_until)
+
+
+def _reopen_until(req: Any, team: TeamEntry) -> datetime | None:
+    """Until when a closed request may still be reopened (``None`` unless closed)."""
+    if req.status != domain.CLOSED or req.closed_at is None:
+        return None
+    return team.business_calendar.add(req.closed_at, promises.REOPEN_WITHIN)
+
+
+def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | None, person: PersonEntry | None,
+               *, entries: list[timeline.Entry] | None = None,
+               loads: dict[int, directory.Load] | None = None) -> Later:
+    """The request as ``person`` sees it (``None``: OwnIt, which sees all),
+    with what they may do about it: everything it needs is read now, and it
+    is drawn later, after the unit's commit, without a query."""
+    org, now = u.directory, u.now
+    entries = timeline.of(u, req.id) if entries is None else entries
+    staff = person is None or is_staff(org, req, team, person)
+    works_it = person is not None and may_work(req, team, person)
+    if works_it and loads is None:
+        loads = directory.loads(u.db, team)
+
+    def draw() -> dict[str, Any]:
+        view = render_request(req, owner=org.people[req.owner_id], requester=org.people[req.requester_id],
+                              team=team, site=org.sites[req.site_id], lead=org.people[team.lead_id],
+                              events=entries, actors=org.people, rtype=rtype, now=now, internal=staff)
+        if person is None:
+            return view
+        reopen_until = _reopen_until(req, team)
+        view["allowed"] = domain.allowed(state(req, rtype, team, now))
+        view["reopen_until"] = reopen_until.isoformat() if reopen_until else None
+        view["viewer"] = {"email": person.email, "requester": req.requester_id == person.id,
+                          "works_it": works_it, "staff": staff}
+        if works_it:  # whom it could be handed to
+            view["team_members"] = handoff_lines(org, team, loads, now)
+        return view
+
+    return Later(draw)
+
+
+def show(desk: Any, ref: str, *, actor: str | None) -> dict[str, Any]:
+    """The whole request as ``actor`` may see it (the team sees internal notes)."""
+    def work(u: store.Unit) -> dict[str, Any]:
+        person = u.directory.person(actor)
+        req, team, rtype = visible(u, ref, person)
+        return view_later(u, req, team, rtype, person).draw()
+
+    return store.run(desk, work, write=False)
+
+
+def my_requests(desk: Any, *, actor: str | None, limit: int = 50) -> list[dict[str, Any]]:
+    """The requests ``actor`` raised, newest first, as they may see them."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        org = u.directory
+        person = org.person(actor)
+        ids = [row[0] for row in u.db.run(sa.select(_R.c.id).where(_R.c.requester_id == person.id)
+                                          .order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(limit)).all()]
+        found = requests.many(u, ids)
+        return [view_later(u, req, org.teams[req.team_id], desk.plugins.request_types.get(req.request_type),
+                           person).draw() for req in (found[i] for i in ids)]
+
+    return store.run(desk, work, write=False)
+
+
+# --- queues and summaries ------------------------------------------------------------------------------
+
+
+def queue(desk: Any, *, actor: str | None, team: str | None = None, overdue: bool = False,
+          due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
+          limit: int = 200) -> list[dict[str, Any]]:
+    """The requests an agent works, most pressing first: :func:`ownit.queues.queue`
+    (which the command line runs without loading SQLAlchemy) on this desk."""
+    return store.run(desk, lambda u: queues.queue(u, plugins=desk.plugins, actor=actor, team=team, overdue=overdue,
+                                                  due_today=due_today, owner=owner, statuses=statuses,
+                                                  limit=limit), write=False)
+
+
+def team_summary(desk: Any, *, actor: str | None, team: str) -> dict[str, Any]:
+    """A team at a glance, counted in the database: open, overdue, due later
+    today, waiting on the requester, resolved awaiting confirmation — in all and
+    per owner."""
+    def work(u: store.Unit) -> dict[str, Any]:
+        org, now = u.directory, u.now
+        person = org.person(actor)
+        the_team = org.team(team)
+        if not (org.in_team(the_team, person.id) or person.admin):
+            raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
+        ends = [sa.and_(_R.c.team_id == t.id, _R.c.next_due <= t.business_calendar.closes_today(now))
+                for t in org.teams.values()]
+        figures = {"open": _R.c.status == domain.OPEN,
+                   "overdue": sa.and_(_R.c.status == domain.OPEN, _R.c.next_due < now),
+                   "due_today": sa.and_(_R.c.status == domain.OPEN, _R.c.next_due >= now, sa.or_(*ends)),
+                   "waiting": _R.c.status == domain.WAITING, "resolved": _R.c.status == domain.RESOLVED}
+        columns = [sa.func.count().filter(condition).label(name) for name, condition in figures.items()]
+        rows = u.db.run(sa.select(_R.c.owner_id, *columns).where(
+            _R.c.team_id == the_team.id, _R.c.status != domain.CLOSED).group_by(_R.c.owner_id)).all()
+        owners = sorted(({"email": org.people[r[0]].email, "name": org.people[r[0]].name,
+                          **{name: r[i + 1] for i, name in enumerate(figures)}} for r in rows),
+                        key=lambda o: (-o["overdue"], -o["open"], o["name"]))
+        return {"team": {"key": the_team.key, "name": the_team.name},
+                **{name: sum(o[name] for o in owners) for name in figures}, "owners": owners}
+
+    return store.run(desk, work, write=False)
+
+
+def site_requests(desk: Any, *, actor: str | None, limit: int = 50) -> list[dict[str, Any]]:
+    """What colleagues at ``actor``'s site have raised and is still being
+    worked (so nobody reports the same leak twice), newest first. Restricted
+    request types (an HR relations case) are never among them."""
+    types = desk.plugins.request_types
+    shown = [key for key, t in types.items() if not t.restricted]  # a type whose plugin is gone may have been
+
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        org = u.directory
+        person = org.person(actor)
+        if person.site_id is None or not shown:
+            return []
+        ids = [row[0] for row in u.db.run(sa.select(_R.c.id).where(
+            _R.c.site_id == person.site_id, _R.c.requester_id != person.id, _R.c.status.in_(domain.ACTIVE),
+            _R.c.request_type.in_(shown)).order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(limit)).all()]
+        found = requests.many(u, ids)
+        return [summary_view(req, owner=org.people[req.owner_id], team=org.teams[req.team_id],
+                             rtype=types.get(req.request_type), now=u.now) for req in (found[i] for i in ids)]
+
+    return store.run(desk, work, write=False)
+
+
+def inbox(desk: Any, *, actor: str | None, limit: int = 100) -> list[dict[str, Any]]:
+    """A person's notifications, newest first."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        person = u.directory.person(actor)
+        zone = u.directory.zone(person)
+        return [{"id": note_id, "ref": ref, "kind": kind, "message": message, "data": data or {},
+                 "created_at": created_at.isoformat(), "timezone": zone}
+                for note_id, ref, kind, message, data, created_at in outbox.inbox(u, person.id, limit)]
+
+    return store.run(desk, work, write=False)
+
+
+# --- people and teams ----------------------------------------------------------------------------------
+
+
+def _load_lines(u: store.Unit, team: TeamEntry) -> tuple[list[Any], dict[int, directory.Load]]:
+    loads = directory.loads(u.db, team)
+    return candidates(u.directory, team, loads, u.now), loads
+
+
+def memberships(desk: Any, *, actor: str | None) -> list[dict[str, Any]]:
+    """The teams ``actor`` works in or leads (every team for an admin), with
+    the members a request can be handed to."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        org = u.directory
+        person = org.person(actor)
+        result = []
+        for team in sorted(org.teams.values(), key=lambda t: t.key):
+            if not (person.admin or org.in_team(team, person.id)):
+                continue
+            members, _ = _load_lines(u, team)
+            result.append({"key": team.key, "name": team.name, "department": team.department,
+                           "leads": team.lead_id == person.id, "lead": person_view(org.people[team.lead_id]),
+                           "members": [{**person_view(org.people[c.person_id]), "away": c.away, "open": c.open_count}
+                                       for c in members]})
+        return result
+
+    return store.run(desk, work, write=False)
+
+
+def people(desk: Any) -> list[dict[str, Any]]:
+    """Everyone in the directory, with their site, roles and absence."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        org = u.directory
+        absent = {row[0]: row[1:] for row in u.db.run(sa.select(_P.c.id, _P.c.away_from, _P.c.away_until)).all()}
+        return [{**person_view(p), "site": org.sites[p.site_id].code if p.site_id else None, "roles": list(p.roles),
+                 "away_from": _iso(absent[p.id][0]), "away_until": _iso(absent[p.id][1])}
+                for p in sorted(org.people.values(), key=lambda p: p.email)]
+
+    return store.run(desk, work, write=False)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def teams(desk: Any) -> list[dict[str, Any]]:
+    """Every team with its lead, members (skills, capacity, open requests) and calendar."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        org = u.directory
+        result = []
+        for team in sorted(org.teams.values(), key=lambda t: t.key):
+            members, _ = _load_lines(u, team)
+            result.append({
+                "key": team.key, "name": team.name, "department": team.department, "regions": list(team.regions),
+                "lead": person_view(org.people[team.lead_id]), "calendar": team.calendar,
+                "members": [{"email": c.email, "name": org.people[c.person_id].name, "skills": sorted(c.skills),
+                             "capacity": c.capacity, "open": c.open_count, "away": c.away} for c in members],
+            })
+        return result
+
+    return store.run(desk, work, write=False)
+
+
+def departments(desk: Any) -> dict[str, Any]:
+    """The installed plugins and the departments and request types they declare."""
+    plugins = desk.plugins
+    return {
+        "plugins": [{"name": i.name, "distribution": i.distribution, "version": i.version} for i in plugins.info],
+        "problems": list(plugins.problems),
+        "departments": [
+            {"key": d.key, "name": d.name, "prefix": d.prefix, "description": d.description,
+             "request_types": [
+                 {"key": t.key, "label": t.label, "why": t.why, "skills": list(t.skills),
+                  "default_priority": t.default_priority, "restricted": t.restricted,
+                  "fields": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
+                              "help": f.help, "choices": list(f.choices)} for f in t.fields],
+                  "stages": [{"key": s.key, "label": s.label, "days": s.days,
+                              "requester_action": s.requester_action} for s in t.stages],
+                  "promise": {p: {"first_contact": v.first_contact, "checkin": v.checkin, "resolve": v.resolve}
+                              for p, v in t.promise.items()}}
+                 for t in d.request_types]}
+            for d in sorted(plugins.departments.values(), key=lambda d: d.key)
+        ],
+    }
+
+
+# --- checks on the invariants ---------------------------------------------------------------------
+
+
+def ownership_problems(desk: Any) -> list[str]:
+    """Requests breaking the ownership invariant (none, if OwnIt is right):
+    an owner who does not exist. The database forbids a missing owner outright."""
+    return store.run(desk, lambda u: [row[0] for row in u.db.run(
+        sa.select(_R.c.ref).select_from(_R.outerjoin(_P, _P.c.id == _R.c.owner_id))
+        .where(_P.c.id.is_(None))).all()], write=False)
+
+
+def load_problems(desk: Any) -> list[str]:
+    """People whose open-request count, kept on their row by the database
+    (it is what owner choice reads), differs from their open requests counted
+    (none, if the triggers are right): ``email: kept N, counted M``."""
+    counted = (sa.select(_R.c.owner_id, sa.func.count().label("n")).where(_R.c.status.in_(domain.ACTIVE))
+               .group_by(_R.c.owner_id).subquery())
+    statement = (sa.select(_P.c.email, _P.c.open_requests, sa.func.coalesce(counted.c.n, 0))
+                 .select_from(_P.outerjoin(counted, counted.c.owner_id == _P.c.id))
+                 .where(_P.c.open_requests != sa.func.coalesce(counted.c.n, 0)).order_by(_P.c.email))
+    return store.run(desk, lambda u: [f"{email}: kept {kept}, counted {n}"
+                                      for email, kept, n in u.db.run(statement).all()], write=False)
+
+
+def calendar_of(team: Any) -> BusinessCalendar:
+    return BusinessCalendar.of_team(team)
+

@@ -1,0 +1,341 @@
+"""Working a request: first contact, check-ins, stages, waiting, hand-offs,
+resolving, confirming, reopening, notes.
+
+Every action has one shape (:func:`_act`): one unit of work that loads the
+request, checks who is acting and what the lifecycle allows, applies the
+change through :func:`ownit.domain.apply` (the only place a status, stage or
+owner changes), stores the request (:func:`ownit.store.requests.update`,
+which catches a concurrent change), appends its typed event to the timeline
+and tells whoever should hear; the view is drawn after the commit while the
+plugins are told. Each action below is the sentence that describes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Callable
+
+from .. import domain, events, notices, promises
+from ..calendar import BusinessCalendar
+from ..departments import RequestType
+from ..errors import Conflict, PermissionDenied, PluginError, ValidationError
+from ..store import directory, outbox, ratings, requests, timeline
+from ..store import unit as store
+from ..store.directory import PersonEntry, TeamEntry
+from ..store.requests import RequestRow
+from .access import NOTE_MAX, is_staff, may_work, text, visible
+from .reactions import Later, transaction
+from .reads import state, view_later
+
+
+@dataclass
+class Act:
+    """Everything one action on one request works with."""
+
+    u: store.Unit
+    req: RequestRow
+    person: PersonEntry
+    team: TeamEntry
+    rtype: RequestType | None
+    note: str
+    entries: list[timeline.Entry]  # the timeline so far
+
+    @property
+    def now(self) -> datetime:
+        return self.u.now
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return self.team.business_calendar
+
+    def apply(self, action: str, *, to_stage: int | None = None, new_owner: int | None = None) -> domain.State:
+        """The lifecycle's move (:func:`ownit.domain.apply`), written to the request."""
+        moved = domain.apply(state(self.req, self.rtype, self.team, self.now), action, to_stage=to_stage,
+                             new_owner=None if new_owner is None else str(new_owner), ref=self.req.ref)
+        self.req.status, self.req.owner_id = moved.status, int(moved.owner)
+        if self.rtype is not None:
+            self.req.stage = self.rtype.stages[moved.stage].key
+        return moved
+
+    def record(self, event: events.Event, *, actor: PersonEntry | None | bool = True, internal: bool = False) -> None:
+        """Put ``event`` on the timeline, by the person acting (or ``actor``), with the action's note."""
+        who = self.person if actor is True else (actor or None)
+        entry = timeline.Entry(self.req.id, self.now, event, actor_id=who.id if who else None, note=self.note,
+                               internal=internal)
+        timeline.append(self.u, entry)
+        self.entries.append(entry)
+
+    def tell(self, person_id: int, notice: notices.Notice) -> None:
+        if person_id != self.person.id:  # nobody is told what they did themselves
+            outbox.put(self.u, person_id, self.req.id, notice)
+
+    def tell_requester(self, notice: notices.Notice) -> None:
+        self.tell(self.req.requester_id, notice)
+
+    def checkin_every(self) -> Any:
+        return self.rtype.promise_for(self.req.priority).checkin_every if self.rtype else None
+
+    def schedule_checkin(self) -> None:
+        every = self.checkin_every()
+        self.req.next_checkin_due = self.calendar.add(self.now, every) if every else None
+
+    def reforecast(self) -> None:
+        """Expected dates for the stages still ahead, from now to the resolve target."""
+        if self.rtype is None:
+            return
+        ahead = self.rtype.stages[self.rtype.position(self.req.stage) + 1:]
+        self.req.stage_due = {**self.req.stage_due,
+                              **promises.stage_forecast(self.calendar, self.now, ahead, self.req.resolve_by)}
+
+
+DOERS = {"worker": "the owner ({owner}) or the lead of {team}", "requester": "the person who raised it",
+         "party": "the person who raised it, the owner ({owner}) or the lead of {team}"}
+
+
+def _act(desk: Any, ref: str, *, actor: str | None, action: str, note: str | None,
+         change: Callable[[Act], None], note_required: bool = True, who: str = "worker") -> dict[str, Any]:
+    """The shared shape of every action on an existing request: identify,
+    authorise, check the lifecycle, change, store, record; then, after the
+    commit, tell the plugins and draw the view."""
+    note_text = text(note, "the note", limit=NOTE_MAX, required=note_required)
+
+    def work(u: store.Unit) -> Later:
+        person = u.directory.person(actor)
+        req, team, rtype = visible(u, ref, person)
+        allowed = {"worker": may_work(req, team, person),
+                   "requester": person.id == req.requester_id or person.admin,
+                   "party": person.id == req.requester_id or may_work(req, team, person)}[who]
+        if not allowed:
+            owner = u.directory.people[req.owner_id]
+            raise PermissionDenied(f"only {DOERS[who].format(owner=owner.name, team=team.name)} can {action} "
+                                   f"{req.ref}")
+        domain.check(state(req, rtype, team, u.now), action, req.ref)
+        act = Act(u, req, person, team, rtype, note_text, timeline.of(u, req.id))
+        change(act)
+        req.next_due = promises.next_due_of(req)
+        req.sweep_after = None  # its promises may have moved: the next sweep looks afresh
+        req.updated_at = u.now
+        requests.update(u, req)
+        return view_later(u, req, team, rtype, person, entries=act.entries)
+
+    return transaction(desk, work)
+
+
+def _hours(span: timedelta) -> float:
+    return round(span.total_seconds() / 3600, 3)
+
+
+def contact(desk: Any, ref: str, *, actor: str | None, note: str | None,
+            agreed_by: date | None = None) -> dict[str, Any]:
+    """The owner's first contact with the requester; check-ins start from here.
+
+    When the requester needs it sooner than the standard target, first contact
+    must settle a date with them (``agreed_by``), which becomes the promise.
+    """
+    def change(act: Act) -> None:
+        req = act.req
+        if req.needs_agreement and agreed_by is None:
+            raise ValidationError(
+                f"{req.ref} needs agreement: the requester needs it by {req.needed_by}, earlier than the standard "
+                f"{act.calendar.local(req.resolve_by):%Y-%m-%d}; agree a date with them and pass --agreed-by DATE")
+        if agreed_by is not None and agreed_by < act.calendar.local(act.now).date():
+            raise ValidationError(f"--agreed-by {agreed_by} is in the past; agree a date from today on")
+        act.apply("contact")
+        req.first_contact_at = req.last_checkin_at = act.now
+        act.schedule_checkin()
+        act.record(events.Contacted(on_time=act.now <= req.first_contact_due,
+                                    business_hours=_hours(act.calendar.between(req.raised_at, act.now))))
+        if agreed_by is not None:
+            previous = req.resolve_by
+            req.resolve_by = act.calendar.end_of_day(agreed_by)
+            req.agreed_by, req.needs_agreement = agreed_by, False
+            act.reforecast()
+            act.record(events.Agreed(needed_by=req.needed_by, agreed_by=agreed_by, previous_resolve_by=previous,
+                                     resolve_by=req.resolve_by))
+        act.tell_requester(notices.Contacted(ref=req.ref, title=req.title, owner=act.person.name, note=act.note,
+                                             agreed_by=agreed_by.isoformat() if agreed_by else None))
+
+    return _act(desk, ref, actor=actor, action="contact", note=note, change=change)
+
+
+def check_in(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """A check-in with the requester; moves the next check-in on by the cadence."""
+    def change(act: Act) -> None:
+        due = act.req.next_checkin_due
+        act.apply("checkin")
+        act.req.last_checkin_at = act.now
+        act.schedule_checkin()
+        act.record(events.CheckedIn(on_time=due is None or act.now <= due))
+        act.tell_requester(notices.CheckIn(ref=act.req.ref, title=act.req.title, owner=act.person.name,
+                                           note=act.note))
+
+    return _act(desk, ref, actor=actor, action="checkin", note=note, change=change)
+
+
+def advance(desk: Any, ref: str, *, actor: str | None, note: str | None, to: str | None = None) -> dict[str, Any]:
+    """Move the request to its next stage, or forward to stage ``to``."""
+    def change(act: Act) -> None:
+        if act.rtype is None:
+            raise PluginError(f"the plugin for {act.req.request_type!r} is not installed, so its stages are unknown")
+        previous = act.req.stage
+        act.apply("advance", to_stage=act.rtype.stage_index(to.strip()) if to else None)
+        stage = act.rtype.stages[act.rtype.position(act.req.stage)]
+        act.record(events.MovedOn(from_stage=previous, to_stage=stage.key))
+        act.tell_requester(notices.NowAt(ref=act.req.ref, title=act.req.title, stage=stage.key, label=stage.label,
+                                         your_part=stage.requester_action or ""))
+
+    return _act(desk, ref, actor=actor, action="advance", note=note, change=change)
+
+
+def wait_on_requester(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """Put the request on hold until the requester does what the note asks."""
+    def change(act: Act) -> None:
+        act.apply("wait")
+        act.req.waiting_since = act.now  # the promise clock stands still from here
+        act.record(events.Waiting())
+        act.tell_requester(notices.NeedsYou(ref=act.req.ref, title=act.req.title, owner=act.person.name,
+                                            note=act.note))
+
+    return _act(desk, ref, actor=actor, action="wait", note=note, change=change)
+
+
+def resume(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """Take the request off hold. The promise clock stood still while it waited
+    on the requester, so every due time moves on by the business time paused."""
+    def change(act: Act) -> None:
+        calendar, req = act.calendar, act.req
+        since = req.waiting_since or act.now
+        paused = calendar.between(since, act.now)
+        act.apply("resume")
+        req.resolve_by = promises.shift(calendar, req.resolve_by, paused)
+        # a check-in made while waiting restarted that clock: only the time since counts
+        checkin_since = max(since, req.last_checkin_at or since)
+        req.next_checkin_due = promises.shift(calendar, req.next_checkin_due, calendar.between(checkin_since, act.now))
+        req.stage_due = {key: promises.shift(calendar, datetime.fromisoformat(due), paused).isoformat()
+                         for key, due in req.stage_due.items()}
+        req.waiting_since = None
+        act.record(events.Resumed(paused_hours=_hours(paused)))
+        act.tell(req.owner_id, notices.BackWithYou(ref=req.ref, title=req.title, note=act.note))
+
+    return _act(desk, ref, actor=actor, action="resume", note=note, change=change, who="party")
+
+
+def hand_off(desk: Any, ref: str, *, actor: str | None, to: str, note: str | None) -> dict[str, Any]:
+    """Give the request to another person of its team, with a note saying why.
+    By the owner it is a handoff; by the lead or an admin, a reassignment."""
+    def change(act: Act) -> None:
+        org = act.u.directory
+        new_owner = org.person(to)
+        if not org.in_team(act.team, new_owner.id):
+            raise ValidationError(f"{new_owner.email} is not in {act.team.name}; hand off to a member of the team")
+        load = directory.loads(act.u.db, act.team)[new_owner.id]
+        if load.is_away(act.now):
+            raise ValidationError(f"{new_owner.name} is away until {load.away_until:%Y-%m-%d}; pick someone else")
+        previous = org.people[act.req.owner_id]
+        act.apply("handoff", new_owner=new_owner.id)
+        by_owner = act.person.id == previous.id
+        kind = events.HandedOff if by_owner else events.Reassigned
+        act.record(kind(from_owner=previous.email, to_owner=new_owner.email))
+        act.tell(new_owner.id, notices.YoursNow(ref=act.req.ref, title=act.req.title, previous=previous.name,
+                                                note=act.note, reassigned=not by_owner))
+        act.tell_requester(notices.NewOwner(ref=act.req.ref, title=act.req.title, owner=new_owner.name,
+                                            reassigned=not by_owner))
+
+    return _act(desk, ref, actor=actor, action="handoff", note=note, change=change)
+
+
+def resolve(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """Mark the work done; the requester confirms (or reopens)."""
+    def change(act: Act) -> None:
+        req, calendar = act.req, act.calendar
+        previous_stage = req.stage
+        checkin_missed = req.next_checkin_due is not None and act.now > req.next_checkin_due
+        elapsed = calendar.between(req.raised_at, act.now)
+        waited = sum(e.event.paused_hours for e in act.entries if isinstance(e.event, events.Resumed))
+        act.apply("resolve")
+        req.resolved_at = act.now
+        req.next_checkin_due = None
+        # what the service-health figures (ownit.metrics) count, measured once in the team's business time
+        act.record(events.Resolved(from_stage=previous_stage, on_time=act.now <= req.resolve_by,
+                                   business_hours=_hours(elapsed),
+                                   business_days=round(calendar.in_business_days(elapsed), 3),
+                                   waiting_hours=round(waited, 3), checkin_missed=checkin_missed))
+        act.tell_requester(notices.Resolved(ref=req.ref, title=req.title, owner=act.person.name, note=act.note))
+
+    return _act(desk, ref, actor=actor, action="resolve", note=note, change=change)
+
+
+def confirm(desk: Any, ref: str, *, actor: str | None, nps: int | None = None, effort: int | None = None,
+            comment: str | None = None) -> dict[str, Any]:
+    """The requester confirms the fix, closing the request, and may rate the service."""
+    if nps is not None and not 0 <= nps <= 10:
+        raise ValidationError(f"--nps {nps} is out of range; give 0 (not at all likely) to 10 (extremely likely)")
+    if effort is not None and not 1 <= effort <= 7:
+        raise ValidationError(f"--effort {effort} is out of range; give 1 (very easy) to 7 (very hard)")
+    comment_text = text(comment, "the comment", limit=2000, required=False)
+
+    def change(act: Act) -> None:
+        act.apply("confirm")
+        act.req.closed_at = act.now
+        if nps is not None or effort is not None or comment_text:
+            ratings.add(act.u, act.req.id, act.person.id, nps=nps, effort=effort, comment=comment_text)
+        act.record(events.Confirmed(nps=nps, effort=effort))
+        act.tell(act.req.owner_id, notices.Confirmed(ref=act.req.ref, title=act.req.title,
+                                                     requester=act.person.name, nps=nps))
+
+    return _act(desk, ref, actor=actor, action="confirm", note=comment_text, change=change,
+                note_required=False, who="requester")
+
+
+def reopen(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+    """Back to work: the fix did not hold. Possible while resolved and for
+    ``promises.REOPEN_WITHIN`` business time after closing. The stage returns
+    to where it was, check-ins restart, and the resolve target is set afresh."""
+    def change(act: Act) -> None:
+        req = act.req
+        resolved = next((e.event for e in reversed(act.entries) if isinstance(e.event, events.Resolved)), None)
+        back_to = act.rtype.position(resolved.from_stage) if resolved and act.rtype else None
+        act.apply("reopen", to_stage=back_to)
+        req.resolved_at = req.closed_at = None
+        req.last_checkin_at = act.now
+        act.schedule_checkin()
+        if act.rtype is not None:
+            req.resolve_by = act.calendar.add(act.now, act.rtype.promise_for(req.priority).resolve_within)
+            act.reforecast()
+        act.record(events.Reopened(resolve_by=req.resolve_by))
+        act.tell(req.owner_id, notices.Reopened(ref=req.ref, title=req.title, by=act.person.name, note=act.note))
+
+    return _act(desk, ref, actor=actor, action="reopen", note=note, change=change, who="party")
+
+
+def add_note(desk: Any, ref: str, *, actor: str | None, note: str | None,
+             internal: bool = False) -> dict[str, Any]:
+    """Add a note to the timeline: the requester (always visible), someone of
+    the team (``internal`` keeps it from the requester), or — with ``actor``
+    ``None`` — OwnIt itself, for plugins reacting to an event."""
+    note_text = text(note, "the note", limit=NOTE_MAX, required=True)
+
+    def work(u: store.Unit) -> Later:
+        person = u.directory.person(actor) if actor is not None else None
+        req, team, rtype = visible(u, ref, person)
+        staff = person is None or is_staff(u.directory, req, team, person)
+        if person is not None and not staff and person.id != req.requester_id:
+            raise PermissionDenied(f"only the requester or {team.name} can add notes to {req.ref}")
+        if internal and not staff:
+            raise PermissionDenied("only the team can add internal notes")
+        if req.status == domain.CLOSED:
+            raise Conflict(f"{req.ref} is closed; reopen it or raise a new request")
+        entries = timeline.of(u, req.id)
+        entry = timeline.Entry(req.id, u.now, events.Noted(), actor_id=person.id if person else None,
+                               note=note_text, internal=internal)
+        timeline.append(u, entry)
+        if person is not None and person.id == req.requester_id:
+            outbox.put(u, req.owner_id, req.id, notices.RequesterNote(ref=req.ref, title=req.title, note=note_text))
+        elif not internal:
+            outbox.put(u, req.requester_id, req.id, notices.TeamNote(ref=req.ref, title=req.title, note=note_text))
+        req.updated_at = u.now
+        requests.update(u, req)
+        return view_later(u, req, team, rtype, person, entries=[*entries, entry])
+
+    return transaction(desk, work)

@@ -1,0 +1,226 @@
+"""The organisation in memory: sites, people, teams and their members.
+
+It changes when the org file is loaded, and every action needs some of it
+(who is acting, the request's team and site, the members' skills), so a desk
+keeps one :class:`Directory` and reads it again only when the database's
+organisation generation (``org_state``, moved by triggers on every change to
+the columns in :data:`ownit.store.derived.ORG_COLUMNS`) is no longer the one it
+was read at. Checking costs one primary-key read per unit of work.
+
+What changes with every request is not here: each person's open requests,
+their absence and when a member last got a request are read fresh, for one
+team at a time (:func:`loads`).
+
+Every lookup by email, site code or team key is answered here, with the same
+one-line errors. The reads are plain SQL: the command line's queue uses this
+module without importing SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+from ..calendar import BusinessCalendar
+from ..errors import NotFound, PermissionDenied, typed
+from .derived import ORG_COLUMNS
+from .sql import Cursor, Sql
+
+
+def _select(table: str, *extra: str, json: tuple[str, ...] = (), order: str = "id") -> Sql:
+    return Sql(f"SELECT id, {', '.join((*ORG_COLUMNS[table], *extra))} FROM {table} ORDER BY {order}", json=json)
+
+
+GENERATION = Sql("SELECT generation FROM org_state WHERE id = 1")
+_SITES = _select("site")
+_PEOPLE = _select("person", json=("roles",))
+_TEAMS = _select("team", json=("regions", "calendar"), order="key")
+_MEMBERS = _select("team_member", json=("skills", "covers"))
+# a team's members and its lead, with what changes all the time: load, absence, last assignment
+_LOADS = Sql("SELECT m.person_id, p.open_requests, p.away_from, p.away_until, m.last_assigned_at FROM team_member m "
+             "JOIN person p ON p.id = m.person_id WHERE m.team_id = :team "
+             "UNION ALL SELECT id, open_requests, away_from, away_until, NULL FROM person WHERE id = :lead",
+             when=("away_from", "away_until", "last_assigned_at"))
+
+
+@dataclass(frozen=True, slots=True)
+class SiteEntry:
+    id: int
+    code: str
+    name: str
+    region: str
+    timezone: str
+    country: str | None
+    subdivision: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonEntry:
+    id: int
+    email: str
+    name: str
+    title: str
+    phone: str
+    site_id: int | None
+    roles: tuple[str, ...]
+
+    @property
+    def admin(self) -> bool:
+        return "admin" in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class MemberEntry:
+    person_id: int
+    skills: frozenset[str]
+    covers: tuple[str, ...]
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class TeamEntry:
+    id: int
+    key: str
+    name: str
+    department: str
+    regions: tuple[str, ...]
+    lead_id: int
+    calendar: dict[str, Any]
+    members: tuple[MemberEntry, ...]
+    business_calendar: BusinessCalendar
+
+
+def away_at(away_from: datetime | None, away_until: datetime | None, now: datetime) -> bool:
+    """Whether an absence recorded as ``[away_from, away_until)`` covers ``now``."""
+    return away_from is not None and away_until is not None and away_from <= now < away_until
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """What changes all the time about a team member or lead."""
+
+    open_requests: int
+    away_from: datetime | None
+    away_until: datetime | None
+    last_assigned_at: datetime | None
+
+    def is_away(self, now: datetime) -> bool:
+        return away_at(self.away_from, self.away_until, now)
+
+
+def who_are_you() -> PermissionDenied:
+    return PermissionDenied("who are you? pass --as EMAIL or set OWNIT_USER")
+
+
+def not_registered(email: str) -> NotFound:
+    return NotFound(f"{email} is not registered in OwnIt; ask your lead to add you to the org file")
+
+
+def no_such(what: str, value: str, known: Iterable[str]) -> NotFound:
+    """``no team 'x'; teams: a, b`` (``known`` in the order to list them)."""
+    return NotFound(f"no {what} {value!r}; {what}s: {', '.join(known) or 'none loaded'}")
+
+
+class Directory:
+    """One generation of the organisation, indexed the ways OwnIt looks it up."""
+
+    def __init__(self, generation: str, sites: list[SiteEntry], people: list[PersonEntry],
+                 teams: list[TeamEntry]) -> None:
+        self.generation = generation
+        self.sites = {s.id: s for s in sites}
+        self.sites_by_code = {s.code: s for s in sites}
+        self.people = {p.id: p for p in people}
+        self.people_by_email = {p.email: p for p in people}
+        self.teams = {t.id: t for t in teams}
+        self.teams_by_key = {t.key: t for t in teams}
+        self.teams_by_department: dict[str, list[TeamEntry]] = {}
+        for team in teams:  # in key order, as routing expects
+            self.teams_by_department.setdefault(team.department, []).append(team)
+        self._teams_of: dict[int, tuple[TeamEntry, ...]] = {}
+        for team in teams:
+            for person_id in {team.lead_id, *(m.person_id for m in team.members)}:
+                self._teams_of[person_id] = (*self._teams_of.get(person_id, ()), team)
+
+    @classmethod
+    def read(cls, db: Cursor, generation: str) -> "Directory":
+        sites = [SiteEntry(*row) for row in db.execute(_SITES).all()]
+        people = [PersonEntry(id, email, name, title or "", phone or "", site_id, tuple(roles or ()))
+                  for id, email, name, title, phone, site_id, roles in _decoded(db.execute(_PEOPLE))]
+        members: dict[int, list[MemberEntry]] = {}
+        for _, team_id, person_id, skills, covers, capacity in _decoded(db.execute(_MEMBERS)):
+            members.setdefault(team_id, []).append(
+                MemberEntry(person_id, frozenset(skills or ()), tuple(covers or ()), capacity))
+        teams = [TeamEntry(id, key, name, department, tuple(regions or ()), lead_id, dict(calendar or {}),
+                           tuple(members.get(id, ())), BusinessCalendar.of(calendar or {}))
+                 for id, key, name, department, regions, lead_id, calendar in _decoded(db.execute(_TEAMS))]
+        return cls(generation, sites, people, teams)
+
+    # --- lookups, with what OwnIt says when they fail ------------------------------------------
+
+    def person(self, email: str | None) -> PersonEntry:
+        """Who ``email`` is; no email is "who are you?", an unknown one "not registered"."""
+        if not email:
+            raise who_are_you()
+        found = self.people_by_email.get(email.strip().lower()) if typed(email) else None
+        if found is None:
+            raise not_registered(email)
+        return found
+
+    def site(self, code: str) -> SiteEntry:
+        found = self.sites_by_code.get(code.strip().upper()) if typed(code) else None
+        if found is None:
+            raise no_such("site", code, sorted(self.sites_by_code))
+        return found
+
+    def team(self, key: str) -> TeamEntry:
+        found = self.teams_by_key.get(key.strip()) if typed(key) else None
+        if found is None:
+            raise no_such("team", key, sorted(self.teams_by_key))
+        return found
+
+    # --- who belongs where ---------------------------------------------------------------------
+
+    def in_team(self, team: TeamEntry, person_id: int) -> bool:
+        """A member of ``team`` or its lead."""
+        return team in self._teams_of.get(person_id, ())
+
+    def teams_of(self, person_id: int) -> tuple[TeamEntry, ...]:
+        """The teams someone works in or leads, in key order."""
+        return self._teams_of.get(person_id, ())
+
+    def leads(self, person_id: int) -> bool:
+        return any(t.lead_id == person_id for t in self._teams_of.get(person_id, ()))
+
+    def zone(self, person: PersonEntry) -> str:
+        """The time zone someone works in: their site's, else their first team's, else UTC."""
+        if person.site_id is not None:
+            return self.sites[person.site_id].timezone
+        teams = self.teams_of(person.id)
+        return teams[0].calendar.get("timezone", "UTC") if teams else "UTC"
+
+
+def _decoded(db: Cursor) -> list[tuple[Any, ...]]:
+    """Rows with their JSON text columns read (the select's ``json`` names them)."""
+    return [tuple(vars(row).values()) for row in db.records()]
+
+
+def current(desk: Any, db: Cursor) -> Directory:
+    """The desk's directory, read again first if the organisation changed
+    (a directory of its own when there is no desk)."""
+    generation = db.execute(GENERATION).scalar()
+    directory = getattr(desk, "directory", None)
+    if directory is None or directory.generation != generation:
+        directory = Directory.read(db, generation)
+        if desk is not None:
+            desk.directory = directory
+    return directory
+
+
+def loads(db: Cursor, team: TeamEntry) -> dict[int, Load]:
+    """The team's members' and lead's load, absence and last assignment, now."""
+    found: dict[int, Load] = {}
+    for row in db.execute(_LOADS, team=team.id, lead=team.lead_id).records():
+        if row.person_id not in found or row.last_assigned_at is not None:  # a lead who is also a member
+            found[row.person_id] = Load(row.open_requests, row.away_from, row.away_until, row.last_assigned_at)
+    return found

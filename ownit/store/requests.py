@@ -1,0 +1,164 @@
+"""The request repository: the only code that writes ``request`` (and the
+counter its refs come from).
+
+A request is a :class:`RequestRow`: a plain object with one attribute per
+column of the table (``ownit.models.Request`` is the one declaration), made
+with every column's default by :func:`new`, or loaded. :func:`insert` stores
+every column; :func:`update` stores the columns that changed since the row was
+loaded, bumps its version and checks the version it was loaded at, so that
+two agents acting on one request at once can never both win: the second gets
+:class:`~ownit.errors.Conflict`. The statements are compiled once per dialect
+and run on the unit of work's driver cursor (:mod:`ownit.store.sql`).
+
+Adding a column is adding a field to ``ownit.models.Request`` (with its default
+there) and a migration; this module picks it up.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from ..errors import Conflict
+from ..models import RefCounter, Request
+from .sql import Insert, Statement, defaults, dialect_insert
+from .unit import Unit
+
+TABLE = Request.__table__
+COLUMNS: tuple[str, ...] = tuple(column.key for column in TABLE.columns)
+
+
+_FILLED = defaults(TABLE)
+
+
+class RequestRow:
+    """One request. Assign to its attributes, then :func:`update`."""
+
+    __slots__ = (*COLUMNS, "_seen")
+
+    def __repr__(self) -> str:
+        return f"RequestRow(id={self.id!r}, ref={self.ref!r}, status={self.status!r}, version={self.version!r})"
+
+    def _loaded(self) -> None:
+        """Remember the stored values, to know later what changed."""
+        self._seen = {name: copy.copy(getattr(self, name)) for name in COLUMNS}
+
+
+def new(**values: Any) -> RequestRow:
+    """A request not stored yet: ``values``, and every other column's default
+    (``None`` for a column without one; the database refuses a required one left out)."""
+    unknown = set(values) - set(COLUMNS)
+    if unknown:
+        raise TypeError(f"request has no column {sorted(unknown)[0]!r}")
+    row = RequestRow()
+    for name in COLUMNS:
+        setattr(row, name, values[name] if name in values else _FILLED[name]() if name in _FILLED else None)
+    row.version = 1
+    return row
+
+
+def _from(u: Unit, values: tuple[Any, ...]) -> RequestRow:
+    row = RequestRow()
+    for name, value in zip(COLUMNS, values, strict=True):
+        setattr(row, name, value)
+    row._loaded()
+    u.seen[row.id] = row
+    return row
+
+
+_INSERT = Insert(TABLE, lambda plain, dialect: plain.returning(TABLE.c.id))
+_BY_REF = Statement(sa.select(*TABLE.columns).where(TABLE.c.ref == sa.bindparam("ref")))
+_BY_ID = Statement(sa.select(*TABLE.columns).where(TABLE.c.id == sa.bindparam("id")))
+_UPDATES: dict[tuple[str, ...], Statement] = {}  # one statement per set of changed columns, compiled once
+
+
+def _update_of(columns: tuple[str, ...]) -> Statement:
+    found = _UPDATES.get(columns)
+    if found is None:
+        found = _UPDATES[columns] = Statement(
+            TABLE.update().where(TABLE.c.id == sa.bindparam("row_id"), TABLE.c.version == sa.bindparam("seen")),
+            keys=columns)
+    return found
+
+
+def insert(u: Unit, row: RequestRow) -> None:
+    """Store a new request; ``row.id`` is set."""
+    row.id = u.db.execute(_INSERT, **{name: getattr(row, name) for name in _INSERT.keys}).scalar()
+    row._loaded()
+    u.seen[row.id] = row
+
+
+def by_ref(u: Unit, ref: str) -> RequestRow | None:
+    found = u.db.execute(_BY_REF, ref=ref).first()
+    return None if found is None else _from(u, found)
+
+
+def get(u: Unit, request_id: int) -> RequestRow | None:
+    """The request (the one this unit already holds, if it read it before)."""
+    if request_id in u.seen:
+        return u.seen[request_id]
+    found = u.db.execute(_BY_ID, id=request_id).first()
+    return None if found is None else _from(u, found)
+
+
+def many(u: Unit, ids: Iterable[int]) -> dict[int, RequestRow]:
+    """The requests of ``ids`` that exist, by id (one read for a sweep's batch)."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = u.db.run(sa.select(*TABLE.columns).where(TABLE.c.id.in_(ids))).all()
+    return {row[0]: _from(u, row) for row in rows}
+
+
+def changed(row: RequestRow) -> tuple[str, ...]:
+    """The columns assigned a different value since the row was loaded."""
+    seen = row._seen
+    return tuple(name for name in COLUMNS if getattr(row, name) != seen[name])
+
+
+def update(u: Unit, row: RequestRow) -> None:
+    """Store what changed and move the version on, even when nothing else
+    changed (a concurrent action on the same request is always caught);
+    :class:`Conflict` if someone else changed the request since it was loaded."""
+    seen_version = row._seen["version"]
+    row.version = seen_version + 1
+    columns = changed(row)
+    if u.db.execute(_update_of(columns), row_id=row.id, seen=seen_version,
+                  **{name: getattr(row, name) for name in columns}).rowcount != 1:
+        row.version = seen_version
+        raise Conflict("this request was changed by someone else at the same moment; reload it and try again")
+    row._loaded()
+
+
+def note_swept(u: Unit, row: RequestRow) -> bool:
+    """Store ``row.sweep_after`` (until when the sweep has said all it owes)
+    without moving the version: it is no change to the request. ``False``
+    when someone acted on the request meanwhile, which resets it anyway."""
+    columns = changed(row)
+    if not columns:
+        return True  # another sweep noted the same already
+    if columns != ("sweep_after",):
+        raise ValueError(f"note_swept stores sweep_after only, not {columns}")
+    if u.db.execute(_update_of(("sweep_after",)), row_id=row.id, seen=row._seen["version"],
+                  sweep_after=row.sweep_after).rowcount != 1:
+        return False
+    row._loaded()
+    return True
+
+
+_COUNTER = RefCounter.__table__
+_BUMP_REF = Statement(_COUNTER.update().where(_COUNTER.c.prefix == sa.bindparam("ref_prefix"))
+                      .values(value=_COUNTER.c.value + 1).returning(_COUNTER.c.value))
+_FIRST_REF = Insert(_COUNTER, lambda plain, dialect: dialect_insert(dialect)(_COUNTER).on_conflict_do_nothing())
+
+
+
+def next_ref(u: Unit, prefix: str) -> str:
+    """The next ref of a department (``FAC-1001``, ``FAC-1002`` ...): counted
+    in ``ref_counter`` in this unit of work, so no two requests share one."""
+    value = u.db.execute(_BUMP_REF, ref_prefix=prefix).scalar()
+    if value is None:  # the department's first request
+        u.db.execute(_FIRST_REF, prefix=prefix, value=1000)
+        value = u.db.execute(_BUMP_REF, ref_prefix=prefix).scalar()
+    return f"{prefix}-{value}"

@@ -1,0 +1,65 @@
+"""The timeline: the only code that writes ``event``. Entries are only appended.
+
+An :class:`Entry` is one line of a request's timeline: when, who (a person's
+id, or ``None`` for OwnIt itself), the note, whether only the team sees it,
+and what happened — an event of :mod:`ownit.events`. Its JSON is the event's
+own (:meth:`ownit.events.Event.data`); the measures service health counts are
+derived from it by the database (:mod:`ownit.store.derived`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import events
+from ..models import Event as EventTable
+from .sql import Insert, Statement
+from .unit import Unit
+
+TABLE = EventTable.__table__
+
+
+@dataclass(frozen=True)
+class Entry:
+    request_id: int
+    at: datetime
+    event: events.Event
+    actor_id: int | None = None
+    note: str = ""
+    internal: bool = False
+
+    @property
+    def kind(self) -> str:
+        return self.event.kind
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.event.data()
+
+
+_APPEND = Insert(TABLE)
+_OF = Statement(sa.select(TABLE.c.request_id, TABLE.c.at, TABLE.c.kind, TABLE.c.actor_id, TABLE.c.note,
+                          TABLE.c.data, TABLE.c.internal)
+                .where(TABLE.c.request_id == sa.bindparam("request")).order_by(TABLE.c.id))
+
+
+def append(u: Unit, *entries: Entry) -> None:
+    """Add ``entries`` to their requests' timelines, in this unit of work."""
+    rows = [{"request_id": e.request_id, "at": e.at, "kind": e.kind, "actor_id": e.actor_id, "note": e.note,
+             "data": e.data, "internal": e.internal} for e in entries]
+    if len(rows) == 1:
+        u.db.execute(_APPEND, **rows[0])
+    else:
+        u.db.executemany(_APPEND, rows)
+    u.entries.extend(entries)
+
+
+def of(u: Unit, request_id: int) -> list[Entry]:
+    """A request's whole timeline, oldest first."""
+    return [Entry(request_id=request_id, at=at, event=events.load(kind, data or {}), actor_id=actor_id,
+                  note=note or "", internal=bool(internal))
+            for _, at, kind, actor_id, note, data, internal in u.db.execute(_OF, request=request_id).all()]

@@ -1,0 +1,167 @@
+"""The unit of work: the only way OwnIt runs a transaction.
+
+:func:`run` gives ``work`` a :class:`Unit` — one transaction on a pooled
+connection's driver cursor — and commits when it returns: SQLite's
+``BEGIN IMMEDIATE`` (pysqlite's own transaction handling reads outside the
+transaction and loses concurrent updates without an error), the same retries
+with backoff on a lock timeout or deadlock, and the same one-line errors, for
+every action, read and sweep. A unit that only reads (``write=False``) does
+not take SQLite's write lock.
+
+:func:`reading` is the same transaction on a connection of its own, opened
+without SQLAlchemy, for the command line's reads that must answer at once.
+
+What a unit wrote to the timeline and the outbox stays on it
+(:attr:`Unit.entries`, :attr:`Unit.notifications`), so that the plugins can
+be told after the commit.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+
+from ..errors import ConfigError
+from .sql import Cursor
+
+if TYPE_CHECKING:
+    from ..desk import Desk
+    from .directory import Directory
+
+T = TypeVar("T")
+
+
+def default_database_url() -> str:
+    """``OWNIT_DATABASE_URL``, else a SQLite file under the user's data dir."""
+    url = os.environ.get("OWNIT_DATABASE_URL")
+    if url:
+        return url
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite:///{base / 'ownit' / 'ownit.db'}"
+
+
+class Unit:
+    """One transaction: what an action reads and writes goes through ``db``."""
+
+    def __init__(self, db: Cursor, desk: "Desk | None" = None, now: datetime | None = None) -> None:
+        self.db = db
+        self.desk = desk
+        self.now = now if now is not None or desk is None else desk.now()
+        self.entries: list[Any] = []  # timeline entries appended (ownit.store.timeline)
+        self.notifications: list[Any] = []  # notifications put in the outbox (ownit.store.outbox)
+        self.seen: dict[int, Any] = {}  # the requests this unit read or wrote, by id (ownit.store.requests)
+        self._directory: "Directory | None" = None
+
+    @property
+    def directory(self) -> "Directory":
+        """The organisation, from the desk's memory unless it changed (:mod:`ownit.store.directory`)."""
+        if self._directory is None:
+            from . import directory
+
+            self._directory = directory.current(self.desk, self.db)
+        return self._directory
+
+
+def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
+    """``work`` in one transaction: commit on success, roll back on any error;
+    a lock timeout or deadlock retries the whole unit with backoff, then says
+    the database is busy; any other database failure is one line
+    (:func:`ownit.db.explain`) or, if it is a bug, raised as it is."""
+    import sqlalchemy as sa
+
+    from ..db import RETRIES, settle
+
+    engine = desk.engine
+    dialect = engine.dialect
+    driver_error = dialect.loaded_dbapi.Error
+    for attempt in range(RETRIES):
+        connection = pooled(engine)
+        try:
+            cursor = connection.cursor()
+            if dialect.name == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            result = work(Unit(Cursor(cursor, dialect, driver_error), desk))
+            connection.commit()
+            return result
+        except (driver_error, sa.exc.DBAPIError) as exc:
+            connection.rollback()
+            from .sql import wrapped
+
+            settle(exc if isinstance(exc, sa.exc.DBAPIError) else wrapped(exc, dialect), attempt, engine.url)
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()  # back to the pool
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def reading(url: str, *, now: datetime) -> Iterator[Unit]:
+    """A read-only unit on a connection of its own to ``url``, opened with the
+    driver alone (``sqlite3`` or psycopg): no SQLAlchemy is imported unless
+    something fails and has to be explained. Its organisation is read from
+    the database (there is no desk to keep it)."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        path = Path(url.removeprefix("sqlite:///")).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # as the engine does: then "run ownit init"
+            connection = sqlite3.connect(path, timeout=5, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the database at {path}: {exc}") from None
+        dialect, error = "sqlite", sqlite3.Error
+    elif url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+        import psycopg
+
+        try:
+            connection = psycopg.connect("postgresql://" + url.split("://", 1)[1], connect_timeout=5)
+        except psycopg.Error as exc:
+            raise explained(exc, url) from None
+        dialect, error = "postgresql", psycopg.Error
+    else:
+        from ..db import normalise_url
+
+        normalise_url(url)  # says what is wrong with the URL
+        raise ConfigError(f"database URL {url!r} is not valid; use sqlite:///PATH or postgresql://USER@HOST/DB")
+    try:
+        cursor = connection.cursor()
+        if dialect == "sqlite":
+            cursor.execute("BEGIN")
+        try:
+            yield Unit(Cursor(cursor, dialect, error), now=now)
+        except Exception as exc:
+            if isinstance(exc, error) or type(exc).__module__.startswith("sqlalchemy"):
+                raise explained(exc, url) from None
+            raise
+        finally:
+            connection.rollback()  # nothing was written
+    finally:
+        connection.close()
+
+
+def pooled(engine: Any) -> Any:
+    """A driver connection from ``engine``'s pool, or the one line saying why
+    there is none (the server is down, the file cannot be opened)."""
+    try:
+        return engine.raw_connection()
+    except Exception as exc:
+        found = explained(exc, engine.url)
+        if found is exc:
+            raise
+        raise found from None
+
+
+def explained(exc: BaseException, url: Any) -> BaseException:
+    """A database failure as the one line OwnIt says about it
+    (:func:`ownit.db.explain`), else the error itself."""
+    import sqlalchemy as sa
+
+    from ..db import explain
+
+    error = exc if isinstance(exc, sa.exc.DBAPIError) else sa.exc.DBAPIError.instance(None, None, exc, Exception)
+    return explain(error, url) or exc
