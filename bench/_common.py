@@ -137,6 +137,8 @@ def fill(desk: Desk, n: int, rng: random.Random) -> None:
         sites = dict(connection.execute(sa.select(Site.id, Site.region)).all())
         teams = connection.execute(sa.select(Team.id, Team.department, Team.regions, Team.lead_id)).all()
         requesters = connection.execute(sa.select(Person.id, Person.site_id).where(Person.site_id.is_not(None))).all()
+        emails = dict(connection.execute(sa.select(Person.id, Person.email)).all())
+        team_keys = dict(connection.execute(sa.select(Team.id, Team.key)).all())
         members: dict[int, list[int]] = {}
         for team_id, person_id in connection.execute(sa.select(TeamMember.team_id, TeamMember.person_id)):
             members.setdefault(team_id, []).append(person_id)
@@ -171,9 +173,10 @@ def fill(desk: Desk, n: int, rng: random.Random) -> None:
         contacted = contact < NOW
         refs[department] += 1
         due = raised + timedelta(days=rng.uniform(0.5, 12))
+        request_type = rng.choice(TYPES[department])
         batch.append(dict(
             ref=f"{'FAC' if department == 'facilities' else 'IT'}-{refs[department]}", department=department,
-            request_type=rng.choice(TYPES[department]), title="Bench request", requester_id=requester,
+            request_type=request_type, title="Bench request", requester_id=requester,
             site_id=site_id, team_id=team_id, owner_id=owner, stage="assessed" if is_open else "verified",
             status=("open" if rng.random() < 0.85 else "waiting") if is_open else "closed", priority="normal",
             raised_at=raised, first_contact_due=raised + timedelta(hours=4),
@@ -181,7 +184,9 @@ def fill(desk: Desk, n: int, rng: random.Random) -> None:
             next_due=due if is_open else None, next_checkin_due=due if is_open and contacted else None,
             resolved_at=None if is_open else resolved, closed_at=None if is_open else resolved + timedelta(days=1),
             updated_at=NOW, version=1, fields={}, stage_due={}, detail=""))
-        req_events = [dict(at=raised, kind="raised", data={}), dict(at=raised, kind="assigned", data={})]
+        req_events = [dict(at=raised, kind="raised", data={"priority": "normal", "request_type": request_type}),
+                      dict(at=raised, kind="assigned", data={"owner": emails[owner], "team": team_keys[team_id],
+                                                             "reason": "filled in bulk"})]
         if contacted:
             req_events.append(dict(at=contact, kind="contacted", data={
                 "on_time": contact <= raised + timedelta(hours=4), "business_hours": (contact - raised).seconds / 3600}))
@@ -192,7 +197,7 @@ def fill(desk: Desk, n: int, rng: random.Random) -> None:
         if not is_open:
             days = (resolved - raised).total_seconds() / 86400
             req_events.append(dict(at=resolved, kind="resolved", data={
-                "on_time": days <= 5, "business_days": days * 0.7, "business_hours": days * 7,
+                "from_stage": "repaired", "on_time": days <= 5, "business_days": days * 0.7, "business_hours": days * 7,
                 "waiting_hours": rng.choice((0, 0, 0, 2.5)), "checkin_missed": rng.random() < 0.1}))
             if rng.random() < 0.6:
                 rating = dict(person_id=requester, at=resolved + timedelta(hours=3), nps=rng.randint(0, 10),

@@ -128,12 +128,17 @@ def measures(cls: type[Event]) -> dict[str, str]:
 
 
 def load(kind_name: str, data: dict[str, Any]) -> Event:
-    """The stored event of ``kind_name`` as its class (an :class:`Unknown` for
-    a kind this OwnIt does not declare, say one written by a newer version)."""
+    """The stored event of ``kind_name`` as its class; an :class:`Unknown`,
+    kept as stored, for a kind this OwnIt does not declare (written by a newer
+    version, say) or JSON its class cannot read (a hand-made row): a timeline
+    always shows."""
     cls = KINDS.get(kind_name)
-    if cls is None:
-        return Unknown(stored_kind=kind_name, stored=dict(data))
-    return cls.from_data(data)
+    if cls is not None:
+        try:
+            return cls.from_data(data)
+        except (KeyError, TypeError, ValueError):
+            pass
+    return Unknown(stored_kind=kind_name, stored=dict(data))
 
 
 def label(kind_name: str) -> str:
@@ -307,7 +312,7 @@ class Unknown(Event):
 
     @property
     def label(self) -> str:  # type: ignore[override]
-        return self.stored_kind.replace("_", " ")
+        return label(self.stored_kind)
 
 
 MEASURED = tuple(cls for cls in KINDS.values() if cls.measured)

@@ -34,9 +34,12 @@ def test_a_kind_nobody_declared_is_kept_as_it_was() -> None:
     assert (event.kind, event.label, event.data()) == ("courier_booked", "courier booked", {"courier": "DPD"})
 
 
-def test_a_missing_stored_key_names_it() -> None:
+def test_a_missing_stored_key_names_it_and_the_timeline_still_shows_the_event() -> None:
     with pytest.raises(KeyError, match="on_time"):
-        events.load("checkin", {})
+        events.CheckedIn.from_data({})
+    kept = events.load("checkin", {"made_by_hand": True})
+    assert isinstance(kept, events.Unknown)
+    assert (kept.kind, kept.label, kept.data()) == ("checkin", "check-in", {"made_by_hand": True})
 
 
 def test_fields_are_typed_and_keywords_are_stored_under_their_key() -> None:

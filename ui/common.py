@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -84,10 +85,6 @@ STATE_BADGE = {"on track": ":green-badge[on track]", "due soon": ":orange-badge[
                "met": ":green-badge[kept]", "missed": ":orange-badge[late]"}
 
 
-EVENT_LABEL = {"contacted": "first contact", "checkin": "check-in", "stage": "moved on", "waiting": "waiting on the requester",
-               "resumed": "resumed", "handoff": "handed over", "agreed": "date agreed"}
-
-
 def stepper(view: dict[str, Any]) -> None:
     """The request's progress as a row of steps, the current one marked."""
     stages = view["promise"]["stages"]
@@ -135,8 +132,7 @@ def request_card(view: dict[str, Any]) -> None:
         with st.expander(f"Timeline ({len(view['timeline'])})"):
             for entry in reversed(view["timeline"]):
                 tag = " :gray-badge[internal]" if entry["internal"] else ""
-                kind = EVENT_LABEL.get(entry["kind"], entry["kind"])
-                st.markdown(f"`{when(entry['at'], zone)}` **{literal(kind)}** {literal(entry['actor_name'])}"
+                st.markdown(f"`{when(entry['at'], zone)}` **{literal(entry['label'])}** {literal(entry['actor_name'])}"
                             + (f" — {literal(entry['note'])}" if entry["note"] else "") + tag)
         if viewer["requester"]:
             requester_actions(view)
@@ -205,66 +201,78 @@ def requester_actions(view: dict[str, Any]) -> None:
     note_form(view)
 
 
-OWNER_ACTIONS = {"contact": "First contact", "checkin": "Check in", "advance": "Next stage",
-                 "wait": "Wait on requester", "resume": "Resume", "resolve": "Resolve", "handoff": "Hand off"}
+@dataclass(frozen=True)
+class OwnerForm:
+    """One action's form on the owner's card: its tab, the note's label, the
+    button, the confirmation (``{ref}`` and the words ``inputs`` return), the
+    service function, and any inputs drawn before the note (returning the
+    function's extra arguments and words for the confirmation)."""
+
+    tab: str
+    prompt: str
+    button: str
+    done: str
+    call: Callable[..., Any]
+    inputs: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, str]]] | None = None
+
+
+def _agreed_date(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    agreed = None
+    if view["promise"]["needs_agreement"]:
+        st.caption(literal(f"Needed by {view['needed_by']}, sooner than the standard: agree a date."))
+        agreed = st.date_input("Agreed date", value=None, key=f"agreed-{view['ref']}")
+    return {"agreed_by": agreed}, {}
+
+
+def _next_stage(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    ahead = [s for s in view["progress"]["stages"] if not s["reached"]]
+    stage = st.selectbox("Move to", ahead, format_func=lambda s: s["label"], key=f"advance-to-{view['ref']}")
+    return {"to": stage["key"]}, {"stage": stage["label"]}
+
+
+def _colleague(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    others = [m for m in view["team_members"] if m["email"] != view["owner"]["email"]]
+    to = st.selectbox("Hand to", others, key=f"handoff-to-{view['ref']}",
+                      format_func=lambda m: f"{m['name']} ({m['open']} open)" + (" — away" if m["away"] else ""))
+    return {"to": to["email"]}, {"name": to["name"]}
+
+
+# The owner's actions (ownit.domain.ACTIONS but the requester's confirm and reopen): one row each, in tab order.
+OWNER_FORMS = {
+    "contact": OwnerForm("First contact", "What you told the requester", "Record first contact",
+                         "{ref}: first contact recorded", service.contact, _agreed_date),
+    "checkin": OwnerForm("Check in", "Check-in note (the requester sees it)", "Check in", "{ref}: checked in",
+                         service.check_in),
+    "advance": OwnerForm("Next stage", "Note (the requester sees it)", "Move it on", "{ref}: now at {stage}",
+                         service.advance, _next_stage),
+    "wait": OwnerForm("Wait on requester", "What do you need from the requester?", "Wait on the requester",
+                      "{ref}: waiting on the requester", service.wait_on_requester),
+    "resume": OwnerForm("Resume", "Why it can go on", "Resume", "{ref}: back in progress", service.resume),
+    "resolve": OwnerForm("Resolve", "What was done", "Resolve", "{ref}: resolved; the requester is asked to confirm",
+                         service.resolve),
+    "handoff": OwnerForm("Hand off", "Handoff note (what they need to know)", "Hand off", "{ref}: handed to {name}",
+                         service.hand_off, _colleague),
+}
 
 
 def owner_actions(view: dict[str, Any]) -> None:
-    """What the owner (or the team's lead) can do from the browser: first
-    contact, check in, move the stage on, wait on the requester, resolve, hand
-    off with a note, or add a note — each only when the lifecycle allows it."""
+    """What the owner (or the team's lead) can do from the browser (:data:`OWNER_FORMS`),
+    each only when the lifecycle allows it, and a note."""
     ref, allowed = view["ref"], view["allowed"]
     others = [m for m in view.get("team_members", []) if m["email"] != view["owner"]["email"]]
-    offered = [a for a in OWNER_ACTIONS if a in allowed and (a != "handoff" or others)]
+    offered = [a for a in OWNER_FORMS if a in allowed and (a != "handoff" or others)]
     if not offered:
         return
-    tabs = st.tabs([OWNER_ACTIONS[a] for a in offered] + ["Note"])
+    tabs = st.tabs([OWNER_FORMS[a].tab for a in offered] + ["Note"])
     for tab, action in zip(tabs, offered, strict=False):
+        form = OWNER_FORMS[action]
         with tab, st.form(f"{action}-{ref}"):
-            _owner_form(view, action)
+            extra, words = form.inputs(view) if form.inputs else ({}, {})
+            note = st.text_area(form.prompt, key=f"{action}-note-{ref}")
+            if st.form_submit_button(form.button):
+                act(form.done.format(ref=ref, **words), form.call, ref=ref, note=note, **extra)
     with tabs[-1]:
         note_form(view)
-
-
-def _owner_form(view: dict[str, Any], action: str) -> None:
-    ref = view["ref"]
-    if action == "contact":
-        agreed = None
-        if view["promise"]["needs_agreement"]:
-            st.caption(literal(f"Needed by {view['needed_by']}, sooner than the standard: agree a date."))
-            agreed = st.date_input("Agreed date", value=None, key=f"agreed-{ref}")
-        note = st.text_area("What you told the requester", key=f"contact-note-{ref}")
-        if st.form_submit_button("Record first contact"):
-            act(f"{ref}: first contact recorded", service.contact, ref=ref, note=note, agreed_by=agreed)
-    elif action == "checkin":
-        note = st.text_area("Check-in note (the requester sees it)", key=f"checkin-note-{ref}")
-        if st.form_submit_button("Check in"):
-            act(f"{ref}: checked in", service.check_in, ref=ref, note=note)
-    elif action == "advance":
-        ahead = [s for s in view["progress"]["stages"] if not s["reached"]]
-        stage = st.selectbox("Move to", ahead, format_func=lambda s: s["label"], key=f"advance-to-{ref}")
-        note = st.text_area("Note (the requester sees it)", key=f"advance-note-{ref}")
-        if st.form_submit_button("Move it on"):
-            act(f"{ref}: now at {stage['label']}", service.advance, ref=ref, note=note, to=stage["key"])
-    elif action == "wait":
-        note = st.text_area("What do you need from the requester?", key=f"wait-note-{ref}")
-        if st.form_submit_button("Wait on the requester"):
-            act(f"{ref}: waiting on the requester", service.wait_on_requester, ref=ref, note=note)
-    elif action == "resume":
-        note = st.text_area("Why it can go on", key=f"resume-note-{ref}")
-        if st.form_submit_button("Resume"):
-            act(f"{ref}: back in progress", service.resume, ref=ref, note=note)
-    elif action == "resolve":
-        note = st.text_area("What was done", key=f"resolve-note-{ref}")
-        if st.form_submit_button("Resolve"):
-            act(f"{ref}: resolved; the requester is asked to confirm", service.resolve, ref=ref, note=note)
-    elif action == "handoff":
-        others = [m for m in view["team_members"] if m["email"] != view["owner"]["email"]]
-        to = st.selectbox("Hand to", others, key=f"handoff-to-{ref}",
-                          format_func=lambda m: f"{m['name']} ({m['open']} open)" + (" — away" if m["away"] else ""))
-        note = st.text_area("Handoff note (what they need to know)", key=f"handoff-note-{ref}")
-        if st.form_submit_button("Hand off"):
-            act(f"{ref}: handed to {to['name']}", service.hand_off, ref=ref, to=to["email"], note=note)
 
 
 __all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "demo_mode", "literal", "flash",

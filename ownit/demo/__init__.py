@@ -111,7 +111,6 @@ def _play(desk: Desk, script: Script) -> str:
         if action == "confirm":
             service.confirm(sim, ref, actor=actor, nps=9, effort=2, comment="Quick and kept me posted.")
         else:
-            getattr(service, {"checkin": "check_in", "wait": "wait_on_requester"}.get(action, action))(
-                sim, ref, actor=actor, note=note)
+            service.ACTIONS[action](sim, ref, actor=actor, note=note)
     desk.warnings.extend(sim.take_warnings())
     return ref

@@ -21,6 +21,10 @@ from .reads import (calendar_of, departments, inbox, load_problems, memberships,
 from .sweeping import MAX_ATTEMPTS, NEVER, PROMISES, RETRY_AFTER, SWEEP_BATCH, sweep
 from .work import add_note, advance, check_in, confirm, contact, hand_off, reopen, resolve, resume, wait_on_requester
 
+# The service function of each lifecycle action (ownit.domain.ACTIONS), by the action's name.
+ACTIONS = {"contact": contact, "checkin": check_in, "advance": advance, "wait": wait_on_requester, "resume": resume,
+           "handoff": hand_off, "resolve": resolve, "confirm": confirm, "reopen": reopen}
+
 
 def init(url: str | None = None) -> str:
     """Create or upgrade the database to the current schema; returns its URL."""
@@ -37,5 +41,5 @@ __all__ = [
     "confirm", "reopen", "add_note", "set_away", "show", "queue", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
-    "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX",
+    "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS",
 ]

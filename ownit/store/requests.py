@@ -27,6 +27,7 @@ from .unit import Unit
 
 TABLE = Request.__table__
 COLUMNS: tuple[str, ...] = tuple(column.key for column in TABLE.columns)
+_JSON = tuple(column.key for column in TABLE.columns if isinstance(column.type, sa.JSON))
 
 
 _FILLED = defaults(TABLE)
@@ -41,8 +42,11 @@ class RequestRow:
         return f"RequestRow(id={self.id!r}, ref={self.ref!r}, status={self.status!r}, version={self.version!r})"
 
     def _loaded(self) -> None:
-        """Remember the stored values, to know later what changed."""
-        self._seen = {name: copy.copy(getattr(self, name)) for name in COLUMNS}
+        """Remember the stored values, to know later what changed (a JSON
+        column's value copied, so a change made in place shows too)."""
+        seen = self._seen = {name: getattr(self, name) for name in COLUMNS}
+        for name in _JSON:
+            seen[name] = copy.copy(seen[name])
 
 
 def new(**values: Any) -> RequestRow:
