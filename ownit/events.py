@@ -317,5 +317,21 @@ class Unknown(Event):
 
 MEASURED = tuple(cls for cls in KINDS.values() if cls.measured)
 
+
+def reference() -> str:
+    """The event kinds as a Markdown table, for docs/writing-a-plugin.md (a test keeps the two equal)."""
+    def shown(hint: Any) -> str:
+        text = getattr(hint, "__name__", None) or str(hint).replace("datetime.", "").replace("NoneType", "None")
+        return text.replace(" | ", " or ")
+
+    lines = ["| kind | class | fields (stored key if another) | what happened |", "|---|---|---|---|"]
+    for name, cls in KINDS.items():
+        hints = typing.get_type_hints(cls)
+        fields = ", ".join(f"`{spec.name}`{f' (`{spec.key}`)' if spec.key != spec.name else ''}: {shown(hints[spec.name])}"
+                           + (" *measured*" if spec.measure else "") for spec in _specs(cls)) or "—"
+        about = " ".join((cls.__doc__ or "").split())
+        lines.append(f"| `{name}` | `{cls.__name__}` | {fields} | {about} |")
+    return "\n".join(lines) + "\n"
+
 __all__ = ["Event", "KINDS", "MEASURED", "load", "label", "measures", "stored_as", "measure", "Unknown",
            *(cls.__name__ for cls in KINDS.values())]

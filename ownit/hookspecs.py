@@ -170,8 +170,11 @@ def ownit_on_event(request: RequestSnapshot, event: EventSnapshot, desk: Desk) -
     recorded on the request's timeline (internal) and reported.
 
     :param request: the request as it is after the change.
-    :param event: the timeline event (``raised``, ``assigned``, ``contacted``,
-        ``agreed``, ``stage``, ``resolved`` ...).
+    :param event: the timeline event: ``event.kind`` (``raised``,
+        ``contacted``, ``agreed``, ``resolved`` ... every kind is in the event
+        reference), who acted, the note, and ``event.event``, the typed event
+        of :mod:`ownit.events` with its fields (``event.event.agreed_by`` is a
+        ``date``); ``event.data`` holds the same as stored JSON.
     :param desk: the desk, for follow-up actions through :mod:`ownit.service`
         (for example ``service.add_note(desk, request.ref, actor=None, note=...)``).
         Take only the parameters you need: ``desk`` may be left out.
@@ -190,7 +193,11 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
     up; a plugin may therefore see the same notification more than once, and
     ``notification.id`` tells it so.
 
-    :param notification: who is told, about which request, what.
+    :param notification: who is told, about which request, what: ``kind``,
+        ``data`` (the notice of :mod:`ownit.notices` as data: the request, who,
+        what changed, what is wanted, when, with the time zone to show it in),
+        and laid out for a channel as ``subject``, ``message`` (plain text)
+        and ``html`` (user text escaped).
     :return: ``True`` when the plugin delivered it, else ``None``. A failure is
         recorded and reported, never raised to the person acting.
     """

@@ -53,3 +53,9 @@ def test_fields_are_typed_and_keywords_are_stored_under_their_key() -> None:
 def test_a_kind_declared_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="declared twice"):
         events.kind("checkin", "again")(type("Again", (events.Event,), {}))
+
+
+def test_the_event_reference_in_the_plugin_guide_is_the_event_classes() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "writing-a-plugin.md").read_text()
+    section = doc[doc.index("<!-- events:start -->\n") + len("<!-- events:start -->\n"):doc.index("<!-- events:end -->")]
+    assert section == events.reference(), "regenerate it: python -c 'from ownit.events import reference; print(reference())'"

@@ -178,7 +178,7 @@ def ownit_on_event(request: Any, event: Any, desk: Any) -> None:
     calendar = next((t["calendar"] for t in service.teams(desk) if t["key"] == request.team_key), {})
     agreed = view["promise"].get("agreed_by")
     if event.kind == "agreed":
-        start, heading = date.fromisoformat(event.data["agreed_by"]), "Start date agreed"
+        start, heading = event.event.agreed_by, "Start date agreed"  # an ownit.events.Agreed: a date
     elif agreed is None and request.fields.get("start_date"):
         start, heading = date.fromisoformat(request.fields["start_date"]), "Wanted start date"
     else:

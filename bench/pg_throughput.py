@@ -1,0 +1,253 @@
+"""Raises and check-ins on PostgreSQL from 1, 2 and 4 processes, against raw psycopg.
+
+    python bench/pg_throughput.py --db postgresql://postgres@127.0.0.1:5432/test [--n 100000] [--actions 400]
+
+A database of its own on the given server is filled with N requests (a tenth
+open) and copied (``CREATE DATABASE ... TEMPLATE``) for every run, so each
+starts from the same rows. For 1, 2 and then 4 processes, each process raises
+its share of ``--actions`` requests through ``ownit.service.raise_request``,
+then checks in on its share of ``--actions`` open requests through
+``ownit.service.check_in``, all processes at once; the figure is actions per
+second, with every error printed (there should be none).
+
+The baseline in the same run is those very actions' SQL replayed with psycopg
+alone: the statements OwnIt sent, with their values, are recorded on another
+copy (one list per unit of work), and each process replays its share, one
+transaction per action, on a third copy; a new request's id is put in place
+of the recorded one in the statements that follow its INSERT.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from _common import NOW, arguments, desk_for, fill, report
+
+from ownit import service
+from ownit.models import Person, Request
+
+REQUESTERS = ["amira.khan@example.com", "tom.hughes@example.com", "grace.okafor@example.com",
+              "noah.clarke@example.com", "isla.fraser@example.com", "ben.carter@example.com"]
+LEAK = {"location": "stockroom", "near_electrics": "no"}
+PROCESSES = (1, 2, 4)
+
+Step = tuple[str, str, str]  # ("raise", requester, title) or ("check-in", ref, owner)
+Recorded = list[list[tuple[str, Any, Any, bool]]]  # per unit: (sql, parameters, what it returned, executemany)
+
+
+def _act(desk: Any, step: Step) -> None:
+    kind, first, second = step
+    if kind == "raise":
+        service.raise_request(desk, actor=first, request_type="facilities.leak", title=second, fields=LEAK)
+    else:
+        service.check_in(desk, first, actor=second, note="still on it")
+
+
+# --- databases of the benchmark's own -----------------------------------------------------------------
+
+
+class Server:
+    """Databases made on the server at ``base`` for this run, dropped at exit."""
+
+    def __init__(self, base: str) -> None:
+        import atexit
+
+        self.base = sa.make_url(base).set(drivername="postgresql+psycopg")
+        self.admin = sa.create_engine(self.base, isolation_level="AUTOCOMMIT")
+        self.made: list[str] = []
+        atexit.register(self.drop)
+
+    def url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None) -> str:
+        name = f"ownit_bench_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        self.made.append(name)
+        return name
+
+    def drop(self) -> None:
+        with self.admin.connect() as connection:
+            for name in self.made:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _filled(server: Server, n: int) -> str:
+    from random import Random
+
+    from ownit.db import make_engine
+    from ownit.demo import ORG_FILE
+    from ownit.org import load_org
+
+    name = server.create()
+    url = server.url(name)
+    service.init(url)
+    desk = desk_for(url)
+    load_org(desk, ORG_FILE)
+    started = time.perf_counter()
+    fill(desk, n, Random(8))
+    print(f"  filled {n:,} requests in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    make_engine(url).dispose()  # a template must have no one connected
+    return name
+
+
+def _plan(url: str, actions: int) -> dict[str, list[Step]]:
+    desk = desk_for(url)
+    with desk.engine.connect() as connection:
+        rows = connection.execute(sa.select(Request.ref, Person.email).join(Person, Person.id == Request.owner_id)
+                                  .where(Request.status == "open", Request.first_contact_at.is_not(None))
+                                  .order_by(Request.id).limit(actions)).all()
+    desk.engine.dispose()
+    return {"raise": [("raise", REQUESTERS[i % len(REQUESTERS)], f"bench leak {i}") for i in range(actions)],
+            "check-in": [("check-in", ref, owner) for ref, owner in rows]}
+
+
+# --- through OwnIt --------------------------------------------------------------------------------------
+
+
+def _ownit_worker(url: str, steps: list[Step], barrier: Any, queue: Any) -> None:
+    desk = desk_for(url)
+    service.departments(desk)  # warm: plugins loaded
+    errors: list[str] = []
+    barrier.wait()
+    started = time.perf_counter()
+    for step in steps:
+        try:
+            _act(desk, step)
+        except Exception as exc:  # noqa: BLE001 - counted and printed, never hidden
+            errors.append(repr(exc))
+    queue.put((len(steps), time.perf_counter() - started, errors))
+
+
+def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
+    """Each share's units of work as OwnIt sent them to the server, one share after another."""
+    from ownit.store import sql as store_sql
+    from ownit.store import unit as store_unit
+
+    units: Recorded = []
+    real = store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany
+
+    def run(desk: Any, work: Any, **kwargs: Any) -> Any:
+        units.append([])
+        return real[0](desk, work, **kwargs)
+
+    def execute(self: Any, sql: str, params: Any) -> None:
+        units[-1].append((sql, params, None, False))
+        real[1](self, sql, params)
+
+    def first(self: Any) -> Any:
+        found = real[2](self)
+        sql, params, _, many = units[-1][-1]
+        units[-1][-1] = (sql, params, found, many)
+        return found
+
+    def executemany(self: Any, statement: Any, rows: Any) -> None:
+        compiled = statement.compiled(self.dialect)
+        if isinstance(statement, store_sql.Insert):
+            rows = [statement.row(row) for row in rows]
+        units[-1].append((compiled.sql, [self._params(compiled, row) for row in rows], None, True))
+        real[3](self, statement, rows)
+
+    store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany = \
+        run, execute, first, executemany
+    try:
+        desk = desk_for(url)
+        recorded = []
+        for share in shares:
+            units.clear()
+            for step in share:
+                _act(desk, step)
+            kept = [unit for unit in units if any(not sql.lstrip().startswith("SELECT") for sql, *_ in unit)]
+            if len(kept) != len(share):
+                raise SystemExit(f"recorded {len(kept)} units of work for {len(share)} actions")
+            recorded.append(kept)
+        desk.engine.dispose()
+        return recorded
+    finally:
+        store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany = real
+
+
+# --- the same SQL with psycopg alone ------------------------------------------------------------------
+
+
+def _raw_worker(url: str, units: Recorded, barrier: Any, queue: Any) -> None:
+    import psycopg
+
+    connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+    cursor = connection.cursor()
+    new_ids: dict[Any, Any] = {}
+    errors: list[str] = []
+    barrier.wait()
+    started = time.perf_counter()
+    for unit in units:
+        try:
+            for sql, params, returned, many in unit:
+                if many:
+                    cursor.executemany(sql, [_renumbered(row, new_ids) for row in params])
+                    continue
+                cursor.execute(sql, _renumbered(params, new_ids))
+                if cursor.description is not None:
+                    found = cursor.fetchone()
+                    cursor.fetchall()
+                    if sql.startswith("INSERT INTO request") and returned is not None and found is not None:
+                        new_ids[returned[0]] = found[0]
+            connection.commit()
+        except Exception as exc:  # noqa: BLE001
+            connection.rollback()
+            errors.append(repr(exc))
+    queue.put((len(units), time.perf_counter() - started, errors))
+    connection.close()
+
+
+def _renumbered(params: Any, new_ids: dict[Any, Any]) -> Any:
+    """``params`` naming a request raised in this replay by the id it has here."""
+    if isinstance(params, dict) and params.get("request_id") in new_ids:
+        return {**params, "request_id": new_ids[params["request_id"]]}
+    return params
+
+
+def _at_once(target: Any, url: str, shares: list[Any]) -> tuple[float, list[str]]:
+    """Actions per second with one process per share, all started together."""
+    context = multiprocessing.get_context("spawn")
+    queue, barrier = context.Queue(), context.Barrier(len(shares))
+    workers = [context.Process(target=target, args=(url, share, barrier, queue)) for share in shares]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=900) for _ in workers]
+    for worker in workers:
+        worker.join()
+    return sum(done for done, _, _ in results) / max(seconds for _, seconds, _ in results), \
+        [e for _, _, errors in results for e in errors]
+
+
+def main() -> None:
+    args = arguments(__doc__.split("\n\n")[0], n=100_000, actions=(400, "raises, and check-ins, per run"))
+    if not args.db or not args.db.startswith("postgresql"):
+        sys.exit("give --db postgresql://...: this benchmark is about PostgreSQL")
+    server = Server(args.db)
+    template = _filled(server, args.n)
+    plan = _plan(server.url(template), args.actions)
+    rows, notes, all_errors = [], [], []
+    for processes in PROCESSES:
+        ownit_url, record_url, raw_url = (server.url(server.create(template)) for _ in range(3))
+        for kind, steps in plan.items():
+            shares = [steps[i::processes] for i in range(processes)]
+            rate, errors = _at_once(_ownit_worker, ownit_url, shares)
+            raw_rate, raw_errors = _at_once(_raw_worker, raw_url, _record(record_url, shares))
+            all_errors += errors + raw_errors
+            label = f"{processes} process{'es' if processes > 1 else ''}"
+            rows.append((f"{kind}s through ownit.service, {label}", [rate], "/s"))
+            rows.append((f"  the same SQL with psycopg, {label}", [raw_rate], "/s"))
+            notes.append(f"{kind}s, {label}: ratio to raw psycopg {rate / raw_rate:.2f}")
+    report(f"PostgreSQL throughput, {NOW:%Y-%m-%d}", desk_for(server.url(template)), args.n, rows,
+           notes + [f"errors: {len(all_errors)}"] + all_errors[:5])
+
+
+if __name__ == "__main__":
+    main()
