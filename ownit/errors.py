@@ -7,6 +7,8 @@ these too (they are part of the public API in :mod:`ownit`).
 
 from __future__ import annotations
 
+import re
+
 
 class OwnitError(Exception):
     """Something a person can fix; ``str(error)`` is the one line to show them."""
@@ -43,7 +45,10 @@ class ConfigError(OwnitError):
     """The organisation file, the database URL or the environment is wrong."""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def typed(text: str) -> bool:
     """Whether ``text`` could be an identifier someone typed: no control
     characters (PostgreSQL cannot even compare a NUL), so it is safe to look up."""
-    return not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+    return _CONTROL.search(text) is None

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 NOTICES: dict[str, type["Notice"]] = {}  # class name -> class, to read stored data back
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _when(iso: str | None, zone: str) -> str:
@@ -55,7 +56,9 @@ class Notice:
 
     def data(self) -> dict[str, Any]:
         """What is stored as the notification's data: the fields, and the notice's name."""
-        return {"notice": type(self).__name__, **dataclasses.asdict(self)}
+        names = _FIELDS.get(type(self)) or _FIELDS.setdefault(type(self), tuple(
+            f.name for f in dataclasses.fields(self)))
+        return {"notice": type(self).__name__, **{name: getattr(self, name) for name in names}}
 
 
 def load(data: dict[str, Any]) -> Notice | None:

@@ -30,7 +30,7 @@ def test_the_database_holds_exactly_the_declared_triggers(ownit_database_url: st
         held = derived.installed(connection)
     wanted = derived.wanted(engine.dialect.name)
     assert held == wanted
-    assert {f"event_measure_{cls.kind}" for cls in events.MEASURED} <= set(held)
+    assert "event_measure" in held
 
 
 def test_a_trigger_changed_by_hand_is_noticed_and_put_right_by_init(ownit_database_url: str) -> None:
@@ -48,7 +48,7 @@ def test_the_declaration_follows_the_event_classes_and_the_statuses() -> None:
     from the Python declarations, not copied into SQL by hand."""
     sql = " ".join(t.body + " " + (t.when or "") for t in derived.declared("sqlite"))
     for cls in events.MEASURED:
-        assert f"NEW.kind = '{cls.kind}'" in sql
+        assert f"'{cls.kind}'" in sql
         for key in events.measures(cls).values():
             assert f"'$.{key}'" in sql
     from ownit import domain

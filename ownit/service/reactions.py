@@ -109,6 +109,8 @@ def _calls(desk: Any, u: store.Unit) -> list[Call]:
     listeners = pm.hook.ownit_on_event.get_hookimpls()
     channels = pm.hook.ownit_notify.get_hookimpls()
     calls: list[Call] = []
+    if not (listeners and u.entries) and not (channels and u.notifications):
+        return calls
     snapshots: dict[int, RequestSnapshot] = {}
     for entry in u.entries:
         heard_by = [impl for impl in listeners if hookspecs.wants(impl, entry.kind)]

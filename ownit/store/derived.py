@@ -110,20 +110,31 @@ def declared(dialect_name: str) -> list[Trigger]:
         for event in ("INSERT", "DELETE", f"UPDATE OF {', '.join(columns)}"):
             triggers.append(Trigger(f"{table}_org_{event.split()[0].lower()}", table, event, body=bump,
                                     per_row=not d.pg))
-    # measures: one trigger per measured kind, its values from the fields the event class declares
+    # measures: one trigger for every measured kind (a trigger costs each event written its start), each
+    # column taken from the JSON key the kinds that measure it declare, NULL for the others
     types = {"on_time": "boolean", "checkin_missed": "boolean", "hours": "double precision",
              "days": "double precision", "waiting_hours": "double precision"}
+    sources: dict[str, dict[str, list[str]]] = {column: {} for column in MEASURE_VALUES}  # column -> key -> kinds
     for cls in events.MEASURED:
         keys = events.measures(cls)
         unknown = set(keys) - set(MEASURE_VALUES)
         if unknown:
             raise ValueError(f"{cls.__name__} measures {sorted(unknown)}, which the measure table has no column for")
-        values = ", ".join(d.json_value("NEW", keys[c], types[c]) if c in keys else "NULL" for c in MEASURE_VALUES)
-        triggers.append(Trigger(
-            f"event_measure_{cls.kind}", "event", "INSERT", when=f"NEW.kind = '{cls.kind}'",
-            body=f"INSERT INTO measure (event_id, request_id, kind, at, {', '.join(MEASURE_SCOPE)}, "
-                 f"{', '.join(MEASURE_VALUES)}) SELECT NEW.id, NEW.request_id, NEW.kind, NEW.at, "
-                 f"{', '.join('r.' + c for c in MEASURE_SCOPE)}, {values} FROM request r WHERE r.id = NEW.request_id;"))
+        for column, key in keys.items():
+            sources[column].setdefault(key, []).append(cls.kind)
+
+    def value(column: str) -> str:
+        cases = " ".join(f"WHEN NEW.kind IN {_quoted(tuple(kinds))} THEN {d.json_value('NEW', key, types[column])}"
+                         for key, kinds in sources[column].items())
+        return f"CASE {cases} END" if cases else "NULL"
+
+    measured = tuple(cls.kind for cls in events.MEASURED)
+    triggers.append(Trigger(
+        "event_measure", "event", "INSERT", when=f"NEW.kind IN {_quoted(measured)}",
+        body=f"INSERT INTO measure (event_id, request_id, kind, at, {', '.join(MEASURE_SCOPE)}, "
+             f"{', '.join(MEASURE_VALUES)}) SELECT NEW.id, NEW.request_id, NEW.kind, NEW.at, "
+             f"{', '.join('r.' + c for c in MEASURE_SCOPE)}, {', '.join(value(c) for c in MEASURE_VALUES)} "
+             "FROM request r WHERE r.id = NEW.request_id;"))
     triggers.append(Trigger(
         "request_measure_moves", "request", "UPDATE OF owner_id, team_id", when=d.changed(("owner_id", "team_id")),
         body="UPDATE measure SET owner_id = NEW.owner_id, team_id = NEW.team_id WHERE request_id = NEW.id;"))

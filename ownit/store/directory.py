@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Iterable
 
 from ..calendar import BusinessCalendar
@@ -78,7 +79,7 @@ class MemberEntry:
     capacity: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, eq=False)
 class TeamEntry:
     id: int
     key: str
@@ -88,7 +89,12 @@ class TeamEntry:
     lead_id: int
     calendar: dict[str, Any]
     members: tuple[MemberEntry, ...]
-    business_calendar: BusinessCalendar
+
+    @cached_property
+    def business_calendar(self) -> BusinessCalendar:
+        """Its working hours, built when first needed (a year of them is
+        worked out: the command line's queue needs none)."""
+        return BusinessCalendar.of(self.calendar)
 
 
 def away_at(away_from: datetime | None, away_until: datetime | None, now: datetime) -> bool:
@@ -146,14 +152,14 @@ class Directory:
     def read(cls, db: Cursor, generation: str) -> "Directory":
         sites = [SiteEntry(*row) for row in db.execute(_SITES).all()]
         people = [PersonEntry(id, email, name, title or "", phone or "", site_id, tuple(roles or ()))
-                  for id, email, name, title, phone, site_id, roles in _decoded(db.execute(_PEOPLE))]
+                  for id, email, name, title, phone, site_id, roles in db.execute(_PEOPLE).all()]
         members: dict[int, list[MemberEntry]] = {}
-        for _, team_id, person_id, skills, covers, capacity in _decoded(db.execute(_MEMBERS)):
+        for _, team_id, person_id, skills, covers, capacity in db.execute(_MEMBERS).all():
             members.setdefault(team_id, []).append(
                 MemberEntry(person_id, frozenset(skills or ()), tuple(covers or ()), capacity))
         teams = [TeamEntry(id, key, name, department, tuple(regions or ()), lead_id, dict(calendar or {}),
-                           tuple(members.get(id, ())), BusinessCalendar.of(calendar or {}))
-                 for id, key, name, department, regions, lead_id, calendar in _decoded(db.execute(_TEAMS))]
+                           tuple(members.get(id, ())))
+                 for id, key, name, department, regions, lead_id, calendar in db.execute(_TEAMS).all()]
         return cls(generation, sites, people, teams)
 
     # --- lookups, with what OwnIt says when they fail ------------------------------------------
@@ -200,11 +206,6 @@ class Directory:
         return teams[0].calendar.get("timezone", "UTC") if teams else "UTC"
 
 
-def _decoded(db: Cursor) -> list[tuple[Any, ...]]:
-    """Rows with their JSON text columns read (the select's ``json`` names them)."""
-    return [tuple(vars(row).values()) for row in db.records()]
-
-
 def current(desk: Any, db: Cursor) -> Directory:
     """The desk's directory, read again first if the organisation changed
     (a directory of its own when there is no desk)."""
@@ -220,7 +221,8 @@ def current(desk: Any, db: Cursor) -> Directory:
 def loads(db: Cursor, team: TeamEntry) -> dict[int, Load]:
     """The team's members' and lead's load, absence and last assignment, now."""
     found: dict[int, Load] = {}
-    for row in db.execute(_LOADS, team=team.id, lead=team.lead_id).records():
-        if row.person_id not in found or row.last_assigned_at is not None:  # a lead who is also a member
-            found[row.person_id] = Load(row.open_requests, row.away_from, row.away_until, row.last_assigned_at)
+    for person_id, open_requests, away_from, away_until, last in db.execute(_LOADS, team=team.id,
+                                                                            lead=team.lead_id).all():
+        if person_id not in found or last is not None:  # a lead who is also a member: the member's row
+            found[person_id] = Load(open_requests, away_from, away_until, last)
     return found

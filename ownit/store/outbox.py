@@ -52,7 +52,7 @@ def put(u: Unit, person_id: int, request_id: int | None, notice: Notice, *, dedu
     ``dedupe_key``, only once ever: ``False`` when that key was already put
     (another sweep, or this one earlier)."""
     values = {"person_id": person_id, "request_id": request_id, "kind": notice.kind, "message": notice.text(),
-              "data": notice.data(), "created_at": u.now, "dedupe_key": dedupe_key}
+              "data": notice.data(), "created_at": u.now, "delivered_at": None, "attempts": 0, "dedupe_key": dedupe_key}
     new_id = u.db.execute(_PUT_ONCE if dedupe_key else _PUT, **values).scalar()
     if new_id is None:
         return False

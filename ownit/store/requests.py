@@ -17,6 +17,7 @@ there) and a migration; this module picks it up.
 from __future__ import annotations
 
 import copy
+import operator
 from typing import Any, Iterable
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from .unit import Unit
 TABLE = Request.__table__
 COLUMNS: tuple[str, ...] = tuple(column.key for column in TABLE.columns)
 _JSON = tuple(column.key for column in TABLE.columns if isinstance(column.type, sa.JSON))
+_VALUES = operator.attrgetter(*COLUMNS)  # a row's values, in the table's order
 
 
 _FILLED = defaults(TABLE)
@@ -44,7 +46,7 @@ class RequestRow:
     def _loaded(self) -> None:
         """Remember the stored values, to know later what changed (a JSON
         column's value copied, so a change made in place shows too)."""
-        seen = self._seen = {name: getattr(self, name) for name in COLUMNS}
+        seen = self._seen = dict(zip(COLUMNS, _VALUES(self)))
         for name in _JSON:
             seen[name] = copy.copy(seen[name])
 
@@ -72,6 +74,7 @@ def _from(u: Unit, values: tuple[Any, ...]) -> RequestRow:
 
 
 _INSERT = Insert(TABLE, lambda plain, dialect: plain.returning(TABLE.c.id))
+_INSERTED = operator.attrgetter(*_INSERT.keys)
 _BY_REF = Statement(sa.select(*TABLE.columns).where(TABLE.c.ref == sa.bindparam("ref")))
 _BY_ID = Statement(sa.select(*TABLE.columns).where(TABLE.c.id == sa.bindparam("id")))
 _UPDATES: dict[tuple[str, ...], Statement] = {}  # one statement per set of changed columns, compiled once
@@ -88,7 +91,7 @@ def _update_of(columns: tuple[str, ...]) -> Statement:
 
 def insert(u: Unit, row: RequestRow) -> None:
     """Store a new request; ``row.id`` is set."""
-    row.id = u.db.execute(_INSERT, **{name: getattr(row, name) for name in _INSERT.keys}).scalar()
+    row.id = u.db.execute(_INSERT, **dict(zip(_INSERT.keys, _INSERTED(row)))).scalar()
     row._loaded()
     u.seen[row.id] = row
 
@@ -118,7 +121,7 @@ def many(u: Unit, ids: Iterable[int]) -> dict[int, RequestRow]:
 def changed(row: RequestRow) -> tuple[str, ...]:
     """The columns assigned a different value since the row was loaded."""
     seen = row._seen
-    return tuple(name for name in COLUMNS if getattr(row, name) != seen[name])
+    return tuple(name for name, value in zip(COLUMNS, _VALUES(row)) if value != seen[name])
 
 
 def update(u: Unit, row: RequestRow) -> None:

@@ -43,6 +43,9 @@ def _converters(types: tuple[Any, ...], dialect: Any, description: Any) -> tuple
     return tuple(kind.result_processor(dialect, code) for kind, code in zip(types, codes, strict=True))
 
 
+_SHAPES: dict[tuple[str, Any], tuple[Any, dict[str, Any], tuple[Any, ...]]] = {}  # Cursor.run's compiled forms
+
+
 class Statement:
     """A Core statement compiled once per dialect and run on a driver cursor.
 
@@ -95,6 +98,8 @@ class Insert(Statement):
 
     def row(self, values: dict[str, Any]) -> dict[str, Any]:
         """``values`` with every other column's default (``None`` where it has none)."""
+        if len(values) == len(self.keys):  # every column given (a name given wrongly fails in _params)
+            return values
         filled = self.filled
         return {name: values[name] if name in values else filled[name]() if name in filled else None
                 for name in self.keys}
@@ -123,8 +128,8 @@ class Cursor:
         self.dialect = dialect
         self.name = dialect if isinstance(dialect, str) else dialect.name
         self.driver_error = driver_error
-        self._results: tuple[Callable[[Any], Any] | None, ...] | None = None
-        self._convert: tuple[str, ...] = ()
+        self._results: tuple[Callable[[Any], Any] | None, ...] = ()
+        self._names: list[str] = []
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -141,23 +146,34 @@ class Cursor:
         return self
 
     def run(self, statement: Any) -> "Cursor":
-        """An ad-hoc Core statement (a report's query built for its scope, an
-        ``IN`` over a batch's ids), compiled each time with its values."""
+        """An ad-hoc Core statement (a report's query built for its scope, a
+        batch's ``IN``): compiled once per shape and dialect, as SQLAlchemy
+        caches its own (by the statement's cache key), and run with its values."""
         dialect = self.dialect
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                      for bind, name in compiled.bind_names.items()}
-        values = compiled.construct_params()
+        key = statement._generate_cache_key()
+        found = _SHAPES.get((dialect.name, key.key)) if key is not None else None
+        if found is None:
+            compiled = statement.compile(dialect=dialect, cache_key=key)
+            if compiled.post_compile_params or key is None:  # an IN of values: its SQL is its own
+                compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+                key = None
+            found = (compiled, {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                                for bind, name in compiled.bind_names.items()},
+                     tuple(c.type.dialect_impl(dialect) for c in
+                           getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", ())))
+            if key is not None:
+                _SHAPES[(dialect.name, key.key)] = found
+        compiled, processors, types = found
+        values = compiled.construct_params(extracted_parameters=key.bindparams) if key is not None \
+            else compiled.construct_params()
         for name, value in values.items():
             # an expanded IN's values are named after its parameter: ids_1_1, ids_1_2 ...
             convert = processors[name] if name in processors else processors.get(name.rsplit("_", 1)[0])
             if convert is not None and value is not None:
                 values[name] = convert(value)
         positional = dialect.paramstyle in ("qmark", "numeric", "format")
-        self._run(str(compiled), tuple(values[n] for n in compiled.positiontup) if positional else values)
-        columns = getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", ())
-        self._results = _converters(tuple(c.type.dialect_impl(dialect) for c in columns), dialect,
-                                    self.cursor.description) if columns else ()
+        self._run(compiled.string, tuple(values[n] for n in compiled.positiontup) if positional else values)
+        self._results = _converters(types, dialect, self.cursor.description) if types else ()
         return self
 
     def executemany(self, statement: Statement, rows: Sequence[dict[str, Any]]) -> None:
@@ -191,8 +207,10 @@ class Cursor:
             values = {k: v.astimezone(timezone.utc).strftime(_SQLITE_WHEN) if isinstance(v, datetime) else v
                       for k, v in values.items()}
         self._run(sql, values)
-        self._results = None
-        self._convert = (statement.when, statement.json)  # type: ignore[assignment]
+        names = [column[0] for column in self.cursor.description or ()]
+        self._names = names
+        self._results = tuple(aware if name in statement.when else _json if name in statement.json else None
+                              for name in names)
         return self
 
     # --- results -----------------------------------------------------------------------------------
@@ -203,8 +221,6 @@ class Cursor:
         return self.cursor.rowcount
 
     def _row(self, row: Sequence[Any]) -> tuple[Any, ...]:
-        if self._results is None:
-            return tuple(row)
         return tuple(value if convert is None or value is None else convert(value)
                      for convert, value in zip(self._results, row, strict=True))
 
@@ -223,19 +239,12 @@ class Cursor:
 
     def records(self) -> list[SimpleNamespace]:
         """The rows of an :class:`Sql` read, each with its columns as attributes."""
-        names = [d[0] for d in self.cursor.description]
-        when, json_columns = self._convert if self._convert else ((), ())
-        found = []
-        for values in self.cursor.fetchall():
-            row = SimpleNamespace(**dict(zip(names, values, strict=True)))
-            for name in when:
-                setattr(row, name, aware(getattr(row, name)))
-            for name in json_columns:
-                value = getattr(row, name)
-                if isinstance(value, str):
-                    setattr(row, name, json.loads(value))
-            found.append(row)
-        return found
+        names = self._names
+        return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in self.all()]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def aware(value: Any) -> datetime | None:

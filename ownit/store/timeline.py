@@ -9,7 +9,7 @@ derived from it by the database (:mod:`ownit.store.derived`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,22 +23,24 @@ from .unit import Unit
 TABLE = EventTable.__table__
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, slots=True)
 class Entry:
+    """``kind`` and ``data`` (the event's JSON) are the event's, worked out
+    once: the store, the view and the plugins all read them."""
+
     request_id: int
     at: datetime
     event: events.Event
     actor_id: int | None = None
     note: str = ""
     internal: bool = False
+    data: dict[str, Any] = None  # type: ignore[assignment]
+    kind: str = field(init=False)
 
-    @property
-    def kind(self) -> str:
-        return self.event.kind
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.event.data()
+    def __post_init__(self) -> None:
+        self.kind = self.event.kind
+        if self.data is None:
+            self.data = self.event.data()
 
 
 _APPEND = Insert(TABLE)
@@ -61,5 +63,5 @@ def append(u: Unit, *entries: Entry) -> None:
 def of(u: Unit, request_id: int) -> list[Entry]:
     """A request's whole timeline, oldest first."""
     return [Entry(request_id=request_id, at=at, event=events.load(kind, data or {}), actor_id=actor_id,
-                  note=note or "", internal=bool(internal))
+                  note=note or "", internal=bool(internal), data=data or {})
             for _, at, kind, actor_id, note, data, internal in u.db.execute(_OF, request=request_id).all()]

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from ..errors import ConfigError
-from .sql import Cursor
+from . import directory
+from .sql import Cursor, wrapped
 
 if TYPE_CHECKING:
     from ..desk import Desk
-    from .directory import Directory
+    from .directory import Directory  # noqa: F401
 
 T = TypeVar("T")
 
@@ -59,8 +60,6 @@ class Unit:
     def directory(self) -> "Directory":
         """The organisation, from the desk's memory unless it changed (:mod:`ownit.store.directory`)."""
         if self._directory is None:
-            from . import directory
-
             self._directory = directory.current(self.desk, self.db)
         return self._directory
 
@@ -70,9 +69,7 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
     a lock timeout or deadlock retries the whole unit with backoff, then says
     the database is busy; any other database failure is one line
     (:func:`ownit.db.explain`) or, if it is a bug, raised as it is."""
-    import sqlalchemy as sa
-
-    from ..db import RETRIES, settle
+    from ..db import RETRIES, DBAPIError, settle  # SQLAlchemy: loaded by the engine already
 
     engine = desk.engine
     dialect = engine.dialect
@@ -86,11 +83,9 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
             result = work(Unit(Cursor(cursor, dialect, driver_error), desk))
             connection.commit()
             return result
-        except (driver_error, sa.exc.DBAPIError) as exc:
+        except (driver_error, DBAPIError) as exc:
             connection.rollback()
-            from .sql import wrapped
-
-            settle(exc if isinstance(exc, sa.exc.DBAPIError) else wrapped(exc, dialect), attempt, engine.url)
+            settle(exc if isinstance(exc, DBAPIError) else wrapped(exc, dialect), attempt, engine.url)
         except BaseException:
             connection.rollback()
             raise
