@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ownit import service  # noqa: E402
+from ownit import events, service  # noqa: E402
 from ownit.clock import FixedClock  # noqa: E402
 from ownit.demo import ORG_FILE  # noqa: E402
 from ownit.desk import Desk  # noqa: E402
@@ -184,24 +184,26 @@ def fill(desk: Desk, n: int, rng: random.Random) -> None:
             next_due=due if is_open else None, next_checkin_due=due if is_open and contacted else None,
             resolved_at=None if is_open else resolved, closed_at=None if is_open else resolved + timedelta(days=1),
             updated_at=NOW, version=1, fields={}, stage_due={}, detail=""))
-        req_events = [dict(at=raised, kind="raised", data={"priority": "normal", "request_type": request_type}),
-                      dict(at=raised, kind="assigned", data={"owner": emails[owner], "team": team_keys[team_id],
-                                                             "reason": "filled in bulk"})]
+        told = [(raised, events.Raised(priority="normal", request_type=request_type)),
+                (raised, events.Assigned(owner=emails[owner], team=team_keys[team_id], reason="filled in bulk"))]
         if contacted:
-            req_events.append(dict(at=contact, kind="contacted", data={
-                "on_time": contact <= raised + timedelta(hours=4), "business_hours": (contact - raised).seconds / 3600}))
+            told.append((contact, events.Contacted(on_time=contact <= raised + timedelta(hours=4),
+                                                   business_hours=(contact - raised).seconds / 3600)))
         end = NOW if is_open else resolved
-        req_events += [dict(at=contact + timedelta(days=d), kind="checkin", data={"on_time": rng.random() < 0.85})
-                       for d in range(1, max(1, int((end - raised).days)))]
+        told += [(contact + timedelta(days=d), events.CheckedIn(on_time=rng.random() < 0.85))
+                 for d in range(1, max(1, int((end - raised).days)))]
         rating = None
         if not is_open:
             days = (resolved - raised).total_seconds() / 86400
-            req_events.append(dict(at=resolved, kind="resolved", data={
-                "from_stage": "repaired", "on_time": days <= 5, "business_days": days * 0.7, "business_hours": days * 7,
-                "waiting_hours": rng.choice((0, 0, 0, 2.5)), "checkin_missed": rng.random() < 0.1}))
+            # the same draws in the same order as before the fill used the event classes (same history)
+            on_time, waiting, missed = days <= 5, rng.choice((0, 0, 0, 2.5)), rng.random() < 0.1
+            told.append((resolved, events.Resolved(from_stage="repaired", on_time=on_time, business_hours=days * 7,
+                                                   business_days=days * 0.7, waiting_hours=waiting,
+                                                   checkin_missed=missed)))
             if rng.random() < 0.6:
                 rating = dict(person_id=requester, at=resolved + timedelta(hours=3), nps=rng.randint(0, 10),
                               effort=rng.randint(1, 7), comment="")
+        req_events = [dict(at=at, kind=event.kind, data=event.data()) for at, event in told]
         pending.append(([{**e, "actor_id": owner, "note": "", "internal": False} for e in req_events], rating))
         if len(batch) == 2000:
             flush()

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from .calendar import BusinessCalendar
-from .events import label
 from .departments import RequestType
 from .promises import promise_card
 
@@ -67,6 +66,8 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
     """The whole request from what is already loaded: the request and its
     timeline ``events`` in order, the people, team and site they name
     (``actors`` by id), as rows or as the directory's entries."""
+    from .events import label  # not for the queue, which the command line draws without it
+
     progress = progress_view(rtype, req.stage)
     view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now, progress=progress)
     view.update({

@@ -32,16 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import domain, events
+from .directory import ORG_COLUMNS
 
-# What the directory (the organisation kept in memory) holds of each table: a change to any of these
-# columns is a new generation. A person's load and absence, and when a member last got a request, are
-# read fresh each time and are not here.
-ORG_COLUMNS = {
-    "site": ("code", "name", "region", "timezone", "country", "subdivision"),
-    "person": ("email", "name", "title", "phone", "site_id", "roles"),
-    "team": ("key", "name", "department", "regions", "lead_id", "calendar"),
-    "team_member": ("team_id", "person_id", "skills", "covers", "capacity"),
-}
 # What a day's tally counts of a request itself: its scope, and its first contact (missed ones count)
 REQUEST_SCOPE = ("owner_id", "team_id", "department", "first_contact_at", "first_contact_due")
 # The request's columns each measure row copies, besides the event's own

@@ -4,7 +4,7 @@ It changes when the org file is loaded, and every action needs some of it
 (who is acting, the request's team and site, the members' skills), so a desk
 keeps one :class:`Directory` and reads it again only when the database's
 organisation generation (``org_state``, moved by triggers on every change to
-the columns in :data:`ownit.store.derived.ORG_COLUMNS`) is no longer the one it
+the columns in :data:`ORG_COLUMNS`) is no longer the one it
 was read at. Checking costs one primary-key read per unit of work.
 
 What changes with every request is not here: each person's open requests,
@@ -25,8 +25,17 @@ from typing import Any, Iterable
 
 from ..calendar import BusinessCalendar
 from ..errors import NotFound, PermissionDenied, typed
-from .derived import ORG_COLUMNS
 from .sql import Cursor, Sql
+
+# What the directory (the organisation kept in memory) holds of each table: a change to any of these
+# columns is a new generation. A person's load and absence, and when a member last got a request, are
+# read fresh each time and are not here.
+ORG_COLUMNS = {
+    "site": ("code", "name", "region", "timezone", "country", "subdivision"),
+    "person": ("email", "name", "title", "phone", "site_id", "roles"),
+    "team": ("key", "name", "department", "regions", "lead_id", "calendar"),
+    "team_member": ("team_id", "person_id", "skills", "covers", "capacity"),
+}
 
 
 def _select(table: str, *extra: str, json: tuple[str, ...] = (), order: str = "id") -> Sql:
