@@ -154,7 +154,8 @@ class Cursor:
         found = _SHAPES.get((dialect.name, key.key)) if key is not None else None
         if found is None:
             compiled = statement.compile(dialect=dialect, cache_key=key)
-            if compiled.post_compile_params or key is None:  # an IN of values: its SQL is its own
+            if compiled.post_compile_params or compiled.literal_execute_params or key is None:
+                # an IN of values, or a value written into the SQL: the SQL is this statement's own
                 compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
                 key = None
             found = (compiled, {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
