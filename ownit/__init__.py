@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 _WHERE = {
     "Department": "departments", "Field": "departments", "Promise": "departments", "RequestType": "departments",
     "Stage": "departments",
+    "SYSTEM": "actors",
     "Conflict": "errors", "NotFound": "errors", "OwnitError": "errors", "PermissionDenied": "errors",
     "PluginError": "errors", "ValidationError": "errors",
     "hookimpl": "hookspecs", "pure": "hookspecs", "reacts_to": "hookspecs",
@@ -25,7 +26,7 @@ _WHERE = {
 
 __all__ = [
     "Conflict", "Department", "Draft", "EventSnapshot", "Field", "MemberInfo", "NotFound", "NotificationSnapshot",
-    "OwnitError", "PermissionDenied", "PluginError", "Promise", "RequestSnapshot", "RequestType", "Stage",
+    "OwnitError", "PermissionDenied", "PluginError", "Promise", "RequestSnapshot", "RequestType", "SYSTEM", "Stage",
     "TeamInfo", "ValidationError", "__version__", "hookimpl", "pure", "reacts_to",
 ]
 
@@ -43,6 +44,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eagerly
+    from .actors import SYSTEM
     from .departments import Department, Field, Promise, RequestType, Stage
     from .errors import Conflict, NotFound, OwnitError, PermissionDenied, PluginError, ValidationError
     from .hookspecs import hookimpl, pure, reacts_to

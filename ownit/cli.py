@@ -204,13 +204,16 @@ def _start_ui(*, demo: bool, port: int) -> None:
 
     from .errors import ConfigError
 
+    from .signin import configured
+
     app_file = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     if not app_file.exists():
         raise ConfigError(f"the UI is not next to this OwnIt ({app_file} is missing); run it from a checkout")
     env = {**os.environ, "OWNIT_UI_DEMO": "1" if demo else os.environ.get("OWNIT_UI_DEMO", "0")}
+    sign_in = configured(env)  # both modes, or neither: one line, and no server
     if state.now:  # a simulation: the UI shows and acts at that instant
         env["OWNIT_NOW"] = state.now.isoformat()
-    typer.echo(f"OwnIt UI on http://127.0.0.1:{port}" + (" (demo mode: pick who you are)" if demo else "")
+    typer.echo(f"OwnIt UI on http://127.0.0.1:{port}, {sign_in.describe()}"
                + (f", clock stopped at {state.now.isoformat()}" if state.now else ""))
     os.execvpe(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_file),
                                 "--server.address", "127.0.0.1", "--server.port", str(port),

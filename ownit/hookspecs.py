@@ -176,7 +176,8 @@ def ownit_on_event(request: RequestSnapshot, event: EventSnapshot, desk: Desk) -
         of :mod:`ownit.events` with its fields (``event.event.agreed_by`` is a
         ``date``); ``event.data`` holds the same as stored JSON.
     :param desk: the desk, for follow-up actions through :mod:`ownit.service`
-        (for example ``service.add_note(desk, request.ref, actor=None, note=...)``).
+        (for example ``service.add_note(desk, request.ref, actor=ownit.SYSTEM, note=...)``:
+        the note is OwnIt's; an actor of ``None`` is refused, as it is from any edge).
         Take only the parameters you need: ``desk`` may be left out.
     :return: nothing; results are ignored.
     """

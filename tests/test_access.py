@@ -96,3 +96,24 @@ def test_only_the_person_or_their_lead_records_an_absence(ownit_demo_org) -> Non
             service.set_away(desk, actor=stranger, email=SAM, start=today, until=today + timedelta(days=2))
     assert service.set_away(desk, actor=HELEN, email=SAM, start=today, until=today + timedelta(days=2))
     assert service.set_away(desk, actor=GRACE, email=GRACE, start=today, until=today + timedelta(days=1))
+
+
+def test_the_service_never_takes_a_missing_actor_for_the_system(ownit_demo_org) -> None:
+    """``actor=None`` (what an edge passes when nobody said who they are) is
+    refused by every action; only :data:`ownit.SYSTEM`, which no edge can
+    produce from what it is given, acts as OwnIt."""
+    from ownit import SYSTEM
+    from ownit.errors import NotFound, PermissionDenied
+
+    desk = ownit_demo_org
+    ref = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Leak",
+                                fields={"location": "x", "near_electrics": "no"})["ref"]
+    for actor in (None, "", "  "):
+        with pytest.raises(PermissionDenied, match="who are you"):
+            service.add_note(desk, ref, actor=actor, note="as whom?")
+        with pytest.raises(PermissionDenied, match="who are you"):
+            service.show(desk, ref, actor=actor)
+    with pytest.raises(NotFound, match="not registered"):
+        service.add_note(desk, ref, actor="ownit.SYSTEM", note="a string is a string")
+    view = service.add_note(desk, ref, actor=SYSTEM, note="From OwnIt")
+    assert view["timeline"][-1]["actor_name"] == "OwnIt" and view["timeline"][-1]["actor"] is None

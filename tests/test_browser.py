@@ -189,29 +189,32 @@ def test_user_text_shows_literally_and_never_runs(server, ownit_demo_org, tmp_pa
     assert dialogs == []  # no script from user text ever ran
 
 
-@pytest.mark.parametrize("configured", [True, False], ids=["header-configured", "header-not-configured"])
-def test_the_sign_in_header_is_trusted_only_when_configured(ownit_demo_org, configured: bool) -> None:
-    """Behind the company's sign-in proxy the user is the header's email; an
-    app not told to trust a header ignores whatever a browser sends."""
+@pytest.mark.parametrize("through_proxy", [True, False], ids=["through-the-proxy", "around-the-proxy"])
+def test_the_sign_in_header_is_trusted_only_from_the_proxy(ownit_demo_org, through_proxy: bool) -> None:
+    """Behind the company's sign-in proxy the user is the header's email; a
+    request that does not carry the proxy's secret is refused, whatever
+    header it sends."""
     from playwright.sync_api import expect, sync_playwright
 
     view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak",
                                  title="Roof leaking over the stockroom", fields=LEAK)
-    env = {"OWNIT_NOW": ownit_demo_org.now().isoformat(),
-           **({"OWNIT_AUTH_HEADER": "X-Forwarded-Email"} if configured else {})}
+    env = {"OWNIT_NOW": ownit_demo_org.now().isoformat(), "OWNIT_AUTH_HEADER": "X-Forwarded-Email",
+           "OWNIT_PROXY_SECRET": "only-the-proxy-knows"}
+    sent = {"X-Forwarded-Email": AMIRA.upper(),
+            **({"X-OwnIt-Proxy-Secret": "only-the-proxy-knows"} if through_proxy else {})}
     for address in start_ui(ownit_demo_org.url, env=env):
         with sync_playwright() as playwright:
             browser = launch(playwright)
             try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900},
-                                        extra_http_headers={"X-Forwarded-Email": AMIRA.upper()})
+                page = browser.new_page(viewport={"width": 1280, "height": 900}, extra_http_headers=sent)
                 page.goto(address)
                 main = page.get_by_test_id("stMain")
-                if configured:
+                if through_proxy:
                     expect_text(main, f"{view['ref']} · Roof leaking over the stockroom")
                     expect(page.get_by_text("Demo mode")).to_have_count(0)
+                    expect_text(page.get_by_test_id("stSidebar"), "signed in by your company's proxy")
                 else:
-                    expect_text(main, "not registered in OwnIt yet")
+                    expect_text(main, "not opened through the company's sign-in")
                     expect(main.get_by_text(view["ref"])).to_have_count(0)
             finally:
                 browser.close()

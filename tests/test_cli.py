@@ -260,6 +260,19 @@ def test_identity_from_ownit_user_and_email_case_does_not_matter(cli: Cli, leak:
     assert cli.json("show", leak.lower(), "--as", "Amira.Khan@Example.COM")["ref"] == leak
 
 
+@pytest.mark.parametrize("command", [["note", "--note", "Anyone there?"], ["note", "--note", "x", "--internal"],
+                                     ["show"], ["checkin", "--note", "x"], ["resolve", "--note", "x"]])
+@pytest.mark.parametrize("user", [None, "", "   "])
+def test_no_identity_is_who_are_you_never_ownit_itself(cli: Cli, leak: str, command: list[str],
+                                                      user: str | None) -> None:
+    """Neither --as nor OWNIT_USER (or an empty one): nothing is read or
+    written as the system."""
+    before = cli.show(leak)["timeline"]
+    result = cli(command[0], leak, *command[1:], "--json", env={"OWNIT_USER": user})
+    assert one_error_line(result, 1) == "who are you? pass --as EMAIL or set OWNIT_USER"
+    assert cli.show(leak)["timeline"] == before
+
+
 # --- working a request from start to finish --------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from importlib import metadata
 import pytest
 
 import ownit
-from ownit import Department, RequestType, Stage, hookimpl, hookspecs
+from ownit import SYSTEM, Department, RequestType, Stage, hookimpl, hookspecs
 from ownit.errors import PluginError
 from ownit.plugins import build_plugins
 
@@ -191,7 +191,7 @@ class OnEventWithDesk:
 
         if event.kind == "raised":
             self.calls += 1
-            service.add_note(desk, request.ref, actor=None, note="Plugin says: we are on it")
+            service.add_note(desk, request.ref, actor=SYSTEM, note="Plugin says: we are on it")
 
 
 def test_on_event_can_act_through_the_service(ownit_database_url, ownit_clock) -> None:

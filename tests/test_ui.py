@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -51,6 +52,50 @@ def test_without_a_known_identity_there_is_only_a_clear_page(app, monkeypatch: p
     at = app().run()
     assert not at.exception
     assert "not registered in OwnIt" in rendered_text(at.error[0].value)
+    assert len(at.markdown) == 0
+
+
+def test_both_sign_in_modes_at_once_is_one_line_and_nothing_else(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OWNIT_AUTH_HEADER", "X-Forwarded-Email")  # and OWNIT_UI_DEMO=1, from the fixture
+    at = app().run()
+    assert not at.exception
+    assert [rendered_text(e.value) for e in at.error] == [
+        "OWNIT_UI_DEMO=1 and OWNIT_AUTH_HEADER are both set; unset OWNIT_UI_DEMO for the company's sign-in "
+        "(the demo's person picker lets anyone act as anyone)"]
+    assert len(at.selectbox) == 0 and len(at.markdown) == 0  # no picker, no request
+
+
+def _signed_in_by_header(monkeypatch: pytest.MonkeyPatch, sent: dict[str, list[str]], secret: str | None = None):
+    """Header mode, with the headers a request would carry (AppTest sends none)."""
+    monkeypatch.syspath_prepend(APP.rsplit("/", 1)[0])
+    import common  # the UI's own module, as the app imports it
+
+    monkeypatch.setenv("OWNIT_UI_DEMO", "0")
+    monkeypatch.setenv("OWNIT_AUTH_HEADER", "X-Forwarded-Email")
+    if secret:
+        monkeypatch.setenv("OWNIT_PROXY_SECRET", secret)
+    monkeypatch.setattr(common, "header_values", lambda name: sent.get(name.lower(), []))
+
+
+def test_header_mode_shows_the_signed_in_person_and_says_how(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    _signed_in_by_header(monkeypatch, {"x-forwarded-email": [AMIRA.upper()], "x-ownit-proxy-secret": ["s3"]},
+                         secret="s3")
+    at = app().run()
+    assert not at.exception and not at.error
+    assert any("signed in by your company's proxy" in rendered_text(c.value) for c in at.sidebar.caption)
+    assert len(at.sidebar.selectbox) == 0  # no picker
+
+
+@pytest.mark.parametrize(("sent", "says"), [
+    ({"x-forwarded-email": [AMIRA], "x-ownit-proxy-secret": []}, "not opened through the company's sign-in"),
+    ({"x-forwarded-email": [HELEN, AMIRA], "x-ownit-proxy-secret": ["s3"]}, "came 2 times"),
+])
+def test_a_request_around_the_proxy_or_with_an_ambiguous_header_sees_one_line(
+        app, monkeypatch: pytest.MonkeyPatch, sent: dict[str, list[str]], says: str) -> None:
+    _signed_in_by_header(monkeypatch, sent, secret="s3")
+    at = app().run()
+    assert not at.exception
+    assert len(at.error) == 1 and says in rendered_text(at.error[0].value)
     assert len(at.markdown) == 0
 
 

@@ -11,12 +11,22 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).parent))  # the pages import ui/common.py
 
-from common import current_user, demo_mode, desk, literal, service  # noqa: E402
+from common import current_user, desk, literal, service, sign_in  # noqa: E402
+
+from ownit import OwnitError  # noqa: E402
 
 st.set_page_config(page_title="OwnIt", page_icon=":material/support_agent:", layout="wide")
 
+try:
+    mode = sign_in()
+except OwnitError as error:  # both modes, or none: say so, show nothing else
+    st.title("OwnIt")
+    st.error(literal(error))
+    st.stop()
+st.sidebar.caption(literal(mode.describe()))  # every page says how it knows who you are
+
 people = {p["email"]: p for p in service.people(desk())}
-if demo_mode():
+if mode.mode == "demo":
     # store staff first (the customers), then the support teams
     order = sorted(people.values(), key=lambda p: ("requester" not in p["roles"], p["site"] or "", p["name"]))
     st.sidebar.selectbox("Demo mode: acting as", [p["email"] for p in order], key="user",
@@ -24,7 +34,12 @@ if demo_mode():
                                                + (f", {people[e]['site']}" if people[e]["site"] else ""),
                          help="In production the user comes from the company's sign-in, not from this list.")
 
-user = current_user()
+try:
+    user = current_user()
+except OwnitError as error:  # a request that did not come through the proxy, an ambiguous header
+    st.title("OwnIt")
+    st.error(literal(error))
+    st.stop()
 if user is None or user not in people:
     st.title("OwnIt")
     st.error(f"{literal(user) if user else 'You'} {'is' if user else 'are'} not registered in OwnIt yet: "

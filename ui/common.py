@@ -18,6 +18,7 @@ import streamlit as st
 
 from ownit import OwnitError, service
 from ownit.desk import Desk
+from ownit.signin import DEMO, SignIn, configured, identity
 
 # Every ASCII punctuation character may be backslash-escaped in Markdown; with
 # all of them escaped, user text can neither format (** _ #), link ([]()),
@@ -30,9 +31,10 @@ def literal(text: Any) -> str:
     return _MARKDOWN.sub(r"\\\1", str(text))
 
 
-def demo_mode() -> bool:
-    """``ownit demo`` / ``ownit ui --demo``: a person picker, clearly labelled."""
-    return os.environ.get("OWNIT_UI_DEMO") == "1"
+def sign_in() -> SignIn:
+    """How this server knows who is looking (:mod:`ownit.signin`): demo mode or
+    the sign-in proxy's header; both, or neither, is a ConfigError."""
+    return configured(os.environ)
 
 
 @st.cache_resource
@@ -53,21 +55,20 @@ def desk() -> Desk:
     return replace(shared, clock=FixedClock(parse_instant(now)), warnings=[]) if now else shared
 
 
-def identity_from_headers() -> str | None:
-    """The email the company's auth proxy put in ``OWNIT_AUTH_HEADER`` (trusted
-    only behind a proxy that overwrites it, with Streamlit bound to 127.0.0.1)."""
-    header = os.environ.get("OWNIT_AUTH_HEADER")
-    if not header:
-        return None
-    value = st.context.headers.get(header)
-    return value.strip().lower() if value else None
+def header_values(name: str) -> list[str]:
+    """Every value this request sent under the header ``name`` (the one place
+    the UI reads headers; tests substitute it, AppTest sends none)."""
+    return st.context.headers.get_all(name)
 
 
 def current_user() -> str | None:
-    """Who is using the page: the demo picker's choice in demo mode, else the header."""
-    if demo_mode():
+    """Who is using the page: the demo picker's choice in demo mode, else the
+    sign-in proxy's header (:func:`ownit.signin.identity`, which refuses a
+    request that did not come through the proxy or an ambiguous header)."""
+    mode = sign_in()
+    if mode.mode == DEMO:
         return st.session_state.get("user")
-    return identity_from_headers()
+    return identity(mode, header_values)
 
 
 def when(iso: str | None, zone: str) -> str:
@@ -275,5 +276,5 @@ def owner_actions(view: dict[str, Any]) -> None:
         note_form(view)
 
 
-__all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "demo_mode", "literal", "flash",
-           "contact", "when"]
+__all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "literal", "flash",
+           "contact", "when", "sign_in"]

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from .. import domain, events, notices, promises
+from ..actors import SYSTEM, SystemActor
 from ..calendar import BusinessCalendar
 from ..departments import RequestType
 from ..errors import Conflict, PermissionDenied, PluginError, ValidationError
@@ -309,15 +310,15 @@ def reopen(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[
     return _act(desk, ref, actor=actor, action="reopen", note=note, change=change, who="party")
 
 
-def add_note(desk: Any, ref: str, *, actor: str | None, note: str | None,
+def add_note(desk: Any, ref: str, *, actor: str | SystemActor | None, note: str | None,
              internal: bool = False) -> dict[str, Any]:
     """Add a note to the timeline: the requester (always visible), someone of
     the team (``internal`` keeps it from the requester), or — with ``actor``
-    ``None`` — OwnIt itself, for plugins reacting to an event."""
+    :data:`ownit.SYSTEM` — OwnIt itself, for plugins reacting to an event."""
     note_text = text(note, "the note", limit=NOTE_MAX, required=True)
 
     def work(u: store.Unit) -> Later:
-        person = u.directory.person(actor) if actor is not None else None
+        person = None if actor is SYSTEM else u.directory.person(actor)  # no actor: "who are you?"
         req, team, rtype = visible(u, ref, person)
         staff = person is None or is_staff(u.directory, req, team, person)
         if person is not None and not staff and person.id != req.requester_id:

@@ -175,7 +175,7 @@ class Directory:
 
     def person(self, email: str | None) -> PersonEntry:
         """Who ``email`` is; no email is "who are you?", an unknown one "not registered"."""
-        if not email:
+        if not email or not email.strip():
             raise who_are_you()
         found = self.people_by_email.get(email.strip().lower()) if typed(email) else None
         if found is None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, pure, reacts_to
+from ownit import SYSTEM, Department, Field, Promise, RequestType, Stage, hookimpl, pure, reacts_to
 
 MAX_WEEKLY_HOURS = 48  # the Working Time Regulations' weekly limit
 CONTRACTS_OUT_BEFORE_START = timedelta(days=14)
@@ -183,7 +183,8 @@ def ownit_on_event(request: Any, event: Any, desk: Any) -> None:
         start, heading = date.fromisoformat(request.fields["start_date"]), "Wanted start date"
     else:
         return  # the 'agreed' event of the same first contact writes the plan
-    service.add_note(desk, request.ref, actor=None, note=hiring_plan(start, view, calendar=calendar, heading=heading))
+    service.add_note(desk, request.ref, actor=SYSTEM,
+                     note=hiring_plan(start, view, calendar=calendar, heading=heading))
 
 
 def _day(d: date, *, year: bool = False) -> str:
