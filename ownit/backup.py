@@ -115,32 +115,59 @@ def check(path: Path) -> dict[str, Any]:
             "current": revision == head_revision()}
 
 
+def is_sqlite(path: Path) -> bool:
+    """Whether the file at ``path`` starts as a SQLite database does."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def holds_ownit(path: Path) -> bool:
+    """Whether ``path`` is a SQLite database with OwnIt's tables in it."""
+    if not is_sqlite(path):
+        return False
+    live = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {row[0] for row in live.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        live.close()
+    return {"alembic_version", "request"} <= tables
+
+
 def ready_to_restore(url: str, path: Path, *, replace: bool = False) -> tuple[dict[str, Any], Path]:
     """The checked copy and the database file it goes to, once it is sure
-    nothing is lost by putting it there."""
+    nothing is lost by putting it there: a file that holds requests, or that
+    is not an OwnIt database at all, is overwritten only with ``replace``."""
     checked = check(path)
     target_path = sqlite_path(url)
-    if target_path.exists() and not replace:
-        live = sqlite3.connect(f"file:{target_path}?mode=ro", uri=True)
-        try:
-            held = live.execute("select count(*) from request").fetchone()[0]
-        except sqlite3.DatabaseError:
-            held = 0  # not initialised yet: nothing to lose
-        finally:
-            live.close()
-        if held:
-            raise ValidationError(f"the database at {target_path} holds {held} requests; pass --replace to "
-                                  "overwrite them with the backup")
+    if replace or not target_path.exists() or target_path.stat().st_size == 0:
+        return checked, target_path
+    if not holds_ownit(target_path):
+        raise ValidationError(f"{target_path} is not an OwnIt database; pass --replace to overwrite it "
+                              "(a copy of it is kept next to it first)")
+    live = sqlite3.connect(f"file:{target_path}?mode=ro", uri=True)
+    try:
+        held = live.execute("select count(*) from request").fetchone()[0]
+    finally:
+        live.close()
+    if held:
+        raise ValidationError(f"the database at {target_path} holds {held} requests; pass --replace to "
+                              "overwrite them with the backup (a copy of it is kept next to it first)")
     return checked, target_path
 
 
-def restore(url: str, path: Path, *, replace: bool = False,
+def restore(url: str, path: Path, *, replace: bool = False, checked: tuple[dict[str, Any], Path] | None = None,
             progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Check the copy at ``path``, then put it in place of the database at
-    ``url`` (which must be empty unless ``replace``) and upgrade it."""
+    """Check the copy at ``path`` (unless ``checked`` by :func:`ready_to_restore`
+    already), then put it in place of the database at ``url`` (which must be
+    empty unless ``replace``) and upgrade it."""
     from .db import upgrade
 
-    checked, target_path = ready_to_restore(url, path, replace=replace)
+    copy, target_path = checked or ready_to_restore(url, path, replace=replace)
     source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     target = sqlite3.connect(target_path, timeout=30)
     try:
@@ -149,4 +176,4 @@ def restore(url: str, path: Path, *, replace: bool = False,
         target.close()
         source.close()
     upgrade(url)
-    return {**checked, "restored_to": str(target_path)}
+    return {**copy, "restored_to": str(target_path)}

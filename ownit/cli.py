@@ -29,7 +29,25 @@ app.add_typer(org_app, name="org")
 plugin_app = typer.Typer(help="Writing department plugins.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(plugin_app, name="plugin")
 
-As = Annotated[Optional[str], typer.Option("--as", envvar="OWNIT_USER", metavar="EMAIL",
+def _identify(email: Optional[str]) -> Any:
+    """Who the command acts as (:mod:`ownit.actors`): the ``--as``/``OWNIT_USER``
+    email; with ``OWNIT_CLI_IDENTITY=os``, the operating-system account running
+    it, acting as that email only if it is an admin's."""
+    import os
+
+    mode = os.environ.get("OWNIT_CLI_IDENTITY", "").strip().lower()
+    if mode in ("", "flag"):
+        return email
+    if mode != "os":
+        _fail(f"OWNIT_CLI_IDENTITY={mode!r} is not a mode; use 'os' (your login) or leave it unset (--as)", 2)
+    import pwd
+
+    from .actors import Login
+
+    return Login(login=pwd.getpwuid(os.geteuid()).pw_name, acting_as=email)  # not $USER, which anyone can set
+
+
+As = Annotated[Optional[str], typer.Option("--as", envvar="OWNIT_USER", metavar="EMAIL", callback=_identify,
                                            help="Who you are (or set OWNIT_USER).")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON with stable keys.")]
 Note = Annotated[str, typer.Option("--note", "-n", help="What you did or agreed, in a sentence.")]
@@ -163,6 +181,9 @@ def init() -> None:
 @friendly
 def demo(
     reset: Annotated[bool, typer.Option("--reset", help="Start from an empty database.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Use a database that holds more than the demo "
+                                                        "(an admin's job; --reset keeps a copy first).")] = False,
+    actor: As = None,
     no_ui: Annotated[bool, typer.Option("--no-ui", help="Only seed the database (for scripts).")] = False,
     history_weeks: Annotated[int, typer.Option("--history-weeks", min=0, max=104,
                                                help="Weeks of past requests to play first.")] = 12,
@@ -173,7 +194,10 @@ def demo(
     from .demo import seed
 
     with _console_err().status("seeding the demo desk") as status:
-        result = seed(_desk(), reset=reset, progress=lambda text: status.update(text), history_weeks=history_weeks)
+        result = seed(_desk(), reset=reset, force=force, actor=actor, progress=lambda text: status.update(text),
+                      history_weeks=history_weeks)
+    if result["kept"]:
+        typer.echo(f"kept a copy of what was there at {result['kept']}")
     typer.echo(f"demo desk at {describe(result['database'])}: {_count(result['sites'], 'site')}, "
                f"{_count(result['people'], 'person', 'people')}, {_count(result['teams'], 'team')}"
                + (f" ({result['skipped_teams']} teams skipped: their department is not installed)"
@@ -223,11 +247,11 @@ def _start_ui(*, demo: bool, port: int) -> None:
 
 @org_app.command("load")
 @friendly
-def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.")]) -> None:
-    """Load (or update) sites, people and teams from a TOML file."""
-    from .org import load_org
+def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.")], actor: As = None) -> None:
+    """Load (or update) sites, people and teams from a TOML file (an admin's job)."""
+    from . import service
 
-    counts = load_org(_desk(), file)
+    counts = service.load_org(_desk(), file, actor=actor)
     typer.echo(f"loaded {_count(counts['sites'], 'site')}, {_count(counts['people'], 'person', 'people')}, "
                f"{_count(counts['teams'], 'team')} from {file}")
 
@@ -750,21 +774,24 @@ def backup(path: Annotated[Path, typer.Argument(help="A new file for the copy.")
 @friendly
 def restore(path: Annotated[Path, typer.Argument(help="A file made by ownit backup.")],
             check: Annotated[bool, typer.Option("--check", help="Only check the copy; change nothing.")] = False,
-            replace: Annotated[bool, typer.Option("--replace", help="Overwrite a database that holds requests.")] = False,
-            as_json: Json = False) -> None:
-    """Check a backup and put it in place of the SQLite database (then upgrade it)."""
+            replace: Annotated[bool, typer.Option("--replace", help="Overwrite a database that holds requests, "
+                                                                   "or a file that is not an OwnIt database.")] = False,
+            actor: As = None, as_json: Json = False) -> None:
+    """Check a backup and put it in place of the SQLite database (an admin's job; the database it
+    replaces is kept next to it), then upgrade it."""
     from . import backup as backups
+    from . import service
     from .db import default_database_url
 
     url = default_database_url()
     if check:
         result = backups.check(path)
     else:
-        backups.ready_to_restore(url, path, replace=replace)
+        ready = service.ready_to_restore(url, path, actor=actor, replace=replace)  # one line, before any progress
         with _progress_bar("restoring") as bar:
             task = bar.add_task("copy", total=None)
-            result = backups.restore(url, path, replace=replace,
-                                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+            result = service.restore_backup(url, path, actor=actor, ready=ready, progress=lambda done, total:
+                                            bar.update(task, completed=done, total=total))
     if as_json:
         return _print_json(result)
     what = f"{_count(result['requests'], 'request')}, {_count(result['events'], 'event')}"
@@ -772,7 +799,8 @@ def restore(path: Annotated[Path, typer.Argument(help="A file made by ownit back
         typer.echo(f"{path} checks out: {what}, schema {result['revision']}"
                    + ("" if result["current"] else " (older; restoring upgrades it)"))
     else:
-        typer.echo(f"restored {what} from {path} to {result['restored_to']}")
+        typer.echo(f"restored {what} from {path} to {result['restored_to']}"
+                   + (f"; what was there is kept at {result['kept']}" if result["kept"] else ""))
 
 
 @app.command()

@@ -86,6 +86,7 @@ class Person(SQLModel, table=True):
     phone: str = Field(default="", max_length=64)
     site_id: Optional[int] = Field(default=None, foreign_key="site.id")
     roles: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    login: Optional[str] = Field(default=None, max_length=64, unique=True)  # the OS account (OWNIT_CLI_IDENTITY=os)
     away_from: Optional[datetime] = _when()
     away_until: Optional[datetime] = _when()
     # kept by database triggers on ``request`` (ownit/store/derived.py); never written by OwnIt's code, and
@@ -176,6 +177,7 @@ class Event(SQLModel, table=True):
     at: datetime = _when(nullable=False)
     kind: str = Field(max_length=32)
     actor_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    acting_id: Optional[int] = Field(default=None, foreign_key="person.id")  # an admin acting as the actor
     note: str = Field(default="", max_length=10_000)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     internal: bool = Field(default=False)

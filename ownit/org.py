@@ -26,13 +26,14 @@ Row = org_store.Row
 ROLES = ("requester", "agent", "lead", "admin")
 _SECTIONS = {
     "site": {"code", "name", "region", "timezone", "country", "subdivision"},
-    "person": {"email", "name", "site", "roles", "title", "phone"},
+    "person": {"email", "name", "site", "roles", "title", "phone", "login"},
     "team": {"key", "name", "department", "regions", "lead", "calendar", "members"},
 }
 _IDENTITY = {"site": "code", "person": "email", "team": "key"}
 _MEMBER_KEYS = {"email", "skills", "capacity", "covers"}
 _CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LOGIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")  # an operating-system account name
 
 
 @dataclass
@@ -111,8 +112,20 @@ def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: set[str],
         sites[values["code"]] = org_store.save(u, "site", values, sites.get(values["code"]))
         counts["sites"] += 1
     people = {p["email"]: p for p in org_store.rows(u, "person")}
-    for index, entry in enumerate(_entries(data, "person", where)):
-        values = _person(entry, index, where, sites)
+    listed = [_person(entry, index, where, sites) for index, entry in enumerate(_entries(data, "person", where))]
+    emails = {values["email"] for values in listed}
+    logins = {p["login"]: p["email"] for p in people.values() if p.get("login") and p["email"] not in emails}
+    for values in listed:  # logins moving between people listed here: free them first (they are unique)
+        before = people.get(values["email"])
+        if before is not None and before.get("login") and before["login"] != values["login"]:
+            people[values["email"]] = org_store.save(u, "person", {"login": None}, before)
+    for index, values in enumerate(listed):
+        holder = logins.get(values["login"]) if values["login"] else None
+        if holder is not None and holder != values["email"]:
+            raise where.error("person", index, "login", f"login {values['login']!r} is already {holder}'s; "
+                                                        "one account is one person")
+        if values["login"]:
+            logins[values["login"]] = values["email"]
         people[values["email"]] = org_store.save(u, "person", values, people.get(values["email"]))
         counts["people"] += 1
     teams = {t["key"]: t for t in org_store.rows(u, "team")}
@@ -181,7 +194,11 @@ def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, R
     roles = entry.get("roles", ["requester"])
     if not isinstance(roles, list) or any(r not in ROLES for r in roles):
         raise where.error("person", index, "roles", f"must be a list of: {', '.join(ROLES)}")
-    return {"email": email, "name": _text(entry, "name", "person", index, where),
+    login = _text(entry, "login", "person", index, where, required=False, limit=64) or None
+    if login is not None and not _LOGIN.match(login):
+        raise where.error("person", index, "login", f"{login!r} is not an account name; use the operating-system "
+                                                     "login, letters, digits, '.', '_' or '-'")
+    return {"email": email, "name": _text(entry, "name", "person", index, where), "login": login,
             "title": _text(entry, "title", "person", index, where, required=False),
             "phone": _text(entry, "phone", "person", index, where, required=False, limit=64),
             "site_id": sites[site_code]["id"] if site_code else None,

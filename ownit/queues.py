@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from . import domain
+from .actors import Actor
 from .departments import PRIORITIES
 from .errors import PermissionDenied, ValidationError
 from .store.sql import Sql, listed
@@ -22,7 +23,7 @@ _RANK = ("CASE " + " ".join(f"WHEN priority = '{p}' THEN {i}" for i, p in enumer
          + f" ELSE {len(PRIORITIES)} END")
 
 
-def queue(u: Unit, *, plugins: Any, actor: str | None, team: str | None = None,
+def queue(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None,
           overdue: bool = False, due_today: bool = False, owner: str | None = None,
           statuses: Iterable[str] | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """The requests an agent works: their own (default) or a team's, most
@@ -39,7 +40,7 @@ def queue(u: Unit, *, plugins: Any, actor: str | None, team: str | None = None,
     if unknown:
         raise ValidationError(f"unknown status {sorted(unknown)[0]!r}; use: {', '.join(domain.STATUSES)}")
     org, now = u.directory, u.now
-    person = org.person(actor)
+    person = u.person(actor)
     statuses_in, params = listed("status", wanted)
     where = [f"status IN ({statuses_in})"]
     params["now"] = now

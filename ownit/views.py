@@ -60,6 +60,15 @@ def summary_view(req: Any, *, owner: Any, team: Any, rtype: RequestType | None,
     }
 
 
+def actor_name(entry: Any, actors: dict[int, Any]) -> str:
+    """Who an entry is by: a person, "Helen Price acting as Sam Doyle" when an
+    admin acted as them (:mod:`ownit.actors`), or OwnIt itself."""
+    if entry.actor_id not in actors:
+        return "OwnIt"
+    name = actors[entry.actor_id].name
+    return f"{actors[entry.acting_id].name} acting as {name}" if entry.acting_id in actors else name
+
+
 def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any, lead: Any,
                    events: Sequence[Any], actors: dict[int, Any], rtype: RequestType | None, now: datetime,
                    internal: bool) -> dict[str, Any]:
@@ -105,7 +114,8 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
                 "kind": e.kind,
                 "label": label(e.kind),
                 "actor": actors[e.actor_id].email if e.actor_id in actors else None,
-                "actor_name": actors[e.actor_id].name if e.actor_id in actors else "OwnIt",
+                "actor_name": actor_name(e, actors),
+                "acting": actors[e.acting_id].email if e.acting_id in actors else None,
                 "note": e.note,
                 "internal": e.internal,
                 "data": e.data,

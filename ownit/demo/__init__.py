@@ -11,6 +11,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 
 from .. import service
+from ..actors import Actor
 from ..calendar import BusinessCalendar
 from ..clock import FixedClock
 from ..desk import Desk
@@ -56,12 +57,16 @@ SAMPLES: list[Script] = [
 HISTORY_WEEKS = 12
 
 
-def seed(desk: Desk, *, reset: bool = False, progress: Callable[[str], None] = lambda _: None,
-         history_weeks: int = HISTORY_WEEKS) -> dict[str, Any]:
+def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor = None,
+         progress: Callable[[str], None] = lambda _: None, history_weeks: int = HISTORY_WEEKS) -> dict[str, Any]:
     """Load the demo organisation and, into an empty desk, ``history_weeks`` of
-    history (see :mod:`ownit.demo.history`) and then its sample requests."""
+    history (see :mod:`ownit.demo.history`) and then its sample requests. A
+    database that holds anything but the demo is refused unless ``force``d by
+    an admin ``actor``, and kept aside before a reset (``kept``)."""
     from ..db import upgrade
+    from ..service.admin import ready_for_demo
 
+    kept = ready_for_demo(desk, ORG_FILE, actor=actor, reset=reset, force=force)
     if reset:
         progress("resetting the database")
         from alembic import command
@@ -87,7 +92,8 @@ def seed(desk: Desk, *, reset: bool = False, progress: Callable[[str], None] = l
             if script[2] in desk.plugins.request_types:
                 progress(f"raising '{script[3]}'")
                 made.append(_play(desk, script))
-    return {**counts, "requests": made, "history": history, "database": desk.url}
+    return {**counts, "requests": made, "history": history, "database": desk.url,
+            "kept": str(kept) if kept else None}
 
 
 # The sample stories unfold in office hours, as they would.

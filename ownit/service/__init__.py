@@ -7,12 +7,14 @@ The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
 on a request), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
 report), :mod:`.sweeping` (the cron sweep), :mod:`.access` (who may see and
 do what) and :mod:`.reactions` (plugins before and after an action) — and
+:mod:`.admin` (the org file, restoring a backup, the demo: admins only), and
 its public functions are all here.
 """
 
 from __future__ import annotations
 
 from .absence import set_away
+from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
 from .health import REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
@@ -41,5 +43,6 @@ __all__ = [
     "confirm", "reopen", "add_note", "set_away", "show", "queue", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
-    "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS",
+    "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
+    "restore_backup",
 ]

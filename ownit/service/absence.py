@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from .. import assign, domain, events, notices
+from ..actors import Actor
 from ..errors import PermissionDenied, ValidationError
 from ..models import Request
 from ..store import directory, org as org_store, outbox, requests, timeline
@@ -22,7 +23,7 @@ from .roster import candidates
 _R = Request.__table__
 
 
-def set_away(desk: Any, *, actor: str | None, email: str, start: date, until: date) -> dict[str, Any]:
+def set_away(desk: Any, *, actor: Actor, email: str, start: date, until: date) -> dict[str, Any]:
     """Record an absence (from ``start`` up to, not including, ``until``). When it
     covers now, everything the person owns is handed to someone who can work
     it, each with an automatic note."""
@@ -31,7 +32,7 @@ def set_away(desk: Any, *, actor: str | None, email: str, start: date, until: da
 
     def work(u: store.Unit) -> dict[str, Any]:
         org = u.directory
-        me, person = org.person(actor), org.person(email)
+        me, person = u.person(actor), org.person(email)
         leads_them = any(t.lead_id == me.id and any(m.person_id == person.id for m in t.members)
                          for t in org.teams_of(me.id))
         if me.id != person.id and not leads_them and not me.admin:

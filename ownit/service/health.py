@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import metrics, tallies
+from ..actors import Actor
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..store import unit as store
 
@@ -14,7 +15,7 @@ REPORT_DAYS = 28  # the default period: the last four weeks
 TREND_WEEKS = 12  # the alignment view and the trend charts look back this far
 
 
-def report(desk: Any, *, actor: str | None, team: str | None = None, department: str | None = None,
+def report(desk: Any, *, actor: Actor, team: str | None = None, department: str | None = None,
            owner: str | None = None, site: str | None = None, request_type: str | None = None,
            since: datetime | None = None, until: datetime | None = None, by: str | None = None) -> dict[str, Any]:
     """Service health for a scope over ``[since, until)`` (default: the last
@@ -42,7 +43,7 @@ def report(desk: Any, *, actor: str | None, team: str | None = None, department:
 
     def scoped(u: store.Unit) -> metrics.Scope:
         org = u.directory
-        person = org.person(actor)
+        person = u.person(actor)
         if not (org.teams_of(person.id) or person.admin):
             raise PermissionDenied("service health is for support teams and their leads; ask your lead")
         return metrics.Scope(department=department, team_id=org.team(team).id if team else None,

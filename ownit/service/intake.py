@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 
 from .. import assign, domain, events, notices, promises
+from ..actors import Actor
 from ..departments import PRIORITIES, RequestType
 from ..errors import PermissionDenied, PluginError, ValidationError
 from ..models import Request
@@ -42,7 +43,7 @@ _LAST_OWNER = Statement(  # the owner of the requester's last request of the dep
     .order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(1))
 
 
-def raise_request(desk: Any, *, actor: str | None, request_type: str, title: str, detail: str = "",
+def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, detail: str = "",
                   fields: dict[str, Any] | None = None, needed_by: date | None = None,
                   site: str | None = None) -> dict[str, Any]:
     """Raise a request: validate, route, pick one named owner, set the promise,
@@ -58,7 +59,7 @@ def raise_request(desk: Any, *, actor: str | None, request_type: str, title: str
 
     def work(u: store.Unit) -> Any:
         org, now = u.directory, u.now
-        requester = org.person(actor)
+        requester = u.person(actor)
         where = _site_of(org, requester, site, raising=True)
         draft = Draft(request_type=rtype.key, fields=parsed, title=title, priority=priority,
                       site_code=where.code, region=where.region, requester_email=requester.email)
@@ -105,7 +106,7 @@ def raise_request(desk: Any, *, actor: str | None, request_type: str, title: str
     return transaction(desk, work)
 
 
-def who(desk: Any, *, actor: str | None, site: str | None = None,
+def who(desk: Any, *, actor: Actor, site: str | None = None,
         request_type: str | None = None) -> dict[str, Any]:
     """Who would own a new request from ``site`` (the actor's own by default)
     right now, and who leads them: one line per department, or one for
@@ -119,7 +120,7 @@ def who(desk: Any, *, actor: str | None, site: str | None = None,
 
     def work(u: store.Unit) -> dict[str, Any]:
         org = u.directory
-        person = org.person(actor)
+        person = u.person(actor)
         where = _site_of(org, person, site, raising=False)
         rows = []
         for rtype in types:

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 
 from .. import domain, promises, queues
+from ..actors import Actor
 from ..calendar import BusinessCalendar
 from ..departments import RequestType
 from ..errors import PermissionDenied
@@ -74,21 +75,21 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
     return Later(draw)
 
 
-def show(desk: Any, ref: str, *, actor: str | None) -> dict[str, Any]:
+def show(desk: Any, ref: str, *, actor: Actor) -> dict[str, Any]:
     """The whole request as ``actor`` may see it (the team sees internal notes)."""
     def work(u: store.Unit) -> dict[str, Any]:
-        person = u.directory.person(actor)
+        person = u.person(actor)
         req, team, rtype = visible(u, ref, person)
         return view_later(u, req, team, rtype, person).draw()
 
     return store.run(desk, work, write=False)
 
 
-def my_requests(desk: Any, *, actor: str | None, limit: int = 50) -> list[dict[str, Any]]:
+def my_requests(desk: Any, *, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
     """The requests ``actor`` raised, newest first, as they may see them."""
     def work(u: store.Unit) -> list[dict[str, Any]]:
         org = u.directory
-        person = org.person(actor)
+        person = u.person(actor)
         ids = [row[0] for row in u.db.run(sa.select(_R.c.id).where(_R.c.requester_id == person.id)
                                           .order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(limit)).all()]
         found = requests.many(u, ids)
@@ -101,7 +102,7 @@ def my_requests(desk: Any, *, actor: str | None, limit: int = 50) -> list[dict[s
 # --- queues and summaries ------------------------------------------------------------------------------
 
 
-def queue(desk: Any, *, actor: str | None, team: str | None = None, overdue: bool = False,
+def queue(desk: Any, *, actor: Actor, team: str | None = None, overdue: bool = False,
           due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
           limit: int = 200) -> list[dict[str, Any]]:
     """The requests an agent works, most pressing first: :func:`ownit.queues.queue`
@@ -111,13 +112,13 @@ def queue(desk: Any, *, actor: str | None, team: str | None = None, overdue: boo
                                                   limit=limit), write=False)
 
 
-def team_summary(desk: Any, *, actor: str | None, team: str) -> dict[str, Any]:
+def team_summary(desk: Any, *, actor: Actor, team: str) -> dict[str, Any]:
     """A team at a glance, counted in the database: open, overdue, due later
     today, waiting on the requester, resolved awaiting confirmation — in all and
     per owner."""
     def work(u: store.Unit) -> dict[str, Any]:
         org, now = u.directory, u.now
-        person = org.person(actor)
+        person = u.person(actor)
         the_team = org.team(team)
         if not (org.in_team(the_team, person.id) or person.admin):
             raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
@@ -139,7 +140,7 @@ def team_summary(desk: Any, *, actor: str | None, team: str) -> dict[str, Any]:
     return store.run(desk, work, write=False)
 
 
-def site_requests(desk: Any, *, actor: str | None, limit: int = 50) -> list[dict[str, Any]]:
+def site_requests(desk: Any, *, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
     """What colleagues at ``actor``'s site have raised and is still being
     worked (so nobody reports the same leak twice), newest first. Restricted
     request types (an HR relations case) are never among them."""
@@ -148,7 +149,7 @@ def site_requests(desk: Any, *, actor: str | None, limit: int = 50) -> list[dict
 
     def work(u: store.Unit) -> list[dict[str, Any]]:
         org = u.directory
-        person = org.person(actor)
+        person = u.person(actor)
         if person.site_id is None or not shown:
             return []
         ids = [row[0] for row in u.db.run(sa.select(_R.c.id).where(
@@ -161,10 +162,10 @@ def site_requests(desk: Any, *, actor: str | None, limit: int = 50) -> list[dict
     return store.run(desk, work, write=False)
 
 
-def inbox(desk: Any, *, actor: str | None, limit: int = 100) -> list[dict[str, Any]]:
+def inbox(desk: Any, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
     """A person's notifications, newest first."""
     def work(u: store.Unit) -> list[dict[str, Any]]:
-        person = u.directory.person(actor)
+        person = u.person(actor)
         zone = u.directory.zone(person)
         return [{"id": note_id, "ref": ref, "kind": kind, "message": message, "data": data or {},
                  "created_at": created_at.isoformat(), "timezone": zone}
@@ -181,12 +182,12 @@ def _load_lines(u: store.Unit, team: TeamEntry) -> tuple[list[Any], dict[int, di
     return candidates(u.directory, team, loads, u.now), loads
 
 
-def memberships(desk: Any, *, actor: str | None) -> list[dict[str, Any]]:
+def memberships(desk: Any, *, actor: Actor) -> list[dict[str, Any]]:
     """The teams ``actor`` works in or leads (every team for an admin), with
     the members a request can be handed to."""
     def work(u: store.Unit) -> list[dict[str, Any]]:
         org = u.directory
-        person = org.person(actor)
+        person = u.person(actor)
         result = []
         for team in sorted(org.teams.values(), key=lambda t: t.key):
             if not (person.admin or org.in_team(team, person.id)):

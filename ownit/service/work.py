@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from .. import domain, events, notices, promises
-from ..actors import SYSTEM, SystemActor
+from ..actors import SYSTEM, Actor, SystemActor
 from ..calendar import BusinessCalendar
 from ..departments import RequestType
 from ..errors import Conflict, PermissionDenied, PluginError, ValidationError
@@ -94,7 +94,7 @@ DOERS = {"worker": "the owner ({owner}) or the lead of {team}", "requester": "th
          "party": "the person who raised it, the owner ({owner}) or the lead of {team}"}
 
 
-def _act(desk: Any, ref: str, *, actor: str | None, action: str, note: str | None,
+def _act(desk: Any, ref: str, *, actor: Actor, action: str, note: str | None,
          change: Callable[[Act], None], note_required: bool = True, who: str = "worker") -> dict[str, Any]:
     """The shared shape of every action on an existing request: identify,
     authorise, check the lifecycle, change, store, record; then, after the
@@ -102,7 +102,7 @@ def _act(desk: Any, ref: str, *, actor: str | None, action: str, note: str | Non
     note_text = text(note, "the note", limit=NOTE_MAX, required=note_required)
 
     def work(u: store.Unit) -> Later:
-        person = u.directory.person(actor)
+        person = u.person(actor)
         req, team, rtype = visible(u, ref, person)
         allowed = {"worker": may_work(req, team, person),
                    "requester": person.id == req.requester_id or person.admin,
@@ -127,7 +127,7 @@ def _hours(span: timedelta) -> float:
     return round(span.total_seconds() / 3600, 3)
 
 
-def contact(desk: Any, ref: str, *, actor: str | None, note: str | None,
+def contact(desk: Any, ref: str, *, actor: Actor, note: str | None,
             agreed_by: date | None = None) -> dict[str, Any]:
     """The owner's first contact with the requester; check-ins start from here.
 
@@ -160,7 +160,7 @@ def contact(desk: Any, ref: str, *, actor: str | None, note: str | None,
     return _act(desk, ref, actor=actor, action="contact", note=note, change=change)
 
 
-def check_in(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+def check_in(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
     """A check-in with the requester; moves the next check-in on by the cadence."""
     def change(act: Act) -> None:
         due = act.req.next_checkin_due
@@ -174,7 +174,7 @@ def check_in(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dic
     return _act(desk, ref, actor=actor, action="checkin", note=note, change=change)
 
 
-def advance(desk: Any, ref: str, *, actor: str | None, note: str | None, to: str | None = None) -> dict[str, Any]:
+def advance(desk: Any, ref: str, *, actor: Actor, note: str | None, to: str | None = None) -> dict[str, Any]:
     """Move the request to its next stage, or forward to stage ``to``."""
     def change(act: Act) -> None:
         if act.rtype is None:
@@ -189,7 +189,7 @@ def advance(desk: Any, ref: str, *, actor: str | None, note: str | None, to: str
     return _act(desk, ref, actor=actor, action="advance", note=note, change=change)
 
 
-def wait_on_requester(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+def wait_on_requester(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
     """Put the request on hold until the requester does what the note asks."""
     def change(act: Act) -> None:
         act.apply("wait")
@@ -201,7 +201,7 @@ def wait_on_requester(desk: Any, ref: str, *, actor: str | None, note: str | Non
     return _act(desk, ref, actor=actor, action="wait", note=note, change=change)
 
 
-def resume(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+def resume(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
     """Take the request off hold. The promise clock stood still while it waited
     on the requester, so every due time moves on by the business time paused."""
     def change(act: Act) -> None:
@@ -222,7 +222,7 @@ def resume(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[
     return _act(desk, ref, actor=actor, action="resume", note=note, change=change, who="party")
 
 
-def hand_off(desk: Any, ref: str, *, actor: str | None, to: str, note: str | None) -> dict[str, Any]:
+def hand_off(desk: Any, ref: str, *, actor: Actor, to: str, note: str | None) -> dict[str, Any]:
     """Give the request to another person of its team, with a note saying why.
     By the owner it is a handoff; by the lead or an admin, a reassignment."""
     def change(act: Act) -> None:
@@ -246,7 +246,7 @@ def hand_off(desk: Any, ref: str, *, actor: str | None, to: str, note: str | Non
     return _act(desk, ref, actor=actor, action="handoff", note=note, change=change)
 
 
-def resolve(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+def resolve(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
     """Mark the work done; the requester confirms (or reopens)."""
     def change(act: Act) -> None:
         req, calendar = act.req, act.calendar
@@ -267,7 +267,7 @@ def resolve(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict
     return _act(desk, ref, actor=actor, action="resolve", note=note, change=change)
 
 
-def confirm(desk: Any, ref: str, *, actor: str | None, nps: int | None = None, effort: int | None = None,
+def confirm(desk: Any, ref: str, *, actor: Actor, nps: int | None = None, effort: int | None = None,
             comment: str | None = None) -> dict[str, Any]:
     """The requester confirms the fix, closing the request, and may rate the service."""
     if nps is not None and not 0 <= nps <= 10:
@@ -289,7 +289,7 @@ def confirm(desk: Any, ref: str, *, actor: str | None, nps: int | None = None, e
                 note_required=False, who="requester")
 
 
-def reopen(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[str, Any]:
+def reopen(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
     """Back to work: the fix did not hold. Possible while resolved and for
     ``promises.REOPEN_WITHIN`` business time after closing. The stage returns
     to where it was, check-ins restart, and the resolve target is set afresh."""
@@ -310,7 +310,7 @@ def reopen(desk: Any, ref: str, *, actor: str | None, note: str | None) -> dict[
     return _act(desk, ref, actor=actor, action="reopen", note=note, change=change, who="party")
 
 
-def add_note(desk: Any, ref: str, *, actor: str | SystemActor | None, note: str | None,
+def add_note(desk: Any, ref: str, *, actor: Actor | SystemActor, note: str | None,
              internal: bool = False) -> dict[str, Any]:
     """Add a note to the timeline: the requester (always visible), someone of
     the team (``internal`` keeps it from the requester), or — with ``actor``
@@ -318,7 +318,7 @@ def add_note(desk: Any, ref: str, *, actor: str | SystemActor | None, note: str 
     note_text = text(note, "the note", limit=NOTE_MAX, required=True)
 
     def work(u: store.Unit) -> Later:
-        person = None if actor is SYSTEM else u.directory.person(actor)  # no actor: "who are you?"
+        person = None if actor is SYSTEM else u.person(actor)  # no actor: "who are you?"
         req, team, rtype = visible(u, ref, person)
         staff = person is None or is_staff(u.directory, req, team, person)
         if person is not None and not staff and person.id != req.requester_id:

@@ -32,7 +32,7 @@ from .sql import Cursor, Sql
 # read fresh each time and are not here.
 ORG_COLUMNS = {
     "site": ("code", "name", "region", "timezone", "country", "subdivision"),
-    "person": ("email", "name", "title", "phone", "site_id", "roles"),
+    "person": ("email", "name", "title", "phone", "site_id", "roles", "login"),
     "team": ("key", "name", "department", "regions", "lead_id", "calendar"),
     "team_member": ("team_id", "person_id", "skills", "covers", "capacity"),
 }
@@ -74,6 +74,7 @@ class PersonEntry:
     phone: str
     site_id: int | None
     roles: tuple[str, ...]
+    login: str | None = None  # the operating-system account, for OWNIT_CLI_IDENTITY=os
 
     @property
     def admin(self) -> bool:
@@ -147,6 +148,7 @@ class Directory:
         self.sites_by_code = {s.code: s for s in sites}
         self.people = {p.id: p for p in people}
         self.people_by_email = {p.email: p for p in people}
+        self.people_by_login = {p.login: p for p in people if p.login}
         self.teams = {t.id: t for t in teams}
         self.teams_by_key = {t.key: t for t in teams}
         self.teams_by_department: dict[str, list[TeamEntry]] = {}
@@ -160,8 +162,8 @@ class Directory:
     @classmethod
     def read(cls, db: Cursor, generation: str) -> "Directory":
         sites = [SiteEntry(*row) for row in db.execute(_SITES).all()]
-        people = [PersonEntry(id, email, name, title or "", phone or "", site_id, tuple(roles or ()))
-                  for id, email, name, title, phone, site_id, roles in db.execute(_PEOPLE).all()]
+        people = [PersonEntry(id, email, name, title or "", phone or "", site_id, tuple(roles or ()), login)
+                  for id, email, name, title, phone, site_id, roles, login in db.execute(_PEOPLE).all()]
         members: dict[int, list[MemberEntry]] = {}
         for _, team_id, person_id, skills, covers, capacity in db.execute(_MEMBERS).all():
             members.setdefault(team_id, []).append(
@@ -180,6 +182,14 @@ class Directory:
         found = self.people_by_email.get(email.strip().lower()) if typed(email) else None
         if found is None:
             raise not_registered(email)
+        return found
+
+    def by_login(self, login: str) -> PersonEntry:
+        """The person whose ``login`` (their operating-system account) this is."""
+        found = self.people_by_login.get(login) if login and typed(login) else None
+        if found is None:
+            raise NotFound(f"your login {login!r} is not in the directory (OWNIT_CLI_IDENTITY=os); ask an admin to "
+                           f"add login = \"{login}\" to your [[person]] in the org file")
         return found
 
     def site(self, code: str) -> SiteEntry:

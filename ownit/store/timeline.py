@@ -35,6 +35,7 @@ class Entry:
     note: str = ""
     internal: bool = False
     data: dict[str, Any] = None  # type: ignore[assignment]
+    acting_id: int | None = None  # the admin who acted as the actor (ownit.actors), if one did
     kind: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -45,14 +46,19 @@ class Entry:
 
 _APPEND = Insert(TABLE)
 _OF = Statement(sa.select(TABLE.c.request_id, TABLE.c.at, TABLE.c.kind, TABLE.c.actor_id, TABLE.c.note,
-                          TABLE.c.data, TABLE.c.internal)
+                          TABLE.c.data, TABLE.c.internal, TABLE.c.acting_id)
                 .where(TABLE.c.request_id == sa.bindparam("request")).order_by(TABLE.c.id))
 
 
 def append(u: Unit, *entries: Entry) -> None:
     """Add ``entries`` to their requests' timelines, in this unit of work."""
-    rows = [{"request_id": e.request_id, "at": e.at, "kind": e.kind, "actor_id": e.actor_id, "note": e.note,
-             "data": e.data, "internal": e.internal} for e in entries]
+    if u.acting is not None:  # an admin acting as the actor: theirs, and the admin's
+        actor_id, admin_id = u.acting
+        for e in entries:
+            if e.actor_id == actor_id:
+                e.acting_id = admin_id
+    rows = [{"request_id": e.request_id, "at": e.at, "kind": e.kind, "actor_id": e.actor_id,
+             "acting_id": e.acting_id, "note": e.note, "data": e.data, "internal": e.internal} for e in entries]
     if len(rows) == 1:
         u.db.execute(_APPEND, **rows[0])
     else:
@@ -63,5 +69,5 @@ def append(u: Unit, *entries: Entry) -> None:
 def of(u: Unit, request_id: int) -> list[Entry]:
     """A request's whole timeline, oldest first."""
     return [Entry(request_id=request_id, at=at, event=events.load(kind, data or {}), actor_id=actor_id,
-                  note=note or "", internal=bool(internal), data=data or {})
-            for _, at, kind, actor_id, note, data, internal in u.db.execute(_OF, request=request_id).all()]
+                  note=note or "", internal=bool(internal), data=data or {}, acting_id=acting_id)
+            for _, at, kind, actor_id, note, data, internal, acting_id in u.db.execute(_OF, request=request_id).all()]

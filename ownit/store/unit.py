@@ -24,13 +24,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
+from ..actors import resolve
 from ..errors import ConfigError
 from . import directory
 from .sql import Cursor, wrapped
 
 if TYPE_CHECKING:
+    from ..actors import Actor
     from ..desk import Desk
-    from .directory import Directory  # noqa: F401
+    from .directory import Directory, PersonEntry  # noqa: F401
 
 T = TypeVar("T")
 
@@ -54,6 +56,7 @@ class Unit:
         self.entries: list[Any] = []  # timeline entries appended (ownit.store.timeline)
         self.notifications: list[Any] = []  # notifications put in the outbox (ownit.store.outbox)
         self.seen: dict[int, Any] = {}  # the requests this unit read or wrote, by id (ownit.store.requests)
+        self.acting: tuple[int, int] | None = None  # (the actor's id, the admin acting as them), see person()
         self._directory: "Directory | None" = None
 
     @property
@@ -62,6 +65,15 @@ class Unit:
         if self._directory is None:
             self._directory = directory.current(self.desk, self.db)
         return self._directory
+
+    def person(self, actor: "Actor") -> "PersonEntry":
+        """The person taking this unit's action (:func:`ownit.actors.resolve`);
+        when an admin acts as them, what this unit writes to the timeline as
+        theirs records the admin too."""
+        person, by = resolve(self.directory, actor)
+        if by is not None:
+            self.acting = (person.id, by.id)
+        return person
 
 
 def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
