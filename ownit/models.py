@@ -218,15 +218,16 @@ class Measure(SQLModel, table=True):
 
 
 class TallyDay(SQLModel, table=True):
-    """A day whose service-health tallies are current: its ``tally`` rows may
-    be read instead of counting that day's measures again. Database triggers
+    """A day whose service-health tallies are current (or, with no
+    ``filled_at`` yet, being counted): its ``tally`` rows may be read instead
+    of counting that day's measures again. Database triggers
     (migration 0008) delete the day whenever anything it counted changes: a
     measure, a rating, or a request's scope or first contact."""
 
     __tablename__ = "tally_day"
 
     day: date = Field(primary_key=True)
-    filled_at: datetime = _when(nullable=False)
+    filled_at: Optional[datetime] = _when()  # none yet: being counted (ownit.tallies)
 
 
 class Tally(SQLModel, table=True):

@@ -9,14 +9,15 @@ medians stay exact. A report adds up the days' tallies and counts only what no
 tally covers: the part-days at the ends of its period, today, and any day
 whose tally has gone stale.
 
-A tally is never read stale: database triggers (migration 0008) delete a day
-from ``tally_day`` whenever something it counted changes, and only days
-listed there are read. :func:`refresh` counts the missing days again, a week
-per transaction, with writes to what it counts held off meanwhile (SQLite's
-write lock; a share lock on PostgreSQL), so no change can slip between the
-count and the mark. A report counts the days it needs that have no current
-tally; the sweep (:func:`refresh_stale`) counts again the days that reports
-have counted and that changed since, so the next report finds them ready.
+A tally is never read stale: database triggers (:mod:`ownit.store.derived`)
+delete a day from ``tally_day`` whenever something it counted changes, and
+only days listed there with a ``filled_at`` are read. :func:`refresh` counts
+the missing days again without holding up anyone who writes: it marks the
+days first, counts them in a read transaction, and keeps a day's count only if
+its mark survived — no change since the mark, which came before the count. A
+report counts the days it needs that have no current tally; the sweep
+(:func:`refresh_stale`) counts again the days that reports have counted and
+that changed since, so the next report finds them ready.
 
 Tallies are kept by department, team and owner, so they serve reports scoped
 to those; a report for a site or a request type counts its measures directly.
@@ -32,13 +33,13 @@ import sqlalchemy as sa
 from . import metrics
 from .models import Tally, TallyDay
 from .store import unit as store
-from .store.sql import Insert, Sql
+from .store.sql import Insert, Sql, Statement
 
 if TYPE_CHECKING:
     from .desk import Desk
 
 Key = tuple[Any, Any, date]  # owner id, team id, UTC day
-DAYS_PER_FILL = 7  # days counted per transaction when filling: writers wait for at most one such count
+DAYS_PER_FILL = 7  # days marked, counted (holding no lock) and kept together
 KEEP_CURRENT = timedelta(days=400)  # how far back the sweep keeps counted days current: a year and its quarter
 
 
@@ -62,7 +63,7 @@ def kept(scope: metrics.Scope) -> bool:
 
 def refresh(desk: "Desk", spans: Iterable[tuple[datetime, datetime]]) -> int:
     """Count the whole days of ``spans`` that have no current tally; returns
-    how many were counted."""
+    how many were counted (see :func:`_fill`: no lock is held while counting)."""
     now = desk.now()
     wanted = sorted({day for start, end in spans for day in whole_days(start, end, now)})
     if not wanted:
@@ -70,8 +71,7 @@ def refresh(desk: "Desk", spans: Iterable[tuple[datetime, datetime]]) -> int:
     current = set(store.run(desk, lambda u: _days(u, wanted[0], wanted[-1]), write=False))
     missing = [day for day in wanted if day not in current]
     for i in range(0, len(missing), DAYS_PER_FILL):
-        chunk = missing[i:i + DAYS_PER_FILL]
-        store.run(desk, lambda u, chunk=chunk: _fill(u, chunk, now))
+        _fill(desk, missing[i:i + DAYS_PER_FILL], now)
     return len(missing)
 
 
@@ -79,9 +79,14 @@ _DAY, _TALLY = TallyDay.__table__, Tally.__table__
 _ADD_TALLY, _ADD_DAY = Insert(_TALLY), Insert(_DAY)
 
 
+_CURRENT = Statement(sa.update(_DAY).where(_DAY.c.day == sa.bindparam("day"), _DAY.c.filled_at.is_(None))
+                     .values(filled_at=sa.bindparam("filled_at")))
+
+
 def _days(u: store.Unit, first: date, last: date) -> list[date]:
-    """The days from ``first`` to ``last`` whose tallies are current."""
-    return [row[0] for row in u.db.run(sa.select(_DAY.c.day).where(_DAY.c.day >= first, _DAY.c.day <= last)).all()]
+    """The days from ``first`` to ``last`` whose tallies are current (counted, not just being counted)."""
+    return [row[0] for row in u.db.run(sa.select(_DAY.c.day).where(
+        _DAY.c.day >= first, _DAY.c.day <= last, _DAY.c.filled_at.is_not(None))).all()]
 
 
 def refresh_stale(desk: "Desk", *, within: timedelta = KEEP_CURRENT) -> int:
@@ -102,24 +107,43 @@ def refresh_stale(desk: "Desk", *, within: timedelta = KEEP_CURRENT) -> int:
     return refresh(desk, [(_midnight(first), now)])
 
 
-def _fill(u: store.Unit, days: list[date], now: datetime) -> None:
-    """Count ``days`` into tallies and mark them current: the only writer of ``tally`` and ``tally_day``."""
-    if u.db.name == "postgresql":
-        # hold off writes to what is counted until the days are marked, so none is missed (the request
-        # first: a writer changes it before its events, so taking it first cannot deadlock with one)
-        u.db.execute(Sql("LOCK TABLE request, feedback, measure IN SHARE MODE"))
-    done = set(_days(u, days[0], days[-1]))
-    days = [day for day in days if day not in done]  # another process may have just done them
-    if not days:
-        return
-    u.db.run(sa.delete(_TALLY).where(_TALLY.c.day.in_(days)))
-    for day in days:  # a day at a time: SQLite sorts a day's check-ins to group them, and smaller sorts are quicker
-        counted = metrics.raw(u, metrics.Scope(), _midnight(day), _midnight(day + timedelta(days=1)), now=now,
-                              group=lambda rows: [rows.department, rows.team_id, rows.owner_id])
-        u.db.executemany(_ADD_TALLY, [{"day": day, "department": department, "team_id": team_id,
-                                       "owner_id": owner_id, "data": data}
-                                      for (department, team_id, owner_id), data in counted.items()])
-    u.db.executemany(_ADD_DAY, [{"day": day, "filled_at": now} for day in days])
+def _fill(desk: "Desk", days: list[date], now: datetime) -> None:
+    """Count ``days`` into tallies and mark them current: the only writer of
+    ``tally`` and ``tally_day``. Three short steps, and no lock while counting:
+
+    1. mark the days as being counted (a ``tally_day`` row with no
+       ``filled_at``) — the triggers delete a day's row whenever anything it
+       counted changes, so from here on a change to a day takes its mark away;
+    2. count them in a read transaction, which holds no writer up;
+    3. in one write, keep the count of each day whose mark is still there (no
+       change since the mark, which came before the count) and drop the rest,
+       to be counted by a later report.
+    """
+    def mark(u: store.Unit) -> None:
+        if u.db.name == "postgresql":
+            # wait for writers already under way (their triggers ran before the mark existed), and keep
+            # new ones out only while the marks are written
+            u.db.execute(Sql("LOCK TABLE request, feedback, measure IN SHARE MODE"))
+        marked = {row[0] for row in u.db.run(sa.select(_DAY.c.day).where(_DAY.c.day.in_(days))).all()}
+        u.db.executemany(_ADD_DAY, [{"day": day, "filled_at": None} for day in days if day not in marked])
+
+    def count(u: store.Unit) -> dict[date, Any]:
+        return {day: metrics.raw(u, metrics.Scope(), _midnight(day), _midnight(day + timedelta(days=1)), now=now,
+                                 group=lambda rows: [rows.department, rows.team_id, rows.owner_id])
+                for day in days}  # a day at a time: SQLite sorts a day's check-ins to group them, and smaller sorts are quicker
+
+    def keep(u: store.Unit, counted: dict[date, Any]) -> None:
+        for day, tallies in counted.items():
+            if u.db.execute(_CURRENT, day=day, filled_at=now).rowcount != 1:
+                continue  # changed since the mark, or counted by another report meanwhile
+            u.db.run(sa.delete(_TALLY).where(_TALLY.c.day == day))
+            u.db.executemany(_ADD_TALLY, [{"day": day, "department": department, "team_id": team_id,
+                                           "owner_id": owner_id, "data": data}
+                                          for (department, team_id, owner_id), data in tallies.items()])
+
+    store.run(desk, mark)
+    counted = store.run(desk, count, write=False)
+    store.run(desk, lambda u: keep(u, counted))
 
 
 def tallied(u: store.Unit, scope: metrics.Scope, start: datetime, end: datetime, *,

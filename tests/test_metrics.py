@@ -18,7 +18,7 @@ a business day is ten hours. The week of Monday 23 November 2026:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -183,3 +183,18 @@ def test_median_and_p90_from_one_sort_agree_with_statistics(values) -> None:
     assert middle == pytest.approx(statistics.median(values))
     expected = values[0] if len(values) == 1 else statistics.quantiles(values, n=100, method="inclusive")[89]
     assert p90 == pytest.approx(expected)
+
+
+def test_a_report_longer_than_two_years_is_one_line(ownit_demo_org) -> None:
+    from typer.testing import CliRunner
+
+    from ownit.cli import app
+
+    result = CliRunner().invoke(app, ["--now", "2026-11-27T16:00:00+00:00", "report", "--since", "2010-01-01",
+                                      "--as", HELEN], env={"OWNIT_DATABASE_URL": ownit_demo_org.url})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("error: a report covers at most two years; --since 2010-01-01 to --until 2026-11-27 "
+                             "is 6174 days: ask for two years at a time\n")
+    two_years = service.report(ownit_demo_org, actor=HELEN, since=at(27, 0) - timedelta(days=service.MAX_REPORT_DAYS),
+                               until=at(27, 0))
+    assert two_years["headline"]["resolved"] == 0  # the longest period there is, counted

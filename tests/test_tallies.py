@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, select
 
-from conftest import AMIRA, HELEN, LEAK, SINCE, UNTIL, at
+from conftest import AMIRA, HELEN, LEAK, LUCY, OWEN, SINCE, UNTIL, at
 from ownit import metrics, service, tallies
 from ownit.store import unit as store
 from ownit.models import Feedback, Measure, Request, Tally, TallyDay
@@ -154,3 +155,37 @@ def test_the_sweep_recounts_the_days_reports_counted_that_changed(history) -> No
     assert service.sweep(desk)["tallies_recounted"] == 3
     assert _days(desk) == counted | {date(2026, 11, 28), date(2026, 11, 29)}
     assert service.sweep(desk)["tallies_recounted"] == 0
+
+
+
+def test_counting_holds_no_writer_up_and_a_change_meanwhile_is_counted_later(history, monkeypatch) -> None:
+    """While a report counts its days, others write at once (no lock is held):
+    a request is raised, and C is handed to someone else, which changes what
+    the day its first contact was due counted. That day's count is not kept;
+    the others are; the next report counts the day again, with the change."""
+    desk, _, _, c = history
+    desk.clock.set(at(30, 9))
+    with Session(desk.engine) as session:
+        due = session.exec(select(Request.first_contact_due).where(Request.ref == c["ref"])).one().date()
+    counting, written = metrics.raw, []
+
+    def count_while_others_write(u, scope, start, end, **kwargs):
+        if not written and start == tallies._midnight(due):  # once, as that day is being counted
+            written.append(service.raise_request(desk, actor=AMIRA, request_type="facilities.leak",
+                                                 title="Raised mid-count", fields=LEAK)["ref"])
+            service.hand_off(desk, c["ref"], actor=OWEN, to=OWEN if c["owner"]["email"] == LUCY else LUCY,
+                             note="Nearer to Bristol")
+        return counting(u, scope, start, end, **kwargs)
+
+    monkeypatch.setattr(metrics, "raw", count_while_others_write)
+    _north(desk)
+    assert written  # they went through while the days were being counted
+    counted = _days(desk)
+    assert due not in counted and len(counted) == 83  # every day of the twelve weeks but the one that changed
+    monkeypatch.setattr(metrics, "raw", counting)
+    again = _north(desk, by="owner")
+    assert due in _days(desk)
+    with Session(desk.engine) as session:  # counted from scratch, the tallies agree
+        session.exec(sa_delete(TallyDay))
+        session.commit()
+    assert _north(desk, by="owner") == again

@@ -16,7 +16,7 @@ from __future__ import annotations
 from .absence import set_away
 from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
-from .health import REPORT_DAYS, TREND_WEEKS, report
+from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
 from .reads import (calendar_of, departments, inbox, load_problems, memberships, my_requests, ownership_problems,
                     people, queue, show, site_requests, team_summary, teams)
@@ -42,7 +42,7 @@ __all__ = [
     "raise_request", "who", "contact", "check_in", "advance", "wait_on_requester", "resume", "hand_off", "resolve",
     "confirm", "reopen", "add_note", "set_away", "show", "queue", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
-    "sweep", "init", "calendar_of", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
+    "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
     "restore_backup",
 ]

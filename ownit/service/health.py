@@ -12,6 +12,7 @@ from ..errors import NotFound, PermissionDenied, ValidationError
 from ..store import unit as store
 
 REPORT_DAYS = 28  # the default period: the last four weeks
+MAX_REPORT_DAYS = 731  # the longest period: two years (and the two before it, to compare)
 TREND_WEEKS = 12  # the alignment view and the trend charts look back this far
 
 
@@ -30,6 +31,9 @@ def report(desk: Any, *, actor: Actor, team: str | None = None, department: str 
     since = since or until - timedelta(days=REPORT_DAYS)
     if since >= until:
         raise ValidationError(f"--since {since:%Y-%m-%d} must be before --until {until:%Y-%m-%d}")
+    if until - since > timedelta(days=MAX_REPORT_DAYS):
+        raise ValidationError(f"a report covers at most two years; --since {since:%Y-%m-%d} to --until "
+                              f"{until:%Y-%m-%d} is {(until - since).days} days: ask for two years at a time")
     if department is not None and department not in desk.plugins.departments:
         known = ", ".join(sorted(desk.plugins.departments)) or "none installed"
         raise NotFound(f"no department {department!r}; departments: {known}")
