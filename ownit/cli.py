@@ -148,11 +148,22 @@ def _date(text: str | None, option: str) -> date | None:
 
 @app.callback()
 def _global(
+    ctx: typer.Context,
     now: Annotated[Optional[str], typer.Option("--now", hidden=True, help="Pretend it is this instant (ISO).")] = None,
 ) -> None:
     """OwnIt: every request has one named owner."""
+    from .terminal import NeutralStream
+
     state.desk = None
     state.now = None
+    # what is printed is shown, never obeyed: control characters, bidi overrides and line separators escaped
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = NeutralStream(sys.stdout), NeutralStream(sys.stderr)
+
+    def restore() -> None:
+        sys.stdout, sys.stderr = streams
+
+    ctx.call_on_close(restore)
     if now:
         from .clock import parse_instant
         from .errors import OwnitError

@@ -20,6 +20,7 @@ from .errors import ConfigError
 from .store import org as org_store
 from .store import unit as store
 from .store.unit import Unit
+from .terminal import first_unsafe
 
 Row = org_store.Row
 
@@ -165,9 +166,17 @@ def _text(entry: dict[str, Any], key: str, section: str, index: int, where: _Whe
         return ""
     if not isinstance(value, str):
         raise where.error(section, index, key, "must be text in quotes")
+    unsafe = first_unsafe(value)
+    if unsafe is not None:  # shown in terminals and pages, typed back in: it must read as what it is
+        raise where.error(section, index, key, f"holds the control character {unsafe}; remove it")
     if len(value) > limit:
         raise where.error(section, index, key, f"is longer than {limit} characters")
     return value.strip()
+
+
+def _words(values: Any) -> bool:
+    """A list of plain words: text, with nothing a terminal would obey in it."""
+    return isinstance(values, list) and all(isinstance(v, str) and first_unsafe(v) is None for v in values)
 
 
 def _site(entry: dict[str, Any], index: int, where: _Where) -> Row:
@@ -224,7 +233,7 @@ def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dic
     if lead_email not in people:
         raise where.error("team", index, "lead", f"no person {lead_email!r}; add them as a [[person]]")
     regions = entry.get("regions", [])
-    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+    if not _words(regions):
         raise where.error("team", index, "regions", "must be a list of region names, like [\"north\"]")
     calendar = entry.get("calendar", {})
     if not isinstance(calendar, dict) or set(calendar) - _CALENDAR_KEYS:
@@ -261,10 +270,10 @@ def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dic
         if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 10_000:
             raise where.error("team", index, "members", f"capacity of {email} must be a whole number from 1")
         skills = member.get("skills", [])
-        if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
+        if not _words(skills):
             raise where.error("team", index, "members", f"skills of {email} must be a list of words")
         covers = member.get("covers", [])
-        if not isinstance(covers, list) or not all(isinstance(c, str) for c in covers):
+        if not _words(covers):
             raise where.error("team", index, "members", f"covers of {email} must be a list of site codes or regions")
         person_id = people[email]["id"]
         org_store.save(u, "team_member", {"team_id": team["id"], "person_id": person_id,

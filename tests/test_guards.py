@@ -197,3 +197,21 @@ def test_acting_as_through_the_service_on_both_databases(ownit_desk, tmp_path: P
     last = service.show(ownit_desk, ref, actor=HELEN)["timeline"][-1]
     assert (last["actor"], last["acting"], last["actor_name"]) == (SAM, HELEN, "Helen Price acting as Sam Doyle")
     assert [e["acting"] for e in service.show(ownit_desk, ref, actor=HELEN)["timeline"]] == [None, None, HELEN]
+
+
+# --- what reaches an agent's terminal --------------------------------------------------------------
+
+
+def test_text_a_terminal_would_obey_is_shown_escaped(cli: Cli, tmp_path: Path) -> None:
+    import json
+
+    cli.ok("org", "load", org(tmp_path))
+    title = "Leak \u009b2J over \u202etill 2\u2028urgent"  # a C1 CSI, a right-to-left override, a line separator
+    ref = cli.json("raise", "--as", AMIRA, "--type", "facilities.leak", "--title", title,
+                   "--field", "location=stockroom", "--field", "near_electrics=no")["ref"]
+    for args in (["show", ref, "--as", SAM], ["queue", "--as", SAM], ["inbox", "--as", SAM]):
+        shown = cli.ok(*args).stdout
+        assert "\\u009b2J" in shown and "\\u202etill" in shown, shown
+        assert not any(ch in shown for ch in "\u009b\u202e\u2028"), args
+    data = cli.ok("show", ref, "--as", SAM, "--json").stdout
+    assert "\\u202e" in data and json.loads(data)["title"] == title  # still JSON, meaning the same

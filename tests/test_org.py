@@ -261,6 +261,19 @@ def swap(old: str, new: str) -> Callable[[str], str]:
 
 
 CASES = {
+    # what a terminal would obey, in an identifier or a name (found trying OwnIt as an attacker would)
+    "person-email-bidi": Case(swap('[[person]]\nemail = "agent.one@example.com"',
+                                   '[[person]]\nemail = "agent.one\\u202e@example.com"'),
+                              at('email = "agent.one\\u202e'), "email",
+                              "holds the control character \\u202e; remove it"),
+    "person-email-nul": Case(swap('[[person]]\nemail = "agent.one@example.com"',
+                                  '[[person]]\nemail = "agent.one\\u0000@example.com"'),
+                             at('email = "agent.one\\u0000'), "email", "holds the control character \\u0000; remove it"),
+    "team-name-csi": Case(swap('name = "Facilities North"', 'name = "Facilities \\u009b2J North"'),
+                          at('name = "Facilities \\u009b'), "name", "holds the control character \\u009b; remove it"),
+    "member-skill-line-separator": Case(swap('skills = ["building", "plumbing"]', 'skills = ["build\\u2028ing"]'),
+                                        at("members = ["), "members",
+                                        "skills of agent.one@example.com must be a list of words"),
     "unknown-section": Case(
         lambda t: t + '\n[[sites]]\ncode = "S002"\nname = "York"\nregion = "north"\n',
         at("[[sites]]"), None, "unknown section [[sites]]"),
