@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import metrics, tallies
+from ..clock import within_bounds
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..store import unit as store
 
@@ -24,6 +25,9 @@ def report(desk: Any, *, actor: str | None, team: str | None = None, department:
     with a sentence where they pull apart. See :mod:`ownit.metrics`."""
     if by not in (None, "week", "owner", "team"):
         raise ValidationError(f"--by {by!r} is not a grouping; use week, owner or team")
+    for given in (since, until):
+        if given is not None:
+            within_bounds(given)
     now = desk.now()
     until = until or now
     since = since or until - timedelta(days=REPORT_DAYS)
