@@ -13,12 +13,13 @@ docs/operating.md.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import ConfigError, ValidationError
+from .errors import ConfigError, OwnitError, ValidationError
 
 PAGES_PER_STEP = 1024  # about 4 MB a step: writers wait at most one step
 
@@ -61,17 +62,42 @@ def ready_to_back_up(url: str, path: Path) -> Path:
 
 
 def backup(url: str, path: Path, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Copy the live database at ``url`` to a new file ``path`` and check the copy."""
+    """Copy the live database at ``url`` to a new file ``path`` and check the
+    copy. The copy is written under a temporary name in the same folder and
+    renamed into place once it checks out, so a copy that fails (a full disk)
+    leaves nothing behind to block the next try."""
     source_path = ready_to_back_up(url, path)
     started = time.perf_counter()
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-    target = sqlite3.connect(path)
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
-        _copy(source, target, progress)
+        try:
+            source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+            target = sqlite3.connect(partial)
+            try:
+                _copy(source, target, progress)
+            finally:
+                target.close()
+                source.close()
+        except (sqlite3.Error, OSError) as exc:
+            raise _not_copied(exc, source_path, path) from None
+        checked = check(partial)
+        os.replace(partial, path)
     finally:
-        target.close()
-        source.close()
-    return {**check(path), "seconds": round(time.perf_counter() - started, 3), "bytes": path.stat().st_size}
+        for leftover in (partial, *(partial.with_name(partial.name + end) for end in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+    return {**checked, "path": str(path), "seconds": round(time.perf_counter() - started, 3),
+            "bytes": path.stat().st_size}
+
+
+def _not_copied(exc: Exception, source: Path, path: Path) -> OwnitError:
+    """Why a backup could not be written, as one line; nothing is left at ``path``."""
+    text = str(exc) if isinstance(exc, sqlite3.Error) else (exc.strerror or str(exc))
+    if "full" in text.lower() or "no space" in text.lower():
+        return ConfigError(f"cannot back up to {path}: the disk is full ({text}); nothing was written; "
+                           "free some space or back up to another disk")
+    if "not a database" in text.lower() or "malformed" in text.lower():
+        return ConfigError(f"{source} is not an OwnIt database ({text}); nothing to back up")
+    return ConfigError(f"cannot back up to {path}: {text}; nothing was written")
 
 
 def check(path: Path) -> dict[str, Any]:

@@ -120,8 +120,8 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _database_problem(exc: Exception) -> str | None:
-    if "sqlalchemy" not in sys.modules:
-        return None
+    if "sqlalchemy" not in sys.modules and type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
+        return None  # not a database's error: nothing to explain, and no reason to load SQLAlchemy
     from .db import default_database_url, explain
 
     explained = explain(exc, state.desk.url if state.desk else default_database_url())
@@ -139,10 +139,13 @@ def _print_json(data: Any) -> None:
 def _date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
+    from .clock import parse_date
+    from .errors import ValidationError
+
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        _fail(f"{option} {text!r} is not a date; use YYYY-MM-DD")
+        return parse_date(text)
+    except ValidationError as exc:
+        _fail(f"{option} {exc}")
     return None
 
 
@@ -758,8 +761,9 @@ def report(
 def _progress_bar(description: str) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = _console_err()  # drawn only on a terminal: elsewhere it would leave a blank line before an error
     return Progress(TextColumn(description), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                    TimeRemainingColumn(), console=_console_err(), transient=True)
+                    TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal)
 
 
 @app.command()
@@ -942,7 +946,25 @@ def _may_declare_commands() -> bool:
     return False
 
 
+def _not_utf8(argv: list[str]) -> str | None:
+    """The first argument (or ``OWNIT_`` variable) holding bytes that are not
+    UTF-8: Python hands them over as lone surrogates, which cannot be stored
+    or printed."""
+    import os
+
+    from .errors import utf8
+
+    if not all(utf8(word) for word in argv):
+        return "argument"
+    return next((name for name, value in os.environ.items() if name.startswith("OWNIT_") and not utf8(value)), None)
+
+
 def main() -> None:
+    # Bytes that are not text are refused before anything is done: they could be neither stored nor shown.
+    which = _not_utf8(sys.argv[1:])
+    if which:
+        typer.echo(f"error: {which} is not valid UTF-8 text; retype it", err=True)
+        raise SystemExit(2)
     # A built-in command runs without looking for plugin commands (package metadata: ~15 ms); help, or
     # a command OwnIt does not have, looks.
     if not _built_in(_command_named(sys.argv[1:])):

@@ -4,7 +4,7 @@ simulations are deterministic."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
 
@@ -45,9 +45,23 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+EARLIEST, LATEST = 1900, 2200  # the years OwnIt accepts from people: business calendars and offsets hold there
+
+
+def within_bounds(value: date, text: str | None = None) -> None:
+    """Refuse a date or instant outside :data:`EARLIEST` to :data:`LATEST`
+    (year 1 or 9999 would overflow the promise arithmetic and the database)."""
+    if not EARLIEST <= value.year <= LATEST:
+        from .errors import ValidationError
+
+        shown = repr(text.strip()) if text is not None else value.isoformat()
+        raise ValidationError(f"{shown} is out of range: dates must be between {EARLIEST} and {LATEST}")
+
+
 def parse_instant(text: str) -> datetime:
     """Parse an ISO 8601 instant such as ``2026-11-20T16:30`` or
-    ``2026-11-20T16:30+00:00``; without an offset it is taken as UTC."""
+    ``2026-11-20T16:30+00:00``; without an offset it is taken as UTC. Like
+    every date people give OwnIt, it is refused outside 1900-2200."""
     from .errors import ValidationError
 
     try:
@@ -56,4 +70,24 @@ def parse_instant(text: str) -> datetime:
         raise ValidationError(
             f"{text!r} is not a date and time; use ISO form like 2026-11-20T16:30+00:00"
         ) from None
+    within_bounds(value, text)
     return as_utc(value)
+
+
+def parse_date(text: str | date) -> date:
+    """Parse a day given as ``YYYY-MM-DD`` (or a date already parsed, from a
+    TOML file), refused outside 1900-2200: the one place OwnIt reads the days
+    people type."""
+    from .errors import ValidationError
+
+    if isinstance(text, datetime):
+        value = text.date()
+    elif isinstance(text, date):
+        value = text
+    else:
+        try:
+            value = date.fromisoformat(str(text).strip())
+        except ValueError:
+            raise ValidationError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+    within_bounds(value, text if isinstance(text, str) else None)
+    return value

@@ -80,8 +80,36 @@ def make_engine(url: str) -> sa.Engine:
         event.listen(engine, "begin", _sqlite_begin)
         if parsed.database and parsed.database != ":memory:":
             _checkpointed(engine, str(Path(parsed.database).expanduser().resolve()))
-        return engine
-    return sa.create_engine(parsed, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
+    else:
+        engine = sa.create_engine(parsed, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
+    event.listen(engine, "connect", _known_schema(engine))
+    return engine
+
+
+def _known_schema(engine: sa.Engine) -> Any:
+    """A listener that refuses, on the engine's first connection that works, a
+    database written by a newer OwnIt (:mod:`ownit.revisions`): once per
+    process, not on each action."""
+    where = engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
+    checked = False
+
+    def check(dbapi_connection: Any, _record: Any) -> None:
+        nonlocal checked
+        if checked:
+            return
+        from . import revisions
+
+        cursor = dbapi_connection.cursor()
+        try:
+            revision = revisions.stored(cursor, postgresql=engine.dialect.name == "postgresql")
+        finally:
+            cursor.close()
+            if engine.dialect.name == "postgresql":
+                dbapi_connection.rollback()  # the read began a transaction
+        revisions.check(revision, where)
+        checked = True
+
+    return check
 
 
 def describe(url: str) -> str:
@@ -90,28 +118,95 @@ def describe(url: str) -> str:
 
 
 def is_transient(exc: BaseException) -> bool:
-    text = str(getattr(exc, "orig", exc)).lower()
-    return any(sign in text for sign in ("database is locked", "deadlock detected",
-                                         "could not serialize access", "database is busy"))
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(sign in text for sign in _TRANSIENT)
+
+
+_TRANSIENT = ("database is locked", "deadlock detected", "could not serialize access", "database is busy",
+              "lock timeout", "canceling statement due to lock timeout")
+_NOT_A_DATABASE = ("file is not a database", "database disk image is malformed")
+_READ_ONLY = ("readonly database", "read-only file system", "unable to open database file",
+              "cannot start a transaction within a read-only", "read-only transaction")
+_FULL = ("database or disk is full", "no space left on device", "could not extend file", "disk quota exceeded")
+_GONE = ("connection failed", "could not connect", "connection refused", "unable to open database",
+         "connection to server", "timeout expired", "server closed the connection", "terminating connection",
+         "consuming input failed", "the connection is closed", "connection is lost", "ssl connection has been closed")
+
+
+def _driver_error(exc: BaseException) -> bool:
+    """A DB-API driver's own error (``sqlite3``, psycopg) that reached us unwrapped."""
+    return type(exc).__module__.split(".")[0] in ("sqlite3", "psycopg") and hasattr(exc, "args")
 
 
 def explain(exc: BaseException, url: sa.URL | str) -> OwnitError | None:
     """A one-line, person-facing error for a database failure, or ``None`` when
-    it is not one we can explain (a bug, to be raised as it is)."""
-    if not isinstance(exc, DBAPIError):
+    it is not one we can explain (a bug, to be raised as it is). Every line
+    names the file or server and what to do."""
+    if isinstance(exc, DBAPIError):
+        orig, invalidated = exc.orig, exc.connection_invalidated
+    elif _driver_error(exc):
+        orig, invalidated = exc, False
+    else:
         return None
     parsed = normalise_url(url) if isinstance(url, str) else url
     where = parsed.render_as_string(hide_password=True)
-    text = str(exc.orig or exc).strip()
+    sqlite = parsed.drivername.startswith("sqlite")
+    path = Path(parsed.database).expanduser() if sqlite and parsed.database not in (None, "", ":memory:") else None
+    text = str(orig or exc).strip()
+    first = text.splitlines()[0] if text else type(orig or exc).__name__
     lowered = text.lower()
     if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
         return ConfigError(f"the database at {where} is not set up yet; run 'ownit init'")
-    if exc.connection_invalidated or any(sign in lowered for sign in (
-            "connection failed", "could not connect", "connection refused", "unable to open database",
-            "connection to server", "timeout expired")):
-        host = parsed.host or parsed.database
-        first = text.splitlines()[0] if text else type(exc).__name__
-        return ConfigError(f"cannot reach the database at {host}: {first}")
+    if any(sign in lowered for sign in _TRANSIENT):
+        return Conflict(f"the database at {path or parsed.host} is busy (another program holds its lock); "
+                        "try again in a moment")
+    if path is not None and any(sign in lowered for sign in _NOT_A_DATABASE):
+        return ConfigError(f"{path} is not an OwnIt database ({first}); point OWNIT_DATABASE_URL at the right "
+                           "file or restore a backup")
+    if any(sign in lowered for sign in _FULL) or (path is not None and "disk i/o error" in lowered
+                                                  and _full(path.parent)):
+        return ConfigError(f"the disk holding the database at {path or parsed.host} is full ({first}); "
+                           "free some space and try again (nothing was written)")
+    if path is not None and any(sign in lowered for sign in _READ_ONLY):
+        read_only = _read_only(path)
+        if read_only:
+            return ConfigError(read_only)
+    if invalidated or any(sign in lowered for sign in _GONE):
+        return ConfigError(f"cannot reach the database at {parsed.host or parsed.database}: {first}")
+    return None
+
+
+def _full(folder: Path) -> bool:
+    """Whether the disk holding ``folder`` has no room left: SQLite says only
+    "disk I/O error" when it cannot even make its shared-memory file."""
+    import os
+
+    try:
+        room = os.statvfs(folder)
+    except OSError:
+        return False
+    return room.f_bavail * room.f_frsize < 64 * 1024
+
+
+def _read_only(path: Path) -> str | None:
+    """What keeps SQLite from writing ``path`` (the file, or the folder it
+    keeps its journal in), as the line to show; ``None`` when nothing does."""
+    import os
+
+    folder = path.parent
+    try:
+        mounted_read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        mounted_read_only = False
+    if mounted_read_only:
+        return (f"the database {path} is on a read-only file system; remount {folder} read-write "
+                "or move the database to a disk OwnIt may write")
+    if path.exists() and not os.access(path, os.W_OK):
+        return (f"the database file {path} is read-only; make it writable by the user running OwnIt "
+                "(or point OWNIT_DATABASE_URL at a copy it may write)")
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        return (f"the folder {folder} is read-only and SQLite keeps its journal beside the database; "
+                "make the folder writable by the user running OwnIt")
     return None
 
 
@@ -119,12 +214,10 @@ def settle(exc: DBAPIError, attempt: int, url: sa.URL) -> None:
     """After a unit of work failed in the database on its ``attempt``-th try:
     wait before the next try when it was a lock timeout or deadlock (with
     backoff), else raise what to tell the person: "busy" once the retries are
-    spent, a one-line explanation (:func:`explain`), or the error itself."""
+    spent, or any other one-line explanation (:func:`explain`), or the error itself."""
     if is_transient(exc) and attempt < RETRIES - 1:
         time.sleep(0.05 * 2**attempt * (1 + random.random()))
         return
-    if is_transient(exc):
-        raise Conflict("the database is busy; try again in a moment") from None
     explained = explain(exc, url)
     if explained is not None:
         raise explained from None

@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from .errors import ValidationError
+from .errors import ValidationError, utf8
 
 FIELD_KINDS = ("text", "choice", "number", "date", "yesno")
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -87,6 +87,8 @@ class Field:
 
     def _parse_text(self, raw: Any) -> str:
         text = str(raw)
+        if not utf8(text):
+            raise self._error("is not valid UTF-8 text; retype it")
         if len(text) > self.max_length:
             raise self._error(f"is {len(text)} characters long; keep it under {self.max_length}")
         return text
@@ -109,12 +111,12 @@ class Field:
         return int(number) if number.is_integer() else number
 
     def _parse_date(self, raw: Any) -> str:
-        if isinstance(raw, date):
-            return raw.isoformat()
+        from .clock import parse_date
+
         try:
-            return date.fromisoformat(str(raw)).isoformat()
-        except ValueError:
-            raise self._error(f"{raw!r} is not a date; use YYYY-MM-DD") from None
+            return parse_date(raw if isinstance(raw, date) else str(raw)).isoformat()
+        except ValidationError as exc:
+            raise self._error(str(exc)) from None
 
     def _parse_yesno(self, raw: Any) -> bool:
         if isinstance(raw, bool):

@@ -45,10 +45,18 @@ class ConfigError(OwnitError):
     """The organisation file, the database URL or the environment is wrong."""
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def typed(text: str) -> bool:
     """Whether ``text`` could be an identifier someone typed: no control
-    characters (PostgreSQL cannot even compare a NUL), so it is safe to look up."""
+    characters (PostgreSQL cannot even compare a NUL) and valid UTF-8 (see
+    :func:`utf8`), so it is safe to look up."""
     return _CONTROL.search(text) is None
+
+
+def utf8(text: str) -> bool:
+    """Whether ``text`` came from valid UTF-8: other bytes reach Python
+    as lone surrogates (``'\\udcff'``), which can be neither stored nor printed."""
+    return _SURROGATE.search(text) is None

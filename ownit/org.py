@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .calendar import BusinessCalendar
-from .errors import ConfigError
+from .clock import parse_date
+from .errors import ConfigError, ValidationError
 from .store import org as org_store
 from .store import unit as store
 from .store.unit import Unit
@@ -85,6 +86,9 @@ def load_file(u: Unit, path: str | Path, *, departments: set[str],
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path} line {line}: not UTF-8 text; save the file as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -238,13 +242,19 @@ def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dic
     calendar = entry.get("calendar", {})
     if not isinstance(calendar, dict) or set(calendar) - _CALENDAR_KEYS:
         raise where.error("team", index, "calendar", f"must be a table with: {', '.join(sorted(_CALENDAR_KEYS))}")
+    not_text = sorted(k for k in _CALENDAR_KEYS - {"closures"} if k in calendar and not isinstance(calendar[k], str))
+    if not_text:
+        raise where.error("team", index, "calendar", f"{not_text[0]} must be text in quotes, like "
+                          + {"days": '"MO-FR"', "hours": '"08:00-18:00"', "timezone": '"Europe/London"'}.get(
+                              not_text[0], '"GB"'))
+    if not isinstance(calendar.get("closures", []), list):
+        raise where.error("team", index, "calendar", "closures must be a list of dates, like [2026-12-25]")
     closures = []
     for closure in calendar.get("closures", []):
         try:
-            closures.append(closure if isinstance(closure, date) else date.fromisoformat(str(closure)))
-        except ValueError:
-            raise where.error("team", index, "calendar",
-                              f"closure {closure!r} is not a date; use YYYY-MM-DD") from None
+            closures.append(parse_date(closure if isinstance(closure, date) else str(closure)))
+        except ValidationError as exc:
+            raise where.error("team", index, "calendar", f"closure {exc}") from None
     try:
         cal = BusinessCalendar.from_dict({**calendar, "closures": closures})
     except ConfigError as exc:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from .. import assign, domain, events, notices
 from ..actors import Actor
+from ..clock import within_bounds
 from ..errors import PermissionDenied, ValidationError
 from ..models import Request
 from ..store import directory, org as org_store, outbox, requests, timeline
@@ -27,6 +28,8 @@ def set_away(desk: Any, *, actor: Actor, email: str, start: date, until: date) -
     """Record an absence (from ``start`` up to, not including, ``until``). When it
     covers now, everything the person owns is handed to someone who can work
     it, each with an automatic note."""
+    within_bounds(start)
+    within_bounds(until)
     if until <= start:
         raise ValidationError(f"--until {until} must be after --from {start}")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..departments import RequestType
-from ..errors import NotFound, ValidationError, typed
+from ..errors import NotFound, ValidationError, typed, utf8
 from ..store import requests
 from ..store.directory import Directory, PersonEntry, TeamEntry
 from ..store.unit import Unit
@@ -25,6 +25,8 @@ def text(value: str | None, what: str, *, limit: int, required: bool) -> str:
     """Typed text, trimmed: refused when empty (if required), too long, or
     holding control characters other than newlines and tabs."""
     found = (value or "").strip()
+    if not utf8(found):
+        raise ValidationError(f"{what} is not valid UTF-8 text; retype it")
     if required and not found:
         raise ValidationError(f"{what} is empty; write a few words")
     if len(found) > limit:

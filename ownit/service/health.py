@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import metrics, tallies
 from ..actors import Actor
+from ..clock import within_bounds
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..store import unit as store
 
@@ -26,6 +27,9 @@ def report(desk: Any, *, actor: Actor, team: str | None = None, department: str 
     with a sentence where they pull apart. See :mod:`ownit.metrics`."""
     if by not in (None, "week", "owner", "team"):
         raise ValidationError(f"--by {by!r} is not a grouping; use week, owner or team")
+    for given in (since, until):
+        if given is not None:
+            within_bounds(given)
     now = desk.now()
     until = until or now
     since = since or until - timedelta(days=REPORT_DAYS)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from .. import assign, domain, events, notices, promises
 from ..actors import Actor
 from ..departments import PRIORITIES, RequestType
+from ..clock import within_bounds
 from ..errors import PermissionDenied, PluginError, ValidationError
 from ..models import Request
 from ..records import Draft
@@ -53,6 +54,8 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
     title = text(title, "the title", limit=TITLE_MAX, required=True)
     detail = text(detail, "the detail", limit=NOTE_MAX, required=False)
     parsed = rtype.parse_fields(fields or {})
+    if needed_by is not None:
+        within_bounds(needed_by)
     if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
         needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
     priority, skills = _consult_plugins(desk, rtype, parsed, desk.now())

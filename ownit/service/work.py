@@ -20,6 +20,7 @@ from .. import domain, events, notices, promises
 from ..actors import SYSTEM, Actor, SystemActor
 from ..calendar import BusinessCalendar
 from ..departments import RequestType
+from ..clock import within_bounds
 from ..errors import Conflict, PermissionDenied, PluginError, ValidationError
 from ..store import directory, outbox, ratings, requests, timeline
 from ..store import unit as store
@@ -134,6 +135,9 @@ def contact(desk: Any, ref: str, *, actor: Actor, note: str | None,
     When the requester needs it sooner than the standard target, first contact
     must settle a date with them (``agreed_by``), which becomes the promise.
     """
+    if agreed_by is not None:
+        within_bounds(agreed_by)
+
     def change(act: Act) -> None:
         req = act.req
         if req.needs_agreement and agreed_by is None:

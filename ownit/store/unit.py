@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
+from .. import revisions
 from ..actors import resolve
 from ..errors import ConfigError
 from . import directory
@@ -137,9 +138,11 @@ def reading(url: str, *, now: datetime) -> Iterator[Unit]:
         raise ConfigError(f"database URL {url!r} is not valid; use sqlite:///PATH or postgresql://USER@HOST/DB")
     try:
         cursor = connection.cursor()
-        if dialect == "sqlite":
-            cursor.execute("BEGIN")
         try:
+            if dialect == "sqlite":
+                cursor.execute("BEGIN")
+            revisions.check(revisions.stored(cursor, postgresql=dialect == "postgresql"),
+                            str(path) if dialect == "sqlite" else _where(url))
             yield Unit(Cursor(cursor, dialect, error), now=now)
         except Exception as exc:
             if isinstance(exc, error) or type(exc).__module__.startswith("sqlalchemy"):
@@ -149,6 +152,15 @@ def reading(url: str, *, now: datetime) -> Iterator[Unit]:
             connection.rollback()  # nothing was written
     finally:
         connection.close()
+
+
+def _where(url: str) -> str:
+    """The database as messages name it: the URL without its password."""
+    scheme, _, rest = url.partition("://")
+    if "@" in rest.split("/", 1)[0]:
+        credentials, _, host = rest.partition("@")
+        rest = f"{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else rest
+    return f"{scheme}://{rest}"
 
 
 def pooled(engine: Any) -> Any:
