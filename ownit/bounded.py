@@ -5,7 +5,9 @@ not hang OwnIt with it. Every hook call runs on a worker thread and is waited
 for at most ``OWNIT_HOOK_TIMEOUT`` seconds (default 2). A call that has not
 answered by then is abandoned — Python cannot stop a thread, so the worker is
 left to finish on its own as a daemon, its answer ignored — and
-:class:`HookTimeout` is raised; the next call gets a fresh worker.
+:class:`HookTimeout` is raised; the next call gets a fresh worker. Plugin code
+that raises ``SystemExit`` or ``KeyboardInterrupt`` on a worker is handed back
+as :class:`Escaped`, an ordinary exception: it never stops OwnIt.
 
 Workers are kept and reused (one per concurrent caller at most), so the limit
 costs a queue hand-off (tens of microseconds), not a thread start.
@@ -24,6 +26,19 @@ DEFAULT_TIMEOUT = 2.0
 
 class HookTimeout(Exception):
     """A plugin hook did not answer within the limit."""
+
+
+class Escaped(Exception):
+    """Plugin code raised ``SystemExit`` or ``KeyboardInterrupt`` (``sys.exit(0)``
+    in a hook): a fault of the plugin like any other, never the caller's exit.
+    Its ``repr`` is the original's, e.g. ``SystemExit(0)``."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(repr(original))
+        self.original = original
+
+    def __repr__(self) -> str:
+        return repr(self.original)
 
 
 def timeout() -> float:
@@ -55,8 +70,10 @@ class _Batch:
                 self.started = index
             try:
                 self.answers.put((True, call()))
-            except BaseException as exc:  # handed back to the caller, who raises or records it
+            except Exception as exc:  # handed back to the caller, who raises or records it
                 self.answers.put((False, exc))
+            except BaseException as exc:  # sys.exit() in a plugin: its fault, and the worker lives on
+                self.answers.put((False, Escaped(exc)))
 
     def abandon(self) -> int:
         """Stop the batch; the index of the last call the worker started."""
@@ -138,7 +155,12 @@ class Started:
         self.worker, self.batch = _worker(), _Batch(self.functions[self.offset:])
         self.worker.inbox.put(self.batch)
 
-    def outcomes(self, what: Callable[[int], str]) -> list[tuple[bool, Any]]:
+    def outcomes(self, what: Callable[[int], str],
+                 hung: Callable[[int], None] | None = None) -> list[tuple[bool, Any]]:
+        """Each call's ``(True, result)`` or ``(False, exception)``, in order.
+        ``hung(index)``, when given, hears of a call that did not answer in time
+        before the calls after it are handed to a fresh worker (which may then
+        choose to skip them)."""
         while len(self.results) < len(self.functions):
             for _ in self.batch.calls:
                 try:
@@ -146,6 +168,8 @@ class Started:
                 except queue.Empty:  # the worker is stuck in this one: leave it to finish on its own
                     stuck = len(self.results)
                     self.results.append((False, HookTimeout(f"no answer within {self.limit:g} s from {what(stuck)}")))
+                    if hung is not None:
+                        hung(stuck)
                     # any call it started after this one, just before it was stopped, is left to it unwatched
                     for _ in range(stuck + 1, self.offset + self.batch.abandon() + 1):
                         self.results.append((False, HookTimeout(f"not waited for, after {what(stuck)} hung")))

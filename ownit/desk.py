@@ -23,6 +23,9 @@ class Desk:
     plugins: "Plugins"
     clock: Clock = field(default_factory=SystemClock)
     warnings: list[str] = field(default_factory=list)  # plugin failures after commit, for the edge to show
+    # how often each listener (plugin, hook) has not answered in time; one that keeps hanging is paused
+    # for the desk's lifetime (ownit.service.reactions)
+    hook_timeouts: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
     # the organisation as last read (ownit.store.directory), kept while the database says it has not changed
     directory: Any = field(default=None, repr=False, compare=False)
 

@@ -26,11 +26,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def pure(function: F) -> F:
     """Mark a hook implementation as a pure rule: it only computes from its
-    arguments (no network, files, database or locks), so it cannot hang.
-    OwnIt then calls it in line instead of on a worker thread under the hook
-    time limit (``OWNIT_HOOK_TIMEOUT``), which saves the hand-off (about 60
-    microseconds on a small server, on every raise). Put it under
-    ``@ownit.hookimpl``. Never mark anything that might wait."""
+    arguments (no network, files, database or locks). A declaration for
+    readers and reviewers: OwnIt calls a pure rule like any other, on a hook
+    worker under the time limit (``OWNIT_HOOK_TIMEOUT``) and never while a
+    transaction is open, so a rule marked pure by mistake that hangs still
+    only refuses the request. Put it under ``@ownit.hookimpl``."""
     function.ownit_pure = True  # type: ignore[attr-defined]
     return function
 
@@ -46,9 +46,16 @@ def reacts_to(*kinds: str) -> Callable[[F], F]:
     return mark
 
 
-def is_pure(impl: Any) -> bool:
-    """Whether a registered implementation is marked :func:`pure`."""
-    return getattr(impl.function, "ownit_pure", False) is True
+def returns(words: str) -> Callable[[F], F]:
+    """Declare, on a hook spec, what each implementation must return, in words
+    for the plugin's author; the spec's return annotation is the type every
+    answer is checked against (:meth:`ownit.plugins.Plugins.answer`). A hook
+    without it is a broadcast whose results are ignored."""
+    def mark(spec: F) -> F:
+        spec.ownit_returns = words  # type: ignore[attr-defined]
+        return spec
+
+    return mark
 
 
 def wants(impl: Any, kind: str) -> bool:
@@ -78,6 +85,7 @@ def ownit_register_departments(register: Callable[[Department], None]) -> None:
 
 
 @hookspec
+@returns("a list of messages (str) or None")
 def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datetime) -> list[str] | None:
     """Check a request's fields beyond their declared kinds.
 
@@ -95,6 +103,7 @@ def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datet
 
 
 @hookspec(firstresult=True)
+@returns("a priority (str: urgent, high, normal or low) or None")
 def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
     """Decide a new request's priority from its fields.
 
@@ -111,6 +120,7 @@ def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
 
 
 @hookspec(firstresult=True)
+@returns("a team key (str) or None")
 def ownit_route(request: Draft, teams: list[TeamInfo]) -> str | None:
     """Choose the team that will own a new request.
 
@@ -127,6 +137,7 @@ def ownit_route(request: Draft, teams: list[TeamInfo]) -> str | None:
 
 
 @hookspec(firstresult=True)
+@returns("a list of skills (str) or None")
 def ownit_required_skills(request_type: str, fields: dict[str, Any]) -> list[str] | None:
     """Decide the skills the owner of a new request needs, from its fields.
 
@@ -140,6 +151,7 @@ def ownit_required_skills(request_type: str, fields: dict[str, Any]) -> list[str
 
 
 @hookspec(firstresult=True)
+@returns("an email (str) or None")
 def ownit_choose_owner(request: Draft, team: TeamInfo) -> str | None:
     """Choose the person in the routed team who will own a new request.
 
@@ -184,6 +196,7 @@ def ownit_on_event(request: RequestSnapshot, event: EventSnapshot, desk: Desk) -
 
 
 @hookspec
+@returns("True, False or None")
 def ownit_notify(notification: NotificationSnapshot) -> bool | None:
     """Deliver a notification through a channel (mail, chat, SMS ...).
 

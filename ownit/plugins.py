@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Iterable
@@ -47,6 +48,7 @@ class Plugins:
     problems: list[str] = field(default_factory=list)  # broken plugins, by name
     _owner_of: dict[str, str] = field(default_factory=dict)
     _for_department: dict[tuple[str, str], Any] = field(default_factory=dict)
+    tracing: bool = False  # OWNIT_TRACE_HOOKS: each implementation's answer to stderr too
 
     @property
     def hook(self) -> Any:
@@ -99,6 +101,66 @@ class Plugins:
     def plugin_name(self, plugin: object) -> str:
         return self.pm.get_name(plugin) or repr(plugin)
 
+    def answer(self, impl: Any, hook: str, arguments: dict[str, Any]) -> Any:
+        """One implementation's answer to ``hook``: called with only the
+        arguments it names (as pluggy allows), and checked against the hook's
+        spec; an answer of the wrong type is :class:`WrongAnswer`, naming the
+        plugin, the hook and what it must return. What the plugin raises is
+        raised as it is; the caller decides what its failure means."""
+        result = impl.function(**{k: v for k, v in arguments.items() if k in impl.argnames})
+        if self.tracing:
+            sys.stderr.write(f"{hook} [{impl.plugin_name}] --> {result!r}\n")
+        expected = _expected(hook)
+        if expected is not None and not _conforms(result, expected[0]):
+            raise WrongAnswer(impl.plugin_name, hook, result, expected[1])
+        return result
+
+    def implementations(self, caller: Any) -> list[Any]:
+        """The implementations of a hook in the order pluggy calls them (the
+        last registered and ``tryfirst`` first); wrappers are not OwnIt's."""
+        return [impl for impl in reversed(caller.get_hookimpls()) if not (impl.hookwrapper or impl.wrapper)]
+
+
+class WrongAnswer(PluginError):
+    """A plugin returned something its hook's spec does not allow."""
+
+    def __init__(self, plugin: str, hook: str, result: Any, expected: str) -> None:
+        self.returned = f"plugin {plugin!r} returned {_short(result)} from {hook}"
+        self.expected = f"it must return {expected}"
+        super().__init__(f"{self.returned}; {self.expected}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_EXPECTED: dict[str, tuple[Any, str] | None] = {}
+
+
+def _expected(hook: str) -> tuple[Any, str] | None:
+    """The type a hook's answers must have (its spec's return annotation) and
+    the words saying so (``@returns``); ``None`` for a broadcast whose results
+    are ignored. Worked out once per hook."""
+    if hook not in _EXPECTED:
+        spec = getattr(hookspecs, hook)
+        words = getattr(spec, "ownit_returns", None)
+        # the annotations are strings (postponed); a result's type names only builtins
+        _EXPECTED[hook] = (eval(spec.__annotations__["return"], {}), words) if words else None
+    return _EXPECTED[hook]
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the type ``hint``: ``None``, a class, a union of
+    them, or ``list[...]`` (a list or tuple whose every item conforms)."""
+    if hint is None or hint is type(None):
+        return value is None
+    if isinstance(hint, types.UnionType):
+        return any(_conforms(value, option) for option in hint.__args__)
+    if isinstance(hint, types.GenericAlias) and hint.__origin__ is list:
+        return isinstance(value, (list, tuple)) and all(_conforms(item, hint.__args__[0]) for item in value)
+    return isinstance(value, hint)
+
 
 def _names(variable: str) -> set[str]:
     return {name.strip() for name in os.environ.get(variable, "").split(",") if name.strip()}
@@ -129,8 +191,8 @@ def build_plugins(
                 continue
             try:
                 module = ep.load()
-            except Exception as exc:  # a broken plugin must not take the desk down
-                plugins.problems.append(f"plugin {ep.name!r} failed to import: {exc}")
+            except (Exception, SystemExit) as exc:  # a broken plugin must not take the desk down, nor end it
+                plugins.problems.append(f"plugin {ep.name!r} failed to import: {_said(exc)}")
                 continue
             pm.register(module, name=ep.name)
             dist = ep.dist
@@ -144,6 +206,7 @@ def build_plugins(
     if os.environ.get("OWNIT_TRACE_HOOKS"):
         pm.trace.root.setwriter(sys.stderr.write)
         pm.enable_tracing()
+        plugins.tracing = True
     _collect_departments(plugins)
     return plugins
 
@@ -171,8 +234,13 @@ def _collect_departments(plugins: Plugins) -> None:
             impl.function(register=lambda department, _name=name: plugins._register(_name, department))
         except PluginError as exc:  # declared twice: the first stays, the desk keeps working
             plugins.problems.append(str(exc))
-        except Exception as exc:
-            plugins.problems.append(f"plugin {name!r} could not declare its departments: {exc}")
+        except (Exception, SystemExit) as exc:  # sys.exit() in a plugin ends the plugin, not OwnIt
+            plugins.problems.append(f"plugin {name!r} could not declare its departments: {_said(exc)}")
+
+
+def _said(exc: BaseException) -> str:
+    """An exception as a problem's line: its message; ``SystemExit(0)`` for an exit."""
+    return repr(exc) if isinstance(exc, SystemExit) else str(exc)
 
 
 _loaded: Plugins | None = None
@@ -198,5 +266,8 @@ def hook_reference() -> str:
         options = getattr(func, "ownit_spec", {}) or {}
         wins = " — first result wins" if options.get("firstresult") else ""
         signature = str(inspect.signature(func)).replace("'", "")
-        parts.append(f"### `{name}{signature}`{wins}\n\n{inspect.cleandoc(func.__doc__ or '')}\n")
+        returns = getattr(func, "ownit_returns", None)
+        checked = (f"\n\nEach implementation must return {returns}; anything else is refused as the "
+                   "plugin's fault, naming it.") if returns else ""
+        parts.append(f"### `{name}{signature}`{wins}\n\n{inspect.cleandoc(func.__doc__ or '')}{checked}\n")
     return "\n".join(parts)

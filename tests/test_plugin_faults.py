@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from conftest import AMIRA, HELEN, LEAK, look
-from ownit import hookimpl, service
+from ownit import hookimpl, pure, service
 from ownit.db import make_engine
 from ownit.demo import ORG_FILE
 from ownit.desk import Desk
@@ -252,3 +252,332 @@ def test_retries_stop_after_five_attempts(ownit_database_url, ownit_clock) -> No
         gave_up += service.sweep(desk)["undeliverable"]
     assert [line["attempt"] for line in gave_up] == [5]
     assert [attempts for _, attempts in undelivered(desk)] == [5]  # it stays in the inbox, undelivered
+
+
+# --- plugins can't escape: an exit, a wrong answer, a hang under the write lock, a listener that keeps hanging ---
+
+
+class Exits:
+    """A plugin that ends the process from one hook (``sys.exit(0)`` or a stray ``KeyboardInterrupt``)."""
+
+    def __init__(self, where: str, exc: BaseException) -> None:
+        self.where, self.exc = where, exc
+
+    @hookimpl
+    def ownit_validate_request(self, request_type, fields):
+        if self.where == "validate":
+            raise self.exc
+
+    @hookimpl
+    def ownit_route(self, request, teams):
+        if self.where == "route":
+            raise self.exc
+
+    @hookimpl
+    @pure
+    def ownit_choose_owner(self, request, team):
+        if self.where == "owner":
+            raise self.exc
+
+
+@pytest.mark.parametrize("where, exc, step", [
+    ("route", SystemExit(0), "routing the request"),
+    ("validate", KeyboardInterrupt(), "checking the request"),
+    ("owner", SystemExit(3), "choosing the owner"),
+])
+def test_a_plugin_that_exits_is_a_plugin_fault_and_nothing_is_saved(ownit_database_url, ownit_clock,
+                                                                     where, exc, step) -> None:
+    desk = desk_with(Exits(where, exc), ownit_database_url, ownit_clock)
+    with pytest.raises(PluginError) as refused:
+        raise_leak(desk)
+    assert str(refused.value) == f"plugin 'faulty' failed while {step}, so nothing was saved: {exc!r}"
+    assert count(desk, Request) == 0 and count(desk, Event) == 0
+    desk.plugins = build_plugins()  # the same desk, the hook workers still serving
+    assert raise_leak(desk)["ref"] == "FAC-1001"
+
+
+def test_ownit_raise_with_a_routing_rule_that_exits_says_so_in_one_line(ownit_demo_org, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from ownit.cli import app
+
+    monkeypatch.setattr("ownit.plugins._loaded", build_plugins(extra=[("exits", Exits("route", SystemExit(0)))]))
+    result = CliRunner().invoke(app, ["--now", "2026-11-23T10:00:00+00:00", "raise", "--as", AMIRA,
+                                      "--type", "facilities.leak", "--title", "Leak", "--field", "location=stockroom",
+                                      "--field", "near_electrics=no"],
+                                env={"OWNIT_DATABASE_URL": ownit_demo_org.url, "OWNIT_PLUGINS": None})
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == ["error: plugin 'exits' failed while routing the request, "
+                                          "so nothing was saved: SystemExit(0)"]
+    assert count(ownit_demo_org, Request) == 0
+
+
+class Answers:
+    """A plugin that answers one hook with ``value``."""
+
+    def __init__(self, hook: str, value) -> None:
+        self.hook, self.value = hook, value
+
+    def _answer(self, hook):
+        return self.value if hook == self.hook else None
+
+    @hookimpl
+    def ownit_validate_request(self, request_type, fields):
+        return self._answer("ownit_validate_request")
+
+    @hookimpl(tryfirst=True)
+    def ownit_priority(self, request_type, fields):
+        return self._answer("ownit_priority")
+
+    @hookimpl(tryfirst=True)
+    def ownit_required_skills(self, request_type, fields):
+        return self._answer("ownit_required_skills")
+
+    @hookimpl
+    def ownit_route(self, request, teams):
+        return self._answer("ownit_route")
+
+    @hookimpl
+    def ownit_choose_owner(self, request, team):
+        return self._answer("ownit_choose_owner")
+
+
+@pytest.mark.parametrize("hook, value, expected", [
+    ("ownit_choose_owner", 5, "an email (str) or None"),
+    ("ownit_validate_request", "bad", "a list of messages (str) or None"),
+    ("ownit_validate_request", ["fine", 7], "a list of messages (str) or None"),
+    ("ownit_required_skills", "pos", "a list of skills (str) or None"),
+    ("ownit_route", ["north"], "a team key (str) or None"),
+    ("ownit_priority", 1, "a priority (str: urgent, high, normal or low) or None"),
+])
+def test_an_answer_of_the_wrong_type_is_refused_naming_the_plugin_and_the_hook(ownit_database_url, ownit_clock,
+                                                                               hook, value, expected) -> None:
+    desk = desk_with(Answers(hook, value), ownit_database_url, ownit_clock)
+    with pytest.raises(PluginError) as refused:
+        raise_leak(desk)
+    assert str(refused.value) == (f"plugin 'faulty' returned {value!r} from {hook}, so nothing was saved; "
+                                  f"it must return {expected}")
+    assert count(desk, Request) == 0 and count(desk, Event) == 0
+
+
+def test_answers_of_the_right_type_are_taken(ownit_database_url, ownit_clock) -> None:
+    desk = desk_with(Answers("ownit_required_skills", ("security",)), ownit_database_url, ownit_clock)
+    assert raise_leak(desk)["owner"]["email"] == "priya.shah@example.com"  # the one with security skills
+    desk.plugins = build_plugins(extra=[("faulty", Answers("ownit_validate_request", ["Location: which floor?"]))])
+    with pytest.raises(ValidationError, match=r"^Location: which floor\?$"):
+        raise_leak(desk)
+
+
+class NotifiesOddly:
+    @hookimpl
+    def ownit_notify(self, notification):
+        return "yes"
+
+
+def test_a_channel_answering_with_the_wrong_type_is_recorded_and_the_change_stands(ownit_database_url,
+                                                                                   ownit_clock) -> None:
+    desk = desk_with(NotifiesOddly(), ownit_database_url, ownit_clock)
+    view = raise_leak(desk)
+    assert desk.take_warnings() == ["plugin 'faulty' returned 'yes' from ownit_notify; it must return True, "
+                                    "False or None; the change stands"]
+    assert [e["kind"] for e in service.show(desk, view["ref"], actor=HELEN)["timeline"]][-1] == "plugin_error"
+    assert [attempts for _, attempts in undelivered(desk)] == [1]  # not delivered: the sweep offers it again
+
+
+class Probes:
+    """Pure rules for every step of a raise that note whether a transaction is open while they run,
+    and on SQLite whether they could take the write lock themselves."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.seen = url, []
+
+    def _probe(self, hook: str) -> None:
+        free = None
+        if self.url.startswith("sqlite:///"):
+            import sqlite3
+
+            other = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                free = True
+            except sqlite3.OperationalError:  # database is locked: someone holds the write lock
+                free = False
+            finally:
+                other.close()
+        self.seen.append((hook, OPEN_UNITS[0], free))
+
+    @hookimpl
+    @pure
+    def ownit_validate_request(self, request_type, fields):
+        self._probe("validate")
+
+    @hookimpl
+    @pure
+    def ownit_priority(self, request_type, fields):
+        self._probe("priority")
+
+    @hookimpl
+    @pure
+    def ownit_required_skills(self, request_type, fields):
+        self._probe("skills")
+
+    @hookimpl
+    @pure
+    def ownit_route(self, request, teams):
+        self._probe("route")
+        return "facilities-north"
+
+    @hookimpl
+    @pure
+    def ownit_choose_owner(self, request, team):
+        self._probe("owner")
+        return "sam.doyle@example.com"
+
+
+OPEN_UNITS = [0]  # transactions open now, counted around ownit.store.unit.run
+
+
+@pytest.fixture
+def counted_units(monkeypatch):
+    from ownit.store import unit
+
+    run = unit.run
+
+    def counting(desk, work, **kwargs):
+        def counted(u):
+            OPEN_UNITS[0] += 1
+            try:
+                return work(u)
+            finally:
+                OPEN_UNITS[0] -= 1
+
+        return run(desk, counted, **kwargs)
+
+    monkeypatch.setattr(unit, "run", counting)
+
+
+def test_no_plugin_rule_runs_while_a_transaction_is_open(ownit_database_url, ownit_clock, counted_units) -> None:
+    probes = Probes(ownit_database_url)
+    desk = desk_with(probes, ownit_database_url, ownit_clock)
+    view = raise_leak(desk)
+    assert view["owner"]["email"] == "sam.doyle@example.com" and view["team"]["key"] == "facilities-north"
+    free = True if ownit_database_url.startswith("sqlite") else None
+    assert probes.seen == [(hook, 0, free) for hook in ("validate", "priority", "skills", "route", "owner")]
+    probes.seen.clear()
+    who = service.who(desk, actor=AMIRA, request_type="facilities.leak")
+    assert who["departments"][0]["owner"]["email"] == "sam.doyle@example.com"
+    assert probes.seen == [(hook, 0, free) for hook in ("skills", "route", "owner")]
+
+
+class HangsWhilePure:
+    """A rule marked pure that hangs anyway (it calls a server it should not)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    @hookimpl
+    @pure
+    def ownit_choose_owner(self, request, team):
+        self.entered.set()
+        self.release.wait(30)
+
+
+def test_a_pure_rule_that_hangs_is_timed_out_and_holds_no_lock(ownit_database_url, ownit_clock, monkeypatch) -> None:
+    import threading
+    import time
+
+    monkeypatch.setenv("OWNIT_HOOK_TIMEOUT", "2")
+    plugin = HangsWhilePure()
+    desk = desk_with(plugin, ownit_database_url, ownit_clock)
+    other = Desk(url=desk.url, engine=make_engine(desk.url), plugins=build_plugins(), clock=ownit_clock)
+    ref = raise_leak(other)["ref"]
+    refused: list[Exception] = []
+
+    def raise_it() -> None:
+        try:
+            raise_leak(desk)
+        except Exception as exc:
+            refused.append(exc)
+
+    raising = threading.Thread(target=raise_it)
+    try:
+        raising.start()
+        assert plugin.entered.wait(10)  # the rule is hanging now
+        started = time.monotonic()
+        service.add_note(other, ref, actor=HELEN, note="On it")  # another person's action does not wait for it
+        assert time.monotonic() - started < 1.5  # under the write lock it would wait for the 2 s limit at least
+        raising.join(10)
+    finally:
+        plugin.release.set()
+    assert [type(e) for e in refused] == [PluginError]
+    assert str(refused[0]).startswith("no answer within 2 s from plugin 'faulty' choosing the owner, "
+                                      "so nothing was saved")
+    assert count(desk, Request) == 1  # only the other desk's request
+
+
+class DeadServer:
+    """A listener and a channel whose server stops answering once ``dead`` is set; counts the calls it gets."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.dead, self.release = False, threading.Event()
+        self.calls = {"ownit_on_event": 0, "ownit_notify": 0}
+
+    def _call(self, hook: str) -> None:
+        if self.dead:
+            self.calls[hook] += 1
+            self.release.wait(30)
+
+    @hookimpl
+    def ownit_on_event(self, request, event):
+        self._call("ownit_on_event")
+
+    @hookimpl
+    def ownit_notify(self, notification):
+        self._call("ownit_notify")
+        return True
+
+
+def test_a_listener_that_keeps_hanging_is_paused_and_a_sweep_costs_a_few_timeouts(ownit_database_url, ownit_clock,
+                                                                                    monkeypatch) -> None:
+    import time
+
+    from ownit.service.reactions import PAUSE_AFTER
+
+    monkeypatch.setenv("OWNIT_HOOK_TIMEOUT", "0.5")
+    plugin = DeadServer()
+    desk = desk_with(plugin, ownit_database_url, ownit_clock)
+    refs = [raise_leak(desk)["ref"] for _ in range(30)]
+    ownit_clock.advance(days=3)  # every first contact is overdue, and escalated to the lead
+    plugin.dead = True
+    try:
+        started = time.monotonic()
+        report = service.sweep(desk)
+        took = time.monotonic() - started
+    finally:
+        plugin.release.set()
+    assert len(report["overdue"]) >= 30 and len(report["escalated"]) >= 30
+    # one timeout per call would be 90 or more (each escalation is an event and two notifications)
+    assert plugin.calls == {"ownit_on_event": PAUSE_AFTER, "ownit_notify": PAUSE_AFTER}
+    assert took < 15  # a few timeouts of 0.5 s, not 30 or more
+    warnings = desk.take_warnings()
+    paused = [w for w in warnings if "OwnIt stops calling" in w]
+    assert paused == [f"plugin 'faulty' did not answer {hook} within 0.5 s {PAUSE_AFTER} times, so OwnIt stops "
+                      f"calling its {hook} until it is restarted; give its slow work short timeouts of its own "
+                      "or a queue, or leave it out with OWNIT_DISABLE_PLUGINS=faulty"
+                      for hook in ("ownit_on_event", "ownit_notify")]
+    timed_out = [w for w in warnings if w.startswith("no answer within 0.5 s from plugin 'faulty'")]
+    assert len(timed_out) == 2 * PAUSE_AFTER and len(warnings) == len(timed_out) + len(paused)
+    notes = look(desk, lambda s: s.exec(select(func.count()).select_from(Event).where(
+        Event.kind == "plugin_error")).one())
+    assert notes == 2 * PAUSE_AFTER  # the first failures are on their requests' timelines, as ever
+    # paused for the desk's lifetime: the next action and sweep do not call it, and say nothing more
+    service.contact(desk, refs[0], actor=service.show(desk, refs[0], actor=HELEN)["owner"]["email"], note="Hi")
+    ownit_clock.advance(days=2)
+    service.sweep(desk)
+    assert plugin.calls == {"ownit_on_event": PAUSE_AFTER, "ownit_notify": PAUSE_AFTER}
+    assert desk.take_warnings() == []

@@ -1,5 +1,9 @@
-"""Raising a request: validate, route, pick one named owner, set the promise,
-all in one unit of work; and ``who`` would own one, which creates nothing.
+"""Raising a request: the plugins' rules asked first (validation, priority,
+skills, routing, owner choice), then route, pick one named owner and set the
+promise in one unit of work; and ``who`` would own one, which creates nothing.
+No plugin code runs inside a transaction: what a routing or owner rule is
+shown is read before it is asked, and its answer is checked again in the
+transaction against what is read there.
 
 The hot path of the desk (a large retailer raises thousands an hour): the
 organisation comes from the directory in memory, each person's load from
@@ -11,6 +15,7 @@ plugins are told.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
@@ -22,7 +27,7 @@ from ..departments import PRIORITIES, RequestType
 from ..clock import within_bounds
 from ..errors import PermissionDenied, PluginError, ValidationError
 from ..models import Request
-from ..records import Draft
+from ..records import Draft, TeamInfo
 from ..store import directory, org as org_store, requests, timeline
 from ..store import outbox
 from ..store import unit as store
@@ -30,7 +35,7 @@ from ..store.directory import PersonEntry, SiteEntry, TeamEntry
 from ..store.sql import Statement
 from ..views import person_view
 from .access import NOTE_MAX, TITLE_MAX, text
-from .reactions import all_pure, ask, transaction
+from .reactions import Rules, ask, transaction
 from .reads import view_later
 from .roster import candidates, team_info
 
@@ -47,8 +52,8 @@ _LAST_OWNER = Statement(  # the owner of the requester's last request of the dep
 def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, detail: str = "",
                   fields: dict[str, Any] | None = None, needed_by: date | None = None,
                   site: str | None = None) -> dict[str, Any]:
-    """Raise a request: validate, route, pick one named owner, set the promise,
-    all in one transaction. Returns the request view."""
+    """Raise a request: the plugins' rules asked, then route, pick one named
+    owner and set the promise in one transaction. Returns the request view."""
     rtype = desk.plugins.request_type(request_type)
     department = desk.plugins.department(rtype.department)
     title = text(title, "the title", limit=TITLE_MAX, required=True)
@@ -58,17 +63,15 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         within_bounds(needed_by)
     if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
         needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
-    priority, skills = _consult_plugins(desk, rtype, parsed, desk.now())
+    said = _consult_plugins(desk, rtype, parsed, desk.now(), actor=actor, site=site, title=title)
 
     def work(u: store.Unit) -> Any:
         org, now = u.directory, u.now
         requester = u.person(actor)
         where = _site_of(org, requester, site, raising=True)
-        draft = Draft(request_type=rtype.key, fields=parsed, title=title, priority=priority,
-                      site_code=where.code, region=where.region, requester_email=requester.email)
-        team = _route(desk, u, draft, department.key)
+        team = _route(u, department.key, where.region, routed=said.team)
         loads = directory.loads(u.db, team)
-        choice = _owner_for(desk, u, draft, team, loads, skills=skills, requester=requester)
+        choice = _owner_for(u, team, loads, skills=said.skills, requester=requester, chosen=said.owner)
         calendar = team.business_calendar
         if needed_by is not None and needed_by < calendar.local(now).date():
             field = next((f for f in rtype.fields if f.key == rtype.needed_by_field
@@ -76,6 +79,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
             what = f"{field.label} ({field.key}): " if field else "needed-by date "
             raise ValidationError(f"{what}{needed_by.isoformat()} is in the past; give a future date",
                                   field=field.key if field else None)
+        priority = said.priority
         promise = rtype.promise_for(priority)
         first_contact_due = calendar.add(now, promise.first_contact_within)
         resolve_by = calendar.add(now, promise.resolve_within)
@@ -121,6 +125,8 @@ def who(desk: Any, *, actor: Actor, site: str | None = None,
         types = [next((t for t in d.request_types if not t.restricted), d.request_types[0])
                  for d in sorted(desk.plugins.departments.values(), key=lambda d: d.key)]
 
+    said = {rtype.key: _consult_plugins(desk, rtype, None, desk.now(), actor=actor, site=site) for rtype in types}
+
     def work(u: store.Unit) -> dict[str, Any]:
         org = u.directory
         person = u.person(actor)
@@ -130,16 +136,14 @@ def who(desk: Any, *, actor: Actor, site: str | None = None,
             department = desk.plugins.department(rtype.department)
             line: dict[str, Any] = {"department": {"key": department.key, "name": department.name},
                                     "request_type": {"key": rtype.key, "label": rtype.label}}
-            draft = Draft(request_type=rtype.key, fields={}, title="", priority=rtype.default_priority,
-                          site_code=where.code, region=where.region, requester_email=person.email)
             try:
-                team = _route(desk, u, draft, department.key)
+                team = _route(u, department.key, where.region, routed=said[rtype.key].team)
             except ValidationError as problem:  # no team covers the site: say so, the other lines still help
                 rows.append({**line, "team": None, "owner": None, "lead": None, "reason": str(problem)})
                 continue
-            choice = _owner_for(desk, u, draft, team, directory.loads(u.db, team),
-                                skills=_required_skills(desk, rtype, {}),
-                                requester=person if where.id == person.site_id else None)
+            choice = _owner_for(u, team, directory.loads(u.db, team), skills=said[rtype.key].skills,
+                                requester=person if where.id == person.site_id else None,
+                                chosen=said[rtype.key].owner)
             promise = rtype.promise_for(rtype.default_priority)
             rows.append({**line, "team": {"key": team.key, "name": team.name},
                          "owner": person_view(org.people[choice.person_id]), "reason": choice.reason,
@@ -163,33 +167,30 @@ def _site_of(org: directory.Directory, person: PersonEntry, code: str | None, *,
     return org.sites[person.site_id]
 
 
-def _route(desk: Any, u: store.Unit, draft: Draft, department: str) -> TeamEntry:
-    org = u.directory
-    teams = org.teams_by_department.get(department, [])
+def _route(u: store.Unit, department: str, region: str, *, routed: str | None) -> TeamEntry:
+    """The team that owns a new request: the one a routing rule chose (asked
+    before the transaction) if it is still one of the department's, else the
+    department's team covering ``region``."""
+    teams = u.directory.teams_by_department.get(department, [])
     if not teams:
         raise ValidationError(f"no {department} team is set up yet; add one to the org file and load it")
-    chosen = None
-    rule = desk.plugins.for_department("ownit_route", department)
-    if rule.get_hookimpls():  # the team snapshots cost queries: only for a plugin that routes
-        infos = [team_info(org, t, directory.loads(u.db, t), u.now) for t in teams]
-        chosen = ask("routing the request", lambda: rule(request=draft, teams=infos), inline=all_pure(rule))
+    chosen = next((t for t in teams if t.key == routed), None)
     if chosen is None:
-        chosen = assign.route_by_region([assign.TeamCover(t.key, t.regions) for t in teams], draft.region)
+        key = assign.route_by_region([assign.TeamCover(t.key, t.regions) for t in teams], region)
+        chosen = next((t for t in teams if t.key == key), None)
     if chosen is None:
         raise ValidationError(
-            f"no {department} team covers region {draft.region!r}; add the region to a team in the org file")
-    for team in teams:
-        if team.key == chosen:
-            return team
-    raise PluginError(f"a plugin routed the request to unknown team {chosen!r}, so nothing was saved")
+            f"no {department} team covers region {region!r}; add the region to a team in the org file")
+    return chosen
 
 
-def _owner_for(desk: Any, u: store.Unit, draft: Draft, team: TeamEntry, loads: dict[int, directory.Load], *,
-               skills: Iterable[str], requester: PersonEntry | None) -> assign.Choice:
-    """Who would own ``draft`` in ``team`` right now: the department's own rule
-    when it has one and that person can take it, else the standard choice
+def _owner_for(u: store.Unit, team: TeamEntry, loads: dict[int, directory.Load], *, skills: Iterable[str],
+               requester: PersonEntry | None, chosen: str | None) -> assign.Choice:
+    """Who would own a new request in ``team`` right now: ``chosen`` (the
+    department's own rule's answer, asked before the transaction) when that
+    person can take it now, else the standard choice
     (:func:`ownit.assign.choose_owner`). It only chooses; the raise assigns."""
-    choice = _plugin_owner(desk, u, draft, team, loads)
+    choice = _ruled_owner(u, team, loads, chosen)
     if choice is not None:
         return choice
     continuity = u.db.execute(_LAST_OWNER, requester=requester.id, department=team.department,
@@ -198,64 +199,110 @@ def _owner_for(desk: Any, u: store.Unit, draft: Draft, team: TeamEntry, loads: d
                                lead_id=team.lead_id, continuity_id=continuity)
 
 
-def _plugin_owner(desk: Any, u: store.Unit, draft: Draft, team: TeamEntry,
-                  loads: dict[int, directory.Load]) -> assign.Choice | None:
-    """A plugin's choice of owner within ``team``, when it has one and that
-    person can take the request now; else ``None`` (the standard choice)."""
-    rule = desk.plugins.for_department("ownit_choose_owner", team.department)
-    if not rule.get_hookimpls():
-        return None
-    org = u.directory
-    info = team_info(org, team, loads, u.now)
-    email = ask("choosing the owner", lambda: rule(request=draft, team=info), inline=all_pure(rule))
+def _ruled_owner(u: store.Unit, team: TeamEntry, loads: dict[int, directory.Load],
+                 email: str | None) -> assign.Choice | None:
+    """The rule's choice of owner, checked against the loads read in this
+    transaction: the lead unless away, or a member who is available now; else
+    ``None`` (not in the team, away or full: the standard choice takes over)."""
     if email is None:
         return None
-    email = email.strip().lower()
-    if email == info.lead_email:
-        return None if loads[team.lead_id].is_away(u.now) else assign.Choice(team.lead_id,
-                                                                             "chosen by the department's rule")
-    member = next((m for m in info.members if m.email == email), None)
-    if member is None or not member.available:
-        return None  # not in the team, away or full: the standard choice takes over
-    return assign.Choice(org.people_by_email[email].id, "chosen by the department's rule")
+    email, org = email.strip().lower(), u.directory
+    if email == org.people[team.lead_id].email:
+        return None if loads[team.lead_id].is_away(u.now) else assign.Choice(team.lead_id, RULED)
+    member = next((c for c in candidates(org, team, loads, u.now) if c.email == email), None)
+    if member is None or not assign.qualifies(member, ()):
+        return None
+    return assign.Choice(member.person_id, RULED)
 
 
-def _consult_plugins(desk: Any, rtype: RequestType, fields: dict[str, Any],
-                     now: datetime) -> tuple[str, tuple[str, ...]]:
-    """The plugins' say on a new request before anything is saved: what is
-    wrong with it (refused with a :class:`ValidationError`), its priority and
-    the skills it needs. All of it in one call on a hook worker within the time
-    limit (each hand-off to a worker costs tens of microseconds); should it
-    fail or hang, the one-line refusal names the step and, where it is known,
-    the plugin."""
-    pm = desk.plugins.pm
-    doing = ["checking the request", None]  # the step running now, and whose plugin it is
-
-    def consult() -> tuple[list[str], str, tuple[str, ...]]:
-        problems: list[str] = []
-        for impl in pm.hook.ownit_validate_request.get_hookimpls():
-            doing[1] = impl.plugin_name
-            offered = {"request_type": rtype.key, "fields": dict(fields), "now": now}
-            problems.extend(str(p) for p in impl.function(**{k: v for k, v in offered.items()
-                                                              if k in impl.argnames}) or [])
-        if problems:
-            return problems, rtype.default_priority, ()
-        doing[:] = ["setting the priority", None]
-        priority = pm.hook.ownit_priority(request_type=rtype.key, fields=dict(fields))
-        doing[:] = ["deciding the skills needed", None]
-        skills = pm.hook.ownit_required_skills(request_type=rtype.key, fields=dict(fields))
-        return problems, priority or rtype.default_priority, rtype.skills if skills is None else tuple(skills)
-
-    problems, priority, skills = ask(lambda: f"{doing[0]}", consult, plugin=lambda: doing[1], inline=all_pure(
-        pm.hook.ownit_validate_request, pm.hook.ownit_priority, pm.hook.ownit_required_skills))
-    if problems:
-        raise ValidationError("; ".join(problems))
-    if priority not in PRIORITIES:
-        raise PluginError(f"a plugin gave unknown priority {priority!r}, so nothing was saved")
-    return priority, skills
+RULED = "chosen by the department's rule"
 
 
-def _required_skills(desk: Any, rtype: RequestType, fields: dict[str, Any]) -> tuple[str, ...]:
-    skills = ask("deciding the skills needed", lambda: desk.plugins.hook.ownit_required_skills(
-        request_type=rtype.key, fields=dict(fields)))
-    return rtype.skills if skills is None else tuple(skills)
+@dataclass(frozen=True)
+class Said:
+    """What the plugins said of a new request, asked before its transaction."""
+
+    priority: str
+    skills: tuple[str, ...]
+    team: str | None = None  # the team a routing rule chose; None: the standard rule
+    owner: str | None = None  # the email an owner rule chose; None: the standard choice
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the department's routing and owner rules are shown of a new
+    request's place, read before they are asked (in a read of its own)."""
+
+    requester: str
+    site: str
+    region: str
+    teams: dict[str, TeamInfo]  # by key: every team of the department when a rule routes, else the standard one
+    standard: str | None  # the department's team covering the region, if any
+
+
+def _consult_plugins(desk: Any, rtype: RequestType, fields: dict[str, Any] | None, now: datetime, *,
+                     actor: str | None, site: str | None, title: str = "") -> Said:
+    """The plugins' say on a new request of ``rtype``, before any transaction:
+    what is wrong with it (refused with a :class:`ValidationError`), its
+    priority, the skills it needs and, when the department has rules of its
+    own, its team and owner. ``fields`` of ``None`` is ``who``'s question: no
+    request, so no validation and the default priority. One hand-off to a hook
+    worker for all of it, within the time limit; a failure, a hang or a wrong
+    answer refuses it with one line naming the step and the plugin."""
+    plugins = desk.plugins
+    pm = plugins.pm
+    route = plugins.for_department("ownit_route", rtype.department)
+    choose = plugins.for_department("ownit_choose_owner", rtype.department)
+    shown = _show(desk, rtype.department, actor=actor, site=site, routes=bool(route.get_hookimpls()),
+                  raising=fields is not None) if route.get_hookimpls() or choose.get_hookimpls() else None
+    given = dict(fields or {})
+
+    def consult(rules: Rules) -> Said:
+        priority = rtype.default_priority
+        if fields is not None:
+            problems = [message for _, messages in rules.every(
+                pm.hook.ownit_validate_request, "checking the request", request_type=rtype.key, fields=dict(given),
+                now=now) for message in messages]
+            if problems:
+                raise ValidationError("; ".join(problems))
+            plugin, answer = rules.first(pm.hook.ownit_priority, "setting the priority", request_type=rtype.key,
+                                         fields=dict(given))
+            if answer is not None and answer not in PRIORITIES:
+                raise PluginError(f"plugin {plugin!r} gave unknown priority {answer!r}, so nothing was saved; "
+                                  f"it must return one of {', '.join(PRIORITIES)} or None")
+            priority = answer or priority
+        _, skills = rules.first(pm.hook.ownit_required_skills, "deciding the skills needed", request_type=rtype.key,
+                                fields=dict(given))
+        said = Said(priority=priority, skills=rtype.skills if skills is None else tuple(skills))
+        if shown is None:
+            return said
+        draft = Draft(request_type=rtype.key, fields=dict(given), title=title, priority=priority, site_code=shown.site,
+                      region=shown.region, requester_email=shown.requester)
+        plugin, team = rules.first(route, "routing the request", request=draft, teams=list(shown.teams.values()))
+        if team is not None and team not in shown.teams:
+            raise PluginError(f"plugin {plugin!r} routed the request to unknown team {team!r}, so nothing was saved")
+        team = team or shown.standard
+        if team is None:  # no team covers the site: the transaction says so
+            return said
+        _, owner = rules.first(choose, "choosing the owner", request=draft, team=shown.teams[team])
+        return dataclasses.replace(said, team=team, owner=owner)
+
+    return ask(desk, consult, hooks=(pm.hook.ownit_validate_request, pm.hook.ownit_priority,
+                                     pm.hook.ownit_required_skills, route, choose))
+
+
+def _show(desk: Any, department: str, *, actor: str | None, site: str | None, routes: bool,
+          raising: bool) -> Shown:
+    """What the department's rules are shown, in a short read of its own (no
+    write lock): the requester and site, and the teams with their loads."""
+    def read(u: store.Unit) -> Shown:
+        org = u.directory
+        person = org.person(actor)
+        where = _site_of(org, person, site, raising=raising)
+        teams = org.teams_by_department.get(department, [])
+        standard = assign.route_by_region([assign.TeamCover(t.key, t.regions) for t in teams], where.region)
+        shown = [t for t in teams if routes or t.key == standard]
+        return Shown(requester=person.email, site=where.code, region=where.region, standard=standard,
+                     teams={t.key: team_info(org, t, directory.loads(u.db, t), u.now) for t in shown})
+
+    return store.run(desk, read, write=False)

@@ -1,8 +1,13 @@
-"""Plugins around an action: asked before anything is saved, told after the commit.
+"""Plugins around an action: asked before its transaction begins, told after the commit.
 
-Before: a plugin's rule (validation, priority, routing, owner choice) runs
-within the hook time limit, or in line when marked ``@ownit.pure``; a failure
-or a hang refuses the action with one line naming the plugin (:func:`ask`).
+No plugin code runs while a transaction is open (on SQLite, while the write
+lock is held): a slow plugin must never make another person's action wait.
+
+Before: the plugins' rules (validation, priority, skills, routing, owner
+choice) are asked in one consultation (:func:`ask`) on a hook worker within
+the time limit, ``@ownit.pure`` or not; each answer is checked against its
+hook's spec. A failure, a hang, a wrong answer or a ``sys.exit()`` refuses the
+action with one line naming the plugin, and nothing is saved.
 
 After: :func:`transaction` runs an action in one unit of work and then tells
 the plugins what it wrote — its timeline entries (``ownit_on_event``, to the
@@ -10,22 +15,36 @@ plugins that listen for that kind) and its notifications (``ownit_notify``,
 to the channels). What they will see is read inside the transaction; they are
 called after the commit, on a hook worker, while the caller draws its view. A
 plugin that fails or hangs then never takes the change back: the failure is
-on the request's timeline (internal) and in ``desk.warnings``.
+on the request's timeline (internal) and in ``desk.warnings``. A listener that
+hangs :data:`PAUSE_AFTER` times is not called again for the desk's lifetime
+(one warning says so), so a dead server costs a few time limits, not one per
+event.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 
 from .. import bounded, events, hookspecs
 from ..errors import PluginError
+from ..plugins import Plugins, WrongAnswer
 from ..records import EventSnapshot, NotificationSnapshot, RequestSnapshot
 from ..store import outbox, requests, timeline
 from ..store import unit as store
 
 T = TypeVar("T")
-Call = tuple[Any, str, "int | None", dict[str, Any]]  # (implementation, what, request id, arguments)
+PAUSE_AFTER = 2  # times a listener may not answer in time before it is paused for the desk's lifetime
+
+
+class Call(NamedTuple):
+    """One implementation to be told something after a commit."""
+
+    impl: Any
+    hook: str  # ownit_on_event or ownit_notify
+    what: str  # the event's kind, or "notify", for messages
+    request_id: int | None
+    arguments: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -38,7 +57,8 @@ class Later:
 
 def transaction(desk: Any, work: Callable[[store.Unit], Any]) -> Any:
     """One user action: ``work`` in one unit of work; after the commit the
-    plugins are told what it wrote, and a :class:`Later` result is drawn."""
+    plugins are told what it wrote, and a :class:`Later` result is drawn.
+    ``work`` calls no plugin: ask them before (:func:`ask`) and pass the answers in."""
     def unit(u: store.Unit) -> tuple[Any, list[Call]]:
         result = work(u)
         return result, _calls(desk, u)
@@ -51,33 +71,70 @@ def transaction(desk: Any, work: Callable[[store.Unit], Any]) -> Any:
         finish()
 
 
-# --- before anything is saved ------------------------------------------------------------------------
+# --- before the transaction ------------------------------------------------------------------------------
 
 
-def ask(doing: str | Callable[[], str], function: Callable[[], T], *,
-        plugin: str | None | Callable[[], str | None] = None, inline: bool = False) -> T:
-    """Call plugin code before anything is saved, within the hook time limit
-    (or in line, for implementations all marked :func:`ownit.pure`): a failure
-    or a hang refuses the action with one clear line. ``doing`` and ``plugin``
-    may be functions, read when it fails, for a call that runs several steps."""
+class Rules:
+    """The plugins' rules as one consultation asks them (see :func:`ask`):
+    each implementation is given the arguments it names and its answer is
+    checked against the hook's spec. ``doing`` and ``plugin`` say what is
+    running, for a failure's message."""
+
+    def __init__(self, plugins: Plugins, *, in_line: bool) -> None:
+        self.plugins = plugins
+        self.in_line = in_line  # nothing to ask: running on the caller's thread
+        self.doing = "asking the plugins"
+        self.plugin: str | None = None  # set while a plugin's code runs
+
+    def every(self, caller: Any, doing: str, **arguments: Any) -> list[tuple[str, Any]]:
+        """Every implementation's answer other than ``None``: ``(plugin, answer)``."""
+        return self._answers(caller, doing, arguments, first=False)
+
+    def first(self, caller: Any, doing: str, **arguments: Any) -> tuple[str | None, Any]:
+        """The first answer other than ``None`` (``firstresult``): ``(plugin, answer)``, or ``(None, None)``."""
+        answers = self._answers(caller, doing, arguments, first=True)
+        return answers[0] if answers else (None, None)
+
+    def _answers(self, caller: Any, doing: str, arguments: dict[str, Any], *, first: bool) -> list[tuple[str, Any]]:
+        self.doing = doing
+        answers = []
+        for impl in self.plugins.implementations(caller):
+            if self.in_line:
+                raise AssertionError(f"{caller.name} is asked but was not named to ask()")
+            self.plugin = impl.plugin_name
+            answer = self.plugins.answer(impl, caller.name, arguments)
+            self.plugin = None
+            if answer is not None:
+                answers.append((impl.plugin_name, answer))
+                if first:
+                    break
+        return answers
+
+
+def ask(desk: Any, consult: Callable[[Rules], T], *, hooks: Iterable[Any]) -> T:
+    """``consult(rules)``, before any transaction begins, on a hook worker
+    within the time limit (one hand-off for all it asks), or in line when
+    none of ``hooks`` (the hook callers it asks) has an implementation. A
+    plugin that fails, hangs, answers with the wrong type or calls
+    ``sys.exit()`` refuses the action with one line naming it and the step."""
+    rules = Rules(desk.plugins, in_line=not any(caller.get_hookimpls() for caller in hooks))
+    if rules.in_line:
+        return consult(rules)
+
     def who() -> str:
-        name = plugin() if callable(plugin) else plugin
-        return f"plugin {name!r}" if name else "a plugin"
-
-    def step() -> str:
-        return doing() if callable(doing) else doing
+        return f"plugin {rules.plugin!r}" if rules.plugin else "a plugin"
 
     try:
-        return function() if inline else bounded.call(function, what=lambda: f"{who()} {step()}")
+        return bounded.call(lambda: consult(rules), what=lambda: f"{who()} {rules.doing}")
     except bounded.HookTimeout as exc:
         raise PluginError(f"{exc}, so nothing was saved; try again, and if it persists tell whoever runs OwnIt "
                           "(OWNIT_HOOK_TIMEOUT sets the limit)") from None
-    except Exception as exc:
-        raise PluginError(f"{who()} failed while {step()}, so nothing was saved: {exc!r}") from None
-
-
-def all_pure(*callers: Any) -> bool:
-    return all(hookspecs.is_pure(impl) for caller in callers for impl in caller.get_hookimpls())
+    except WrongAnswer as exc:
+        raise PluginError(f"{exc.returned}, so nothing was saved; {exc.expected}") from None
+    except Exception as exc:  # bounded.Escaped too: a plugin's sys.exit() is its failure, never OwnIt's exit
+        if rules.plugin is None:  # OwnIt's own code between the plugins: not a plugin's fault
+            raise
+        raise PluginError(f"{who()} failed while {rules.doing}, so nothing was saved: {exc!r}") from None
 
 
 # --- after the commit ----------------------------------------------------------------------------------
@@ -104,10 +161,10 @@ def notification_snapshot(note_id: int, recipient: str, ref: str | None, notice:
 
 def _calls(desk: Any, u: store.Unit) -> list[Call]:
     """What the plugins will be told of what ``u`` wrote, read now (inside the
-    transaction) and only for the hooks and event kinds some plugin listens to."""
-    pm = desk.plugins.pm
-    listeners = pm.hook.ownit_on_event.get_hookimpls()
-    channels = pm.hook.ownit_notify.get_hookimpls()
+    transaction) and only for the hooks and event kinds some plugin listens to
+    (and is not paused)."""
+    listeners = listening(desk, "ownit_on_event")
+    channels = listening(desk, "ownit_notify")
     calls: list[Call] = []
     if not (listeners and u.entries) and not (channels and u.notifications):
         return calls
@@ -121,15 +178,26 @@ def _calls(desk: Any, u: store.Unit) -> list[Call]:
         actor = u.directory.people.get(entry.actor_id) if entry.actor_id else None
         event = EventSnapshot(kind=entry.kind, at=entry.at, actor_email=actor.email if actor else None,
                               note=entry.note, data=entry.data, event=entry.event)
-        calls += [(impl, entry.kind, entry.request_id,
-                   {"request": snapshots[entry.request_id], "event": event, "desk": desk}) for impl in heard_by]
+        calls += [Call(impl, "ownit_on_event", entry.kind, entry.request_id,
+                       {"request": snapshots[entry.request_id], "event": event, "desk": desk}) for impl in heard_by]
     for put in u.notifications if channels else ():
         req = requests.get(u, put.request_id) if put.request_id else None
         note = notification_snapshot(put.id, u.directory.people[put.person_id].email, req.ref if req else None,
                                      put.notice, kind=put.notice.kind, message=put.notice.text(),
                                      data=put.notice.data(), created_at=put.created_at)
-        calls += [(impl, "notify", put.request_id, {"notification": note}) for impl in channels]
+        calls += [Call(impl, "ownit_notify", "notify", put.request_id, {"notification": note}) for impl in channels]
     return calls
+
+
+def listening(desk: Any, hook: str) -> list[Any]:
+    """The implementations of ``hook`` (``ownit_on_event``, ``ownit_notify``)
+    to be told, leaving out those paused for hanging."""
+    return [impl for impl in getattr(desk.plugins.pm.hook, hook).get_hookimpls()
+            if not _paused(desk, impl.plugin_name, hook)]
+
+
+def _paused(desk: Any, plugin: str, hook: str) -> bool:
+    return desk.hook_timeouts.get((plugin, hook), 0) >= PAUSE_AFTER
 
 
 def _tell_later(desk: Any, calls: list[Call]) -> Callable[[], None]:
@@ -138,65 +206,89 @@ def _tell_later(desk: Any, calls: list[Call]) -> Callable[[], None]:
     hides the hand-off's latency."""
     if not calls:
         return lambda: None
-    started = _start(calls)
+    started = _start(desk, calls)
 
     def finish() -> None:
         failures: list[tuple[int | None, str]] = []
-        outcomes = _outcomes(calls, started, failures)
+        outcomes = _outcomes(desk, calls, started, failures)
         delivered = delivery(calls, outcomes)
         record(desk, failures, delivered)
 
     return finish
 
 
-def tell(calls: list[Call], failures: list[tuple[int | None, str]]) -> list[tuple[bool, Any]]:
+def tell(desk: Any, calls: list[Call], failures: list[tuple[int | None, str]]) -> list[tuple[bool, Any]]:
     """Each call after a commit, each within the time limit, with one hand-off
     to a hook worker for them all: a failure or a hang is collected in
     ``failures``, never raised."""
-    return _outcomes(calls, _start(calls), failures)
+    return _outcomes(desk, calls, _start(desk, calls), failures)
 
 
-def _start(calls: list[Call]) -> bounded.Started:
-    def bound(impl: Any, kwargs: dict[str, Any]) -> Callable[[], Any]:
-        # each implementation takes only the arguments it names, as pluggy allows
-        return lambda: impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
-
-    return bounded.Started([bound(impl, kwargs) for impl, _, _, kwargs in calls])
+_SKIPPED = object()  # the answer of a call not made: its plugin was paused while the calls ran
 
 
-def _outcomes(calls: list[Call], started: bounded.Started,
+def _start(desk: Any, calls: list[Call]) -> bounded.Started:
+    plugins = desk.plugins
+
+    def bound(call: Call) -> Callable[[], Any]:
+        def run() -> Any:
+            if _paused(desk, call.impl.plugin_name, call.hook):  # hung on an earlier call of these
+                return _SKIPPED
+            return plugins.answer(call.impl, call.hook, call.arguments)
+
+        return run
+
+    return bounded.Started([bound(call) for call in calls])
+
+
+def _outcomes(desk: Any, calls: list[Call], started: bounded.Started,
               failures: list[tuple[int | None, str]]) -> list[tuple[bool, Any]]:
-    outcomes = started.outcomes(lambda i: f"plugin {calls[i][0].plugin_name!r} on {calls[i][1]}")
-    for (impl, what, request_id, _), (ok, value) in zip(calls, outcomes, strict=True):
+    paused: list[str] = []
+
+    def hung(index: int) -> None:  # before the calls after it run: they may be this plugin's again
+        call = calls[index]
+        key = (call.impl.plugin_name, call.hook)
+        desk.hook_timeouts[key] = desk.hook_timeouts.get(key, 0) + 1
+        if desk.hook_timeouts[key] == PAUSE_AFTER:
+            name = call.impl.plugin_name
+            paused.append(f"plugin {name!r} did not answer {call.hook} within {started.limit:g} s {PAUSE_AFTER} "
+                          f"times, so OwnIt stops calling its {call.hook} until it is restarted; give its slow work "
+                          f"short timeouts of its own or a queue, or leave it out with OWNIT_DISABLE_PLUGINS={name}")
+
+    outcomes = started.outcomes(lambda i: f"plugin {calls[i].impl.plugin_name!r} on {calls[i].what}", hung)
+    for call, (ok, value) in zip(calls, outcomes, strict=True):
         if ok:
             continue
-        if isinstance(value, bounded.HookTimeout):  # a plugin must never take the change back, nor hold it up
-            failures.append((request_id, f"{value}; the change stands"))
+        if isinstance(value, (bounded.HookTimeout, WrongAnswer)):  # never takes the change back, nor holds it up
+            failures.append((call.request_id, f"{value}; the change stands"))
         else:
-            failures.append((request_id, f"plugin {impl.plugin_name!r} failed on {what}: {value!r}"))
+            failures.append((call.request_id, f"plugin {call.impl.plugin_name!r} failed on {call.what}: {value!r}"))
+    failures += [(None, message) for message in paused]  # in desk.warnings only, once
     return outcomes
 
 
 def delivery(calls: list[Call], outcomes: list[tuple[bool, Any]]) -> dict[int, bool]:
     """For each notification offered: whether some channel took it (returned ``True``)."""
     delivered: dict[int, bool] = {}
-    for (_, _, _, kwargs), (ok, result) in zip(calls, outcomes, strict=True):
-        if "notification" in kwargs:
-            note_id = kwargs["notification"].id
+    for call, (ok, result) in zip(calls, outcomes, strict=True):
+        if "notification" in call.arguments and result is not _SKIPPED:
+            note_id = call.arguments["notification"].id
             delivered[note_id] = delivered.get(note_id, False) or (ok and result is True)
     return delivered
 
 
 def record(desk: Any, failures: list[tuple[int | None, str]], delivered: dict[int, bool]) -> None:
     """In a unit of its own: plugin failures on their requests' timelines
-    (internal), and each delivery attempt on its notification."""
+    (internal), and each delivery attempt on its notification; every failure
+    in ``desk.warnings``."""
     if not failures and not delivered:
         return
+    if any(request_id is not None for request_id, _ in failures) or delivered:
+        def work(u: store.Unit) -> None:
+            timeline.append(u, *(timeline.Entry(request_id, u.now, events.PluginFailed(), note=message,
+                                                internal=True)
+                                 for request_id, message in failures if request_id is not None))
+            outbox.mark_tried(u, delivered)
 
-    def work(u: store.Unit) -> None:
-        timeline.append(u, *(timeline.Entry(request_id, u.now, events.PluginFailed(), note=message, internal=True)
-                             for request_id, message in failures if request_id is not None))
-        outbox.mark_tried(u, delivered)
-
-    store.run(desk, work)
+        store.run(desk, work)
     desk.warnings.extend(message for _, message in failures)
