@@ -14,8 +14,37 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
+from typer.core import TyperGroup
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage mistakes (an unknown option, a missing argument, a command OwnIt
+    does not have) as one line and exit 2, like every other mistake, instead
+    of click's usage, hint and error; ``ownit`` or ``ownit org`` alone still
+    shows its help."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from typer.exceptions import TyperException  # click's exceptions, as typer ships them
+
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except typer.Abort:
+            typer.echo("error: stopped", err=True)
+            sys.exit(1)
+        except TyperException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a group named alone: its help
+                exc.show()
+                sys.exit(exc.exit_code)
+            context = getattr(exc, "ctx", None)
+            hint = f" (see '{context.command_path} --help')" if context is not None else ""
+            typer.echo(f"error: {_one_line(exc.format_message().rstrip('.'))}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        sys.exit(result if isinstance(result, int) else 0)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="ownit",
     help="OwnIt: every request has one named owner. The support team's tool.",
     no_args_is_help=True,
