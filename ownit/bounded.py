@@ -10,13 +10,19 @@ that raises ``SystemExit`` or ``KeyboardInterrupt`` on a worker is handed back
 as :class:`Escaped`, an ordinary exception: it never stops OwnIt.
 
 Workers are kept and reused (one per concurrent caller at most), so the limit
-costs a queue hand-off (tens of microseconds), not a thread start.
+costs a queue hand-off (tens of microseconds, and a thread switch each way),
+not a thread start. Rules marked pure (:func:`ownit.pure`: they compute from
+their arguments only) skip even that when called from the main thread, as
+the command line and the sweep are: they run in line under an interval timer
+(``SIGALRM``) that interrupts one that hangs, with the same limit and the
+same :class:`HookTimeout`.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import signal
 import threading
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -110,11 +116,47 @@ def _release(worker: _Worker) -> None:
         _idle.append(worker)
 
 
-def call(function: Callable[[], T], *, what: str | Callable[[], str], limit: float | None = None) -> T:
-    """``function()`` on a hook worker, waited for at most ``limit`` seconds.
-    ``what`` names the call in the timeout's message; a function is asked only
-    then (for a call that runs several steps, which one it was stuck in)."""
+class _Alarm(BaseException):
+    """The interval timer went off: a pure rule ran past the limit (a
+    ``BaseException``, so that a rule's ``except Exception`` cannot swallow it)."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _Alarm()
+
+
+def _may_alarm() -> bool:
+    """Whether a call may be timed in line: on the main thread (signals are
+    handled only there), with no other timer or SIGALRM handler in use."""
+    return (threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, _on_alarm)
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+
+
+def _in_line(function: Callable[[], T], what: str | Callable[[], str], limit: float) -> T:
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        return function()
+    except _Alarm:
+        raise HookTimeout(f"no answer within {limit:g} s from {what() if callable(what) else what}") from None
+    except (SystemExit, KeyboardInterrupt) as exc:  # sys.exit() in a plugin: its fault, never OwnIt's exit
+        raise Escaped(exc) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def call(function: Callable[[], T], *, what: str | Callable[[], str], limit: float | None = None,
+         pure: bool = False) -> T:
+    """``function()`` on a hook worker, waited for at most ``limit`` seconds
+    (or, when it runs ``pure`` rules only and this is the main thread, in line
+    under a timer). ``what`` names the call in the timeout's message; a
+    function is asked only then (for a call that runs several steps, which
+    one it was stuck in)."""
     limit = timeout() if limit is None else limit
+    if pure and _may_alarm():
+        return _in_line(function, what, limit)
     worker, batch = _worker(), _Batch([function])
     worker.inbox.put(batch)
     try:

@@ -26,13 +26,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def pure(function: F) -> F:
     """Mark a hook implementation as a pure rule: it only computes from its
-    arguments (no network, files, database or locks). A declaration for
-    readers and reviewers: OwnIt calls a pure rule like any other, on a hook
-    worker under the time limit (``OWNIT_HOOK_TIMEOUT``) and never while a
-    transaction is open, so a rule marked pure by mistake that hangs still
-    only refuses the request. Put it under ``@ownit.hookimpl``."""
+    arguments (no network, files, database or locks). When every rule a raise
+    asks is pure, they run in line on the main thread (the command line, the
+    sweep) under an interval timer instead of being handed to a hook worker:
+    the same time limit (``OWNIT_HOOK_TIMEOUT``), never while a transaction
+    is open, so a rule marked pure by mistake that hangs still only refuses
+    the request. Put it under ``@ownit.hookimpl``."""
     function.ownit_pure = True  # type: ignore[attr-defined]
     return function
+
+
+def is_pure(impl: Any) -> bool:
+    """Whether the hook implementation ``impl`` is marked :func:`pure`."""
+    return bool(getattr(impl.function, "ownit_pure", False))
 
 
 def reacts_to(*kinds: str) -> Callable[[F], F]:

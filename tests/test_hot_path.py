@@ -137,8 +137,12 @@ def test_pure_rules_run_under_the_limit_and_listeners_hear_only_what_they_asked_
     rules = Rules()
     desk = desk_with(rules, ownit_database_url, ownit_clock)
     view = raise_leak(desk)
-    assert rules.threads == ["ownit-hooks"]  # pure or not, on a hook worker within the time limit
+    assert rules.threads == ["MainThread"]  # pure, from the main thread: in line, under the interval timer
     assert rules.heard == []  # raised and assigned were not asked for
+    elsewhere = threading.Thread(target=raise_leak, args=(desk,), name="a-ui-session")
+    elsewhere.start()
+    elsewhere.join()
+    assert rules.threads == ["MainThread", "ownit-hooks"]  # no timer off the main thread: a hook worker
     service.contact(desk, view["ref"], actor=view["owner"]["email"], note="hello")
     assert rules.heard == ["contacted"]
 

@@ -581,3 +581,47 @@ def test_a_listener_that_keeps_hanging_is_paused_and_a_sweep_costs_a_few_timeout
     service.sweep(desk)
     assert plugin.calls == {"ownit_on_event": PAUSE_AFTER, "ownit_notify": PAUSE_AFTER}
     assert desk.take_warnings() == []
+
+
+
+class SpinsWhilePure:
+    """A rule marked pure that computes for ever."""
+
+    @hookimpl
+    @pure
+    def ownit_required_skills(self, request_type, fields):
+        while True:  # only an interruption stops it
+            pass
+
+
+class SleepsWhilePure:
+    """A rule marked pure that waits on something for ever."""
+
+    @hookimpl
+    @pure
+    def ownit_choose_owner(self, request, team):
+        import time
+
+        time.sleep(30)
+
+
+@pytest.mark.parametrize("rule", [SpinsWhilePure, SleepsWhilePure], ids=["spins", "sleeps"])
+def test_a_pure_rule_on_the_main_thread_is_stopped_by_the_timer(ownit_database_url, ownit_clock, monkeypatch,
+                                                                 rule) -> None:
+    """From the main thread (the command line, the sweep) pure rules run in
+    line under an interval timer: one that spins or sleeps is interrupted at
+    the limit, the raise is refused with one line, nothing is saved, and the
+    timer and its signal handler are put back as they were."""
+    import signal
+    import threading
+    import time
+
+    assert threading.current_thread() is threading.main_thread()
+    monkeypatch.setenv("OWNIT_HOOK_TIMEOUT", "0.5")
+    desk = desk_with(rule(), ownit_database_url, ownit_clock)
+    started = time.monotonic()
+    with pytest.raises(PluginError, match=r"^no answer within 0\.5 s from plugin 'faulty' .*so nothing was saved"):
+        raise_leak(desk)
+    assert time.monotonic() - started < 5
+    assert count(desk, Request) == 0
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL and signal.getitimer(signal.ITIMER_REAL)[0] == 0

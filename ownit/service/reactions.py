@@ -124,8 +124,9 @@ def ask(desk: Any, consult: Callable[[Rules], T], *, hooks: Iterable[Any]) -> T:
     def who() -> str:
         return f"plugin {rules.plugin!r}" if rules.plugin else "a plugin"
 
+    pure = all(hookspecs.is_pure(impl) for caller in hooks for impl in caller.get_hookimpls())
     try:
-        return bounded.call(lambda: consult(rules), what=lambda: f"{who()} {rules.doing}")
+        return bounded.call(lambda: consult(rules), what=lambda: f"{who()} {rules.doing}", pure=pure)
     except bounded.HookTimeout as exc:
         raise PluginError(f"{exc}, so nothing was saved; try again, and if it persists tell whoever runs OwnIt "
                           "(OWNIT_HOOK_TIMEOUT sets the limit)") from None
