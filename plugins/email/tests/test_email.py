@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
-from smtp_server import Handler, SmtpServer, free_port
+from smtp_harness import Handler, SmtpServer, free_port, mail_desk, mail_env, smtp_server  # noqa: F401 (fixtures)
 
 import ownit_email
 from ownit import NotificationSnapshot, PluginError, ValidationError, service

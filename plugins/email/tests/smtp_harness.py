@@ -1,13 +1,16 @@
-"""A real SMTP server (aiosmtpd) on a free local port, for the email channel's tests
-(a module of its own: ``conftest`` is a name every test folder has)."""
+"""A real SMTP server (aiosmtpd) on a free local port, and a desk whose email
+channel sends to it: the fixtures the tests import. Not a ``conftest.py``:
+tests/ imports its own ``conftest`` by name, and a second one would take its
+place in ``sys.modules``."""
 
 from __future__ import annotations
 
 import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Iterator
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -76,3 +79,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_env(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> SmtpServer:
+    """The channel's settings, pointing at ``smtp_server`` (read when the first mail goes)."""
+    monkeypatch.setenv("OWNIT_SMTP_URL", smtp_server.url())
+    monkeypatch.setenv("OWNIT_MAIL_FROM", MAIL_FROM)
+    monkeypatch.setenv("OWNIT_BASE_URL", BASE_URL)
+    return smtp_server
+
+
+@pytest.fixture
+def mail_desk(ownit_database_url: str, ownit_clock: Any, mail_env: SmtpServer) -> Any:
+    """A desk with the demo organisation, the facilities department and the email channel only."""
+    from ownit.db import make_engine
+    from ownit.demo import ORG_FILE
+    from ownit.desk import Desk
+    from ownit.org import load_org
+    from ownit.plugins import build_plugins
+
+    desk = Desk(url=ownit_database_url, engine=make_engine(ownit_database_url),
+                plugins=build_plugins(only={"facilities", "email"}), clock=ownit_clock)
+    load_org(desk, ORG_FILE, skip_missing_departments=True)
+    return desk
