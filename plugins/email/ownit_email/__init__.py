@@ -1,0 +1,150 @@
+"""OwnIt's email channel: every notification, as it is committed, by SMTP.
+
+A channel like any other (``ownit_notify``): OwnIt offers each notification
+after the commit and ``ownit sweep`` offers it again until some channel
+delivers it (docs/notifications.md). This plugin returns ``True`` only when
+the SMTP server accepted the message; a server that is down, refuses the
+recipient or does not answer in time raises :class:`MailNotSent`, which OwnIt
+records as a failed attempt (the action stands) for the sweep to retry.
+Without ``OWNIT_SMTP_URL`` it sends nothing and returns ``None``: the
+notification is in the recipient's OwnIt inbox as always.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import time
+from typing import Any
+
+from ownit import NotificationSnapshot, OwnitError, hookimpl
+
+from . import settings as config
+from .message import compose
+
+__all__ = ["MailNotSent", "deliver", "ownit_notify"]
+
+log = logging.getLogger("ownit_email")
+_said_unset = False  # "no OWNIT_SMTP_URL" is said once per process, not per notification
+
+
+class MailNotSent(OwnitError):
+    """The SMTP server did not take the message; the sweep offers it again."""
+
+
+@hookimpl
+def ownit_notify(notification: NotificationSnapshot) -> bool | None:
+    """Send ``notification`` to its recipient; ``True`` once the server accepted it."""
+    settings = config.current()
+    if settings is None:
+        _say_unset()
+        return None
+    deliver(compose(notification, settings), notification, settings)
+    return True
+
+
+def deliver(message: Any, notification: NotificationSnapshot, settings: config.Settings,
+            *, limit: float | None = None) -> None:
+    """Hand ``message`` to the SMTP server for ``notification.recipient_email``
+    only (never to addresses named in its headers), within ``limit`` seconds in
+    all (:func:`ownit_email.settings.time_limit`); :class:`MailNotSent` when
+    the server did not accept it."""
+    limit = config.time_limit() if limit is None else limit
+    smtp: _Bounded | None = None
+    deadline = time.monotonic() + limit
+    try:
+        smtp = _connect(settings, deadline)
+        if settings.user:
+            smtp.login(settings.user, settings.password or "")
+        smtp.send_message(message, from_addr=settings.sender_address, to_addrs=[notification.recipient_email])
+    except (OSError, smtplib.SMTPException) as exc:  # TimeoutError and ssl.SSLError are OSErrors
+        raise MailNotSent(f"mail for notification {notification.id} ({notification.ref or 'no request'}) to "
+                          f"{notification.recipient_email} was not sent through {settings.server}: "
+                          f"{_reason(exc, limit, time.monotonic() >= deadline)}") from None
+    finally:
+        if smtp is not None:
+            _close(smtp)
+
+
+def _connect(settings: config.Settings, deadline: float) -> "_Bounded":
+    context = ssl.create_default_context()
+    if settings.security == "tls":
+        smtp: _Bounded = _BoundedSSL(deadline, settings.host, settings.port, context=context)
+    else:
+        smtp = _Bounded(deadline, settings.host, settings.port)
+    if settings.security == "starttls":
+        smtp.starttls(context=context)
+    return smtp
+
+
+class _Bounded(smtplib.SMTP):
+    """``smtplib.SMTP`` with one deadline for the whole conversation rather
+    than a timeout per read, so a server that answers slowly still fails the
+    delivery before OwnIt's hook time limit gives up on the plugin."""
+
+    def __init__(self, deadline: float, host: str, port: int, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, timeout=self._left(), **kwargs)
+
+    def _left(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        return left
+
+    def _connect_within(self) -> None:
+        self.timeout = self._left()  # smtplib connects (and wraps TLS) with self.timeout
+        if self.sock is not None:
+            self.sock.settimeout(self.timeout)
+
+    def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> tuple[int, bytes]:
+        self._connect_within()
+        return super().connect(host, port, source_address)
+
+    def send(self, s: Any) -> None:
+        self._connect_within()
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        self._connect_within()
+        return super().getreply()
+
+
+class _BoundedSSL(_Bounded, smtplib.SMTP_SSL):
+    def __init__(self, deadline: float, host: str, port: int, *, context: ssl.SSLContext) -> None:
+        self.context = context  # SMTP_SSL.__init__ sets it too; _Bounded's connect may run first
+        _Bounded.__init__(self, deadline, host, port, context=context)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """Say goodbye if the server is still there: the message was taken or not
+    by now, so nothing here changes the outcome."""
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def _reason(exc: BaseException, limit: float, late: bool) -> str:
+    if late or isinstance(exc, TimeoutError):  # smtplib says "Connection unexpectedly closed: timed out"
+        return f"no answer within {limit:g} s"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{code} {_text(said)}" for code, said in exc.recipients.values()) or "recipient refused"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the server running?)"
+    return str(exc) or type(exc).__name__
+
+
+def _text(said: Any) -> str:
+    return said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+
+
+def _say_unset() -> None:
+    global _said_unset
+    if not _said_unset:
+        _said_unset = True
+        log.warning("OwnIt's email channel sends nothing: %s is not set (notifications stay in the OwnIt inbox). "
+                    "Set it, or leave the plugin out with OWNIT_DISABLE_PLUGINS=email", config.URL_ENV)

@@ -1,0 +1,186 @@
+"""One notification laid out as one email: a plain-text part and an HTML part
+from the notification's structured content (``notification.data``, a notice
+of ``ownit.notices``), and the headers that thread every mail about one
+request together.
+
+Threading: every mail about request FAC-1001 has ``References`` and
+``In-Reply-To`` set to the request's root id ``<ownit.FAC-1001@domain>``, and
+the subject ``[FAC-1001] <title>``, the same for the whole request. No mail
+is the root itself: the owner's first mail is "assigned", the requester's
+"contacted", and each mailbox sees only its own, so no mail could be the
+first one everywhere. Thunderbird, Apple Mail and mutt thread on the shared
+reference; Gmail also needs the subject to stay the same (what changed is the
+first line of the body, which Gmail shows as the snippet); Outlook groups a
+conversation by subject.
+
+``Message-ID`` is ``<ownit.n<notification id>.<ref>@domain>``: the same
+notification offered again (a retry after a delivery that timed out but got
+through) is the same message, which mail servers and clients can recognise.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any, Callable
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from ownit import NotificationSnapshot
+
+from .settings import Settings
+
+# Unicode's line breaks too: a header is one line, whatever a title holds.
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_NOT_ID = re.compile(r"[^A-Za-z0-9.-]")
+MAX_SUBJECT = 180
+
+# Notices meant for the owner or the team's lead: their link opens the team's queue.
+TO_THE_TEAM = frozenset({"Assigned", "YoursNow", "BackWithYou", "Confirmed", "Reopened", "RequesterNote",
+                         "DueSoon", "Overdue", "Escalated"})
+TEAM_PAGE, REQUESTER_PAGE, INBOX_PAGE = "team", "", "inbox"  # the UI's pages (ui/app.py)
+
+
+def one_line(text: Any, limit: int | None = None) -> str:
+    """``text`` as one line for a header: every control character and line
+    break becomes a space, so user text can never start a header of its own."""
+    line = " ".join(_BREAKS.sub(" ", str(text)).split())
+    return line if limit is None or len(line) <= limit else line[:limit - 1].rstrip() + "…"
+
+
+def root_id(ref: str, settings: Settings) -> str:
+    """The id every mail about ``ref`` refers to."""
+    return f"<ownit.{_NOT_ID.sub('', ref)}@{_domain(settings)}>"
+
+
+def message_id(notification: NotificationSnapshot, settings: Settings) -> str:
+    ref = f".{_NOT_ID.sub('', notification.ref)}" if notification.ref else ""
+    return f"<ownit.n{notification.id}{ref}@{_domain(settings)}>"
+
+
+def link(notification: NotificationSnapshot, settings: Settings) -> str:
+    """Where the recipient opens the request: the team's queue for its owner
+    and lead, their requests for the requester (``?ref=`` names it)."""
+    if not notification.ref:
+        return f"{settings.base_url}/{INBOX_PAGE}"
+    page = TEAM_PAGE if notification.data.get("notice") in TO_THE_TEAM else REQUESTER_PAGE
+    return f"{settings.base_url}/{page}?ref={quote(notification.ref, safe='')}"
+
+
+def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMessage:
+    """The email for ``notification``, ready for ``smtplib``."""
+    data, ref = notification.data, notification.ref
+    title = data.get("title", "")
+    msg = EmailMessage()
+    msg["From"] = settings.sender
+    msg["To"] = one_line(notification.recipient_email)
+    msg["Subject"] = one_line(f"[{ref}] {title}" if ref and title else notification.subject or notification.message,
+                              MAX_SUBJECT)
+    msg["Date"] = format_datetime(notification.created_at)  # the same on every retry
+    msg["Message-ID"] = message_id(notification, settings)
+    if ref:
+        msg["In-Reply-To"] = root_id(ref, settings)
+        msg["References"] = root_id(ref, settings)
+    msg["List-Unsubscribe"] = f"<{settings.base_url}/{INBOX_PAGE}>"
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to OwnIt
+    msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"  # the same, for Exchange
+    msg["X-OwnIt-Kind"] = one_line(notification.kind)
+    if ref:
+        msg["X-OwnIt-Ref"] = one_line(ref)
+
+    facts, needed = _facts(data), _needed(data)
+    url, inbox = link(notification, settings), f"{settings.base_url}/{INBOX_PAGE}"
+    headline = one_line(notification.message)
+    # quoted-printable writes every "=" as "=3D", so no text can contain the boundary, which is fixed
+    # per notification: the same notification is the same bytes on every retry
+    msg.set_content(_text(headline, facts, needed, url, inbox), cte="quoted-printable")
+    msg.add_alternative(_html(headline, facts, needed, url, inbox), subtype="html", cte="quoted-printable")
+    msg.set_boundary(f"=_ownit.n{notification.id}")
+    return msg
+
+
+# --- the content -----------------------------------------------------------------------------------------
+
+
+def _when(iso: Any, zone: Any) -> str:
+    """An instant as the recipient's team reads it: ``Mon 23 Nov 2026 14:00 (Europe/London)``."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M") + f" ({zone})"
+    except (TypeError, ValueError, KeyError, LookupError):
+        return str(iso)
+
+
+def _facts(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Who owns it, who asked, and the promise: (label, value), user text unescaped."""
+    facts: list[tuple[str, str]] = []
+    if data.get("ref"):
+        facts.append(("Request", one_line(f"{data['ref']} {data.get('title', '')}")))
+    for key, label in (("owner", "Owner"), ("requester", "Requested by"), ("previous", "Handed over by"),
+                       ("by", "Reopened by"), ("label", "Stage")):
+        if data.get(key):
+            facts.append((label, one_line(data[key])))
+    if data.get("lead"):
+        facts.append(("Lead told", f"{data['lead']} ({data['team']})" if data.get("team") else str(data["lead"])))
+    if data.get("first_contact_due"):
+        facts.append(("First contact due", _when(data["first_contact_due"], data.get("zone"))))
+    if data.get("due"):
+        facts.append((f"{str(data.get('what', 'promise')).capitalize()} due", _when(data["due"], data.get("zone"))))
+    if data.get("agreed_by"):
+        facts.append(("Agreed date", str(data["agreed_by"])))
+    return facts
+
+
+_NEEDED: dict[str, Callable[[dict[str, Any]], str]] = {
+    "Assigned": lambda d: f"Contact {d.get('requester', 'the requester')} by "
+                          f"{_when(d.get('first_contact_due'), d.get('zone'))}.",
+    "DueSoon": lambda d: f"The {d.get('what', 'promise')} by {_when(d.get('due'), d.get('zone'))}.",
+    "Overdue": lambda d: f"The {d.get('what', 'promise')}: it is overdue.",
+    "Escalated": lambda d: f"See that {d.get('owner', 'the owner')}'s {d.get('what', 'promise')} happens: "
+                           "it is overdue.",
+    "NeedsYou": lambda d: str(d.get("note", "")),
+    "NowAt": lambda d: f"{d['your_part']}." if d.get("your_part") else "",
+    "Resolved": lambda d: "Confirm the fix, or reopen the request if it is not right.",
+    "ClosedQuietly": lambda d: "Nothing, unless it is not fixed: then reopen it.",
+}
+
+
+def _needed(data: dict[str, Any]) -> str:
+    """What the recipient is asked to do, or ``""``."""
+    said = _NEEDED.get(data.get("notice", ""))
+    return one_line(said(data)) if said else ""
+
+
+def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str) -> str:
+    width = max((len(label) for label, _ in facts), default=0) + 2
+    lines = [headline, ""]
+    lines += [f"{label + ':':<{width}}{value}" for label, value in facts]
+    if needed:
+        lines += ["", f"Needed from you: {needed}"]
+    lines += ["", f"Open it in OwnIt: {url}", "",
+              "--", "OwnIt tells you by email about the requests you raised, own or lead.",
+              f"Every notification is also in your OwnIt inbox: {inbox}"]
+    return "\n".join(lines) + "\n"
+
+
+def _html(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str) -> str:
+    e = html.escape  # every piece of user text, and the links, quoted for attributes too
+    rows = "".join(f'<tr><th style="text-align:left;padding:2px 12px 2px 0;color:#555;font-weight:normal">'
+                   f"{e(label)}</th><td>{e(value)}</td></tr>" for label, value in facts)
+    parts = [f'<p style="font-size:16px">{e(headline)}</p>']
+    if rows:
+        parts.append(f'<table style="border-collapse:collapse">{rows}</table>')
+    if needed:
+        parts.append(f"<p><strong>Needed from you:</strong> {e(needed)}</p>")
+    parts.append(f'<p><a href="{e(url)}">Open it in OwnIt</a></p>')
+    parts.append(f'<p style="color:#777;font-size:12px">OwnIt tells you by email about the requests you raised, '
+                 f'own or lead. Every notification is also in <a href="{e(inbox)}">your OwnIt inbox</a>.</p>')
+    body = "\n".join(parts)
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>\n'
+            f'<body style="font-family:sans-serif">\n{body}\n</body></html>\n')
+
+
+def _domain(settings: Settings) -> str:
+    return _NOT_ID.sub("", settings.domain) or "localhost"

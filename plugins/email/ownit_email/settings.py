@@ -1,0 +1,106 @@
+"""The email channel's settings, from the environment.
+
+``OWNIT_SMTP_URL``
+    ``smtp://[user:password@]host[:port]`` (plain, port 25),
+    ``smtp+starttls://...`` (STARTTLS, port 587) or ``smtps://...`` (TLS from
+    the first byte, port 465); user and password URL-encoded. Unset: no mail.
+``OWNIT_MAIL_FROM``
+    the sender, ``OwnIt <ownit@localhost>`` by default; its domain names the
+    messages (``Message-ID``).
+``OWNIT_BASE_URL``
+    where people open OwnIt in a browser, for links; ``http://127.0.0.1:8501``
+    by default.
+
+They are read when the first notification is offered, not when OwnIt starts,
+and parsed once per distinct value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from ownit import PluginError
+
+URL_ENV, FROM_ENV, BASE_ENV = "OWNIT_SMTP_URL", "OWNIT_MAIL_FROM", "OWNIT_BASE_URL"
+DEFAULT_FROM = "OwnIt <ownit@localhost>"
+DEFAULT_BASE = "http://127.0.0.1:8501"
+SECURITY = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+URL_FORM = "smtp://[user:password@]host[:port], smtp+starttls://... or smtps://..."
+MAX_SECONDS = 10.0  # the longest one delivery may take, when the hook time limit allows it
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    security: str  # plain, starttls or tls
+    user: str | None
+    password: str | None
+    sender: str  # the From header, e.g. "OwnIt <ownit@example.com>"
+    sender_address: str  # the envelope sender, e.g. "ownit@example.com"
+    domain: str  # the right-hand side of every Message-ID
+    base_url: str  # no trailing slash
+
+    @property
+    def server(self) -> str:
+        """The server as messages name it: never the password."""
+        return f"{self.host}:{self.port}"
+
+
+def current() -> Settings | None:
+    """The settings now in the environment; ``None`` when ``OWNIT_SMTP_URL``
+    is unset or empty (no mail). A malformed value is a :class:`PluginError`
+    naming the variable and the form expected."""
+    url = os.environ.get(URL_ENV, "").strip()
+    if not url:
+        return None
+    return _parse(url, os.environ.get(FROM_ENV, "").strip() or DEFAULT_FROM,
+                  os.environ.get(BASE_ENV, "").strip() or DEFAULT_BASE)
+
+
+def time_limit() -> float:
+    """Seconds one delivery may take in all: 10, or less when OwnIt's hook
+    time limit (``OWNIT_HOOK_TIMEOUT``, default 2 s, read as OwnIt reads it)
+    is shorter. A delivery must fail on its own before OwnIt abandons the hook:
+    a failure is retried by the sweep, while a channel that hangs twice is not
+    called again until OwnIt restarts."""
+    try:
+        limit = float(os.environ.get("OWNIT_HOOK_TIMEOUT", "2"))
+    except ValueError:
+        limit = 2.0
+    limit = limit if limit > 0 else 2.0
+    return min(MAX_SECONDS, limit * 0.75)
+
+
+@lru_cache(maxsize=8)
+def _parse(url: str, sender: str, base_url: str) -> Settings:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SECURITY:
+        raise PluginError(f"{URL_ENV} must look like {URL_FORM}; its scheme is {parts.scheme or 'missing'!r}")
+    security, default_port = SECURITY[parts.scheme.lower()]
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        raise PluginError(f"{URL_ENV} must look like {URL_FORM}; its port is not a number from 1 to 65535") from None
+    if not parts.hostname or _CONTROL.search(url) or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise PluginError(f"{URL_ENV} must look like {URL_FORM}, with a host and nothing after it")
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if password is not None and not user:
+        raise PluginError(f"{URL_ENV} must look like {URL_FORM}; it has a password but no user")
+
+    name, address = parseaddr(sender)
+    if _CONTROL.search(sender) or address.count("@") != 1 or not address.split("@")[1] \
+            or not address.split("@")[0]:
+        raise PluginError(f"{FROM_ENV} must be an address such as 'OwnIt <ownit@example.com>'")
+    if not re.fullmatch(r"https?://[^\s<>\"]+", base_url):
+        raise PluginError(f"{BASE_ENV} must be the address of OwnIt's UI, such as https://ownit.example.com")
+    return Settings(host=parts.hostname, port=port, security=security, user=user, password=password,
+                    sender=formataddr((name, address)), sender_address=address,
+                    domain=address.split("@")[1].lower(), base_url=base_url.rstrip("/"))
