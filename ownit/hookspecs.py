@@ -208,17 +208,19 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
 
     Called after commit for each new notification in the outbox; every plugin
     is asked. The notification stays in the outbox (the UI's inbox) whatever
-    the plugins do. Until some plugin returns ``True``, ``ownit sweep`` offers
-    it again (up to five attempts in all), so a channel that was down catches
-    up; a plugin may therefore see the same notification more than once, and
-    ``notification.id`` tells it so.
+    the plugins do. When a channel fails (raises, or hangs) and none took it,
+    ``ownit sweep`` offers it again (up to five attempts in all), so a channel
+    that was down catches up; a plugin may therefore see the same notification
+    more than once, and ``notification.id`` tells it so.
 
     :param notification: who is told, about which request, what: ``kind``,
         ``data`` (the notice of :mod:`ownit.notices` as data: the request, who,
         what changed, what is wanted, when, with the time zone to show it in),
         and laid out for a channel as ``subject``, ``message`` (plain text)
         and ``html`` (user text escaped).
-    :return: ``True`` when the plugin delivered it, else ``None``. A failure is
-        recorded and reported, never raised to the person acting.
+    :return: ``True`` when the plugin delivered it; ``None`` when it is not
+        for this channel (not configured, a person who does not use it), which
+        is never retried. A failure is raised: it is recorded and reported,
+        never raised to the person acting, and offered again by the sweep.
     """
 

@@ -268,7 +268,8 @@ class Notification(SQLModel, table=True):
     message: str = Field(max_length=2000)  # the notice as plain text (ownit.notices), what the inbox shows
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # the notice's content, for channels
     created_at: datetime = _when(nullable=False)
-    delivered_at: Optional[datetime] = _when()  # when a plugin's channel (mail, chat) took it
+    # when the channels (mail, chat) were done with it: one took it, or none was for it; never while one failed
+    delivered_at: Optional[datetime] = _when()
     attempts: int = Field(default=0)  # deliveries tried; the sweep retries until one succeeds or MAX_ATTEMPTS
     dedupe_key: Optional[str] = Field(default=None, max_length=200, unique=True)
 

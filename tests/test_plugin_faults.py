@@ -235,8 +235,16 @@ def test_a_notification_that_failed_is_retried_from_the_outbox_by_the_sweep(owni
     assert service.sweep(desk)["redelivered"] == []  # delivered once, never again
 
 
-class NoChannelFor:
-    """A channel that never reaches anyone (returns no answer)."""
+class NeverReaches:
+    """A channel whose server never takes anything."""
+
+    @hookimpl
+    def ownit_notify(self, notification):
+        raise ConnectionError("chat server down")
+
+
+class NotForAnyone:
+    """A channel that is not for these people (not configured, say): it declines."""
 
     @hookimpl
     def ownit_notify(self, notification):
@@ -244,7 +252,7 @@ class NoChannelFor:
 
 
 def test_retries_stop_after_five_attempts(ownit_database_url, ownit_clock) -> None:
-    desk = desk_with(NoChannelFor(), ownit_database_url, ownit_clock)
+    desk = desk_with(NeverReaches(), ownit_database_url, ownit_clock)
     raise_leak(desk)
     gave_up = []
     for _ in range(6):
@@ -252,6 +260,16 @@ def test_retries_stop_after_five_attempts(ownit_database_url, ownit_clock) -> No
         gave_up += service.sweep(desk)["undeliverable"]
     assert [line["attempt"] for line in gave_up] == [5]
     assert [attempts for _, attempts in undelivered(desk)] == [5]  # it stays in the inbox, undelivered
+
+
+def test_a_channel_that_declines_is_never_asked_again(ownit_database_url, ownit_clock) -> None:
+    desk = desk_with(NotForAnyone(), ownit_database_url, ownit_clock)
+    raise_leak(desk)
+    for _ in range(3):
+        ownit_clock.advance(minutes=2)
+        report = service.sweep(desk)
+        assert report["redelivered"] == report["undeliverable"] == []
+    assert undelivered(desk) == []  # done with: in the inbox, nothing to retry
 
 
 # --- plugins can't escape: an exit, a wrong answer, a hang under the write lock, a listener that keeps hanging ---

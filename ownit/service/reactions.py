@@ -269,13 +269,18 @@ def _outcomes(desk: Any, calls: list[Call], started: bounded.Started,
 
 
 def delivery(calls: list[Call], outcomes: list[tuple[bool, Any]]) -> dict[int, bool]:
-    """For each notification offered: whether some channel took it (returned ``True``)."""
-    delivered: dict[int, bool] = {}
+    """For each notification offered: whether the channels are done with it —
+    one took it (returned ``True``), or none failed (each returned ``None``:
+    not for it, as a channel nobody configured). A failure or a hang with no
+    channel taking it leaves it to be offered again."""
+    took: dict[int, bool] = {}
+    failed: dict[int, bool] = {}
     for call, (ok, result) in zip(calls, outcomes, strict=True):
         if "notification" in call.arguments and result is not _SKIPPED:
             note_id = call.arguments["notification"].id
-            delivered[note_id] = delivered.get(note_id, False) or (ok and result is True)
-    return delivered
+            took[note_id] = took.get(note_id, False) or (ok and result is True)
+            failed[note_id] = failed.get(note_id, False) or not ok
+    return {note_id: took[note_id] or not failed[note_id] for note_id in took}
 
 
 def record(desk: Any, failures: list[tuple[int | None, str]], delivered: dict[int, bool]) -> None:

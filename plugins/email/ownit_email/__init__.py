@@ -6,8 +6,12 @@ delivers it (docs/notifications.md). This plugin returns ``True`` only when
 the SMTP server accepted the message; a server that is down, refuses the
 recipient or does not answer in time raises :class:`MailNotSent`, which OwnIt
 records as a failed attempt (the action stands) for the sweep to retry.
-Without ``OWNIT_SMTP_URL`` it sends nothing and returns ``None``: the
-notification is in the recipient's OwnIt inbox as always.
+Without ``OWNIT_SMTP_URL`` the channel is off: OwnIt loads ``channel``
+(the entry point), which is this module only when ``OWNIT_SMTP_URL`` is set
+and otherwise a plugin with no hooks, so an action pays nothing for a channel
+nobody configured. Registered directly and asked anyway, it sends nothing
+and returns ``None`` (not for this channel): the notification is in the
+recipient's OwnIt inbox as always.
 """
 
 from __future__ import annotations
@@ -24,6 +28,24 @@ from . import settings as config
 from .message import compose
 
 __all__ = ["MailNotSent", "deliver", "ownit_notify"]
+
+
+class Off:
+    """The email channel, not configured: a plugin with no hooks."""
+
+    def __repr__(self) -> str:
+        return "ownit_email.Off (OWNIT_SMTP_URL is not set)"
+
+
+def __getattr__(name: str) -> Any:
+    """``channel``, what the ``ownit`` entry point loads: this module when
+    ``OWNIT_SMTP_URL`` is set (read as the desk opens), else :class:`Off`."""
+    if name == "channel":
+        import os
+        import sys
+
+        return sys.modules[__name__] if os.environ.get(config.URL_ENV, "").strip() else Off()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 log = logging.getLogger("ownit_email")
 _said_unset = False  # "no OWNIT_SMTP_URL" is said once per process, not per notification
@@ -143,8 +165,11 @@ def _text(said: Any) -> str:
 
 
 def _say_unset() -> None:
+    """Once per process, at INFO: an email channel nobody configured is simply
+    off (every command would otherwise print it); docs/notifications.md says
+    how to check that it is on."""
     global _said_unset
     if not _said_unset:
         _said_unset = True
-        log.warning("OwnIt's email channel sends nothing: %s is not set (notifications stay in the OwnIt inbox). "
+        log.info("OwnIt's email channel sends nothing: %s is not set (notifications stay in the OwnIt inbox). "
                     "Set it, or leave the plugin out with OWNIT_DISABLE_PLUGINS=email", config.URL_ENV)

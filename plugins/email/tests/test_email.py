@@ -234,7 +234,7 @@ def test_login_with_url_encoded_credentials(monkeypatch) -> None:
 def test_without_a_server_it_sends_nothing_and_says_so_once(monkeypatch, caplog) -> None:
     monkeypatch.delenv("OWNIT_SMTP_URL", raising=False)
     monkeypatch.setattr(ownit_email, "_said_unset", False)
-    with caplog.at_level(logging.WARNING, logger="ownit_email"):
+    with caplog.at_level(logging.INFO, logger="ownit_email"):
         assert ownit_email.ownit_notify(notification=snapshot()) is None
         assert ownit_email.ownit_notify(notification=snapshot(id=8)) is None
     assert [r.getMessage() for r in caplog.records] == [
@@ -323,3 +323,15 @@ def test_starttls_and_tls_from_the_start(monkeypatch, certificate, scheme) -> No
             ownit_email.ownit_notify(notification=snapshot())
     finally:
         controller.stop()
+
+
+def test_without_a_server_the_channel_is_not_even_asked(monkeypatch) -> None:
+    """The entry point gives OwnIt the channel only when OWNIT_SMTP_URL is set:
+    an action on a desk where nobody configured mail hands nothing to it."""
+    from ownit.plugins import build_plugins
+
+    monkeypatch.delenv("OWNIT_SMTP_URL", raising=False)
+    assert build_plugins(only={"email"}).pm.hook.ownit_notify.get_hookimpls() == []
+    monkeypatch.setenv("OWNIT_SMTP_URL", "smtp://127.0.0.1:2525")
+    assert [impl.plugin_name for impl in build_plugins(only={"email"}).pm.hook.ownit_notify.get_hookimpls()] == [
+        "email"]
