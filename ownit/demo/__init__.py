@@ -66,6 +66,7 @@ def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor =
     from ..db import upgrade
     from ..service.admin import ready_for_demo
 
+    upgrade(desk.url)
     kept = ready_for_demo(desk, ORG_FILE, actor=actor, reset=reset, force=force)
     if reset:
         progress("resetting the database")
@@ -74,7 +75,7 @@ def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor =
         from ..db import migrations_config
 
         command.downgrade(migrations_config(desk.url), "base")
-    upgrade(desk.url)
+        upgrade(desk.url)
     progress("loading the demo organisation")
     counts = load_org(desk, ORG_FILE, skip_missing_departments=True)
     existing = store.run(desk, lambda u: u.db.run(sa.select(sa.func.count()).select_from(Request.__table__)).scalar(),

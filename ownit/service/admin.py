@@ -39,7 +39,12 @@ def require_admin(u: store.Unit, actor: Actor, doing: str) -> None:
     person = u.person(actor)
     if not person.admin:
         raise PermissionDenied(f"only an admin may {doing}; you are {person.email}, not an admin "
-                               f"(admins: {', '.join(admins[:3])}{', …' if len(admins) > 3 else ''})")
+                               f"(admins: {_some(admins)})")
+
+
+def _some(names: list[str]) -> str:
+    """The first three of ``names``, and an ellipsis for the rest."""
+    return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
 
 
 def load_org(desk: Any, path: str | Path, *, actor: Actor) -> dict[str, int]:
@@ -124,17 +129,17 @@ def demo_state(desk: Any, org_file: Path) -> list[str]:
 
 
 def ready_for_demo(desk: Any, org_file: Path, *, actor: Actor, reset: bool, force: bool) -> Path | None:
-    """Refuse to put the demo into a database that holds anything else,
-    unless ``force`` and an admin (the demo's own data needs no one); before
+    """Refuse to put the demo into a database (at the current schema) that
+    holds anything else, unless ``force`` and an admin (the demo's own data
+    needs no one); before
     resetting such a database, keep a copy of it when it is SQLite (the
     path, or ``None``)."""
-    from ..db import describe, upgrade
+    from ..db import describe
 
-    upgrade(desk.url)
     foreign = demo_state(desk, org_file)
     if foreign and not force:
         raise ValidationError(f"the database at {describe(desk.url)} holds more than the demo "
-                              f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); give the demo a "
+                              f"({_some(foreign)}); give the demo a "
                               "database of its own (OWNIT_DATABASE_URL), or pass --force as an admin to "
                               + ("reset it" if reset else "load the demo into it"))
     if foreign:  # the demo's own data is the demo's to reset
