@@ -28,6 +28,8 @@ class Desk:
     hook_timeouts: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
     # the organisation as last read (ownit.store.directory), kept while the database says it has not changed
     directory: Any = field(default=None, repr=False, compare=False)
+    # what signs reply addresses and rating links (ownit.tokens.signer), once its key is read
+    signer: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str | None = None, *, clock: Clock | None = None,

@@ -87,6 +87,8 @@ class Person(SQLModel, table=True):
     site_id: Optional[int] = Field(default=None, foreign_key="site.id")
     roles: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     login: Optional[str] = Field(default=None, max_length=64, unique=True)  # the OS account (OWNIT_CLI_IDENTITY=os)
+    chat: str = Field(default="", max_length=2000)  # where they hear by chat: Apprise URLs, space-separated
+    notify: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # ownit.preferences.Preferences
     away_from: Optional[datetime] = _when()
     away_until: Optional[datetime] = _when()
     # kept by database triggers on ``request`` (ownit/store/derived.py); never written by OwnIt's code, and
@@ -102,6 +104,7 @@ class Team(SQLModel, table=True):
     regions: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     lead_id: int = Field(foreign_key="person.id")
     calendar: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    chat: str = Field(default="", max_length=2000)  # the team's channel: Apprise URLs, space-separated
 
 
 class TeamMember(SQLModel, table=True):
@@ -272,6 +275,14 @@ class Notification(SQLModel, table=True):
     delivered_at: Optional[datetime] = _when()
     attempts: int = Field(default=0)  # deliveries tried; the sweep retries until one succeeds or MAX_ATTEMPTS
     dedupe_key: Optional[str] = Field(default=None, max_length=200, unique=True)
+
+
+class Secret(SQLModel, table=True):
+    """Keys OwnIt makes for itself, once (the key that signs reply addresses
+    and rating links when ``OWNIT_SECRET_KEY`` is not set: ``ownit.tokens``)."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
 
 
 class OrgState(SQLModel, table=True):

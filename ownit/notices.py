@@ -199,6 +199,21 @@ class Escalated(Notice):
 
 
 @dataclass(frozen=True)
+class Received(Notice):
+    """The request is raised: who owns it, and the first promise to the requester."""
+
+    kind: ClassVar[str] = "raised"
+    owner: str
+    team: str
+    first_contact_due: str
+    zone: str
+
+    def text(self) -> str:
+        return (f"{self.ref} '{self.title}' is raised: {self.owner} ({self.team}) owns it and will contact you by "
+                f"{_when(self.first_contact_due, self.zone)}")
+
+
+@dataclass(frozen=True)
 class Contacted(Notice):
     kind: ClassVar[str] = "contacted"
     owner: str

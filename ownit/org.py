@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from . import preferences
 from .calendar import BusinessCalendar
 from .clock import parse_date
 from .errors import ConfigError, ValidationError
@@ -28,14 +29,15 @@ Row = org_store.Row
 ROLES = ("requester", "agent", "lead", "admin")
 _SECTIONS = {
     "site": {"code", "name", "region", "timezone", "country", "subdivision"},
-    "person": {"email", "name", "site", "roles", "title", "phone", "login"},
-    "team": {"key", "name", "department", "regions", "lead", "calendar", "members"},
+    "person": {"email", "name", "site", "roles", "title", "phone", "login", "chat", "notify"},
+    "team": {"key", "name", "department", "regions", "lead", "calendar", "members", "chat"},
 }
 _IDENTITY = {"site": "code", "person": "email", "team": "key"}
 _MEMBER_KEYS = {"email", "skills", "capacity", "covers"}
 _CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOGIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")  # an operating-system account name
+_CHAT_URL = re.compile(r"^[a-z][a-z0-9+]{1,31}://\S+$")  # an Apprise URL: msteams://..., slack://..., json://...
 
 
 @dataclass
@@ -211,11 +213,31 @@ def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, R
     if login is not None and not _LOGIN.match(login):
         raise where.error("person", index, "login", f"{login!r} is not an account name; use the operating-system "
                                                      "login, letters, digits, '.', '_' or '-'")
-    return {"email": email, "name": _text(entry, "name", "person", index, where), "login": login,
-            "title": _text(entry, "title", "person", index, where, required=False),
-            "phone": _text(entry, "phone", "person", index, where, required=False, limit=64),
-            "site_id": sites[site_code]["id"] if site_code else None,
-            "roles": sorted(set(roles))}  # "lead" and "agent" are added back by the teams they are in
+    values = {"email": email, "name": _text(entry, "name", "person", index, where), "login": login,
+              "title": _text(entry, "title", "person", index, where, required=False),
+              "phone": _text(entry, "phone", "person", index, where, required=False, limit=64),
+              "site_id": sites[site_code]["id"] if site_code else None,
+              "chat": _chat(entry, "person", index, where),
+              "roles": sorted(set(roles))}  # "lead" and "agent" are added back by the teams they are in
+    if "notify" in entry:  # absent: the person's own choice (the UI's Settings page) stands
+        try:
+            values["notify"] = preferences.parse(entry["notify"]).to_dict()
+        except ValidationError as exc:
+            raise where.error("person", index, "notify", str(exc)) from None
+    return values
+
+
+def _chat(entry: dict[str, Any], section: str, index: int, where: _Where) -> str:
+    """Apprise URLs (``msteams://...``, ``slack://...``), one or a list; stored space-separated."""
+    value = entry.get("chat", "")
+    urls = [value] if isinstance(value, str) else value
+    if not _words(urls) or not all(_CHAT_URL.match(url.strip()) for url in urls if url.strip()):
+        raise where.error(section, index, "chat", "must be an Apprise URL like \"msteams://...\" or "
+                                                  "\"slack://...\", or a list of them")
+    text = " ".join(url.strip() for url in urls if url.strip())
+    if len(text) > 2000:
+        raise where.error(section, index, "chat", "is longer than 2000 characters")
+    return text
 
 
 def _with_role(u: Unit, people: dict[str, Row], email: str, role: str) -> None:
@@ -265,7 +287,7 @@ def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dic
     team = teams[key] = org_store.save(u, "team", {
         "key": key, "name": _text(entry, "name", "team", index, where, required=False) or key,
         "department": department, "regions": regions, "lead_id": people[lead_email]["id"],
-        "calendar": cal.to_dict()}, teams.get(key))
+        "calendar": cal.to_dict(), "chat": _chat(entry, "team", index, where)}, teams.get(key))
     _with_role(u, people, lead_email, "lead")
     existing = {m["person_id"]: m for m in org_store.rows(u, "team_member", team_id=team["id"])}
     keep = set()

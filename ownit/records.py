@@ -92,3 +92,7 @@ class NotificationSnapshot:
     data: dict[str, Any] = field(default_factory=dict)
     subject: str = ""
     html: str = ""
+    recipient_name: str = ""
+    recipient_chat: str = ""  # the recipient's chat (Apprise URLs, space-separated), "" if none
+    team: str | None = None  # the key of the team that owns the request
+    team_chat: str = ""  # that team's channel (Apprise URLs, space-separated), "" if none

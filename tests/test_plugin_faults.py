@@ -99,7 +99,7 @@ def test_failures_after_commit_are_recorded_and_reported(ownit_database_url, own
     assert any("failed on notify" in w for w in warnings)
     shown = service.show(desk, view["ref"], actor=HELEN)
     errors = [e for e in shown["timeline"] if e["kind"] == "plugin_error"]
-    assert len(errors) == 2 and all(e["internal"] for e in errors)
+    assert len(errors) == 3 and all(e["internal"] for e in errors)  # the event, the two notifications
     assert shown["owner"]["email"] == view["owner"]["email"]  # the request stands
     assert "plugin_error" not in [e["kind"] for e in service.show(desk, view["ref"], actor=AMIRA)["timeline"]]
 
@@ -127,7 +127,7 @@ def test_plugins_see_every_event_and_notification(ownit_database_url, ownit_cloc
     service.contact(desk, view["ref"], actor=owner, note="hello")
     assert [kind for _, kind, _ in watcher.events] == ["raised", "assigned", "contacted"]
     assert all(o == owner for _, _, o in watcher.events)
-    assert watcher.notes == [(owner, "assigned"), (AMIRA, "contacted")]
+    assert watcher.notes == [(owner, "assigned"), (AMIRA, "raised"), (AMIRA, "contacted")]
     assert desk.take_warnings() == []
 
 
@@ -222,15 +222,15 @@ def undelivered(desk):
 
 
 def test_a_notification_that_failed_is_retried_from_the_outbox_by_the_sweep(ownit_database_url, ownit_clock) -> None:
-    channel = FlakyChannel(down=1)
+    channel = FlakyChannel(down=2)
     desk = desk_with(channel, ownit_database_url, ownit_clock)
-    raise_leak(desk)  # one notification: the owner's "assigned"; the channel is down
-    assert channel.delivered == [] and [attempts for _, attempts in undelivered(desk)] == [1]
+    raise_leak(desk)  # two notifications: the owner's "assigned", the requester's "raised"; the channel is down
+    assert channel.delivered == [] and [attempts for _, attempts in undelivered(desk)] == [1, 1]
     assert any("chat server down" in w for w in desk.take_warnings())
     assert service.sweep(desk)["redelivered"] == []  # too fresh: left to the delivery after its commit
     ownit_clock.advance(minutes=2)
     report = service.sweep(desk)
-    assert [line["attempt"] for line in report["redelivered"]] == [2] and len(channel.delivered) == 1
+    assert [line["attempt"] for line in report["redelivered"]] == [2, 2] and len(channel.delivered) == 2
     assert undelivered(desk) == []
     assert service.sweep(desk)["redelivered"] == []  # delivered once, never again
 
@@ -258,8 +258,8 @@ def test_retries_stop_after_five_attempts(ownit_database_url, ownit_clock) -> No
     for _ in range(6):
         ownit_clock.advance(minutes=2)
         gave_up += service.sweep(desk)["undeliverable"]
-    assert [line["attempt"] for line in gave_up] == [5]
-    assert [attempts for _, attempts in undelivered(desk)] == [5]  # it stays in the inbox, undelivered
+    assert [line["attempt"] for line in gave_up] == [5, 5]
+    assert [attempts for _, attempts in undelivered(desk)] == [5, 5]  # they stay in the inbox, undelivered
 
 
 def test_a_channel_that_declines_is_never_asked_again(ownit_database_url, ownit_clock) -> None:
@@ -397,9 +397,9 @@ def test_a_channel_answering_with_the_wrong_type_is_recorded_and_the_change_stan
     desk = desk_with(NotifiesOddly(), ownit_database_url, ownit_clock)
     view = raise_leak(desk)
     assert desk.take_warnings() == ["plugin 'faulty' returned 'yes' from ownit_notify; it must return True, "
-                                    "False or None; the change stands"]
+                                    "False or None; the change stands"] * 2
     assert [e["kind"] for e in service.show(desk, view["ref"], actor=HELEN)["timeline"]][-1] == "plugin_error"
-    assert [attempts for _, attempts in undelivered(desk)] == [1]  # not delivered: the sweep offers it again
+    assert [attempts for _, attempts in undelivered(desk)] == [1, 1]  # not delivered: the sweep offers them again
 
 
 class Probes:

@@ -105,6 +105,10 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         outbox.put(u, owner.id, req.id, notices.Assigned(
             ref=req.ref, title=title, requester=requester.name, first_contact_due=first_contact_due.isoformat(),
             zone=calendar.timezone))
+        if requester.id != owner.id:
+            outbox.put(u, requester.id, req.id, notices.Received(
+                ref=req.ref, title=title, owner=owner.name, team=team.name,
+                first_contact_due=first_contact_due.isoformat(), zone=calendar.timezone))
         if choice.person_id in loads:  # the view shows the owner's load with this request in it
             load = loads[choice.person_id]
             loads[choice.person_id] = dataclasses.replace(load, open_requests=load.open_requests + 1)

@@ -152,12 +152,24 @@ def snapshot(u: store.Unit, req: Any) -> RequestSnapshot:
                            fields=dict(req.fields))
 
 
-def notification_snapshot(note_id: int, recipient: str, ref: str | None, notice: Any, *, kind: str,
-                          message: str, data: dict[str, Any], created_at: Any) -> NotificationSnapshot:
-    return NotificationSnapshot(id=note_id, recipient_email=recipient, ref=ref, kind=kind, message=message,
+def notification_snapshot(u: store.Unit, note_id: int, person_id: int, ref: str | None, team_id: int | None,
+                          notice: Any, *, kind: str, message: str, data: dict[str, Any],
+                          created_at: Any) -> NotificationSnapshot:
+    """A notification as channels see it: its content, and where its recipient and team can be reached."""
+    person = u.directory.people[person_id]
+    team = u.directory.teams.get(team_id) if team_id is not None else None
+    return NotificationSnapshot(id=note_id, recipient_email=person.email, ref=ref, kind=kind, message=message,
                                 created_at=created_at, data=data,
                                 subject=notice.subject() if notice else message,
-                                html=notice.html() if notice else "")
+                                html=notice.html() if notice else "",
+                                recipient_name=person.name, recipient_chat=person.chat,
+                                team=team.key if team else None, team_chat=team.chat if team else "")
+
+
+def offered_to(u: store.Unit, person_id: int, channels: list[Any]) -> list[Any]:
+    """The channel implementations that may reach ``person_id``: those their preferences allow."""
+    allowed = u.directory.people[person_id].notify
+    return [impl for impl in channels if allowed.allows(impl.plugin_name)]
 
 
 def _calls(desk: Any, u: store.Unit) -> list[Call]:
@@ -182,11 +194,14 @@ def _calls(desk: Any, u: store.Unit) -> list[Call]:
         calls += [Call(impl, "ownit_on_event", entry.kind, entry.request_id,
                        {"request": snapshots[entry.request_id], "event": event, "desk": desk}) for impl in heard_by]
     for put in u.notifications if channels else ():
+        reaching = offered_to(u, put.person_id, channels)
+        if not reaching:
+            continue
         req = requests.get(u, put.request_id) if put.request_id else None
-        note = notification_snapshot(put.id, u.directory.people[put.person_id].email, req.ref if req else None,
+        note = notification_snapshot(u, put.id, put.person_id, req.ref if req else None, req.team_id if req else None,
                                      put.notice, kind=put.notice.kind, message=put.notice.text(),
                                      data=put.notice.data(), created_at=put.created_at)
-        calls += [Call(impl, "ownit_notify", "notify", put.request_id, {"notification": note}) for impl in channels]
+        calls += [Call(impl, "ownit_notify", "notify", put.request_id, {"notification": note}) for impl in reaching]
     return calls
 
 

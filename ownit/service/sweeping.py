@@ -26,7 +26,7 @@ from ..store import outbox, requests, timeline
 from ..store import unit as store
 from ..store.requests import RequestRow
 from .absence import hand_on
-from .reactions import Call, delivery, listening, notification_snapshot, record, tell, transaction
+from .reactions import Call, delivery, listening, notification_snapshot, offered_to, record, tell, transaction
 from .reads import state
 
 SWEEP_BATCH = 500  # requests per transaction
@@ -213,20 +213,23 @@ def _auto_close(u: store.Unit, req: RequestRow, report: Report) -> None:
 def _redeliver(desk: Any, ids: list[int], report: Report) -> None:
     """Offer undelivered notifications to the plugins' channels again."""
 
-    def read(u: store.Unit) -> list[tuple[int, int | None, int, Any]]:
-        people = u.directory.people
+    channels = listening(desk, "ownit_notify")  # a channel that keeps hanging is left out
+
+    def read(u: store.Unit) -> list[tuple[int, int | None, int, Any, list[Any]]]:
         return [(note_id, request_id, attempts, notification_snapshot(
-            note_id, people[person_id].email, ref, notices.load(data or {}), kind=kind, message=message,
-            data=data or {}, created_at=created_at))
-            for note_id, person_id, request_id, ref, kind, message, data, created_at, attempts
+            u, note_id, person_id, ref, team_id, notices.load(data or {}), kind=kind, message=message,
+            data=data or {}, created_at=created_at), offered_to(u, person_id, channels))
+            for note_id, person_id, request_id, ref, team_id, kind, message, data, created_at, attempts
             in outbox.by_ids(u, ids)]
 
     failures: list[tuple[int | None, str]] = []
     delivered: dict[int, bool] = {}
-    for note_id, request_id, attempts, snapshot in store.run(desk, read, write=False):
+    for note_id, request_id, attempts, snapshot, reaching in store.run(desk, read, write=False):
         calls = [Call(impl, "ownit_notify", "notify (retry)", request_id, {"notification": snapshot})
-                 for impl in listening(desk, "ownit_notify")]  # a channel that keeps hanging is left out
-        if not calls:
+                 for impl in reaching]
+        if not calls:  # none may reach them now (their preferences): done with, it is in their inbox
+            if channels:
+                delivered[note_id] = True
             continue
         delivered.update(delivery(calls, tell(desk, calls, failures)))
         line = {"id": note_id, "to": snapshot.recipient_email, "ref": snapshot.ref, "attempt": attempts + 1}

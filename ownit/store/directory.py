@@ -23,8 +23,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Iterable
 
+from .. import preferences
 from ..calendar import BusinessCalendar
 from ..errors import NotFound, PermissionDenied, typed
+from ..preferences import Preferences
 from .sql import Cursor, Sql
 
 # What the directory (the organisation kept in memory) holds of each table: a change to any of these
@@ -32,8 +34,8 @@ from .sql import Cursor, Sql
 # read fresh each time and are not here.
 ORG_COLUMNS = {
     "site": ("code", "name", "region", "timezone", "country", "subdivision"),
-    "person": ("email", "name", "title", "phone", "site_id", "roles", "login"),
-    "team": ("key", "name", "department", "regions", "lead_id", "calendar"),
+    "person": ("email", "name", "title", "phone", "site_id", "roles", "login", "chat", "notify"),
+    "team": ("key", "name", "department", "regions", "lead_id", "calendar", "chat"),
     "team_member": ("team_id", "person_id", "skills", "covers", "capacity"),
 }
 
@@ -44,7 +46,7 @@ def _select(table: str, *extra: str, json: tuple[str, ...] = (), order: str = "i
 
 GENERATION = Sql("SELECT generation FROM org_state WHERE id = 1")
 _SITES = _select("site")
-_PEOPLE = _select("person", json=("roles",))
+_PEOPLE = _select("person", json=("roles", "notify"))
 _TEAMS = _select("team", json=("regions", "calendar"), order="key")
 _MEMBERS = _select("team_member", json=("skills", "covers"))
 # a team's members and its lead, with what changes all the time: load, absence, last assignment
@@ -75,6 +77,8 @@ class PersonEntry:
     site_id: int | None
     roles: tuple[str, ...]
     login: str | None = None  # the operating-system account, for OWNIT_CLI_IDENTITY=os
+    chat: str = ""  # where they hear by chat: Apprise URLs, space-separated
+    notify: Preferences = Preferences()  # how they want to hear beyond the inbox
 
     @property
     def admin(self) -> bool:
@@ -99,6 +103,7 @@ class TeamEntry:
     lead_id: int
     calendar: dict[str, Any]
     members: tuple[MemberEntry, ...]
+    chat: str = ""  # the team's channel: Apprise URLs, space-separated
 
     @cached_property
     def business_calendar(self) -> BusinessCalendar:
@@ -162,15 +167,17 @@ class Directory:
     @classmethod
     def read(cls, db: Cursor, generation: str) -> "Directory":
         sites = [SiteEntry(*row) for row in db.execute(_SITES).all()]
-        people = [PersonEntry(id, email, name, title or "", phone or "", site_id, tuple(roles or ()), login)
-                  for id, email, name, title, phone, site_id, roles, login in db.execute(_PEOPLE).all()]
+        people = [PersonEntry(id, email, name, title or "", phone or "", site_id, tuple(roles or ()), login,
+                              chat or "", preferences.stored(notify))
+                  for id, email, name, title, phone, site_id, roles, login, chat, notify
+                  in db.execute(_PEOPLE).all()]
         members: dict[int, list[MemberEntry]] = {}
         for _, team_id, person_id, skills, covers, capacity in db.execute(_MEMBERS).all():
             members.setdefault(team_id, []).append(
                 MemberEntry(person_id, frozenset(skills or ()), tuple(covers or ()), capacity))
         teams = [TeamEntry(id, key, name, department, tuple(regions or ()), lead_id, dict(calendar or {}),
-                           tuple(members.get(id, ())))
-                 for id, key, name, department, regions, lead_id, calendar in db.execute(_TEAMS).all()]
+                           tuple(members.get(id, ())), chat or "")
+                 for id, key, name, department, regions, lead_id, calendar, chat in db.execute(_TEAMS).all()]
         return cls(generation, sites, people, teams)
 
     # --- lookups, with what OwnIt says when they fail ------------------------------------------
@@ -218,7 +225,10 @@ class Directory:
         return any(t.lead_id == person_id for t in self._teams_of.get(person_id, ()))
 
     def zone(self, person: PersonEntry) -> str:
-        """The time zone someone works in: their site's, else their first team's, else UTC."""
+        """The time zone someone works in: their own (``notify.timezone``),
+        else their site's, else their first team's, else UTC."""
+        if person.notify.timezone:
+            return person.notify.timezone
         if person.site_id is not None:
             return self.sites[person.site_id].timezone
         teams = self.teams_of(person.id)

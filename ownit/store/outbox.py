@@ -77,9 +77,9 @@ def undelivered(u: Unit, *, created_before: datetime, max_attempts: int) -> list
 
 
 def by_ids(u: Unit, ids: list[int]) -> list[tuple[Any, ...]]:
-    """``(id, person id, request id, ref, kind, message, data, created at, attempts)`` of each."""
-    return u.db.run(sa.select(TABLE.c.id, TABLE.c.person_id, TABLE.c.request_id, _R.c.ref, TABLE.c.kind,
-                              TABLE.c.message, TABLE.c.data, TABLE.c.created_at, TABLE.c.attempts)
+    """``(id, person id, request id, ref, team id, kind, message, data, created at, attempts)`` of each."""
+    return u.db.run(sa.select(TABLE.c.id, TABLE.c.person_id, TABLE.c.request_id, _R.c.ref, _R.c.team_id,
+                              TABLE.c.kind, TABLE.c.message, TABLE.c.data, TABLE.c.created_at, TABLE.c.attempts)
                     .select_from(TABLE.outerjoin(_R, _R.c.id == TABLE.c.request_id))
                     .where(TABLE.c.id.in_(ids)).order_by(TABLE.c.id)).all()
 

@@ -67,9 +67,9 @@ def test_raise_contact_and_check_in_are_one_thread_per_request(mail_desk, mail_e
 
     got = mail_env.received
     notes = outbox(desk)
-    assert [n["kind"] for n in notes] == ["assigned", "contacted", "checkin"]
+    assert [n["kind"] for n in notes] == ["assigned", "raised", "contacted", "checkin"]
     assert all(n["delivered_at"] is not None and n["attempts"] == 1 for n in notes)
-    assert [r.rcpt_tos for r in got] == [[owner["email"]], [AMIRA], [AMIRA]]
+    assert [r.rcpt_tos for r in got] == [[owner["email"]], [AMIRA], [AMIRA], [AMIRA]]
     assert {r.mail_from for r in got} == {"desk@ownit.example"}
     for received, note in zip(got, notes, strict=True):
         m = received.message
@@ -83,7 +83,7 @@ def test_raise_contact_and_check_in_are_one_thread_per_request(mail_desk, mail_e
         assert m.get_content_type() == "multipart/alternative"
         text, html = parts(m)
         assert note["message"] in text  # what changed, first
-    assert len({r.message["Message-ID"] for r in got}) == 3
+    assert len({r.message["Message-ID"] for r in got}) == 4
 
     assigned_text, assigned_html = parts(got[0].message)
     assert "First contact due: Mon 23 Nov 2026 14:00 (Europe/London)" in assigned_text
@@ -91,7 +91,10 @@ def test_raise_contact_and_check_in_are_one_thread_per_request(mail_desk, mail_e
     assert "Needed from you: Contact Amira Khan by Mon 23 Nov 2026 14:00 (Europe/London)." in assigned_text
     assert "Open it in OwnIt: https://ownit.example/team?ref=FAC-1001" in assigned_text  # the owner's queue
     assert 'href="https://ownit.example/team?ref=FAC-1001"' in assigned_html
-    checkin_text, checkin_html = parts(got[2].message)
+    raised_text, _ = parts(got[1].message)  # the requester hears at once who owns it and the first promise
+    assert re.search(rf"^Owner: +{owner['name']}\r?$", raised_text, re.M)
+    assert "First contact due: Mon 23 Nov 2026 14:00 (Europe/London)" in raised_text
+    checkin_text, checkin_html = parts(got[3].message)
     assert re.search(rf"^Owner: +{owner['name']}\r?$", checkin_text, re.M)
     assert "Roofer booked for Wednesday." in checkin_text and "Roofer booked for Wednesday." in checkin_html
     assert "Open it in OwnIt: https://ownit.example/?ref=FAC-1001" in checkin_text  # the requester's requests
@@ -122,7 +125,7 @@ def test_user_text_never_becomes_a_header_or_markup(mail_desk, mail_env: SmtpSer
     view = raise_leak(desk, title="Leak\u2028Bcc: x@evil.example\x85To: y@evil.example <b>now</b> & <script>x</script>")
     service.contact(desk, view["ref"], actor=view["owner"]["email"], note="Hi <img src=x onerror=alert(1)>")
 
-    assert len(mail_env.received) == 2
+    assert len(mail_env.received) == 3
     for received in mail_env.received:
         assert len(received.rcpt_tos) == 1 and "evil" not in received.rcpt_tos[0]
         assert header_names(received.raw).count(b"to") == 1 and b"bcc" not in header_names(received.raw)
@@ -131,7 +134,7 @@ def test_user_text_never_becomes_a_header_or_markup(mail_desk, mail_env: SmtpSer
         text, html = parts(m)
         assert "<b>" not in html and "&lt;b&gt;now&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;" in html
         assert "<script>" not in html
-    contacted_text, contacted_html = parts(mail_env.received[1].message)
+    contacted_text, contacted_html = parts(mail_env.received[2].message)
     assert "&lt;img src=x onerror=alert(1)&gt;" in contacted_html and "<img" not in contacted_html
     assert "Hi <img src=x onerror=alert(1)>" in contacted_text  # plain text is shown as text
 
@@ -163,18 +166,19 @@ def test_smtp_down_the_action_stands_and_the_sweep_delivers_it_once(mail_desk, m
     mail_env.stop()
     view = raise_leak(desk)  # the raise does not wait for, nor undo on, the mail
     assert view["ref"] == "FAC-1001"
-    [warning] = desk.take_warnings()
-    assert warning.startswith("plugin 'email' failed on notify: MailNotSent(")
-    assert "connection refused" in warning and "FAC-1001" in warning
-    [note] = outbox(desk)
-    assert note["delivered_at"] is None and note["attempts"] == 1
+    warnings = desk.take_warnings()  # the owner's "assigned" and the requester's "raised"
+    assert len(warnings) == 2
+    assert all(w.startswith("plugin 'email' failed on notify: MailNotSent(") for w in warnings)
+    assert all("connection refused" in w and "FAC-1001" in w for w in warnings)
+    note, _ = outbox(desk)
+    assert note["kind"] == "assigned" and note["delivered_at"] is None and note["attempts"] == 1
     shown = service.show(desk, view["ref"], actor=view["owner"]["email"])
     assert any(e["kind"] == "plugin_error" and "MailNotSent" in e["note"] for e in shown["timeline"])
 
     mail_env.start()
     clock.advance(minutes=2)
     report = service.sweep(desk)
-    assert [line["id"] for line in report["redelivered"]] == [note["id"]]
+    assert [line["id"] for line in report["redelivered"]] == [n["id"] for n in outbox(desk)]
     clock.advance(minutes=2)
     assert service.sweep(desk)["redelivered"] == []
     ids = [r.message["Message-ID"] for r in mail_env.received]
