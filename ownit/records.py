@@ -96,3 +96,7 @@ class NotificationSnapshot:
     recipient_chat: str = ""  # the recipient's chat (Apprise URLs, space-separated), "" if none
     team: str | None = None  # the key of the team that owns the request
     team_chat: str = ""  # that team's channel (Apprise URLs, space-separated), "" if none
+    # signed tokens (ownit.tokens) to be handed back without signing in: the reply address's (request and
+    # recipient), and a rating link's (this notification; for a resolved or quietly closed request only)
+    reply_token: str = ""
+    rate_token: str = ""

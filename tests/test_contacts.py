@@ -8,12 +8,14 @@ from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import AMIRA, LEAK
+from conftest import AMIRA, LEAK, look
+from sqlmodel import select
 
 from ownit import hookimpl, service
 from ownit.desk import Desk
 from ownit.db import make_engine
 from ownit.errors import ConfigError, ValidationError
+from ownit.models import Request
 from ownit.org import load_org
 from ownit.plugins import build_plugins
 from ownit import preferences, tokens
@@ -163,3 +165,21 @@ def test_the_key_is_made_once_and_kept_in_the_database(ownit_database_url, ownit
     monkeypatch.setenv(tokens.KEY_ENV, "short")
     with pytest.raises(ValidationError, match="OWNIT_SECRET_KEY is too short"):
         tokens.signer(Desk(url=ownit_database_url, engine=one.engine, plugins=one.plugins, clock=ownit_clock))
+
+
+def test_channels_get_a_reply_token_and_a_rating_token_only_when_resolved(ownit_database_url, ownit_clock) -> None:
+    chat = Channel()
+    desk = desk_with({"chat": chat}, ownit_database_url, ownit_clock)
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Leak", fields=LEAK)
+    owner = view["owner"]["email"]
+    service.contact(desk, view["ref"], actor=owner, note="On my way")
+    service.resolve(desk, view["ref"], actor=owner, note="Patched")
+    signer = tokens.signer(desk)
+    people = {p.email: p.id for p in desk.directory.people.values()}
+    request_id = look(desk, lambda s: s.exec(select(Request.id).where(Request.ref == view["ref"])).one())
+    for note in chat.got:
+        assert signer.read("reply", note.reply_token, ownit_clock.now()) == (request_id, people[note.recipient_email])
+    resolved = [n for n in chat.got if n.kind == "resolved"]
+    assert [n.recipient_email for n in resolved] == [AMIRA]
+    assert signer.read("rate", resolved[0].rate_token, ownit_clock.now()) == (resolved[0].id,)
+    assert all(n.rate_token == "" for n in chat.got if n.kind != "resolved")

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 
-from .. import bounded, events, hookspecs
+from .. import bounded, events, hookspecs, tokens
 from ..errors import PluginError
 from ..plugins import Plugins, WrongAnswer
 from ..records import EventSnapshot, NotificationSnapshot, RequestSnapshot
@@ -34,6 +34,7 @@ from ..store import outbox, requests, timeline
 from ..store import unit as store
 
 T = TypeVar("T")
+RATE_AFTER = frozenset({"Resolved", "ClosedQuietly"})  # notices whose mail carries a rating link
 PAUSE_AFTER = 2  # times a listener may not answer in time before it is paused for the desk's lifetime
 
 
@@ -63,6 +64,7 @@ def transaction(desk: Any, work: Callable[[store.Unit], Any]) -> Any:
         result = work(u)
         return result, _calls(desk, u)
 
+    signing(desk)
     result, calls = store.run(desk, unit)
     finish = _tell_later(desk, calls)
     try:
@@ -152,18 +154,33 @@ def snapshot(u: store.Unit, req: Any) -> RequestSnapshot:
                            fields=dict(req.fields))
 
 
-def notification_snapshot(u: store.Unit, note_id: int, person_id: int, ref: str | None, team_id: int | None,
-                          notice: Any, *, kind: str, message: str, data: dict[str, Any],
+def notification_snapshot(u: store.Unit, note_id: int, person_id: int, request_id: int | None, ref: str | None,
+                          team_id: int | None, notice: Any, *, kind: str, message: str, data: dict[str, Any],
                           created_at: Any) -> NotificationSnapshot:
     """A notification as channels see it: its content, and where its recipient and team can be reached."""
     person = u.directory.people[person_id]
     team = u.directory.teams.get(team_id) if team_id is not None else None
+    signer = u.desk.signer if u.desk is not None else None  # read before the unit began (see signing())
+    reply = rate = ""
+    if signer is not None and request_id is not None:  # issued when the notification was: a retry is the same
+        reply = signer.make("reply", (request_id, person_id), created_at)
+        if data.get("notice") in RATE_AFTER:
+            rate = signer.make("rate", (note_id,), created_at)
     return NotificationSnapshot(id=note_id, recipient_email=person.email, ref=ref, kind=kind, message=message,
                                 created_at=created_at, data=data,
                                 subject=notice.subject() if notice else message,
                                 html=notice.html() if notice else "",
                                 recipient_name=person.name, recipient_chat=person.chat,
-                                team=team.key if team else None, team_chat=team.chat if team else "")
+                                team=team.key if team else None, team_chat=team.chat if team else "",
+                                reply_token=reply, rate_token=rate)
+
+
+def signing(desk: Any) -> None:
+    """Read the key that signs reply addresses and rating links
+    (:func:`ownit.tokens.signer`) before a unit of work that will offer
+    notifications to channels: it may take a unit of its own the first time."""
+    if desk.signer is None and listening(desk, "ownit_notify"):
+        tokens.signer(desk)
 
 
 def offered_to(u: store.Unit, person_id: int, channels: list[Any]) -> list[Any]:
@@ -198,8 +215,8 @@ def _calls(desk: Any, u: store.Unit) -> list[Call]:
         if not reaching:
             continue
         req = requests.get(u, put.request_id) if put.request_id else None
-        note = notification_snapshot(u, put.id, put.person_id, req.ref if req else None, req.team_id if req else None,
-                                     put.notice, kind=put.notice.kind, message=put.notice.text(),
+        note = notification_snapshot(u, put.id, put.person_id, put.request_id, req.ref if req else None,
+                                     req.team_id if req else None, put.notice, kind=put.notice.kind, message=put.notice.text(),
                                      data=put.notice.data(), created_at=put.created_at)
         calls += [Call(impl, "ownit_notify", "notify", put.request_id, {"notification": note}) for impl in reaching]
     return calls

@@ -26,7 +26,7 @@ from ..store import outbox, requests, timeline
 from ..store import unit as store
 from ..store.requests import RequestRow
 from .absence import hand_on
-from .reactions import Call, delivery, listening, notification_snapshot, offered_to, record, tell, transaction
+from .reactions import Call, delivery, listening, notification_snapshot, offered_to, record, signing, tell, transaction
 from .reads import state
 
 SWEEP_BATCH = 500  # requests per transaction
@@ -214,10 +214,11 @@ def _redeliver(desk: Any, ids: list[int], report: Report) -> None:
     """Offer undelivered notifications to the plugins' channels again."""
 
     channels = listening(desk, "ownit_notify")  # a channel that keeps hanging is left out
+    signing(desk)
 
     def read(u: store.Unit) -> list[tuple[int, int | None, int, Any, list[Any]]]:
         return [(note_id, request_id, attempts, notification_snapshot(
-            u, note_id, person_id, ref, team_id, notices.load(data or {}), kind=kind, message=message,
+            u, note_id, person_id, request_id, ref, team_id, notices.load(data or {}), kind=kind, message=message,
             data=data or {}, created_at=created_at), offered_to(u, person_id, channels))
             for note_id, person_id, request_id, ref, team_id, kind, message, data, created_at, attempts
             in outbox.by_ids(u, ids)]
