@@ -870,15 +870,63 @@ def sweep(as_json: Json = False) -> None:
         typer.echo(f"{line['ref']}: handed to {line['to']} (owner away)")
     for line in report["closed"]:
         typer.echo(f"{line['ref']}: closed (resolved, no reply)")
-    for line in report["undeliverable"]:
-        typer.echo(f"notification {line['id']} to {line['to']}: no channel took it after {line['attempt']} tries; "
-                   "it stays in their inbox")
+    _undeliverable(report)
     typer.echo(f"swept {report['looked_at']} requests: {len(report['due_soon'])} due soon, "
                f"{len(report['overdue'])} overdue, {len(report['escalated'])} escalated, "
                f"{len(report['reassigned'])} reassigned, {len(report['closed'])} closed"
+               + (f"; {_count(len(report['digests']), 'morning digest')} sent" if report["digests"] else "")
                + (f"; {len(report['redelivered'])} notifications delivered on retry" if report["redelivered"] else "")
                + (f"; {report['tallies_recounted']} days of service health recounted"
                   if report["tallies_recounted"] else ""))
+
+
+def _undeliverable(report: dict[str, Any]) -> None:
+    for line in report["undeliverable"]:
+        typer.echo(f"notification {line['id']} to {line['to']}: failed {line['attempt']} times, last: "
+                   f"{_one_line(line['error'])}; it stays in their inbox (ownit outbox --retry {line['id']})")
+
+
+@app.command()
+@friendly
+def outbox(
+    actor: As = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Only the dead letters: every attempt failed.")] = False,
+    retry: Annotated[Optional[int], typer.Option("--retry", metavar="ID", help="Send notification ID again now "
+                                                 "(admins).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many, newest first.")] = 50,
+    as_json: Json = False,
+) -> None:
+    """What OwnIt sent or is to send by mail and chat: everyone's for an admin, else your own."""
+    from . import service
+
+    desk = _desk()
+    if retry is not None:
+        report = service.retry_notification(desk, retry, actor=actor)
+        if as_json:
+            return _print_json(report)
+        for line in report["redelivered"]:
+            typer.echo(f"notification {line['id']} to {line['to']}: delivered (attempt {line['attempt']})")
+        if not any(report.values()):
+            typer.echo(f"notification {retry}: no channel may reach its recipient (their settings); it is in their "
+                       "inbox")
+        for line in report["retrying"] + report["undeliverable"]:
+            _fail(f"notification {line['id']} to {line['to']} failed again (attempt {line['attempt']}): "
+                  f"{line['error']}")
+        return None
+    rows = service.outbox(desk, actor=actor, failed=failed, limit=limit)
+    if as_json:
+        return _print_json(rows)
+    from rich.table import Table
+
+    table = Table("id", "when", "to", "ref", "kind", "state", "tries", "next / why", box=None)
+    for row in rows:
+        why = row["error"] if row["state"] in ("failed", "retrying") else row["next_attempt_at"] or ""
+        table.add_row(str(row["id"]), row["created_at"][:16], row["to"], row["ref"] or "", row["kind"],
+                      row["state"], str(row["attempts"]), _one_line(why) if why else "")
+    if rows:
+        _console().print(table)
+    else:
+        typer.echo("no failed notifications" if failed else "nothing in the outbox")
 
 
 @app.command()

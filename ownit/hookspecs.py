@@ -206,18 +206,24 @@ def ownit_on_event(request: RequestSnapshot, event: EventSnapshot, desk: Desk) -
 def ownit_notify(notification: NotificationSnapshot) -> bool | None:
     """Deliver a notification through a channel (mail, chat, SMS ...).
 
-    Called after commit for each new notification in the outbox; every plugin
-    is asked. The notification stays in the outbox (the UI's inbox) whatever
-    the plugins do. When a channel fails (raises, or hangs) and none took it,
-    ``ownit sweep`` offers it again (up to five attempts in all), so a channel
-    that was down catches up; a plugin may therefore see the same notification
-    more than once, and ``notification.id`` tells it so.
+    Called after commit for each new notification in the outbox, or by
+    ``ownit sweep`` when one held for the recipient's quiet hours or morning
+    digest is due; the channel plugins the recipient's preferences allow are
+    asked (a plugin's name is its channel's). The notification stays in the
+    outbox (the UI's inbox) whatever the plugins do. When a channel fails
+    (raises, or hangs) and none took it, the sweep offers it again with
+    backoff (five attempts in all, then a dead letter an admin can retry), so
+    a channel that was down catches up; a plugin may therefore see the same
+    notification more than once, and ``notification.id`` tells it so.
 
     :param notification: who is told, about which request, what: ``kind``,
         ``data`` (the notice of :mod:`ownit.notices` as data: the request, who,
-        what changed, what is wanted, when, with the time zone to show it in),
-        and laid out for a channel as ``subject``, ``message`` (plain text)
-        and ``html`` (user text escaped).
+        what changed, what is wanted, when, with the time zone to show it in;
+        a morning digest's ``sections``), laid out for a channel as
+        ``subject``, ``message`` (plain text) and ``html`` (user text
+        escaped); where to reach them (``recipient_chat``, and the request's
+        ``team_chat``), and signed tokens to hand back without signing in
+        (``reply_token``, ``rate_token``).
     :return: ``True`` when the plugin delivered it; ``None`` when it is not
         for this channel (not configured, a person who does not use it), which
         is never retried. A failure is raised: it is recorded and reported,

@@ -262,7 +262,7 @@ class Notification(SQLModel, table=True):
     """The outbox: what someone is told. The UI shows it as an inbox."""
 
     __table_args__ = (sa.Index("ix_notification_person", "person_id", "created_at"),
-                      sa.Index("ix_notification_undelivered", "delivered_at", "attempts"))
+                      sa.Index("ix_notification_next", "next_attempt_at"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
@@ -275,6 +275,12 @@ class Notification(SQLModel, table=True):
     delivered_at: Optional[datetime] = _when()
     attempts: int = Field(default=0)  # deliveries tried; the sweep retries until one succeeds or MAX_ATTEMPTS
     dedupe_key: Optional[str] = Field(default=None, max_length=200, unique=True)
+    # when the sweep offers it (again): held for quiet hours or the digest, or after a failure with backoff;
+    # None once delivered or given up on (a dead letter: attempts used up, delivered_at None)
+    next_attempt_at: Optional[datetime] = _when()
+    last_error: str = Field(default="", max_length=500)  # why the last attempt failed
+    claimed_until: Optional[datetime] = _when()  # a sweep is offering it: no other sweep may until then
+    digest: bool = Field(default=False)  # held for the recipient's morning digest rather than sent alone
 
 
 class Secret(SQLModel, table=True):

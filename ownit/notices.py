@@ -34,6 +34,8 @@ class Notice:
     """The base of every notice: which request (``ref`` and its title)."""
 
     kind: ClassVar[str] = ""
+    # sent at once even to someone who takes a morning digest: it asks for something soon
+    urgent: ClassVar[bool] = False
 
     ref: str
     title: str
@@ -78,6 +80,7 @@ class Assigned(Notice):
     """A new request is yours."""
 
     kind: ClassVar[str] = "assigned"
+    urgent: ClassVar[bool] = True
     requester: str
     first_contact_due: str
     zone: str
@@ -90,6 +93,8 @@ class Assigned(Notice):
 @dataclass(frozen=True)
 class YoursNow(Notice):
     """A colleague, the lead, or OwnIt (an absence) handed you a request."""
+
+    urgent: ClassVar[bool] = True
 
     previous: str
     note: str
@@ -155,6 +160,7 @@ class DueSoon(Notice):
     """A promise of yours falls due within the nudge window."""
 
     kind: ClassVar[str] = "due_soon"
+    urgent: ClassVar[bool] = True
     promise: str  # first_contact, checkin, resolve
     what: str  # "first contact" ...
     due: str
@@ -167,6 +173,7 @@ class DueSoon(Notice):
 @dataclass(frozen=True)
 class Overdue(Notice):
     kind: ClassVar[str] = "overdue"
+    urgent: ClassVar[bool] = True
     promise: str
     what: str
     due: str
@@ -184,6 +191,7 @@ class Escalated(Notice):
     """An owner's promise is overdue past the grace period."""
 
     kind: ClassVar[str] = "escalated"
+    urgent: ClassVar[bool] = True
     owner: str
     promise: str
     what: str
@@ -253,6 +261,7 @@ class NeedsYou(Notice):
     """The owner is waiting on the requester."""
 
     kind: ClassVar[str] = "waiting"
+    urgent: ClassVar[bool] = True
     owner: str
     note: str
 
@@ -324,3 +333,32 @@ class ClosedQuietly(Notice):
 
     def text(self) -> str:
         return f"{self.ref} was closed: it was resolved and we heard nothing back. Reopen it if it is not fixed."
+
+
+# --- a digest --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Digest(Notice):
+    """Someone's morning digest: what needs them today, in sections of one
+    line each (``[{"title": ..., "lines": [...]}]``), and what was held for
+    it. Not about one request: ``ref`` is empty, ``title`` names the day."""
+
+    kind: ClassVar[str] = "digest"
+    urgent: ClassVar[bool] = True  # it is the digest: never held for the next one
+
+    sections: list = dataclasses.field(default_factory=list)
+
+    def subject(self) -> str:
+        return self.title
+
+    def text(self) -> str:
+        counts = ", ".join(f"{len(s['lines'])} {s['title'].lower()}" for s in self.sections)
+        return f"{self.title}: {counts}" if counts else self.title
+
+    def html(self) -> str:
+        parts = [f"<p>{html.escape(self.title)}</p>"]
+        for section in self.sections:
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in section["lines"])
+            parts.append(f"<h3>{html.escape(section['title'])}</h3><ul>{items}</ul>")
+        return "\n".join(parts)

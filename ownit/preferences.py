@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ValidationError
 
 KEYS = ("channels", "digest", "quiet", "timezone")
+DIGEST_AT = time(8, 0)  # the morning digest, in each person's own time
 _CHANNEL = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -46,6 +47,18 @@ class Preferences:
         start, end = self.quiet
         return start <= local < end if start <= end else local >= start or local < end
 
+    def hold(self, now: datetime, zone: str, *, urgent: bool) -> tuple[datetime | None, bool]:
+        """When a notification for them may go out, at ``now``, in their
+        zone: ``(None, False)`` at once; ``(when, True)`` held for the morning
+        digest at ``when``; ``(when, False)`` held until their quiet hours end.
+        Only an ``urgent`` notification skips the digest; none skips quiet hours."""
+        local = now.astimezone(ZoneInfo(zone))
+        if self.digest and not urgent:
+            return next_at(local, DIGEST_AT), True
+        if self.quiet is not None and self.quiet_at(local.time()):
+            return next_at(local, self.quiet[1]), False
+        return None, False
+
     def to_dict(self) -> dict[str, Any]:
         """As stored (and as the org file gives them): only what is set."""
         stored: dict[str, Any] = {}
@@ -58,6 +71,13 @@ class Preferences:
         if self.timezone:
             stored["timezone"] = self.timezone
         return stored
+
+
+def next_at(local: datetime, moment: time) -> datetime:
+    """The first instant at or after ``local`` whose wall-clock time in its
+    zone is ``moment`` (a moment skipped by a DST change falls just after it), in UTC."""
+    day = local.date() if local.time().replace(tzinfo=None) < moment else local.date() + timedelta(days=1)
+    return datetime.combine(day, moment, tzinfo=local.tzinfo).astimezone(timezone.utc)
 
 
 def quiet_text(quiet: tuple[time, time] | None) -> str:

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM, resolved_leak
-from ownit import service
+from ownit import hookimpl, service
 
 APP = str(Path(__file__).parent.parent / "ui" / "app.py")
 
@@ -337,3 +337,35 @@ def test_service_health_for_a_lead_shows_figures_flags_and_a_csv(app, ownit_demo
 def test_service_health_is_not_offered_to_requesters(app) -> None:
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app(AMIRA).run().switch_page("views/health.py").run()
+
+
+class DownChannel:
+    """A chat channel whose server is down: every notification fails."""
+
+    @hookimpl
+    def ownit_notify(self, notification):
+        raise ConnectionError("chat server down")
+
+
+def test_the_outbox_page_shows_admins_what_failed_and_why(app, ownit_demo_org, tmp_path) -> None:
+    from ownit.desk import Desk
+    from ownit.org import load_org
+    from ownit.plugins import build_plugins
+
+    admin = tmp_path / "admin.toml"
+    admin.write_text(f'[[person]]\nemail = "{HELEN}"\nname = "Helen Price"\nsite = "HQ"\nroles = ["lead", "admin"]\n',
+                     encoding="utf-8")
+    load_org(ownit_demo_org, admin)
+    with_chat = Desk(url=ownit_demo_org.url, engine=ownit_demo_org.engine, clock=ownit_demo_org.clock,
+                     plugins=build_plugins(extra=[("chat", DownChannel())]))
+    service.raise_request(with_chat, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in a requester's menu
+        app(AMIRA).run().switch_page("views/outbox.py").run()
+    at = app(HELEN).run()
+    at.switch_page("views/outbox.py").run()
+    assert not at.exception and at.title[0].value == "Outbox"
+    table = at.dataframe[0].value
+    assert set(table["kind"]) == {"assigned", "raised"} and set(table["state"]) == {"retrying"}
+    assert all("chat server down" in error for error in table["last error"])
+    button(at, "Retry now").click().run()  # this server has no channel to send with: said inline
+    assert not at.exception and "no channel plugin is installed" in rendered_text(at.error[0].value)

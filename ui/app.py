@@ -56,4 +56,6 @@ pages = [
 if service.memberships(desk(), actor=user):  # agents and leads work their team's queue and see its health
     pages.append(st.Page(str(here / "team.py"), title="Team queue", icon=":material/groups:"))
     pages.append(st.Page(str(here / "health.py"), title="Service health", icon=":material/monitoring:"))
+if "admin" in people[user]["roles"]:  # what went out by mail and chat, and what failed
+    pages.append(st.Page(str(here / "outbox.py"), title="Outbox", icon=":material/outbox:"))
 st.navigation(pages).run()

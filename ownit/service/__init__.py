@@ -5,7 +5,8 @@ it) or one read.
 
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
 on a request), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
-report), :mod:`.sweeping` (the cron sweep), :mod:`.access` (who may see and
+report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to the channels: due
+notifications, morning digests, the outbox for admins), :mod:`.access` (who may see and
 do what) and :mod:`.reactions` (plugins before and after an action) — and
 :mod:`.admin` (the org file, restoring a backup, the demo: admins only), and
 its public functions are all here.
@@ -20,7 +21,9 @@ from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
 from .reads import (calendar_of, departments, inbox, load_problems, memberships, my_requests, ownership_problems,
                     people, queue, show, site_requests, team_summary, teams)
-from .sweeping import MAX_ATTEMPTS, NEVER, PROMISES, RETRY_AFTER, SWEEP_BATCH, sweep
+from .outgoing import outbox_lines as outbox, retry as retry_notification
+from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
+from ..store.outbox import MAX_ATTEMPTS, RETRY_AFTER
 from .work import add_note, advance, check_in, confirm, contact, hand_off, reopen, resolve, resume, wait_on_requester
 
 # The service function of each lifecycle action (ownit.domain.ACTIONS), by the action's name.
@@ -44,5 +47,5 @@ __all__ = [
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
-    "restore_backup",
+    "restore_backup", "outbox", "retry_notification",
 ]

@@ -211,6 +211,8 @@ def _calls(desk: Any, u: store.Unit) -> list[Call]:
         calls += [Call(impl, "ownit_on_event", entry.kind, entry.request_id,
                        {"request": snapshots[entry.request_id], "event": event, "desk": desk}) for impl in heard_by]
     for put in u.notifications if channels else ():
+        if put.held:  # quiet hours or the digest: the sweep offers it when they are over
+            continue
         reaching = offered_to(u, put.person_id, channels)
         if not reaching:
             continue
@@ -300,25 +302,29 @@ def _outcomes(desk: Any, calls: list[Call], started: bounded.Started,
     return outcomes
 
 
-def delivery(calls: list[Call], outcomes: list[tuple[bool, Any]]) -> dict[int, bool]:
-    """For each notification offered: whether the channels are done with it —
-    one took it (returned ``True``), or none failed (each returned ``None``:
-    not for it, as a channel nobody configured). A failure or a hang with no
-    channel taking it leaves it to be offered again."""
+def delivery(calls: list[Call], outcomes: list[tuple[bool, Any]]) -> dict[int, str | None]:
+    """For each notification offered: ``None`` when the channels are done with
+    it — one took it (returned ``True``), or none failed (each returned
+    ``None``: not for it, as a channel nobody configured) — else why they
+    failed. A failure or a hang with no channel taking it leaves it to be
+    offered again."""
     took: dict[int, bool] = {}
-    failed: dict[int, bool] = {}
+    errors: dict[int, list[str]] = {}
     for call, (ok, result) in zip(calls, outcomes, strict=True):
         if "notification" in call.arguments and result is not _SKIPPED:
             note_id = call.arguments["notification"].id
             took[note_id] = took.get(note_id, False) or (ok and result is True)
-            failed[note_id] = failed.get(note_id, False) or not ok
-    return {note_id: took[note_id] or not failed[note_id] for note_id in took}
+            errors.setdefault(note_id, [])
+            if not ok:
+                errors[note_id].append(f"{call.impl.plugin_name}: {result}")
+    return {note_id: None if took[note_id] or not errors[note_id] else "; ".join(errors[note_id])
+            for note_id in took}
 
 
-def record(desk: Any, failures: list[tuple[int | None, str]], delivered: dict[int, bool]) -> None:
+def record(desk: Any, failures: list[tuple[int | None, str]], delivered: dict[int, str | None]) -> None:
     """In a unit of its own: plugin failures on their requests' timelines
-    (internal), and each delivery attempt on its notification; every failure
-    in ``desk.warnings``."""
+    (internal), and each delivery attempt on its notification (``None``:
+    done with; else why it failed); every failure in ``desk.warnings``."""
     if not failures and not delivered:
         return
     if any(request_id is not None for request_id, _ in failures) or delivered:

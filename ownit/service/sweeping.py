@@ -1,8 +1,9 @@
 """The sweep (``ownit sweep``, from cron every few minutes): keep the promises
 visible. Nudge owners before a due time, tell them when it passes, escalate to
 the lead after a grace period, hand on the work of people whose absence has
-begun, close resolved requests nobody confirmed, and offer notifications no
-channel has taken yet to the plugins again.
+begun, close resolved requests nobody confirmed, send the morning digests,
+and offer the channels every notification whose time has come
+(:mod:`ownit.service.outgoing`).
 
 Idempotent: every notification it sends carries a key, so running it twice
 in a row changes nothing the second time. It works in batches of
@@ -26,13 +27,12 @@ from ..store import outbox, requests, timeline
 from ..store import unit as store
 from ..store.requests import RequestRow
 from .absence import hand_on
-from .reactions import Call, delivery, listening, notification_snapshot, offered_to, record, signing, tell, transaction
+from . import outgoing
+from .reactions import transaction
 from .reads import state
 
 SWEEP_BATCH = 500  # requests per transaction
 NEVER = datetime(9999, 1, 1, tzinfo=timezone.utc)  # a request the sweep has finished with until it changes
-MAX_ATTEMPTS = 5  # deliveries of one notification before the sweep gives up (it stays in the inbox)
-RETRY_AFTER = timedelta(minutes=1)  # leave a fresh notification to the delivery right after its commit
 PROMISES = (("first_contact", "first contact"), ("checkin", "check-in"), ("resolve", "resolution"))
 
 _R, _P = Request.__table__, Person.__table__
@@ -43,8 +43,9 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
     """Keep the promises visible (see the module): returns what it did, by kind."""
     now = desk.now()
     report: Report = {"at": now.isoformat(), "due_soon": [], "overdue": [], "escalated": [], "reassigned": [],
-                      "closed": [], "skipped": [], "redelivered": [], "undeliverable": []}
-    away, due, quiet, undelivered = store.run(desk, lambda u: _candidates(desk, u), write=False)
+                      "closed": [], "skipped": [], "digests": [], "redelivered": [], "retrying": [],
+                      "undeliverable": []}
+    away, due, quiet = store.run(desk, lambda u: _candidates(desk, u), write=False)
 
     def hand_on_work(person_id: int) -> None:
         def work(u: store.Unit) -> list[dict[str, str]]:
@@ -59,8 +60,7 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
 
     steps = ([(lambda batch: hand_on_work(batch[0]), [p]) for p in away]
              + [(lambda batch: _in_batches(desk, batch, _sweep_one, report), batch) for batch in batches(due)]
-             + [(lambda batch: _in_batches(desk, batch, _auto_close, report), batch) for batch in batches(quiet)]
-             + [(lambda batch: _redeliver(desk, batch, report), batch) for batch in batches(undelivered)])
+             + [(lambda batch: _in_batches(desk, batch, _auto_close, report), batch) for batch in batches(quiet)])
     total, done = sum(len(batch) for _, batch in steps), 0
     for step, batch in steps:
         step(batch)
@@ -68,16 +68,18 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
         if progress:
             progress(done, total)
     report["looked_at"] = len(away) + len(due) + len(quiet)
+    outgoing.send_digests(desk, report)  # after the work above: a digest tells the day as it now stands
+    outgoing.deliver_due(desk, report)
     from .. import tallies
 
     report["tallies_recounted"] = tallies.refresh_stale(desk)  # days of service health whose counts changed
     return report
 
 
-def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[int], list[int]]:
+def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[int]]:
     """Whose absence has begun while they own work; the open requests with
     news (a promise near, due or due for escalation); the resolved requests
-    quiet long enough to close; the notifications to offer again."""
+    quiet long enough to close."""
     now = u.now
     away = [row[0] for row in u.db.run(sa.select(_R.c.owner_id).distinct().select_from(
         _R.join(_P, _P.c.id == _R.c.owner_id)).where(
@@ -96,9 +98,7 @@ def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[in
         quiet += [row[0] for row in u.db.run(sa.select(_R.c.id).where(
             _R.c.team_id == team.id, _R.c.status == domain.RESOLVED,
             _R.c.resolved_at <= now - calendar.to_span(promises.AUTO_CLOSE_AFTER))).all()]
-    undelivered = outbox.undelivered(u, created_before=now - RETRY_AFTER, max_attempts=MAX_ATTEMPTS) \
-        if desk.plugins.pm.hook.ownit_notify.get_hookimpls() else []
-    return away, due, quiet, undelivered
+    return away, due, quiet
 
 
 Step = Callable[[store.Unit, RequestRow, Report], None]
@@ -208,34 +208,3 @@ def _auto_close(u: store.Unit, req: RequestRow, report: Report) -> None:
                                       f"{Duration.parse(promises.AUTO_CLOSE_AFTER)} resolved without a reply"))
     outbox.put(u, req.requester_id, req.id, notices.ClosedQuietly(ref=req.ref, title=req.title))
     report["closed"].append({"ref": req.ref})
-
-
-def _redeliver(desk: Any, ids: list[int], report: Report) -> None:
-    """Offer undelivered notifications to the plugins' channels again."""
-
-    channels = listening(desk, "ownit_notify")  # a channel that keeps hanging is left out
-    signing(desk)
-
-    def read(u: store.Unit) -> list[tuple[int, int | None, int, Any, list[Any]]]:
-        return [(note_id, request_id, attempts, notification_snapshot(
-            u, note_id, person_id, request_id, ref, team_id, notices.load(data or {}), kind=kind, message=message,
-            data=data or {}, created_at=created_at), offered_to(u, person_id, channels))
-            for note_id, person_id, request_id, ref, team_id, kind, message, data, created_at, attempts
-            in outbox.by_ids(u, ids)]
-
-    failures: list[tuple[int | None, str]] = []
-    delivered: dict[int, bool] = {}
-    for note_id, request_id, attempts, snapshot, reaching in store.run(desk, read, write=False):
-        calls = [Call(impl, "ownit_notify", "notify (retry)", request_id, {"notification": snapshot})
-                 for impl in reaching]
-        if not calls:  # none may reach them now (their preferences): done with, it is in their inbox
-            if channels:
-                delivered[note_id] = True
-            continue
-        delivered.update(delivery(calls, tell(desk, calls, failures)))
-        line = {"id": note_id, "to": snapshot.recipient_email, "ref": snapshot.ref, "attempt": attempts + 1}
-        if delivered.get(note_id):
-            report["redelivered"].append(line)
-        elif attempts + 1 >= MAX_ATTEMPTS:
-            report["undeliverable"].append(line)
-    record(desk, failures, delivered)

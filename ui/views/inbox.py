@@ -9,3 +9,9 @@ if not rows:
     st.info("Nothing yet.")
 for row in rows:
     st.markdown(f"`{when(row['created_at'], row['timezone'])}` **{literal(row['kind'])}** {literal(row['message'])}")
+    sections = row["data"].get("sections") if row["kind"] == "digest" else None
+    if sections:  # a morning digest: what needs you today, a section at a time
+        with st.expander("The digest"):
+            for section in sections:
+                st.markdown(f"**{literal(section['title'])}**")
+                st.markdown("\n".join(f"- {literal(line)}" for line in section["lines"]))

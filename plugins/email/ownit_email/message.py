@@ -96,8 +96,9 @@ def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMess
     headline = one_line(notification.message)
     # quoted-printable writes every "=" as "=3D", so no text can contain the boundary, which is fixed
     # per notification: the same notification is the same bytes on every retry
-    msg.set_content(_text(headline, facts, needed, url, inbox), cte="quoted-printable")
-    msg.add_alternative(_html(headline, facts, needed, url, inbox), subtype="html", cte="quoted-printable")
+    sections = _sections(data)  # a morning digest's: what needs them today
+    msg.set_content(_text(headline, facts, needed, url, inbox, sections), cte="quoted-printable")
+    msg.add_alternative(_html(headline, facts, needed, url, inbox, sections), subtype="html", cte="quoted-printable")
     msg.set_boundary(f"=_ownit.n{notification.id}")
     return msg
 
@@ -153,10 +154,19 @@ def _needed(data: dict[str, Any]) -> str:
     return one_line(said(data)) if said else ""
 
 
-def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str) -> str:
+def _sections(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """A digest's sections as (title, lines), user text unescaped."""
+    return [(one_line(s.get("title", "")), [one_line(line) for line in s.get("lines", [])])
+            for s in data.get("sections") or [] if isinstance(s, dict)]
+
+
+def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str,
+          sections: list[tuple[str, list[str]]]) -> str:
     width = max((len(label) for label, _ in facts), default=0) + 2
     lines = [headline, ""]
     lines += [f"{label + ':':<{width}}{value}" for label, value in facts]
+    for title, items in sections:
+        lines += [title, *(f"  - {item}" for item in items), ""]
     if needed:
         lines += ["", f"Needed from you: {needed}"]
     lines += ["", f"Open it in OwnIt: {url}", "",
@@ -165,13 +175,16 @@ def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, in
     return "\n".join(lines) + "\n"
 
 
-def _html(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str) -> str:
+def _html(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str,
+          sections: list[tuple[str, list[str]]]) -> str:
     e = html.escape  # every piece of user text, and the links, quoted for attributes too
     rows = "".join(f'<tr><th style="text-align:left;padding:2px 12px 2px 0;color:#555;font-weight:normal">'
                    f"{e(label)}</th><td>{e(value)}</td></tr>" for label, value in facts)
     parts = [f'<p style="font-size:16px">{e(headline)}</p>']
     if rows:
         parts.append(f'<table style="border-collapse:collapse">{rows}</table>')
+    for title, items in sections:
+        parts.append(f"<h3>{e(title)}</h3><ul>{''.join(f'<li>{e(item)}</li>' for item in items)}</ul>")
     if needed:
         parts.append(f"<p><strong>Needed from you:</strong> {e(needed)}</p>")
     parts.append(f'<p><a href="{e(url)}">Open it in OwnIt</a></p>')

@@ -178,7 +178,7 @@ def test_smtp_down_the_action_stands_and_the_sweep_delivers_it_once(mail_desk, m
     mail_env.start()
     clock.advance(minutes=2)
     report = service.sweep(desk)
-    assert [line["id"] for line in report["redelivered"]] == [n["id"] for n in outbox(desk)]
+    assert [line["id"] for line in report["redelivered"]] == [n["id"] for n in outbox(desk) if n["kind"] != "digest"]
     clock.advance(minutes=2)
     assert service.sweep(desk)["redelivered"] == []
     ids = [r.message["Message-ID"] for r in mail_env.received]
@@ -339,3 +339,17 @@ def test_without_a_server_the_channel_is_not_even_asked(monkeypatch) -> None:
     monkeypatch.setenv("OWNIT_SMTP_URL", "smtp://127.0.0.1:2525")
     assert [impl.plugin_name for impl in build_plugins(only={"email"}).pm.hook.ownit_notify.get_hookimpls()] == [
         "email"]
+
+
+def test_a_morning_digest_is_one_mail_with_its_sections(mail_desk, mail_env: SmtpServer) -> None:
+    desk, clock = mail_desk, mail_desk.clock
+    view = raise_leak(desk, title="Leak <b>over</b> the till")
+    clock.set(datetime(2026, 11, 24, 8, 5, tzinfo=timezone.utc))  # Tuesday 08:05 in London
+    service.sweep(desk)
+    [lead] = [r.message for r in mail_env.received if r.message["X-OwnIt-Kind"] == "digest"
+              and r.rcpt_tos == ["helen.price@example.com"]]
+    assert lead["Subject"] == "Your morning digest, Tue 24 Nov" and lead["In-Reply-To"] is None
+    text, html = parts(lead)
+    assert re.search(rf"^Overdue\r?\n  - {view['ref']} Leak <b>over</b> the till \({view['owner']['name']}\): "
+                     r"first contact was due Mon 23 Nov 14:00", text, re.M)
+    assert "<h3>Overdue</h3>" in html and "Leak &lt;b&gt;over&lt;/b&gt; the till" in html
