@@ -369,3 +369,25 @@ def test_the_outbox_page_shows_admins_what_failed_and_why(app, ownit_demo_org, t
     assert all("chat server down" in error for error in table["last error"])
     button(at, "Retry now").click().run()  # this server has no channel to send with: said inline
     assert not at.exception and "no channel plugin is installed" in rendered_text(at.error[0].value)
+
+
+def test_a_link_with_the_ref_opens_that_request_first(app, ownit_demo_org) -> None:
+    view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title="Roof leak",
+                                 fields=LEAK)
+    other = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title="Door jammed",
+                                  fields=LEAK)
+    at = app(AMIRA)
+    at.query_params["ref"] = view["ref"]
+    at.run()
+    assert not at.exception and at.caption[0].value == "Opened from your link"
+    assert rendered_text(at.markdown[0].value) == f"{view['ref']} · Roof leak"  # first, before the others
+    assert other["ref"] in shown(at)
+    at = app(TOM)  # another store's manager: the service says no, in one line
+    at.query_params["ref"] = view["ref"]
+    at.run()
+    assert not at.exception and len(at.error) == 1 and view["ref"] in rendered_text(at.error[0].value)
+    owner = view["owner"]["email"]
+    at = app(owner).run()
+    at.query_params["ref"] = view["ref"]
+    at.switch_page("views/team.py").run()
+    assert not at.exception and "Opened from your link" in [c.value for c in at.caption]

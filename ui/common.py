@@ -143,6 +143,30 @@ def request_card(view: dict[str, Any]) -> None:
             note_form(view)
 
 
+def linked_request() -> str | None:
+    """The request a link named (``?ref=FAC-1001``, as every mail and chat
+    message links it), first on the page with a way back to the rest; one
+    inline line when it cannot be shown to this viewer. Returns the ref shown,
+    which the page leaves out of its list."""
+    ref = st.query_params.get("ref")
+    if not ref:
+        return None
+    shown = None
+    try:
+        view = service.show(desk(), ref, actor=current_user())
+    except OwnitError as error:
+        fail_inline(error)
+    else:
+        st.caption("Opened from your link")
+        request_card(view)
+        shown = view["ref"]
+    if st.button("Show all", key="linked-done"):
+        del st.query_params["ref"]
+        st.rerun()
+    st.divider()
+    return shown
+
+
 def fail_inline(error: OwnitError) -> None:
     st.error(literal(error))
 

@@ -2,12 +2,13 @@
 and what colleagues at the same site have raised that is still being worked."""
 
 import streamlit as st
-from common import current_user, desk, flash, request_card, service, when
+from common import current_user, desk, flash, linked_request, request_card, service, when
 
 RECENT = 50
 
 st.title("My requests")
 flash()
+linked = linked_request()
 mine, site = st.tabs(["Raised by me", "At my site"])
 with mine:
     requests = service.my_requests(desk(), actor=current_user(), limit=RECENT)
@@ -16,7 +17,8 @@ with mine:
     elif len(requests) == RECENT:
         st.caption(f"Your {RECENT} most recent requests, newest first.")
     for view in requests:
-        request_card(view)
+        if view["ref"] != linked:
+            request_card(view)
 with site:
     rows = service.site_requests(desk(), actor=current_user())
     if not rows:

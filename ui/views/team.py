@@ -3,7 +3,7 @@ requester sees (plus internal notes), and the owner's actions on each."""
 
 import pandas as pd
 import streamlit as st
-from common import current_user, desk, fail_inline, flash, literal, request_card, service, when
+from common import current_user, desk, fail_inline, flash, linked_request, literal, request_card, service, when
 
 from ownit import OwnitError
 
@@ -14,6 +14,7 @@ FILTERS = {"All open": {}, "Overdue": {"overdue": True}, "Due today": {"due_toda
 
 st.title("Team queue")
 flash()
+linked = linked_request()
 teams = service.memberships(desk(), actor=current_user())
 if not teams:
     st.info("You are not in a support team; ask a team lead to add you.")
@@ -57,7 +58,8 @@ else:
 
 shown = st.session_state.setdefault("team-shown", PAGE)
 for row in rows[:shown]:
-    request_card(service.show(desk(), row["ref"], actor=current_user()))
+    if row["ref"] != linked:
+        request_card(service.show(desk(), row["ref"], actor=current_user()))
 if len(rows) > shown and st.button(f"Show {min(PAGE, len(rows) - shown)} more"):
     st.session_state["team-shown"] = shown + PAGE
     st.rerun()
