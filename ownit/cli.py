@@ -414,6 +414,8 @@ def raise_(
     needed_by: Annotated[Optional[str], typer.Option("--needed-by", metavar="DATE",
                                                      help="When you need it (YYYY-MM-DD).")] = None,
     site: Annotated[Optional[str], typer.Option("--site", help="Site code, if not your own.")] = None,
+    for_site: Annotated[bool, typer.Option("--for-site", help="For the site, not only you: its deputies hear "
+                                                              "what you hear.")] = False,
     actor: As = None,
     as_json: Json = False,
 ) -> None:
@@ -427,7 +429,8 @@ def raise_(
             _fail(f"--field {item!r} must look like key=value", 2)
         fields[key.strip()] = value
     view = service.raise_request(_desk(), actor=actor, request_type=request_type, title=title, detail=detail,
-                                 fields=fields, needed_by=_date(needed_by, "--needed-by"), site=site)
+                                 fields=fields, needed_by=_date(needed_by, "--needed-by"), site=site,
+                                 for_site=for_site)
     if as_json:
         return _print_json(view)
     owner = view["owner"]
@@ -527,7 +530,9 @@ def _render(view: dict[str, Any]) -> None:
     console.print(f"Owner: [bold]{owner['name']}[/], {owner['title']}, {view['team']['name']} "
                   f"— {owner['email']}" + (f", {owner['phone']}" if owner["phone"] else ""))
     console.print(f"Raised by {view['requester']['name']} at {view['site']['name']} "
-                  f"on {_when(view['raised_at'], zone)}")
+                  f"on {_when(view['raised_at'], zone)}" + (", for the site" if view["for_site"] else ""))
+    if view["watchers"]:
+        console.print("Watchers: " + ", ".join(f"{w['name']} ({w['email']})" for w in view["watchers"]))
     console.print(f"[italic]{promise['summary']}[/]")
     if promise["needs_agreement"]:
         console.print(f"[bold yellow]Needs agreement:[/] needed by {promise['needed_by']}, "
@@ -687,6 +692,68 @@ def reopen(ref: str, note: Note, actor: As = None, as_json: Json = False) -> Non
     from . import service
 
     _done(service.reopen(_desk(), ref, actor=actor, note=note), "reopened", as_json)
+
+
+@app.command()
+@friendly
+def watch(
+    ref: str,
+    add: Annotated[Optional[str], typer.Option("--add", metavar="EMAIL", help="A colleague to follow it.")] = None,
+    remove: Annotated[Optional[str], typer.Option("--remove", metavar="EMAIL", help="A watcher to take off "
+                                                                                    "(yourself, say).")] = None,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Who follows a request (its watchers hear what the requester hears); --add or --remove one."""
+    from . import service
+
+    if add is None and remove is None:
+        view = service.show(_desk(), ref, actor=actor)
+    else:
+        view = service.watch(_desk(), ref, actor=actor, add=add, remove=remove)
+    if as_json:
+        return _print_json(view)
+    if add is not None or remove is not None:
+        said = {(True, True): "watches it now", (True, False): "already watches it",
+                (False, True): "no longer watches it", (False, False): "was not watching it"}
+        typer.echo(f"{view['ref']}: {view['watcher']['name']} {said[(add is not None, view['changed'])]}")
+    watching = ", ".join(f"{w['name']} ({w['email']})" for w in view["watchers"]) or "nobody"
+    typer.echo(f"{view['ref']} watchers: {watching}")
+
+
+@app.command()
+@friendly
+def settings(
+    digest: Annotated[Optional[bool], typer.Option("--digest/--no-digest", help="A morning digest, or each "
+                                                                                "at once.")] = None,
+    quiet: Annotated[Optional[str], typer.Option("--quiet", metavar="FROM-UNTIL", help="Quiet hours in your "
+                                                 "own time, like 19:00-07:00; '' for none.")] = None,
+    channels: Annotated[Optional[str], typer.Option("--channels", metavar="NAMES", help="Channels that may reach "
+                                                    "you, like email,chat; 'all' for every one; '' for the "
+                                                    "inbox only.")] = None,
+    zone: Annotated[Optional[str], typer.Option("--timezone", metavar="ZONE", help="Your time zone, like "
+                                                "Europe/London; '' for your site's.")] = None,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """How you hear from OwnIt beyond your inbox; change what you pass, keep the rest."""
+    from . import service
+
+    desk = _desk()
+    now = service.my_preferences(desk, actor=actor)
+    if (digest, quiet, channels, zone) != (None, None, None, None):
+        wanted = {"channels": now["channels"], "digest": now["digest"], "quiet": now["quiet"],
+                  "timezone": now["timezone"]}
+        if channels is not None:
+            wanted["channels"] = None if channels.strip() == "all" else [
+                c.strip() for c in channels.split(",") if c.strip()]
+        wanted.update({k: v for k, v in (("digest", digest), ("quiet", quiet), ("timezone", zone)) if v is not None})
+        now = service.set_preferences(desk, actor=actor, notify={k: v for k, v in wanted.items() if v is not None})
+    if as_json:
+        return _print_json(now)
+    reach = "every channel" if now["channels"] is None else ", ".join(now["channels"]) or "the inbox only"
+    typer.echo(f"{now['email']}: {reach}; {'a morning digest' if now['digest'] else 'each at once'}; "
+               f"quiet hours {now['quiet'] or 'none'}; time zone {now['zone']}"
+               + ("" if now["timezone"] else " (your site's)")
+               + f"; installed channels: {', '.join(now['available']) or 'none'}")
 
 
 @app.command()

@@ -290,6 +290,22 @@ class Noted(Event):
     """A note on the timeline (the note itself); internal ones only the team sees."""
 
 
+@kind("watcher_added", "watcher added")
+@dataclass(frozen=True)
+class WatcherAdded(Event):
+    """A colleague now follows the request: they hear what the requester hears (email)."""
+
+    watcher: str
+
+
+@kind("watcher_removed", "watcher removed")
+@dataclass(frozen=True)
+class WatcherRemoved(Event):
+    """A colleague no longer follows the request (email)."""
+
+    watcher: str
+
+
 @kind("plugin_error", "plugin error")
 @dataclass(frozen=True)
 class PluginFailed(Event):

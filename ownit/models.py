@@ -76,6 +76,9 @@ class Site(SQLModel, table=True):
     timezone: str = Field(max_length=64, default="UTC")
     country: Optional[str] = Field(default=None, max_length=8)
     subdivision: Optional[str] = Field(default=None, max_length=16)
+    # who hears what the site's requesters hear when a requester is away or a request is marked for the
+    # site (the deputy manager, the area manager): person ids, from the org file's ``deputies``
+    deputies: list[int] = Field(default_factory=list, sa_type=sa.JSON)
 
 
 class Person(SQLModel, table=True):
@@ -153,6 +156,8 @@ class Request(SQLModel, table=True):
     priority: str = Field(max_length=16, default="normal")
     needed_by: Optional[date] = None
     needs_agreement: bool = Field(default=False)  # needed_by is earlier than the standard resolve target
+    # marked for the site: its deputies hear what the requester hears (the database's default: rows made by hand)
+    for_site: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     agreed_by: Optional[date] = None  # the date settled with the requester at first contact
     raised_at: datetime = _when(nullable=False)
     first_contact_due: datetime = _when(nullable=False)
@@ -168,6 +173,19 @@ class Request(SQLModel, table=True):
     closed_at: Optional[datetime] = _when()
     updated_at: datetime = _when(nullable=False)
     version: Optional[int] = Field(default=None, sa_column=_version)  # checked by ownit.store.requests.update
+
+
+class Watcher(SQLModel, table=True):
+    """A colleague the requester (or the team) added to follow one request: they
+    hear what the requester hears and see it as the requester does."""
+
+    __table_args__ = (sa.UniqueConstraint("request_id", "person_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    added_by: int = Field(foreign_key="person.id")
+    added_at: datetime = _when(nullable=False)
 
 
 class Event(SQLModel, table=True):

@@ -10,13 +10,18 @@ email or chat card from ``data``.
 
 The ``kind`` is the inbox's category; two notices of one kind may be meant for
 different people (a hand-off tells the new owner and the requester).
+
+What the requester is told is told to a request's watchers and, when they
+stand in, the site's deputies too (:mod:`ownit.service.audience`): their copy
+names the requester in ``following`` and its text says whose request it is.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -39,10 +44,14 @@ class Notice:
 
     ref: str
     title: str
+    # the requester, in the copy told to a watcher or a deputy of theirs ("" in the requester's own)
+    following: str = field(default="", kw_only=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         NOTICES[cls.__name__] = cls
+        if "text" in cls.__dict__:  # every kind's text says whose request a follower's copy is about
+            cls.text = _followed(cls.__dict__["text"])  # type: ignore[method-assign]
 
     def text(self) -> str:
         """The notice in plain text (the inbox line)."""
@@ -57,10 +66,23 @@ class Notice:
         return f"<p>{html.escape(self.text())}</p>"
 
     def data(self) -> dict[str, Any]:
-        """What is stored as the notification's data: the fields, and the notice's name."""
+        """What is stored as the notification's data: the fields (``following``
+        only when set), and the notice's name."""
         names = _FIELDS.get(type(self)) or _FIELDS.setdefault(type(self), tuple(
-            f.name for f in dataclasses.fields(self)))
-        return {"notice": type(self).__name__, **{name: getattr(self, name) for name in names}}
+            f.name for f in dataclasses.fields(self) if f.name != "following"))
+        stored = {"notice": type(self).__name__, **{name: getattr(self, name) for name in names}}
+        if self.following:
+            stored["following"] = self.following
+        return stored
+
+
+def _followed(text: Any) -> Any:
+    @functools.wraps(text)
+    def told(self: Notice) -> str:
+        said = text(self)
+        return f"{said} (you follow this request of {self.following}'s)" if self.following else said
+
+    return told
 
 
 def load(data: dict[str, Any]) -> Notice | None:
@@ -333,6 +355,22 @@ class ClosedQuietly(Notice):
 
     def text(self) -> str:
         return f"{self.ref} was closed: it was resolved and we heard nothing back. Reopen it if it is not fixed."
+
+
+# --- to a watcher ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NowWatching(Notice):
+    """Someone added you as a watcher of a request: you hear what its requester hears."""
+
+    kind: ClassVar[str] = "watching"
+    by: str
+    requester: str
+
+    def text(self) -> str:
+        return (f"{self.by} added you as a watcher of {self.ref} '{self.title}': you will hear what "
+                f"{self.requester} hears about it")
 
 
 # --- a digest --------------------------------------------------------------------------------------------

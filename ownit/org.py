@@ -28,7 +28,7 @@ Row = org_store.Row
 
 ROLES = ("requester", "agent", "lead", "admin")
 _SECTIONS = {
-    "site": {"code", "name", "region", "timezone", "country", "subdivision"},
+    "site": {"code", "name", "region", "timezone", "country", "subdivision", "deputies"},
     "person": {"email", "name", "site", "roles", "title", "phone", "login", "chat", "notify"},
     "team": {"key", "name", "department", "regions", "lead", "calendar", "members", "chat"},
 }
@@ -114,9 +114,11 @@ def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: set[str],
                           "use [[site]], [[person]] and [[team]]")
     counts = {"sites": 0, "people": 0, "teams": 0, "skipped_teams": 0}
     sites = {s["code"]: s for s in org_store.rows(u, "site")}
+    deputies: list[tuple[int, str, list[str]]] = []  # named once the people are in: (entry, site code, emails)
     for index, entry in enumerate(_entries(data, "site", where)):
         values = _site(entry, index, where)
         sites[values["code"]] = org_store.save(u, "site", values, sites.get(values["code"]))
+        deputies.append((index, values["code"], _deputies(entry, index, where)))
         counts["sites"] += 1
     people = {p["email"]: p for p in org_store.rows(u, "person")}
     listed = [_person(entry, index, where, sites) for index, entry in enumerate(_entries(data, "person", where))]
@@ -135,6 +137,11 @@ def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: set[str],
             logins[values["login"]] = values["email"]
         people[values["email"]] = org_store.save(u, "person", values, people.get(values["email"]))
         counts["people"] += 1
+    for index, code, emails in deputies:
+        missing = next((email for email in emails if email not in people), None)
+        if missing:
+            raise where.error("site", index, "deputies", f"no person {missing!r}; add them as a [[person]]")
+        org_store.save(u, "site", {"deputies": [people[email]["id"] for email in emails]}, sites[code])
     teams = {t["key"]: t for t in org_store.rows(u, "team")}
     for index, entry in enumerate(_entries(data, "team", where)):
         if skip_missing_departments and entry.get("department") not in departments:
@@ -197,6 +204,15 @@ def _site(entry: dict[str, Any], index: int, where: _Where) -> Row:
     return {"code": code, "name": _text(entry, "name", "site", index, where),
             "region": _text(entry, "region", "site", index, where, limit=64),
             "timezone": timezone, "country": country, "subdivision": subdivision}
+
+
+def _deputies(entry: dict[str, Any], index: int, where: _Where) -> list[str]:
+    """Who stands in for the site's requesters (the deputy manager, the area manager): emails, each once."""
+    emails = entry.get("deputies", [])
+    if not _words(emails) or not all(_EMAIL.match(e.strip()) for e in emails):
+        raise where.error("site", index, "deputies", "must be a list of people's emails, like "
+                                                     "[\"deputy.s001@example.com\"]")
+    return list(dict.fromkeys(e.strip().lower() for e in emails))
 
 
 def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, Row]) -> Row:

@@ -88,6 +88,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
         "why": rtype.why if rtype else "",
         "fields": req.fields,
         "needed_by": req.needed_by.isoformat() if req.needed_by else None,
+        "for_site": bool(req.for_site),
         "owner": person_view(owner, team),
         "lead": person_view(lead, team),
         "requester": person_view(requester),

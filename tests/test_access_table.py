@@ -6,7 +6,10 @@ is not told it exists) — and a refusal of either kind changes nothing.
 
 A roof leak at Amira's store is seen by her store and by the team working it;
 an HR relations case raised by Noah is restricted: only he and HR see it. An
-admin sees and may do everything, confirming included."""
+admin sees and may do everything, confirming included. Each request has a
+watcher the requester added (Grace, of another store), who sees it and does
+nothing; the area manager is a deputy of the store, who sees what the store
+sees and does nothing either."""
 
 from __future__ import annotations
 
@@ -14,13 +17,14 @@ from typing import Any, Callable
 
 import pytest
 
-from conftest import AMIRA, CHLOE, HELEN, JAMES, LEAK, NADIA, NOAH, OWEN, PRIYA, SAM, TOM
+from conftest import AMIRA, CHLOE, GRACE, HELEN, JAMES, LEAK, NADIA, NOAH, OWEN, PRIYA, SAM, TOM
 from ownit import service
 from ownit.errors import NotFound, PermissionDenied
 from ownit.testing import load_org_text
 
 ADMIN = "ada.admin@example.com"
 ELLA = "ella.brown@example.com"  # HR partner, the other one in HR Partners
+AREA = "ava.area@example.com"  # area manager at head office, a deputy of Amira's and Noah's store
 ACTIONS = ("show", "note", "internal", "contact", "checkin", "advance", "wait", "resume", "handoff", "resolve",
            "confirm", "reopen", "team queue")
 
@@ -36,6 +40,8 @@ other lead      hidden hidden hidden hidden  hidden  hidden  hidden hidden hidde
 other dept      hidden hidden hidden hidden  hidden  hidden  hidden hidden hidden  hidden  hidden  hidden no
 hr partner      hidden hidden hidden hidden  hidden  hidden  hidden hidden hidden  hidden  hidden  hidden no
 admin           yes    yes    yes    yes     yes     yes     yes    yes    yes     yes     yes     yes    yes
+watcher         yes    no     no     no      no      no      no     no     no      no      no      no     no
+deputy          yes    no     no     no      no      no      no     no     no      no      no      no     no
 """
 
 HR_TABLE = """
@@ -49,6 +55,8 @@ lead            yes    yes    yes    yes     yes     yes     yes    yes    yes  
 other lead      hidden hidden hidden hidden  hidden  hidden  hidden hidden hidden  hidden  hidden  hidden no
 other dept      hidden hidden hidden hidden  hidden  hidden  hidden hidden hidden  hidden  hidden  hidden no
 admin           yes    yes    yes    yes     yes     yes     yes    yes    yes     yes     yes     yes    yes
+watcher         yes    no     no     no      no      no      no     no     no      no      no      no     no
+deputy          hidden hidden hidden hidden  hidden  hidden  hidden hidden hidden  hidden  hidden  hidden no
 """
 
 OUTCOME = {"yes": True, "no": PermissionDenied, "hidden": NotFound}
@@ -68,11 +76,11 @@ CASES = {
     # visibility: (request type, fields, requester, the roles as people; "owner" and "teammate" follow routing)
     "site": ("facilities.leak", LEAK, AMIRA, table(LEAK_TABLE),
              {"requester": AMIRA, "site colleague": NOAH, "other store": TOM, "lead": HELEN, "other lead": OWEN,
-              "other dept": CHLOE, "hr partner": JAMES, "admin": ADMIN}),
+              "other dept": CHLOE, "hr partner": JAMES, "admin": ADMIN, "watcher": GRACE, "deputy": AREA}),
     "restricted": ("hr.relations", {"about": "conduct", "at_risk": "no", "summary": "On the late shift"}, NOAH,
                    table(HR_TABLE),
                    {"requester": NOAH, "site colleague": AMIRA, "other store": TOM, "lead": NADIA, "other lead": OWEN,
-                    "other dept": CHLOE, "admin": ADMIN}),
+                    "other dept": CHLOE, "admin": ADMIN, "watcher": GRACE, "deputy": AREA}),
 }
 
 
@@ -80,6 +88,7 @@ def prepared(desk: Any, action: str, rtype: str, fields: dict[str, Any], request
     """A fresh request in the state ``action`` needs: (ref, owner, team)."""
     view = service.raise_request(desk, actor=requester, request_type=rtype, title="Access check", fields=fields)
     ref, owner = view["ref"], view["owner"]["email"]
+    service.watch(desk, ref, actor=requester, add=GRACE)
     if action != "contact":
         service.contact(desk, ref, actor=owner, note="hello")
     if action == "resume":
@@ -104,8 +113,10 @@ def call(desk: Any, action: str, ref: str, team: str, who: str, colleague: str) 
 @pytest.mark.parametrize("visibility", CASES)
 def test_every_role_against_every_action(ownit_demo_org, tmp_path, visibility: str) -> None:
     desk = ownit_demo_org
-    load_org_text(desk, f'[[person]]\nemail = "{ADMIN}"\nname = "Ada Admin"\nsite = "HQ"\nroles = ["admin"]\n',
-                  tmp_path)
+    load_org_text(desk, f'[[site]]\ncode = "S001"\nname = "High Street, Leeds"\nregion = "north"\n'
+                        f'timezone = "Europe/London"\ncountry = "GB"\nsubdivision = "ENG"\ndeputies = ["{AREA}"]\n'
+                        f'[[person]]\nemail = "{ADMIN}"\nname = "Ada Admin"\nsite = "HQ"\nroles = ["admin"]\n'
+                        f'[[person]]\nemail = "{AREA}"\nname = "Ava Area"\nsite = "HQ"\n', tmp_path)
     rtype, fields, requester, expected, people = CASES[visibility]
     seen: dict[str, dict[str, Any]] = {}
     for role, allowed in expected.items():

@@ -325,7 +325,7 @@ def test_a_missed_checkin_is_escalated_once_and_leaves_the_overdue_queue_after_a
                                     "due": "2026-11-24T11:00:00+00:00", "owner": ADA, "lead": LEAD}]
     assert report["overdue"] == [] and report["due_soon"] == []
     lead_inbox = cli.inbox(LEAD, now="2026-11-24T13:00:00+00:00")
-    assert [(r["ref"], r["kind"]) for r in lead_inbox] == [(ref, "escalated")]
+    assert [(r["ref"], r["kind"]) for r in lead_inbox] == [(ref, "escalated"), (None, "digest")]  # and her morning
     assert "Ada Agent" in lead_inbox[0]["message"] and "check-in" in lead_inbox[0]["message"]
     owner_inbox = cli.inbox(ADA, now="2026-11-24T13:00:00+00:00")
     assert len(mine(owner_inbox, ref, "overdue")) == 1
@@ -363,7 +363,7 @@ def test_the_sweep_prints_what_it_did(cli: Cli) -> None:
     out = cli.ok("sweep", now="2026-11-23T16:00:00+00:00").stdout
     assert f"{ref}: first contact overdue, escalated to {LEAD}\n" in out
     assert f"{ref}: first contact overdue, told {ADA}\n" in out
-    assert out.endswith("1 overdue, 1 escalated, 0 reassigned, 0 closed\n")
+    assert out.endswith("1 overdue, 1 escalated, 0 reassigned, 0 closed; 2 morning digests sent\n")  # lead, owner
     out = cli.ok("sweep", now="2026-11-23T16:00:00+00:00").stdout
     assert ref not in out and "0 due soon, 0 overdue, 0 escalated" in out
 
@@ -387,7 +387,8 @@ def test_a_due_soon_nudge_is_sent_once_within_two_business_hours(cli: Cli) -> No
     nudges = mine(cli.inbox(ADA, now="2026-11-24T10:59:00+00:00"), ref, "due_soon")
     assert len(nudges) == 1 and nudges[0]["created_at"] == "2026-11-23T17:00:00+00:00"
     assert "first contact due by Tue 24 Nov 11:00" in nudges[0]["message"]
-    assert cli.inbox(LEAD, now="2026-11-24T10:59:00+00:00") == []  # the lead hears only of escalations
+    # the lead hears only of escalations, and of her team's day in her morning digest
+    assert [r["kind"] for r in cli.inbox(LEAD, now="2026-11-24T10:59:00+00:00")] == ["digest"]
 
 
 def test_a_checkin_due_soon_nudge(cli: Cli) -> None:

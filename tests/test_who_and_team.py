@@ -141,13 +141,15 @@ def test_a_closed_request_can_be_reopened_for_five_business_days(ownit_demo_org)
 def test_the_view_says_what_the_viewer_may_do(ownit_demo_org) -> None:
     desk = ownit_demo_org
     view = raise_leak(desk)
-    assert view["viewer"] == {"email": AMIRA, "requester": True, "works_it": False, "staff": False}
+    assert view["viewer"] == {"email": AMIRA, "requester": True, "works_it": False, "staff": False,
+                              "watching": False, "manages_watchers": True}
     owner = service.show(desk, view["ref"], actor=view["owner"]["email"])["viewer"]
     assert owner["works_it"] and owner["staff"] and not owner["requester"]
     lead = service.show(desk, view["ref"], actor=HELEN)["viewer"]
     assert lead["works_it"] and lead["staff"]
     colleague = service.show(desk, view["ref"], actor=NOAH)["viewer"]
-    assert colleague == {"email": NOAH, "requester": False, "works_it": False, "staff": False}
+    assert colleague == {"email": NOAH, "requester": False, "works_it": False, "staff": False,
+                         "watching": False, "manages_watchers": False}
 
 
 def test_team_summary_counts_in_all_and_per_owner(ownit_demo_org) -> None:

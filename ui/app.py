@@ -52,6 +52,7 @@ pages = [
     st.Page(str(here / "raise_request.py"), title="Raise a request", icon=":material/add_circle:"),
     st.Page(str(here / "support_people.py"), title="Your support people", icon=":material/contact_phone:"),
     st.Page(str(here / "inbox.py"), title="Inbox", icon=":material/inbox:"),
+    st.Page(str(here / "settings.py"), title="Settings", icon=":material/settings:", url_path="settings"),
 ]
 if service.memberships(desk(), actor=user):  # agents and leads work their team's queue and see its health
     pages.append(st.Page(str(here / "team.py"), title="Team queue", icon=":material/groups:"))

@@ -113,7 +113,10 @@ def request_card(view: dict[str, Any]) -> None:
     with st.container(border=True):
         st.markdown(f"#### {literal(view['ref'])} · {literal(view['title'])}")
         st.caption(literal(f"{view['request_type_label']} · {view['priority']} · {view['status']} · "
-                           f"{view['site']['code']} {view['site']['name']} · raised by {view['requester']['name']}"))
+                           f"{view['site']['code']} {view['site']['name']} · raised by {view['requester']['name']}"
+                           + (" for the site" if view["for_site"] else "")))
+        if not viewer["requester"] and not viewer["staff"] and viewer["watching"]:
+            st.caption(literal(f"You follow this request of {view['requester']['name']}'s: you hear what they hear."))
         corner = "is fighting your corner" if viewer["requester"] else "owns it"
         st.markdown(f"**{literal(owner['name'])}** ({literal(owner['title'])}, {literal(view['team']['name'])}) "
                     f"{corner} — {literal(owner['email'])}" + (f", {literal(owner['phone'])}" if owner["phone"] else ""))
@@ -135,6 +138,7 @@ def request_card(view: dict[str, Any]) -> None:
                 tag = " :gray-badge[internal]" if entry["internal"] else ""
                 st.markdown(f"`{when(entry['at'], zone)}` **{literal(entry['label'])}** {literal(entry['actor_name'])}"
                             + (f" — {literal(entry['note'])}" if entry["note"] else "") + tag)
+        watchers(view)
         if viewer["requester"]:
             requester_actions(view)
         if viewer["works_it"]:
@@ -165,6 +169,37 @@ def linked_request() -> str | None:
         st.rerun()
     st.divider()
     return shown
+
+
+def watchers(view: dict[str, Any]) -> None:
+    """Who follows the request; adding a colleague or taking one off for
+    those who may (the requester, the owner, the lead), stopping for a watcher."""
+    ref, viewer, listed = view["ref"], view["viewer"], view["watchers"]
+    if listed:
+        st.markdown("**Watching:** " + ", ".join(literal(w["name"]) for w in listed))
+    if viewer["watching"] and not viewer["manages_watchers"]:
+        if st.button("Stop watching", key=f"unwatch-{ref}"):
+            act(f"{ref}: you no longer watch it", service.watch, ref=ref, remove=viewer["email"])
+    if not viewer["manages_watchers"]:
+        return
+    with st.expander(f"Watchers ({len(listed)})"):
+        st.caption("A watcher hears what the requester hears and sees the request as they do, never internal notes.")
+        for w in listed:
+            if st.button(f"Remove {w['name']}", key=f"unwatch-{w['email']}-{ref}"):
+                act(f"{ref}: {w['name']} no longer watches it", service.watch, ref=ref, remove=w["email"])
+        if view["status"] == "closed":
+            return
+        taken = {view["requester"]["email"], *(w["email"] for w in listed)}
+        people = [p for p in service.people(desk()) if p["email"] not in taken]
+        with st.form(f"watch-{ref}"):
+            chosen = st.selectbox("Add a colleague as a watcher", people, index=None, key=f"watch-who-{ref}",
+                                  format_func=lambda p: f"{p['name']} ({p['email']})",
+                                  placeholder="Choose a colleague")
+            if st.form_submit_button("Add watcher"):
+                if chosen is None:
+                    st.error("Choose a colleague to add.")
+                else:
+                    act(f"{ref}: {chosen['name']} watches it now", service.watch, ref=ref, add=chosen["email"])
 
 
 def fail_inline(error: OwnitError) -> None:
@@ -301,4 +336,4 @@ def owner_actions(view: dict[str, Any]) -> None:
 
 
 __all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "literal", "flash",
-           "contact", "when", "sign_in"]
+           "contact", "when", "sign_in", "watchers"]

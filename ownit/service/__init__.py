@@ -4,7 +4,9 @@ reactions and notification delivery run after the commit and can never undo
 it) or one read.
 
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
-on a request), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
+on a request), :mod:`.watching` (who follows a request), :mod:`.audience`
+(who hears what the requester hears), :mod:`.settings` (a person's
+notification preferences), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
 report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to the channels: due
 notifications, morning digests, the outbox for admins), :mod:`.access` (who may see and
 do what) and :mod:`.reactions` (plugins before and after an action) — and
@@ -19,10 +21,12 @@ from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
 from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
-from .reads import (calendar_of, departments, inbox, load_problems, memberships, my_requests, ownership_problems,
-                    people, queue, show, site_requests, team_summary, teams)
+from .reads import (calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
+                    ownership_problems, people, queue, show, site_requests, team_summary, teams)
 from .outgoing import outbox_lines as outbox, retry as retry_notification
+from .settings import channels, my_preferences, set_preferences
 from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
+from .watching import watch
 from ..store.outbox import MAX_ATTEMPTS, RETRY_AFTER
 from .work import add_note, advance, check_in, confirm, contact, hand_off, reopen, resolve, resume, wait_on_requester
 
@@ -43,7 +47,8 @@ def init(url: str | None = None) -> str:
 
 __all__ = [
     "raise_request", "who", "contact", "check_in", "advance", "wait_on_requester", "resume", "hand_off", "resolve",
-    "confirm", "reopen", "add_note", "set_away", "show", "queue", "my_requests", "team_summary", "site_requests",
+    "confirm", "reopen", "add_note", "set_away", "watch", "following", "channels", "my_preferences",
+    "set_preferences", "show", "queue", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",

@@ -17,6 +17,7 @@ from ..models import Request
 from ..store import directory, org as org_store, outbox, requests, timeline
 from ..store import unit as store
 from ..store.directory import PersonEntry
+from .audience import tell_requester
 from .reactions import transaction
 from .reads import state
 from .roster import candidates
@@ -78,7 +79,7 @@ def hand_on(desk: Any, u: store.Unit, person: PersonEntry, away_until: datetime)
         timeline.append(u, timeline.Entry(req.id, now, events.HandedOff(
             from_owner=person.email, to_owner=new_owner.email, reason="away"), note=note))
         outbox.put(u, new_owner.id, req.id, notices.YoursNow(ref=req.ref, title=req.title, previous="", note=note))
-        outbox.put(u, req.requester_id, req.id, notices.NewOwner(ref=req.ref, title=req.title, owner=new_owner.name,
-                                                                 away=person.name))
+        tell_requester(u, req, notices.NewOwner(ref=req.ref, title=req.title, owner=new_owner.name, away=person.name),
+                       skip=new_owner.id)
         moved.append({"ref": req.ref, "to": new_owner.email})
     return moved

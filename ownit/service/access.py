@@ -1,10 +1,12 @@
 """Who may see and do what, and what typed text OwnIt accepts.
 
-A request may be seen by its requester, its team (members and lead), an
-admin, and colleagues at its site unless its type is restricted (an HR
-relations case). A request someone may not see is reported as not found, so
-its existence does not leak. It may be worked by its owner, the team's lead
-or an admin.
+A request may be seen by its requester, its watchers, its team (members and
+lead), an admin, and colleagues and deputies of its site unless its type is
+restricted (an HR relations case). A request someone may not see is reported
+as not found, so its existence does not leak. It may be worked by its owner,
+the team's lead or an admin. Watchers and deputies see it as the requester
+does (no internal notes) and act for nobody: confirming and reopening stay
+the requester's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from ..departments import RequestType
 from ..errors import NotFound, ValidationError, typed, utf8
-from ..store import requests
+from ..store import requests, watchers
 from ..store.directory import Directory, PersonEntry, TeamEntry
 from ..store.unit import Unit
 
@@ -51,9 +53,18 @@ def is_staff(org: Directory, req: Any, team: TeamEntry, person: PersonEntry) -> 
 
 
 def may_see(org: Directory, req: Any, team: TeamEntry, person: PersonEntry, rtype: RequestType | None) -> bool:
+    """Everyone who may see ``req`` but its watchers (who are in the database: :func:`visible`)."""
     restricted = rtype is None or rtype.restricted  # a type whose plugin is gone may have been restricted
-    return (req.requester_id == person.id or is_staff(org, req, team, person)
-            or (req.site_id == person.site_id and not restricted))
+    of_site = req.site_id == person.site_id or person.id in org.sites[req.site_id].deputies
+    return req.requester_id == person.id or is_staff(org, req, team, person) or (of_site and not restricted)
+
+
+def may_manage_watchers(req: Any, team: TeamEntry, person: PersonEntry, rtype: RequestType | None) -> bool:
+    """The requester, the owner or the lead (an admin); a restricted request's
+    requester alone (or an admin): whom to tell of their case is theirs to say."""
+    if rtype is None or rtype.restricted:
+        return req.requester_id == person.id or person.admin
+    return req.requester_id == person.id or may_work(req, team, person)
 
 
 def visible(u: Unit, ref: str, person: PersonEntry | None) -> tuple[Any, TeamEntry, RequestType | None]:
@@ -65,6 +76,6 @@ def visible(u: Unit, ref: str, person: PersonEntry | None) -> tuple[Any, TeamEnt
     org = u.directory
     team = org.teams[req.team_id]
     rtype = u.desk.plugins.request_types.get(req.request_type)
-    if person is not None and not may_see(org, req, team, person, rtype):
+    if person is not None and not (may_see(org, req, team, person, rtype) or watchers.watches(u, req.id, person.id)):
         raise no_request(ref)
     return req, team, rtype

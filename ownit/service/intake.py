@@ -35,6 +35,7 @@ from ..store.directory import PersonEntry, SiteEntry, TeamEntry
 from ..store.sql import Statement
 from ..views import person_view
 from .access import NOTE_MAX, TITLE_MAX, text
+from .audience import tell_requester
 from .reactions import Rules, ask, transaction
 from .reads import view_later
 from .roster import candidates, team_info
@@ -51,10 +52,14 @@ _LAST_OWNER = Statement(  # the owner of the requester's last request of the dep
 
 def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, detail: str = "",
                   fields: dict[str, Any] | None = None, needed_by: date | None = None,
-                  site: str | None = None) -> dict[str, Any]:
+                  site: str | None = None, for_site: bool = False) -> dict[str, Any]:
     """Raise a request: the plugins' rules asked, then route, pick one named
-    owner and set the promise in one transaction. Returns the request view."""
+    owner and set the promise in one transaction. Returns the request view.
+    ``for_site`` marks it as the site's: the site's deputies hear what the
+    requester hears (:mod:`.audience`)."""
     rtype = desk.plugins.request_type(request_type)
+    if for_site and rtype.restricted:
+        raise ValidationError(f"{rtype.label} is private to you and the team; it cannot be marked for the site")
     department = desk.plugins.department(rtype.department)
     title = text(title, "the title", limit=TITLE_MAX, required=True)
     detail = text(detail, "the detail", limit=NOTE_MAX, required=False)
@@ -88,7 +93,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
             title=title, detail=detail, fields=parsed, requester_id=requester.id, site_id=where.id,
             team_id=team.id, owner_id=choice.person_id, stage=rtype.stages[0].key, status=domain.OPEN,
             priority=priority, needed_by=needed_by, raised_at=now, first_contact_due=first_contact_due,
-            resolve_by=resolve_by, updated_at=now,
+            resolve_by=resolve_by, updated_at=now, for_site=for_site,
             stage_due=promises.stage_forecast(calendar, now, rtype.stages, resolve_by),
             # the requester's date is never ignored: earlier than the standard, it must be agreed
             needs_agreement=needed_by is not None and calendar.end_of_day(needed_by) < resolve_by)
@@ -105,14 +110,13 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         outbox.put(u, owner.id, req.id, notices.Assigned(
             ref=req.ref, title=title, requester=requester.name, first_contact_due=first_contact_due.isoformat(),
             zone=calendar.timezone))
-        if requester.id != owner.id:
-            outbox.put(u, requester.id, req.id, notices.Received(
-                ref=req.ref, title=title, owner=owner.name, team=team.name,
-                first_contact_due=first_contact_due.isoformat(), zone=calendar.timezone))
+        tell_requester(u, req, notices.Received(  # not to an owner who raised it: they were just told
+            ref=req.ref, title=title, owner=owner.name, team=team.name,
+            first_contact_due=first_contact_due.isoformat(), zone=calendar.timezone), skip=owner.id, new=True)
         if choice.person_id in loads:  # the view shows the owner's load with this request in it
             load = loads[choice.person_id]
             loads[choice.person_id] = dataclasses.replace(load, open_requests=load.open_requests + 1)
-        return view_later(u, req, team, rtype, requester, entries=entries, loads=loads)
+        return view_later(u, req, team, rtype, requester, entries=entries, loads=loads, watching=[])
 
     return transaction(desk, work)
 

@@ -164,7 +164,7 @@ def notification_snapshot(u: store.Unit, note_id: int, person_id: int, request_i
     reply = rate = ""
     if signer is not None and request_id is not None:  # issued when the notification was: a retry is the same
         reply = signer.make("reply", (request_id, person_id), created_at)
-        if data.get("notice") in RATE_AFTER:
+        if data.get("notice") in RATE_AFTER and not data.get("following"):  # the requester rates, not a follower
             rate = signer.make("rate", (note_id,), created_at)
     return NotificationSnapshot(id=note_id, recipient_email=person.email, ref=ref, kind=kind, message=message,
                                 created_at=created_at, data=data,

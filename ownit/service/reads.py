@@ -14,11 +14,11 @@ from ..calendar import BusinessCalendar
 from ..departments import RequestType
 from ..errors import PermissionDenied
 from ..models import Person, Request
-from ..store import directory, outbox, requests, timeline
+from ..store import directory, outbox, requests, timeline, watchers
 from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..views import person_view, render_request, summary_view
-from .access import is_staff, may_work, visible
+from .access import is_staff, may_manage_watchers, may_work, visible
 from .reactions import Later
 from .roster import candidates, handoff_lines
 
@@ -46,12 +46,14 @@ def _reopen_until(req: Any, team: TeamEntry) -> datetime | None:
 
 def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | None, person: PersonEntry | None,
                *, entries: list[timeline.Entry] | None = None,
-               loads: dict[int, directory.Load] | None = None) -> Later:
+               loads: dict[int, directory.Load] | None = None, watching: list[int] | None = None) -> Later:
     """The request as ``person`` sees it (``None``: OwnIt, which sees all),
     with what they may do about it: everything it needs is read now, and it
-    is drawn later, after the unit's commit, without a query."""
+    is drawn later, after the unit's commit, without a query. ``watching``:
+    its watchers, when in hand."""
     org, now = u.directory, u.now
     entries = timeline.of(u, req.id) if entries is None else entries
+    watching = watchers.of(u, req.id) if watching is None else watching
     staff = person is None or is_staff(org, req, team, person)
     works_it = person is not None and may_work(req, team, person)
     if works_it and loads is None:
@@ -61,13 +63,15 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
         view = render_request(req, owner=org.people[req.owner_id], requester=org.people[req.requester_id],
                               team=team, site=org.sites[req.site_id], lead=org.people[team.lead_id],
                               events=entries, actors=org.people, rtype=rtype, now=now, internal=staff)
+        view["watchers"] = [person_view(org.people[p]) for p in watching]
         if person is None:
             return view
         reopen_until = _reopen_until(req, team)
         view["allowed"] = domain.allowed(state(req, rtype, team, now))
         view["reopen_until"] = reopen_until.isoformat() if reopen_until else None
         view["viewer"] = {"email": person.email, "requester": req.requester_id == person.id,
-                          "works_it": works_it, "staff": staff}
+                          "works_it": works_it, "staff": staff, "watching": person.id in watching,
+                          "manages_watchers": may_manage_watchers(req, team, person, rtype)}
         if works_it:  # whom it could be handed to
             view["team_members"] = handoff_lines(org, team, loads, now)
         return view
@@ -95,6 +99,30 @@ def my_requests(desk: Any, *, actor: Actor, limit: int = 50) -> list[dict[str, A
         found = requests.many(u, ids)
         return [view_later(u, req, org.teams[req.team_id], desk.plugins.request_types.get(req.request_type),
                            person).draw() for req in (found[i] for i in ids)]
+
+    return store.run(desk, work, write=False)
+
+
+def following(desk: Any, *, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
+    """The requests ``actor`` follows for someone else, as they may see them:
+    those they watch (the latest added first), then those marked for a site
+    they are a deputy of and still being worked."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        org = u.directory
+        person = u.person(actor)
+        ids = watchers.watched_by(u, person.id, limit)
+        sites = [s.id for s in org.sites.values() if person.id in s.deputies]
+        if sites:
+            ids += [row[0] for row in u.db.run(sa.select(_R.c.id).where(
+                _R.c.site_id.in_(sites), _R.c.for_site.is_(True), _R.c.status.in_(domain.ACTIVE),
+                _R.c.requester_id != person.id).order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(limit)).all()
+                    if row[0] not in ids]
+        found = requests.many(u, ids)
+        views = []
+        for req in (found[i] for i in ids[:limit]):
+            team, rtype = org.teams[req.team_id], desk.plugins.request_types.get(req.request_type)
+            views.append(view_later(u, req, team, rtype, person).draw())
+        return views
 
     return store.run(desk, work, write=False)
 

@@ -28,6 +28,7 @@ from ..store import unit as store
 from ..store.requests import RequestRow
 from .absence import hand_on
 from . import outgoing
+from .audience import tell_requester
 from .reactions import transaction
 from .reads import state
 
@@ -175,7 +176,7 @@ def _sweep_one(u: store.Unit, req: RequestRow, report: Report) -> None:
             timeline.append(u, timeline.Entry(req.id, now, events.Escalated(promise=key, due=due, lead=lead.email),
                                               note=f"{words} was due {when}; {lead.name} ({team.name} lead) "
                                                    "has been told"))
-            outbox.put(u, req.requester_id, req.id, notices.Late(
+            tell_requester(u, req, notices.Late(
                 ref=req.ref, title=req.title, what=words, due=due.isoformat(), zone=calendar.timezone, lead=lead.name,
                 team=team.name), dedupe_key=f"escalated-requester:{stamp}")
             report["escalated"].append({**line, "lead": lead.email})
@@ -206,5 +207,5 @@ def _auto_close(u: store.Unit, req: RequestRow, report: Report) -> None:
     requests.update(u, req)
     timeline.append(u, timeline.Entry(req.id, u.now, events.Closed(), note=f"closed after "
                                       f"{Duration.parse(promises.AUTO_CLOSE_AFTER)} resolved without a reply"))
-    outbox.put(u, req.requester_id, req.id, notices.ClosedQuietly(ref=req.ref, title=req.title))
+    tell_requester(u, req, notices.ClosedQuietly(ref=req.ref, title=req.title))
     report["closed"].append({"ref": req.ref})

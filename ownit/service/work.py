@@ -26,6 +26,7 @@ from ..store import directory, outbox, ratings, requests, timeline
 from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..store.requests import RequestRow
+from . import audience
 from .access import NOTE_MAX, is_staff, may_work, text, visible
 from .reactions import Later, transaction
 from .reads import state, view_later
@@ -73,7 +74,8 @@ class Act:
             outbox.put(self.u, person_id, self.req.id, notice)
 
     def tell_requester(self, notice: notices.Notice) -> None:
-        self.tell(self.req.requester_id, notice)
+        """The requester, and whoever hears what they hear (:mod:`.audience`)."""
+        audience.tell_requester(self.u, self.req, notice, skip=self.person.id)
 
     def checkin_every(self) -> Any:
         return self.rtype.promise_for(self.req.priority).checkin_every if self.rtype else None
@@ -338,7 +340,8 @@ def add_note(desk: Any, ref: str, *, actor: Actor | SystemActor, note: str | Non
         if person is not None and person.id == req.requester_id:
             outbox.put(u, req.owner_id, req.id, notices.RequesterNote(ref=req.ref, title=req.title, note=note_text))
         elif not internal:
-            outbox.put(u, req.requester_id, req.id, notices.TeamNote(ref=req.ref, title=req.title, note=note_text))
+            audience.tell_requester(u, req, notices.TeamNote(ref=req.ref, title=req.title, note=note_text),
+                                    skip=person.id if person else None)
         req.updated_at = u.now
         requests.update(u, req)
         return view_later(u, req, team, rtype, person, entries=[*entries, entry])

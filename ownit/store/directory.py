@@ -33,7 +33,7 @@ from .sql import Cursor, Sql
 # columns is a new generation. A person's load and absence, and when a member last got a request, are
 # read fresh each time and are not here.
 ORG_COLUMNS = {
-    "site": ("code", "name", "region", "timezone", "country", "subdivision"),
+    "site": ("code", "name", "region", "timezone", "country", "subdivision", "deputies"),
     "person": ("email", "name", "title", "phone", "site_id", "roles", "login", "chat", "notify"),
     "team": ("key", "name", "department", "regions", "lead_id", "calendar", "chat"),
     "team_member": ("team_id", "person_id", "skills", "covers", "capacity"),
@@ -45,7 +45,7 @@ def _select(table: str, *extra: str, json: tuple[str, ...] = (), order: str = "i
 
 
 GENERATION = Sql("SELECT generation FROM org_state WHERE id = 1")
-_SITES = _select("site")
+_SITES = _select("site", json=("deputies",))
 _PEOPLE = _select("person", json=("roles", "notify"))
 _TEAMS = _select("team", json=("regions", "calendar"), order="key")
 _MEMBERS = _select("team_member", json=("skills", "covers"))
@@ -65,6 +65,7 @@ class SiteEntry:
     timezone: str
     country: str | None
     subdivision: str | None
+    deputies: tuple[int, ...] = ()  # who hears what its requesters hear when they are away or ask (person ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +167,7 @@ class Directory:
 
     @classmethod
     def read(cls, db: Cursor, generation: str) -> "Directory":
-        sites = [SiteEntry(*row) for row in db.execute(_SITES).all()]
+        sites = [SiteEntry(*row[:-1], deputies=tuple(row[-1] or ())) for row in db.execute(_SITES).all()]
         people = [PersonEntry(id, email, name, title or "", phone or "", site_id, tuple(roles or ()), login,
                               chat or "", preferences.stored(notify))
                   for id, email, name, title, phone, site_id, roles, login, chat, notify

@@ -1,5 +1,7 @@
 """Every request the user raised, as cards: owner, promise, progress, timeline;
-and what colleagues at the same site have raised that is still being worked."""
+what colleagues at the same site have raised that is still being worked; and
+the requests the user follows for someone else (a watcher, or a deputy of a
+site whose request is marked for it)."""
 
 import streamlit as st
 from common import current_user, desk, flash, linked_request, request_card, service, when
@@ -9,7 +11,7 @@ RECENT = 50
 st.title("My requests")
 flash()
 linked = linked_request()
-mine, site = st.tabs(["Raised by me", "At my site"])
+mine, site, followed = st.tabs(["Raised by me", "At my site", "Following"])
 with mine:
     requests = service.my_requests(desk(), actor=current_user(), limit=RECENT)
     if not requests:
@@ -29,3 +31,9 @@ with site:
                        "stage": f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
                        "next due": when(r["next_due"], r["timezone"])} for r in rows],
                      hide_index=True, width="stretch")
+with followed:
+    views = service.following(desk(), actor=current_user(), limit=RECENT)
+    if not views:
+        st.info("You follow no one else's request. A colleague can add you as a watcher of theirs.")
+    for view in views:
+        request_card(view)

@@ -38,13 +38,15 @@ with st.form(f"raise-{rtype['key']}"):
             values[field["key"]] = st.text_input(label, help=field["help"] or None, key=key)
     detail = st.text_area("Anything else the owner should know? (optional)", key="raise-detail")
     needed_by = st.date_input("When do you need it by? (optional)", value=None, key="raise-needed-by")
+    for_site = False if rtype["restricted"] else st.checkbox(
+        "For the site, not only me: the site's deputies hear what I hear", key="raise-for-site")
     submitted = st.form_submit_button("Raise it")
 
 if submitted:
     try:
         view = service.raise_request(desk(), actor=current_user(), request_type=rtype["key"], title=title,
                                      detail=detail, fields={k: v for k, v in values.items() if v != ""},
-                                     needed_by=needed_by)
+                                     needed_by=needed_by, for_site=for_site)
     except OwnitError as error:
         fail_inline(error)  # everything typed stays in the form
     else:

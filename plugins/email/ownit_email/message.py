@@ -41,7 +41,7 @@ MAX_SUBJECT = 180
 # Notices meant for the owner or the team's lead: their link opens the team's queue.
 TO_THE_TEAM = frozenset({"Assigned", "YoursNow", "BackWithYou", "Confirmed", "Reopened", "RequesterNote",
                          "DueSoon", "Overdue", "Escalated"})
-TEAM_PAGE, REQUESTER_PAGE, INBOX_PAGE = "team", "", "inbox"  # the UI's pages (ui/app.py)
+TEAM_PAGE, REQUESTER_PAGE, INBOX_PAGE, SETTINGS_PAGE = "team", "", "inbox", "settings"  # the UI's pages (ui/app.py)
 
 
 def one_line(text: Any, limit: int | None = None) -> str:
@@ -84,7 +84,7 @@ def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMess
     if ref:
         msg["In-Reply-To"] = root_id(ref, settings)
         msg["References"] = root_id(ref, settings)
-    msg["List-Unsubscribe"] = f"<{settings.base_url}/{INBOX_PAGE}>"
+    msg["List-Unsubscribe"] = f"<{settings.base_url}/{SETTINGS_PAGE}>"  # where they choose how to hear
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to OwnIt
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"  # the same, for Exchange
     msg["X-OwnIt-Kind"] = one_line(notification.kind)

@@ -78,7 +78,7 @@ def test_raise_contact_and_check_in_are_one_thread_per_request(mail_desk, mail_e
         assert m["Subject"] == f"[{ref}] {TITLE}"  # the same for the whole request: Gmail and Outlook thread on it
         assert m["Message-ID"] == f"<ownit.n{note['id']}.{ref}@ownit.example>"
         assert m["In-Reply-To"] == ROOT and m["References"] == ROOT
-        assert m["List-Unsubscribe"] == "<https://ownit.example/inbox>"
+        assert m["List-Unsubscribe"] == "<https://ownit.example/settings>"
         assert m["Auto-Submitted"] == "auto-generated"
         assert m.get_content_type() == "multipart/alternative"
         text, html = parts(m)

@@ -18,7 +18,10 @@ HELEN = "helen.price@example.com"
 
 
 def test_smtp_down_the_outbox_shows_why_and_it_goes_out_once_back(ownit_database_url, mail_env: SmtpServer,
-                                                                 tmp_path: Path) -> None:
+                                                                 tmp_path: Path, monkeypatch) -> None:
+    import ownit.plugins
+
+    monkeypatch.setattr(ownit.plugins, "_loaded", None)  # the CLI loads the plugins again, with mail on
     runner = CliRunner()
 
     def ownit(*args: str, now: str = "2026-11-23T07:00:00+00:00", code: int = 0):

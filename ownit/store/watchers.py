@@ -1,0 +1,52 @@
+"""The only code that writes ``watcher``: the colleagues following a request.
+
+A watcher hears what the requester hears and sees the request as the
+requester does (:mod:`ownit.service.audience`, :mod:`ownit.service.access`).
+Adding someone who already watches, or removing someone who does not,
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..models import Watcher
+from .sql import Insert, Statement, dialect_insert
+from .unit import Unit
+
+TABLE = Watcher.__table__
+_ADD = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE)
+              .on_conflict_do_nothing(index_elements=["request_id", "person_id"]).returning(TABLE.c.id))
+_REMOVE = Statement(TABLE.delete().where(TABLE.c.request_id == sa.bindparam("request"),
+                                         TABLE.c.person_id == sa.bindparam("person")))
+_OF = Statement(sa.select(TABLE.c.person_id).where(TABLE.c.request_id == sa.bindparam("request"))
+                .order_by(TABLE.c.id))
+_WATCHES = Statement(sa.select(TABLE.c.id).where(TABLE.c.request_id == sa.bindparam("request"),
+                                                 TABLE.c.person_id == sa.bindparam("person")))
+_WATCHED = Statement(sa.select(TABLE.c.request_id).where(TABLE.c.person_id == sa.bindparam("person"))
+                     .order_by(TABLE.c.id.desc()).limit(sa.bindparam("limit")))
+
+
+def add(u: Unit, request_id: int, person_id: int, *, by: int) -> bool:
+    """``person_id`` watches the request from now; ``False`` if they already did."""
+    return u.db.execute(_ADD, request_id=request_id, person_id=person_id, added_by=by,
+                        added_at=u.now).scalar() is not None
+
+
+def remove(u: Unit, request_id: int, person_id: int) -> bool:
+    """``person_id`` no longer watches the request; ``False`` if they did not."""
+    return u.db.execute(_REMOVE, request=request_id, person=person_id).rowcount == 1
+
+
+def of(u: Unit, request_id: int) -> list[int]:
+    """The request's watchers (person ids), in the order they were added."""
+    return [row[0] for row in u.db.execute(_OF, request=request_id).all()]
+
+
+def watches(u: Unit, request_id: int, person_id: int) -> bool:
+    return u.db.execute(_WATCHES, request=request_id, person=person_id).first() is not None
+
+
+def watched_by(u: Unit, person_id: int, limit: int) -> list[int]:
+    """The requests ``person_id`` watches (ids), the latest added first."""
+    return [row[0] for row in u.db.execute(_WATCHED, person=person_id, limit=limit).all()]
