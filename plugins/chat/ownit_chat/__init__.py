@@ -11,21 +11,22 @@ did not answer within the time limit, so OwnIt records the failure (the
 action stands) and ``ownit sweep`` offers it again.
 
 Cheap when unused: the entry point loads this module, which imports no more
-than OwnIt; Apprise (about 130 ms to import) is imported on the first card
-actually sent.
+than OwnIt; Apprise (about 0.4 s to import and load its services) is loaded
+on the first card actually sent (:func:`loaded`).
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from ownit import NotificationSnapshot, OwnitError, delivery_limit, hookimpl, ui_address
+from ownit import NotificationSnapshot, OwnitError, PluginError, delivery_limit, hookimpl, ui_address
 
 from . import card as cards
 
@@ -64,8 +65,10 @@ def send(notification: NotificationSnapshot, posts: list[tuple[str, str, Any]], 
     its secret part."""
     limit = delivery_limit() if limit is None else limit
     deadline = time.monotonic() + limit
-    import apprise  # here, not at the top: an action that reaches no chat never pays for it
-
+    apprise = loaded(deadline)
+    if apprise is None:
+        raise ChatNotSent(f"chat for notification {notification.id} ({notification.ref or 'no request'}) was not "
+                          f"sent: Apprise is still loading after {limit:g} s (the first post of a process loads it)")
     failed: list[str] = []
     batches: dict[tuple[str, str, str], list[tuple[str, Any]]] = {}  # (format, title, body) -> targets
     for whose, url, card in posts:
@@ -88,7 +91,10 @@ def send(notification: NotificationSnapshot, posts: list[tuple[str, str, Any]], 
             target.socket_read_timeout = min(target.socket_read_timeout, left)
             group.add(target)
         body_format, title, body = batch
-        result = group.notify(body=body, title=title, body_format=body_format, timeout=left)
+        try:
+            result = group.notify(body=body, title=title, body_format=body_format, timeout=left)
+        except Exception as exc:  # Apprise answers failures with a result; this is a fault in it, still a failure
+            return [f"{where}: Apprise failed ({type(exc).__name__})" for where, _ in targets]
         outcomes = list(result)
         if len(outcomes) != len(targets):  # Apprise answered for the call, not per target
             outcomes = [result] * len(targets)
@@ -113,9 +119,47 @@ def _target(url: str) -> Any:
     delivery: a kept one would hold back its next post by the service's
     request spacing (5.5 s for Teams), past the time limit; a target that
     limits its rate answers 429, which the sweep retries."""
-    import apprise
+    return sys.modules["apprise"].Apprise.instantiate(url, asset=_asset())
 
-    return apprise.Apprise.instantiate(url, asset=_asset())
+
+_loading = threading.Lock()
+_ready = threading.Event()
+_loader: threading.Thread | None = None
+
+
+def loaded(deadline: float) -> Any:
+    """The ``apprise`` module with its services loaded, or ``None`` if that
+    is not done by ``deadline`` (``time.monotonic()``). The first call of a
+    process starts loading it on a thread of its own (about 0.4 s: the
+    import and Apprise's 190 services) and waits for it until the deadline
+    only, so that a slow start on a busy machine is a failure the sweep
+    retries, never a hook OwnIt abandons (and, twice, pauses); the load goes
+    on, and the next post finds it done. An action that reaches no chat never
+    gets here: Apprise is not imported."""
+    global _loader
+    with _loading:
+        if _loader is None:
+            _loader = threading.Thread(target=_load, name="ownit-chat: loading Apprise", daemon=True)
+            _loader.start()
+    if not _ready.wait(max(0.0, deadline - time.monotonic())):
+        return None
+    if _broken:
+        raise PluginError(f"the chat channel cannot load Apprise: {_broken[0]} (pip install 'apprise>=2.3')")
+    return sys.modules["apprise"]
+
+
+_broken: list[str] = []  # why Apprise could not be loaded, if it could not
+
+
+def _load() -> None:
+    try:
+        import apprise
+
+        apprise.Apprise.instantiate("json://localhost", asset=_asset())  # loads every service's plugin once
+    except Exception as exc:  # not installed, or broken: said by every delivery, one line
+        _broken.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        _ready.set()
 
 
 @lru_cache(maxsize=1)
@@ -149,5 +193,6 @@ def _reason(outcome: Any, limit: float, late: bool) -> str:
         if "connection error" in str(entry.message).lower():
             return "could not be reached"
     return "did not take it"
+
 
 channel = sys.modules[__name__]  # what the ``ownit`` entry point ``chat`` loads

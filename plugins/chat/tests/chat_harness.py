@@ -128,8 +128,15 @@ def with_chat(org: str, chats: dict[str, str]) -> str:
 
 @pytest.fixture
 def chat_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The links' address; and Apprise loaded, as in a process that posted
+    before (a first post that finds it still loading is tested on its own)."""
+    import time
+
+    import ownit_chat
+
     monkeypatch.setenv("OWNIT_BASE_URL", BASE_URL)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert ownit_chat.loaded(time.monotonic() + 60) is not None
 
 
 def chat_desk(url: str, clock: Any, tmp_path: Path, chats: dict[str, str]) -> Any:

@@ -117,6 +117,18 @@ def test_the_team_channel_hears_a_missed_promise_and_its_escalation_once(desk_fo
     assert {n["kind"] for n in notes} >= {"assigned", "raised", "overdue", "escalated"}
 
 
+def test_the_team_channel_hears_a_reopened_request_not_the_work_in_between(desk_for, chat_server) -> None:
+    s = chat_server
+    desk = desk_for({TEAM: s.url("team")})
+    ref = raise_leak(desk)["ref"]
+    service.contact(desk, ref, actor=OWNER, note="On my way.")
+    service.resolve(desk, ref, actor=OWNER, note="Roof patched.")
+    service.reopen(desk, ref, actor=AMIRA, note="Dripping again.")
+    said = [post.body["message"].split("\n\n")[0] for post in s.to("team")]
+    assert said[1:] == [f"Reopened by Amira Khan: {ref} '{TITLE}' (owner Priya Shah): Dripping again."]
+    assert len(said) == 2
+
+
 def test_chat_down_the_action_stands_and_the_sweep_posts_it_once(desk_for, chat_server: ChatServer) -> None:
     s = chat_server
     desk = desk_for({AMIRA: s.url("amira/S3CRET-PATH"), TEAM: s.url("team/S3CRET-PATH")})
@@ -243,6 +255,17 @@ def test_a_target_that_never_answers_fails_within_the_limit(chat_env) -> None:
             send(snapshot(), [("Priya Shah's chat", url, card.for_person(snapshot(), "https://ownit.example"))],
                  limit=0.3)
         assert time.monotonic() - started < 1.5
+
+
+def test_a_first_post_that_finds_apprise_still_loading_fails_in_time_to_be_retried(monkeypatch, chat_env) -> None:
+    """On a busy machine loading Apprise may outlast the hook's time limit:
+    the delivery fails on its own (the sweep retries it) rather than hang."""
+    monkeypatch.setattr(ownit_chat, "_ready", ownit_chat.threading.Event())  # a load that never ends
+    started = time.monotonic()
+    with pytest.raises(ChatNotSent, match=r"^chat for notification 7 \(FAC-1001\) was not sent: Apprise is still "
+                                          r"loading after 0\.2 s \(the first post of a process loads it\)$"):
+        send(snapshot(), [("Priya Shah's chat", "json://127.0.0.1:9/hook", None)], limit=0.2)
+    assert time.monotonic() - started < 1
 
 
 def test_a_delivery_gives_up_before_the_hook_time_limit(monkeypatch) -> None:
