@@ -20,6 +20,8 @@ _WHERE = {
     "Conflict": "errors", "NotFound": "errors", "OwnitError": "errors", "PermissionDenied": "errors",
     "PluginError": "errors", "ValidationError": "errors",
     "hookimpl": "hookspecs", "pure": "hookspecs", "reacts_to": "hookspecs",
+    "delivery_limit": "bounded", "needed_from_you": "notices", "when_in_full": "notices",
+    "inbox_link": "links", "request_link": "links", "ui_address": "links",
     "Draft": "records", "EventSnapshot": "records", "MemberInfo": "records", "NotificationSnapshot": "records",
     "RequestSnapshot": "records", "TeamInfo": "records",
 }
@@ -27,7 +29,8 @@ _WHERE = {
 __all__ = [
     "Conflict", "Department", "Draft", "EventSnapshot", "Field", "MemberInfo", "NotFound", "NotificationSnapshot",
     "OwnitError", "PermissionDenied", "PluginError", "Promise", "RequestSnapshot", "RequestType", "SYSTEM", "Stage",
-    "TeamInfo", "ValidationError", "__version__", "hookimpl", "pure", "reacts_to",
+    "TeamInfo", "ValidationError", "__version__", "delivery_limit", "hookimpl", "inbox_link", "needed_from_you",
+    "pure", "reacts_to", "request_link", "ui_address", "when_in_full",
 ]
 
 
@@ -45,7 +48,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eagerly
     from .actors import SYSTEM
+    from .bounded import delivery_limit
     from .departments import Department, Field, Promise, RequestType, Stage
     from .errors import Conflict, NotFound, OwnitError, PermissionDenied, PluginError, ValidationError
     from .hookspecs import hookimpl, pure, reacts_to
+    from .links import inbox_link, request_link, ui_address
+    from .notices import needed_from_you, when_in_full
     from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, RequestSnapshot, TeamInfo

@@ -56,6 +56,15 @@ def timeout() -> float:
     return value if value > 0 else DEFAULT_TIMEOUT
 
 
+def delivery_limit(longest: float = 10.0) -> float:
+    """Seconds a channel's whole delivery of one notification may take:
+    ``longest``, or three quarters of the hook time limit (:func:`timeout`)
+    when that is shorter (1.5 s with the default 2 s). A delivery must fail on
+    its own before OwnIt abandons the hook: a failure is retried by the sweep,
+    while a channel that hangs twice is not called again until OwnIt restarts."""
+    return min(longest, timeout() * 0.75)
+
+
 class _Batch:
     """Calls handed to one worker, run in turn; each answer is put on ``answers``
     as it comes. Once the caller stops waiting (``abandon``), the worker starts

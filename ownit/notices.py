@@ -400,3 +400,36 @@ class Digest(Notice):
             items = "".join(f"<li>{html.escape(line)}</li>" for line in section["lines"])
             parts.append(f"<h3>{html.escape(section['title'])}</h3><ul>{items}</ul>")
         return "\n".join(parts)
+
+
+# --- what a channel says besides the text ---------------------------------------------------------------
+
+
+def when_in_full(iso: Any, zone: Any) -> str:
+    """An instant as the recipient's team reads it, for a channel's message:
+    ``Mon 23 Nov 2026 14:00 (Europe/London)`` (the value as given when it is not one)."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M") + f" ({zone})"
+    except (TypeError, ValueError, KeyError, LookupError):
+        return str(iso)
+
+
+_NEEDED: dict[str, Any] = {
+    "Assigned": lambda d: f"Contact {d.get('requester') or 'the requester'} by "
+                          f"{when_in_full(d.get('first_contact_due'), d.get('zone'))}.",
+    "DueSoon": lambda d: f"The {d.get('what') or 'promise'} by {when_in_full(d.get('due'), d.get('zone'))}.",
+    "Overdue": lambda d: f"The {d.get('what') or 'promise'}: it is overdue.",
+    "Escalated": lambda d: f"See that {d.get('owner') or 'the owner'}'s {d.get('what') or 'promise'} happens: "
+                           "it is overdue.",
+    "NeedsYou": lambda d: str(d.get("note") or ""),
+    "NowAt": lambda d: f"{d['your_part']}." if d.get("your_part") else "",
+    "Resolved": lambda d: "Confirm the fix, or reopen the request if it is not right.",
+    "ClosedQuietly": lambda d: "Nothing, unless it is not fixed: then reopen it.",
+}
+
+
+def needed_from_you(data: dict[str, Any]) -> str:
+    """What the recipient of a notice (its stored ``data``) is asked to do, as
+    one sentence of plain text (user text unescaped), or ``""`` when nothing is."""
+    said = _NEEDED.get(data.get("notice", ""))
+    return " ".join(said(data).split()) if said else ""

@@ -37,7 +37,7 @@ _MEMBER_KEYS = {"email", "skills", "capacity", "covers"}
 _CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOGIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")  # an operating-system account name
-_CHAT_URL = re.compile(r"^[a-z][a-z0-9+]{1,31}://\S+$")  # an Apprise URL: msteams://..., slack://..., json://...
+_CHAT_URL = re.compile(r"^[a-z][a-z0-9+]{1,31}://\S+$")  # an Apprise URL: workflows://..., slack://..., https://...
 
 
 @dataclass
@@ -244,11 +244,12 @@ def _person(entry: dict[str, Any], index: int, where: _Where, sites: dict[str, R
 
 
 def _chat(entry: dict[str, Any], section: str, index: int, where: _Where) -> str:
-    """Apprise URLs (``msteams://...``, ``slack://...``), one or a list; stored space-separated."""
+    """Apprise URLs (``workflows://...``, ``slack://...``, or a service's own webhook address), one or a
+    list; stored space-separated."""
     value = entry.get("chat", "")
     urls = [value] if isinstance(value, str) else value
     if not _words(urls) or not all(_CHAT_URL.match(url.strip()) for url in urls if url.strip()):
-        raise where.error(section, index, "chat", "must be an Apprise URL like \"msteams://...\" or "
+        raise where.error(section, index, "chat", "must be an Apprise URL like \"workflows://...\" or "
                                                   "\"slack://...\", or a list of them")
     text = " ".join(url.strip() for url in urls if url.strip())
     if len(text) > 2000:

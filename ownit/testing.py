@@ -14,6 +14,10 @@
     a :class:`~ownit.desk.Desk` over the three above.
 ``ownit_demo_org``
     ``ownit_desk`` with the demo organisation loaded (no sample requests).
+
+Helpers for a channel's tests: :func:`outbox` (the notifications and their
+delivery), :func:`free_port` and :func:`self_signed_certificate` (for a
+local server the channel delivers to).
 """
 
 from __future__ import annotations
@@ -100,6 +104,44 @@ def load_org_text(desk: Any, text: str, tmp_path: Path) -> dict[str, int]:
     path = tmp_path / "org.toml"
     path.write_text(text, encoding="utf-8")
     return load_org(desk, path)
+
+
+def outbox(desk: Any) -> list[dict[str, Any]]:
+    """Every notification in ``desk``'s outbox, oldest first, as dicts of its
+    columns (``kind``, ``person_id``, ``delivered_at``, ``attempts`` ...): what
+    a channel's tests check after an action or a sweep."""
+    import sqlalchemy as sa
+
+    from .models import Notification
+
+    table = Notification.__table__
+    with desk.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(sa.select(table).order_by(table.c.id))]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now, for a test's server."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate and its key for 127.0.0.1, valid for a day, made with
+    ``openssl`` in ``directory`` (the test is skipped without it): for a TLS
+    server that a channel is then told to trust."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 @pytest.fixture

@@ -133,11 +133,12 @@ def test_departments_lists_facilities_and_its_request_types(cli: Cli) -> None:
     for key in ("facilities.leak", "facilities.fixture", "facilities.heating"):
         assert key in out  # in full: it is what --type takes
     assert "Water leak or roof" in out and "Heating or cooling" in out
-    assert "plugins: email 0.1.0, facilities 0.1.0, hr 0.1.0, it 0.1.0" in out
+    assert "plugins: chat 0.1.0, email 0.1.0, facilities 0.1.0, hr 0.1.0, it 0.1.0" in out
 
     data = cli.json("departments")
-    assert [p["name"] for p in data["plugins"]] == ["email", "facilities", "hr", "it"]
-    assert [p["distribution"] for p in data["plugins"]] == ["ownit-email", "ownit-facilities", "ownit-hr", "ownit-it"]
+    assert [p["name"] for p in data["plugins"]] == ["chat", "email", "facilities", "hr", "it"]
+    assert [p["distribution"] for p in data["plugins"]] == ["ownit-chat", "ownit-email", "ownit-facilities", "ownit-hr",
+                                                            "ownit-it"]
     assert data["problems"] == []
     assert [d["key"] for d in data["departments"]] == ["facilities", "hr", "it"]
     facilities = data["departments"][0]
