@@ -44,7 +44,7 @@ class Channel:
 
 
 def desk_with(channel: Channel, url: str, clock, tmp_path: Path, extra: str = "") -> Desk:
-    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(extra=[("chat", channel)]), clock=clock)
+    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(extra=[("pager", channel)]), clock=clock)
     load_org(desk, ORG_FILE, skip_missing_departments=True)
     if extra:
         more = tmp_path / "more.toml"

@@ -148,11 +148,12 @@ def test_chat_down_the_action_stands_and_the_sweep_posts_it_once(desk_for, chat_
 
     s.start()
     desk.clock.advance(minutes=2)
-    assert [line["id"] for line in service.sweep(desk)["redelivered"]] == [n["id"] for n in outbox(desk)]
+    raised = [n["id"] for n in outbox(desk)]  # the sweep also sends the morning digests: not these
+    assert [line["id"] for line in service.sweep(desk)["redelivered"]] == raised
     desk.clock.advance(minutes=2)
     assert service.sweep(desk)["redelivered"] == []
     assert (len(s.to("team/S3CRET-PATH")), len(s.to("amira/S3CRET-PATH"))) == (1, 1)
-    assert all(n["delivered_at"] is not None and n["attempts"] == 2 for n in outbox(desk))
+    assert all(n["delivered_at"] is not None and n["attempts"] == 2 for n in outbox(desk) if n["id"] in raised)
 
 
 EVIL = "**Leak** <b>now</b> & [click](http://evil.example) <at>Priya Shah</at> `x` # not a heading _i_ \\"
