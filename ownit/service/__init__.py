@@ -4,9 +4,10 @@ reactions and notification delivery run after the commit and can never undo
 it) or one read.
 
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
-on a request), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
-report), :mod:`.sweeping` (the cron sweep), :mod:`.access` (who may see and
-do what) and :mod:`.reactions` (plugins before and after an action) — and
+on a request), :mod:`.rating` (rating through a mail's link, without signing
+in), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health report),
+:mod:`.sweeping` (the cron sweep), :mod:`.access` (who may see and do what)
+and :mod:`.reactions` (plugins before and after an action) — and
 :mod:`.admin` (the org file, restoring a backup, the demo: admins only), and
 its public functions are all here.
 """
@@ -18,6 +19,7 @@ from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
 from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
+from .rating import rate_by_link, rating_link
 from .reads import (calendar_of, departments, inbox, load_problems, memberships, my_requests, ownership_problems,
                     people, queue, show, site_requests, team_summary, teams)
 from .sweeping import MAX_ATTEMPTS, NEVER, PROMISES, RETRY_AFTER, SWEEP_BATCH, sweep
@@ -40,7 +42,7 @@ def init(url: str | None = None) -> str:
 
 __all__ = [
     "raise_request", "who", "contact", "check_in", "advance", "wait_on_requester", "resume", "hand_off", "resolve",
-    "confirm", "reopen", "add_note", "set_away", "show", "queue", "my_requests", "team_summary", "site_requests",
+    "confirm", "reopen", "add_note", "rate_by_link", "rating_link", "set_away", "show", "queue", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",

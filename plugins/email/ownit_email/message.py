@@ -42,6 +42,7 @@ MAX_SUBJECT = 180
 TO_THE_TEAM = frozenset({"Assigned", "YoursNow", "BackWithYou", "Confirmed", "Reopened", "RequesterNote",
                          "DueSoon", "Overdue", "Escalated"})
 TEAM_PAGE, REQUESTER_PAGE, INBOX_PAGE = "team", "", "inbox"  # the UI's pages (ui/app.py)
+RATE_PAGE = "rate"  # the rating page, opened without signing in (ui/views/rate.py)
 
 
 def one_line(text: Any, limit: int | None = None) -> str:
@@ -70,6 +71,12 @@ def link(notification: NotificationSnapshot, settings: Settings) -> str:
     return f"{settings.base_url}/{page}?ref={quote(notification.ref, safe='')}"
 
 
+def rating_link(notification: NotificationSnapshot, settings: Settings) -> str:
+    """The single-use rating link of a resolved or quietly closed request's mail, or ``""``."""
+    token = notification.rate_token
+    return f"{settings.base_url}/{RATE_PAGE}?t={quote(token, safe='')}" if token else ""
+
+
 def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMessage:
     """The email for ``notification``, ready for ``smtplib``."""
     data, ref = notification.data, notification.ref
@@ -96,8 +103,9 @@ def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMess
     headline = one_line(notification.message)
     # quoted-printable writes every "=" as "=3D", so no text can contain the boundary, which is fixed
     # per notification: the same notification is the same bytes on every retry
-    msg.set_content(_text(headline, facts, needed, url, inbox), cte="quoted-printable")
-    msg.add_alternative(_html(headline, facts, needed, url, inbox), subtype="html", cte="quoted-printable")
+    rate = rating_link(notification, settings)
+    msg.set_content(_text(headline, facts, needed, url, inbox, rate), cte="quoted-printable")
+    msg.add_alternative(_html(headline, facts, needed, url, inbox, rate), subtype="html", cte="quoted-printable")
     msg.set_boundary(f"=_ownit.n{notification.id}")
     return msg
 
@@ -153,19 +161,21 @@ def _needed(data: dict[str, Any]) -> str:
     return one_line(said(data)) if said else ""
 
 
-def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str) -> str:
+def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str, rate: str) -> str:
     width = max((len(label) for label, _ in facts), default=0) + 2
     lines = [headline, ""]
     lines += [f"{label + ':':<{width}}{value}" for label, value in facts]
     if needed:
         lines += ["", f"Needed from you: {needed}"]
+    if rate:
+        lines += ["", f"How did we do? Rate it (no sign-in; the link works once): {rate}"]
     lines += ["", f"Open it in OwnIt: {url}", "",
               "--", "OwnIt tells you by email about the requests you raised, own or lead.",
               f"Every notification is also in your OwnIt inbox: {inbox}"]
     return "\n".join(lines) + "\n"
 
 
-def _html(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str) -> str:
+def _html(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str, rate: str) -> str:
     e = html.escape  # every piece of user text, and the links, quoted for attributes too
     rows = "".join(f'<tr><th style="text-align:left;padding:2px 12px 2px 0;color:#555;font-weight:normal">'
                    f"{e(label)}</th><td>{e(value)}</td></tr>" for label, value in facts)
@@ -174,6 +184,9 @@ def _html(headline: str, facts: list[tuple[str, str]], needed: str, url: str, in
         parts.append(f'<table style="border-collapse:collapse">{rows}</table>')
     if needed:
         parts.append(f"<p><strong>Needed from you:</strong> {e(needed)}</p>")
+    if rate:
+        parts.append(f'<p><strong>How did we do?</strong> <a href="{e(rate)}">Rate it</a> '
+                     "(no sign-in; the link works once)</p>")
     parts.append(f'<p><a href="{e(url)}">Open it in OwnIt</a></p>')
     parts.append(f'<p style="color:#777;font-size:12px">OwnIt tells you by email about the requests you raised, '
                  f'own or lead. Every notification is also in <a href="{e(inbox)}">your OwnIt inbox</a>.</p>')
