@@ -973,9 +973,9 @@ def outbox(
             return _print_json(report)
         for line in report["redelivered"]:
             typer.echo(f"notification {line['id']} to {line['to']}: delivered (attempt {line['attempt']})")
-        if not any(report.values()):
-            typer.echo(f"notification {retry}: no channel may reach its recipient (their settings); it is in their "
-                       "inbox")
+        if not any(report.values()) or report["declined"]:
+            typer.echo(f"notification {retry}: no channel reaches its recipient (their settings, or no address for "
+                       "them); it is in their inbox")
         for line in report["retrying"] + report["undeliverable"]:
             _fail(f"notification {line['id']} to {line['to']} failed again (attempt {line['attempt']}): "
                   f"{line['error']}")

@@ -274,6 +274,16 @@ class Closed(Event):
     """OwnIt closed a resolved request nobody confirmed."""
 
 
+@kind("rated", "rated")
+@dataclass(frozen=True)
+class Rated(Event):
+    """The requester rated the service through the rating link of a mail, without
+    signing in (the comment is the note); one rating per resolution."""
+
+    nps: int | None
+    effort: int | None
+
+
 @kind("escalated", "escalated")
 @dataclass(frozen=True)
 class Escalated(Event):

@@ -265,7 +265,12 @@ class Tally(SQLModel, table=True):
 
 
 class Feedback(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_feedback_at", "at"),)  # service health counts ratings by when they were given
+    """A requester's rating of the service: given when confirming a fix, or
+    through the rating link of a mail (``notification_id``, the link's notice:
+    a link records once, ``ownit.service.rating``)."""
+
+    __table_args__ = (sa.Index("ix_feedback_at", "at"),  # service health counts ratings by when they were given
+                      sa.Index("ix_feedback_notification", "notification_id", unique=True))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="request.id", index=True)
@@ -274,6 +279,7 @@ class Feedback(SQLModel, table=True):
     nps: Optional[int] = None
     effort: Optional[int] = None
     comment: str = Field(default="", max_length=2000)
+    notification_id: Optional[int] = Field(default=None, foreign_key="notification.id")
 
 
 class Notification(SQLModel, table=True):

@@ -1,6 +1,9 @@
 """OwnIt in the browser: requesters raise requests and see who owns them, what
 was promised and how far they have come; agents and leads work their team's
-queue. ``ownit ui`` starts it (``ownit demo`` with a demo person picker)."""
+queue. ``ownit ui`` starts it (``ownit demo`` with a demo person picker).
+
+Every page needs the sign-in (:mod:`ownit.signin`) but one: opened with a
+mail's rating link (``?t=``), the app is the rating page alone."""
 
 from __future__ import annotations
 
@@ -15,6 +18,14 @@ from common import current_user, desk, literal, service, sign_in  # noqa: E402
 
 from ownit import OwnitError  # noqa: E402
 
+here = Path(__file__).parent / "views"
+if "t" in st.query_params:  # a mail's rating link (/rate?t=TOKEN): that page alone, no sign-in, nothing else
+    st.set_page_config(page_title="OwnIt: rate your request", page_icon=":material/support_agent:", layout="centered")
+    rate = st.Page(str(here / "rate.py"), title="Rate your request", url_path="rate")
+    # the app's own address with a rating token (/?t=...) goes to the rating page too
+    st.navigation([st.Page(lambda: st.switch_page(rate, query_params=st.query_params.to_dict()), title="OwnIt",
+                           url_path="home", default=True), rate], position="hidden").run()
+    st.stop()
 st.set_page_config(page_title="OwnIt", page_icon=":material/support_agent:", layout="wide")
 
 try:
@@ -46,7 +57,6 @@ if user is None or user not in people:
              "ask your lead to add you.")
     st.stop()
 
-here = Path(__file__).parent / "views"
 pages = [
     st.Page(str(here / "my_requests.py"), title="My requests", icon=":material/list_alt:", default=True),
     st.Page(str(here / "raise_request.py"), title="Raise a request", icon=":material/add_circle:"),

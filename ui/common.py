@@ -245,13 +245,14 @@ def requester_actions(view: dict[str, Any]) -> None:
                 act(f"{ref}: sent to {view['owner']['name']}", service.resume, ref=ref, note=answer)
     if "confirm" in allowed:
         with st.form(f"confirm-{ref}"):
-            st.markdown("**Is it fixed?** Tell us how we did.")
-            nps = st.slider("How likely are you to recommend this team to a colleague? (0–10)", 0, 10, 8,
-                            key=f"nps-{ref}")
-            effort = st.slider("How easy was it for you? (1 very easy – 7 very hard)", 1, 7, 2, key=f"effort-{ref}")
-            comment = st.text_input("Anything to tell the team? (optional)", key=f"comment-{ref}")
+            if view["rated_on"]:  # one rating per resolution: given through the mail's rating link
+                st.markdown("**Is it fixed?** Thank you for rating it already.")
+                rated: dict[str, Any] = {}
+            else:
+                st.markdown("**Is it fixed?** Tell us how we did.")
+                rated = rating_inputs(ref)
             if st.form_submit_button("Confirm it is fixed"):
-                act(f"{ref}: closed, thank you", service.confirm, ref=ref, nps=nps, effort=effort, comment=comment)
+                act(f"{ref}: closed, thank you", service.confirm, ref=ref, **rated)
     if "reopen" in allowed:
         until = f" (until {when(view['reopen_until'], view['timezone'])})" if view["reopen_until"] else ""
         with st.form(f"reopen-{ref}"):
@@ -259,6 +260,20 @@ def requester_actions(view: dict[str, Any]) -> None:
             if st.form_submit_button("Reopen it"):
                 act(f"{ref}: reopened", service.reopen, ref=ref, note=why)
     note_form(view)
+
+
+def rating_inputs(key: str) -> dict[str, Any]:
+    """The rating's questions (inside a form), as the service's arguments:
+    ``nps``, ``effort`` and ``comment``; the same in the app and on the rating page."""
+    nps = st.slider("How likely are you to recommend this team to a colleague? (0–10)", 0, 10, 8, key=f"nps-{key}")
+    effort = st.slider("How easy was it for you? (1 very easy – 7 very hard)", 1, 7, 2, key=f"effort-{key}")
+    comment = st.text_input("Anything to tell the team? (optional)", key=f"comment-{key}")
+    return {"nps": nps, "effort": effort, "comment": comment}
+
+
+def rating_given(key: str) -> dict[str, Any]:
+    """What :func:`rating_inputs` holds, from a form's ``on_click`` callback."""
+    return {name: st.session_state.get(f"{name}-{key}") for name in ("nps", "effort", "comment")}
 
 
 @dataclass(frozen=True)
@@ -336,4 +351,4 @@ def owner_actions(view: dict[str, Any]) -> None:
 
 
 __all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "literal", "flash",
-           "contact", "when", "sign_in", "watchers"]
+           "contact", "when", "sign_in", "watchers", "rating_inputs", "rating_given"]

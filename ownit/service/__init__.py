@@ -4,7 +4,8 @@ reactions and notification delivery run after the commit and can never undo
 it) or one read.
 
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
-on a request), :mod:`.watching` (who follows a request), :mod:`.audience`
+on a request), :mod:`.rating` (rating through a mail's link, without signing
+in), :mod:`.watching` (who follows a request), :mod:`.audience`
 (who hears what the requester hears), :mod:`.settings` (a person's
 notification preferences), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
 report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to the channels: due
@@ -21,6 +22,7 @@ from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
 from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
+from .rating import rate_by_link, rating_link
 from .reads import (calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
                     ownership_problems, people, queue, show, site_requests, team_summary, teams)
 from .outgoing import outbox_lines as outbox, retry as retry_notification
@@ -47,7 +49,7 @@ def init(url: str | None = None) -> str:
 
 __all__ = [
     "raise_request", "who", "contact", "check_in", "advance", "wait_on_requester", "resume", "hand_off", "resolve",
-    "confirm", "reopen", "add_note", "set_away", "watch", "following", "channels", "my_preferences",
+    "confirm", "reopen", "add_note", "rate_by_link", "rating_link", "set_away", "watch", "following", "channels", "my_preferences",
     "set_preferences", "show", "queue", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",

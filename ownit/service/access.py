@@ -21,6 +21,7 @@ from ..store.unit import Unit
 
 TITLE_MAX = 200
 NOTE_MAX = 10_000
+COMMENT_MAX = 2000  # a rating's comment (feedback.comment)
 
 
 def text(value: str | None, what: str, *, limit: int, required: bool) -> str:
@@ -36,6 +37,16 @@ def text(value: str | None, what: str, *, limit: int, required: bool) -> str:
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in found):
         raise ValidationError(f"{what} contains control characters; remove them")
     return found
+
+
+def rating(nps: int | None, effort: int | None, comment: str | None) -> tuple[int | None, int | None, str]:
+    """A rating as given (in the app, or through a rating link): NPS 0–10 and
+    effort 1–7, each optional, and a comment checked like any typed text."""
+    if nps is not None and not 0 <= nps <= 10:
+        raise ValidationError(f"--nps {nps} is out of range; give 0 (not at all likely) to 10 (extremely likely)")
+    if effort is not None and not 1 <= effort <= 7:
+        raise ValidationError(f"--effort {effort} is out of range; give 1 (very easy) to 7 (very hard)")
+    return nps, effort, text(comment, "the comment", limit=COMMENT_MAX, required=False)
 
 
 def no_request(ref: str) -> NotFound:

@@ -79,13 +79,15 @@ def _offer(desk: Any, claim: Callable[[store.Unit], list[int]], report: Report, 
             nobody.append(note_id)
             continue
         calls = [Call(impl, "ownit_notify", what, request_id, {"notification": snapshot}) for impl in reaching]
-        outcome = delivery(calls, tell(desk, calls, failures))
+        answers = tell(desk, calls, failures)
+        outcome = delivery(calls, answers)
         outcomes.update(outcome)
         line = {"id": note_id, "to": snapshot.recipient_email, "ref": snapshot.ref, "attempt": attempts + 1}
         if note_id not in outcome:  # its channels were paused while it was offered: the lease runs out
             continue
-        if outcome[note_id] is None:
-            report["redelivered"].append(line)
+        if outcome[note_id] is None:  # taken, or every channel declined it (none is for them)
+            took = any(ok and answer is True for ok, answer in answers)
+            report["redelivered" if took else "declined"].append(line)
         else:
             report["undeliverable" if attempts + 1 >= MAX_ATTEMPTS else "retrying"].append(
                 {**line, "error": outcome[note_id]})
@@ -134,7 +136,7 @@ def retry(desk: Any, note_id: int, *, actor: Actor) -> Report:
             raise ValidationError(f"notification {note_id} was delivered already; nothing to retry")
         return [note_id]
 
-    report: Report = {"redelivered": [], "retrying": [], "undeliverable": []}
+    report: Report = {"redelivered": [], "declined": [], "retrying": [], "undeliverable": []}
     _offer(desk, claim, report, "notify (retry by an admin)")
     return report
 

@@ -19,6 +19,7 @@ from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..views import person_view, render_request, summary_view
 from .access import is_staff, may_manage_watchers, may_work, visible
+from .rating import rated_on
 from .reactions import Later
 from .roster import candidates, handoff_lines
 
@@ -69,6 +70,8 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
         reopen_until = _reopen_until(req, team)
         view["allowed"] = domain.allowed(state(req, rtype, team, now))
         view["reopen_until"] = reopen_until.isoformat() if reopen_until else None
+        rated = rated_on(entries)  # its latest resolution's rating (one each), or None
+        view["rated_on"] = rated.isoformat() if rated else None
         view["viewer"] = {"email": person.email, "requester": req.requester_id == person.id,
                           "works_it": works_it, "staff": staff, "watching": person.id in watching,
                           "manages_watchers": may_manage_watchers(req, team, person, rtype)}

@@ -44,7 +44,7 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
     """Keep the promises visible (see the module): returns what it did, by kind."""
     now = desk.now()
     report: Report = {"at": now.isoformat(), "due_soon": [], "overdue": [], "escalated": [], "reassigned": [],
-                      "closed": [], "skipped": [], "digests": [], "redelivered": [], "retrying": [],
+                      "closed": [], "skipped": [], "digests": [], "redelivered": [], "declined": [], "retrying": [],
                       "undeliverable": []}
     away, due, quiet = store.run(desk, lambda u: _candidates(desk, u), write=False)
 

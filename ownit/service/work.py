@@ -27,7 +27,8 @@ from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..store.requests import RequestRow
 from . import audience
-from .access import NOTE_MAX, is_staff, may_work, text, visible
+from .access import NOTE_MAX, is_staff, may_work, rating, text, visible
+from .rating import rated_on
 from .reactions import Later, transaction
 from .reads import state, view_later
 
@@ -275,17 +276,19 @@ def resolve(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str,
 
 def confirm(desk: Any, ref: str, *, actor: Actor, nps: int | None = None, effort: int | None = None,
             comment: str | None = None) -> dict[str, Any]:
-    """The requester confirms the fix, closing the request, and may rate the service."""
-    if nps is not None and not 0 <= nps <= 10:
-        raise ValidationError(f"--nps {nps} is out of range; give 0 (not at all likely) to 10 (extremely likely)")
-    if effort is not None and not 1 <= effort <= 7:
-        raise ValidationError(f"--effort {effort} is out of range; give 1 (very easy) to 7 (very hard)")
-    comment_text = text(comment, "the comment", limit=2000, required=False)
+    """The requester confirms the fix, closing the request, and may rate the
+    service, unless this resolution was rated already (through the mail's
+    rating link): one rating per resolution."""
+    nps, effort, comment_text = rating(nps, effort, comment)
 
     def change(act: Act) -> None:
         act.apply("confirm")
         act.req.closed_at = act.now
         if nps is not None or effort is not None or comment_text:
+            already = rated_on(act.entries)
+            if already is not None:
+                raise Conflict(f"{act.req.ref} was already rated on {act.calendar.local(already):%d %b %Y}; "
+                               "confirm it without a rating")
             ratings.add(act.u, act.req.id, act.person.id, nps=nps, effort=effort, comment=comment_text)
         act.record(events.Confirmed(nps=nps, effort=effort))
         act.tell(act.req.owner_id, notices.Confirmed(ref=act.req.ref, title=act.req.title,

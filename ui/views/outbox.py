@@ -41,5 +41,8 @@ if dead:
             else:
                 if report["redelivered"]:
                     st.success(f"Notification {chosen} was delivered.")
+                elif not (report["retrying"] or report["undeliverable"]):
+                    st.info(f"No channel reaches the recipient of notification {chosen} (their settings, or no "
+                            "address for them); it is in their inbox.")
                 for line in report["retrying"] + report["undeliverable"]:
                     st.error(literal(f"Notification {chosen} failed again: {line['error']}"))

@@ -42,6 +42,7 @@ MAX_SUBJECT = 180
 TO_THE_TEAM = frozenset({"Assigned", "YoursNow", "BackWithYou", "Confirmed", "Reopened", "RequesterNote",
                          "DueSoon", "Overdue", "Escalated"})
 TEAM_PAGE, REQUESTER_PAGE, INBOX_PAGE, SETTINGS_PAGE = "team", "", "inbox", "settings"  # the UI's pages (ui/app.py)
+RATE_PAGE = "rate"  # the rating page, opened without signing in (ui/views/rate.py)
 
 
 def one_line(text: Any, limit: int | None = None) -> str:
@@ -68,6 +69,12 @@ def link(notification: NotificationSnapshot, settings: Settings) -> str:
         return f"{settings.base_url}/{INBOX_PAGE}"
     page = TEAM_PAGE if notification.data.get("notice") in TO_THE_TEAM else REQUESTER_PAGE
     return f"{settings.base_url}/{page}?ref={quote(notification.ref, safe='')}"
+
+
+def rating_link(notification: NotificationSnapshot, settings: Settings) -> str:
+    """The single-use rating link of a resolved or quietly closed request's mail, or ``""``."""
+    token = notification.rate_token
+    return f"{settings.base_url}/{RATE_PAGE}?t={quote(token, safe='')}" if token else ""
 
 
 def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMessage:
@@ -97,8 +104,10 @@ def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMess
     # quoted-printable writes every "=" as "=3D", so no text can contain the boundary, which is fixed
     # per notification: the same notification is the same bytes on every retry
     sections = _sections(data)  # a morning digest's: what needs them today
-    msg.set_content(_text(headline, facts, needed, url, inbox, sections), cte="quoted-printable")
-    msg.add_alternative(_html(headline, facts, needed, url, inbox, sections), subtype="html", cte="quoted-printable")
+    rate = rating_link(notification, settings)
+    msg.set_content(_text(headline, facts, needed, url, inbox, sections, rate), cte="quoted-printable")
+    msg.add_alternative(_html(headline, facts, needed, url, inbox, sections, rate), subtype="html",
+                        cte="quoted-printable")
     msg.set_boundary(f"=_ownit.n{notification.id}")
     return msg
 
@@ -161,7 +170,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 
 def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str,
-          sections: list[tuple[str, list[str]]]) -> str:
+          sections: list[tuple[str, list[str]]], rate: str) -> str:
     width = max((len(label) for label, _ in facts), default=0) + 2
     lines = [headline, ""]
     lines += [f"{label + ':':<{width}}{value}" for label, value in facts]
@@ -169,6 +178,8 @@ def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, in
         lines += [title, *(f"  - {item}" for item in items), ""]
     if needed:
         lines += ["", f"Needed from you: {needed}"]
+    if rate:
+        lines += ["", f"How did we do? Rate it (no sign-in; the link works once): {rate}"]
     lines += ["", f"Open it in OwnIt: {url}", "",
               "--", "OwnIt tells you by email about the requests you raised, own or lead.",
               f"Every notification is also in your OwnIt inbox: {inbox}"]
@@ -176,7 +187,7 @@ def _text(headline: str, facts: list[tuple[str, str]], needed: str, url: str, in
 
 
 def _html(headline: str, facts: list[tuple[str, str]], needed: str, url: str, inbox: str,
-          sections: list[tuple[str, list[str]]]) -> str:
+          sections: list[tuple[str, list[str]]], rate: str) -> str:
     e = html.escape  # every piece of user text, and the links, quoted for attributes too
     rows = "".join(f'<tr><th style="text-align:left;padding:2px 12px 2px 0;color:#555;font-weight:normal">'
                    f"{e(label)}</th><td>{e(value)}</td></tr>" for label, value in facts)
@@ -187,6 +198,9 @@ def _html(headline: str, facts: list[tuple[str, str]], needed: str, url: str, in
         parts.append(f"<h3>{e(title)}</h3><ul>{''.join(f'<li>{e(item)}</li>' for item in items)}</ul>")
     if needed:
         parts.append(f"<p><strong>Needed from you:</strong> {e(needed)}</p>")
+    if rate:
+        parts.append(f'<p><strong>How did we do?</strong> <a href="{e(rate)}">Rate it</a> '
+                     "(no sign-in; the link works once)</p>")
     parts.append(f'<p><a href="{e(url)}">Open it in OwnIt</a></p>')
     parts.append(f'<p style="color:#777;font-size:12px">OwnIt tells you by email about the requests you raised, '
                  f'own or lead. Every notification is also in <a href="{e(inbox)}">your OwnIt inbox</a>.</p>')
