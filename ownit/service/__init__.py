@@ -18,6 +18,7 @@ from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
 from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
+from .mail import Refused, reply_by_mail
 from .reads import (calendar_of, departments, inbox, load_problems, memberships, my_requests, ownership_problems,
                     people, queue, show, site_requests, team_summary, teams)
 from .sweeping import MAX_ATTEMPTS, NEVER, PROMISES, RETRY_AFTER, SWEEP_BATCH, sweep
@@ -44,5 +45,5 @@ __all__ = [
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
-    "restore_backup",
+    "restore_backup", "reply_by_mail", "Refused",
 ]
