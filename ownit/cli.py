@@ -252,8 +252,20 @@ def demo(
         typer.echo(f"sample requests: {', '.join(result['requests'])}")
     typer.echo("try: ownit queue --as sam.doyle@example.com    ownit show "
                f"{result['requests'][0] if result['requests'] else 'FAC-1001'} --as amira.khan@example.com")
+    _demo_mail(result["database"])
     if not no_ui:
         _start_ui(demo=True, port=8501)
+
+
+def _demo_mail(database: str) -> None:
+    """Without a mail server set, the demo's email goes to a local folder (a Maildir) from here on."""
+    import os
+
+    from .demo import MAIL_ENV, mail_url
+
+    if not os.environ.get(MAIL_ENV, "").strip():
+        os.environ[MAIL_ENV] = mail_url(database)  # for the UI started next
+        typer.echo(f"email: into a local folder; for the CLI too: export {MAIL_ENV}='{os.environ[MAIL_ENV]}'")
 
 
 @app.command()

@@ -332,3 +332,16 @@ class RefCounter(SQLModel, table=True):
 
     prefix: str = Field(primary_key=True, max_length=8)
     value: int = Field(default=1000)
+
+
+class MailReceived(SQLModel, table=True):
+    """Replies by email OwnIt has acted on, by their ``Message-ID``, so that a
+    mail delivered twice (a server's retry, a Maildir read again) changes the
+    request once (``ownit.service.mail``)."""
+
+    __tablename__ = "mail_received"
+
+    message_id: str = Field(primary_key=True, max_length=255)  # as the mail has it, or a digest of it
+    request_id: int = Field(foreign_key="request.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    received_at: datetime = _when(nullable=False)

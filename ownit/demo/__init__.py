@@ -55,6 +55,25 @@ SAMPLES: list[Script] = [
 
 
 HISTORY_WEEKS = 12
+MAIL_ENV = "OWNIT_SMTP_URL"  # the email channel's (ownit-email): maildir:///folder delivers into a local folder
+
+
+def mail_url(database_url: str) -> str:
+    """Where the demo's email goes when no mail server is set: a Maildir
+    ``ownit-mail`` next to the SQLite database (or in OwnIt's data folder for
+    another database), as ``maildir:///path`` for ``OWNIT_SMTP_URL``."""
+    import os
+    from urllib.parse import quote
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        folder = Path(url.database).expanduser().resolve().parent / "ownit-mail"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        folder = base / "ownit" / "ownit-mail"
+    return f"maildir://{quote(str(folder))}"
 
 
 def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor = None,

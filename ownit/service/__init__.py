@@ -22,6 +22,7 @@ from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
 from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
+from .mail import Refused, reply_by_mail
 from .rating import rate_by_link, rating_link
 from .reads import (calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
                     ownership_problems, people, queue, show, site_requests, team_summary, teams)
@@ -54,5 +55,5 @@ __all__ = [
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
-    "restore_backup", "outbox", "retry_notification",
+    "restore_backup", "outbox", "retry_notification", "reply_by_mail", "Refused",
 ]

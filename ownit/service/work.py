@@ -103,6 +103,13 @@ def _act(desk: Any, ref: str, *, actor: Actor, action: str, note: str | None,
     """The shared shape of every action on an existing request: identify,
     authorise, check the lifecycle, change, store, record; then, after the
     commit, tell the plugins and draw the view."""
+    return transaction(desk, acting(ref, actor=actor, action=action, note=note, change=change,
+                                    note_required=note_required, who=who))
+
+
+def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Callable[[Act], None],
+           note_required: bool = True, who: str = "worker") -> Callable[[store.Unit], Later]:
+    """The work of :func:`_act` for a unit of work that may do more (a reply by mail, ``ownit.service.mail``)."""
     note_text = text(note, "the note", limit=NOTE_MAX, required=note_required)
 
     def work(u: store.Unit) -> Later:
@@ -124,7 +131,7 @@ def _act(desk: Any, ref: str, *, actor: Actor, action: str, note: str | None,
         requests.update(u, req)
         return view_later(u, req, team, rtype, person, entries=act.entries)
 
-    return transaction(desk, work)
+    return work
 
 
 def _hours(span: timedelta) -> float:
@@ -211,22 +218,24 @@ def wait_on_requester(desk: Any, ref: str, *, actor: Actor, note: str | None) ->
 def resume(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
     """Take the request off hold. The promise clock stood still while it waited
     on the requester, so every due time moves on by the business time paused."""
-    def change(act: Act) -> None:
-        calendar, req = act.calendar, act.req
-        since = req.waiting_since or act.now
-        paused = calendar.between(since, act.now)
-        act.apply("resume")
-        req.resolve_by = promises.shift(calendar, req.resolve_by, paused)
-        # a check-in made while waiting restarted that clock: only the time since counts
-        checkin_since = max(since, req.last_checkin_at or since)
-        req.next_checkin_due = promises.shift(calendar, req.next_checkin_due, calendar.between(checkin_since, act.now))
-        req.stage_due = {key: promises.shift(calendar, datetime.fromisoformat(due), paused).isoformat()
-                         for key, due in req.stage_due.items()}
-        req.waiting_since = None
-        act.record(events.Resumed(paused_hours=_hours(paused)))
-        act.tell(req.owner_id, notices.BackWithYou(ref=req.ref, title=req.title, note=act.note))
+    return _act(desk, ref, actor=actor, action="resume", note=note, change=resumed, who="party")
 
-    return _act(desk, ref, actor=actor, action="resume", note=note, change=change, who="party")
+
+def resumed(act: Act) -> None:
+    """:func:`resume`'s change."""
+    calendar, req = act.calendar, act.req
+    since = req.waiting_since or act.now
+    paused = calendar.between(since, act.now)
+    act.apply("resume")
+    req.resolve_by = promises.shift(calendar, req.resolve_by, paused)
+    # a check-in made while waiting restarted that clock: only the time since counts
+    checkin_since = max(since, req.last_checkin_at or since)
+    req.next_checkin_due = promises.shift(calendar, req.next_checkin_due, calendar.between(checkin_since, act.now))
+    req.stage_due = {key: promises.shift(calendar, datetime.fromisoformat(due), paused).isoformat()
+                     for key, due in req.stage_due.items()}
+    req.waiting_since = None
+    act.record(events.Resumed(paused_hours=_hours(paused)))
+    act.tell(req.owner_id, notices.BackWithYou(ref=req.ref, title=req.title, note=act.note))
 
 
 def hand_off(desk: Any, ref: str, *, actor: Actor, to: str, note: str | None) -> dict[str, Any]:
@@ -302,21 +311,23 @@ def reopen(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, 
     """Back to work: the fix did not hold. Possible while resolved and for
     ``promises.REOPEN_WITHIN`` business time after closing. The stage returns
     to where it was, check-ins restart, and the resolve target is set afresh."""
-    def change(act: Act) -> None:
-        req = act.req
-        resolved = next((e.event for e in reversed(act.entries) if isinstance(e.event, events.Resolved)), None)
-        back_to = act.rtype.position(resolved.from_stage) if resolved and act.rtype else None
-        act.apply("reopen", to_stage=back_to)
-        req.resolved_at = req.closed_at = None
-        req.last_checkin_at = act.now
-        act.schedule_checkin()
-        if act.rtype is not None:
-            req.resolve_by = act.calendar.add(act.now, act.rtype.promise_for(req.priority).resolve_within)
-            act.reforecast()
-        act.record(events.Reopened(resolve_by=req.resolve_by))
-        act.tell(req.owner_id, notices.Reopened(ref=req.ref, title=req.title, by=act.person.name, note=act.note))
+    return _act(desk, ref, actor=actor, action="reopen", note=note, change=reopened, who="party")
 
-    return _act(desk, ref, actor=actor, action="reopen", note=note, change=change, who="party")
+
+def reopened(act: Act) -> None:
+    """:func:`reopen`'s change."""
+    req = act.req
+    resolved = next((e.event for e in reversed(act.entries) if isinstance(e.event, events.Resolved)), None)
+    back_to = act.rtype.position(resolved.from_stage) if resolved and act.rtype else None
+    act.apply("reopen", to_stage=back_to)
+    req.resolved_at = req.closed_at = None
+    req.last_checkin_at = act.now
+    act.schedule_checkin()
+    if act.rtype is not None:
+        req.resolve_by = act.calendar.add(act.now, act.rtype.promise_for(req.priority).resolve_within)
+        act.reforecast()
+    act.record(events.Reopened(resolve_by=req.resolve_by))
+    act.tell(req.owner_id, notices.Reopened(ref=req.ref, title=req.title, by=act.person.name, note=act.note))
 
 
 def add_note(desk: Any, ref: str, *, actor: Actor | SystemActor, note: str | None,
@@ -324,6 +335,12 @@ def add_note(desk: Any, ref: str, *, actor: Actor | SystemActor, note: str | Non
     """Add a note to the timeline: the requester (always visible), someone of
     the team (``internal`` keeps it from the requester), or — with ``actor``
     :data:`ownit.SYSTEM` — OwnIt itself, for plugins reacting to an event."""
+    return transaction(desk, noting(ref, actor=actor, note=note, internal=internal))
+
+
+def noting(ref: str, *, actor: Actor | SystemActor, note: str | None,
+           internal: bool = False) -> Callable[[store.Unit], Later]:
+    """The work of :func:`add_note`, for a unit of work that may do more."""
     note_text = text(note, "the note", limit=NOTE_MAX, required=True)
 
     def work(u: store.Unit) -> Later:
@@ -349,4 +366,4 @@ def add_note(desk: Any, ref: str, *, actor: Actor | SystemActor, note: str | Non
         requests.update(u, req)
         return view_later(u, req, team, rtype, person, entries=[*entries, entry])
 
-    return transaction(desk, work)
+    return work

@@ -20,14 +20,17 @@ import logging
 import smtplib
 import ssl
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ownit import NotificationSnapshot, OwnitError, hookimpl
 
 from . import settings as config
 from .message import compose
 
-__all__ = ["MailNotSent", "deliver", "ownit_notify"]
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+__all__ = ["MailNotSent", "deliver", "ownit_notify", "send"]
 
 
 class Off:
@@ -69,9 +72,23 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
 def deliver(message: Any, notification: NotificationSnapshot, settings: config.Settings,
             *, limit: float | None = None) -> None:
     """Hand ``message`` to the SMTP server for ``notification.recipient_email``
-    only (never to addresses named in its headers), within ``limit`` seconds in
-    all (:func:`ownit_email.settings.time_limit`); :class:`MailNotSent` when
-    the server did not accept it."""
+    only (never to addresses named in its headers): :func:`send`."""
+    send(message, notification.recipient_email, settings, limit=limit,
+         what=f"mail for notification {notification.id} ({notification.ref or 'no request'})")
+
+
+def send(message: EmailMessage, recipient: str, settings: config.Settings, *, what: str,
+         limit: float | None = None, envelope_sender: str | None = None) -> None:
+    """Hand ``message`` to the SMTP server for ``recipient`` only, within
+    ``limit`` seconds in all (:func:`ownit_email.settings.time_limit`), or
+    with ``maildir://`` put it in the folder; :class:`MailNotSent` (saying
+    ``what`` it was) when it was not taken. ``envelope_sender`` is where the
+    server returns it if it cannot be delivered (OwnIt's address; ``""``
+    for none, as automatic replies are sent)."""
+    sender = settings.sender_address if envelope_sender is None else envelope_sender
+    if settings.folder is not None:
+        _into_folder(message, recipient, sender, settings, what)
+        return
     limit = config.time_limit() if limit is None else limit
     smtp: _Bounded | None = None
     deadline = time.monotonic() + limit
@@ -79,14 +96,28 @@ def deliver(message: Any, notification: NotificationSnapshot, settings: config.S
         smtp = _connect(settings, deadline)
         if settings.user:
             smtp.login(settings.user, settings.password or "")
-        smtp.send_message(message, from_addr=settings.sender_address, to_addrs=[notification.recipient_email])
+        smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
     except (OSError, smtplib.SMTPException) as exc:  # TimeoutError and ssl.SSLError are OSErrors
-        raise MailNotSent(f"mail for notification {notification.id} ({notification.ref or 'no request'}) to "
-                          f"{notification.recipient_email} was not sent through {settings.server}: "
+        raise MailNotSent(f"{what} to {recipient} was not sent through {settings.server}: "
                           f"{_reason(exc, limit, time.monotonic() >= deadline)}") from None
     finally:
         if smtp is not None:
             _close(smtp)
+
+
+def _into_folder(message: EmailMessage, recipient: str, sender: str, settings: config.Settings, what: str) -> None:
+    """Deliver into the Maildir ``settings.folder`` as a mail server would:
+    the envelope recipient in ``Delivered-To``, the sender in ``Return-Path``."""
+    import mailbox
+
+    from .message import one_line
+
+    envelope = (f"Return-Path: <{one_line(sender)}>\nDelivered-To: {one_line(recipient)}\n").encode()
+    try:
+        mailbox.Maildir(settings.folder, create=True).add(envelope + message.as_bytes())
+    except OSError as exc:
+        raise MailNotSent(f"{what} to {recipient} was not written to {settings.server}: "
+                          f"{exc.strerror or exc}") from None
 
 
 def _connect(settings: config.Settings, deadline: float) -> "_Bounded":

@@ -16,6 +16,11 @@ conversation by subject.
 ``Message-ID`` is ``<ownit.n<notification id>.<ref>@domain>``: the same
 notification offered again (a retry after a delivery that timed out but got
 through) is the same message, which mail servers and clients can recognise.
+
+``Reply-To`` is ``OwnIt <reply+TOKEN@domain>`` (``OWNIT_REPLY_TO``, by default
+the sender's mailbox): the notification's reply token as a subaddress, so
+that a reply reaches ``ownit mail ingest`` saying which request and person
+it answers (:mod:`ownit_email.ingest`). It does not change the thread.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from .settings import Settings
 # Unicode's line breaks too: a header is one line, whatever a title holds.
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 _NOT_ID = re.compile(r"[^A-Za-z0-9.-]")
+_TOKEN = re.compile(r"[a-z0-9-]{1,100}")  # ownit.tokens' alphabet: safe as an address's local part
 MAX_SUBJECT = 180
 
 # Notices meant for the owner or the team's lead: their link opens the team's queue.
@@ -83,6 +89,8 @@ def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMess
     title = data.get("title", "")
     msg = EmailMessage()
     msg["From"] = settings.sender
+    if _TOKEN.fullmatch(notification.reply_token):  # a reply comes back to OwnIt (ownit mail ingest)
+        msg["Reply-To"] = settings.reply_address(notification.reply_token)
     msg["To"] = one_line(notification.recipient_email)
     msg["Subject"] = one_line(f"[{ref}] {title}" if ref and title else notification.subject or notification.message,
                               MAX_SUBJECT)
