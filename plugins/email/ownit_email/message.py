@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from ownit import NotificationSnapshot
+from ownit.links import inbox_link, request_link
+from ownit.notices import needed_from_you, when_in_full
 
 from .settings import Settings
 
@@ -44,10 +44,7 @@ _NOT_ID = re.compile(r"[^A-Za-z0-9.-]")
 _TOKEN = re.compile(r"[a-z0-9-]{1,100}")  # ownit.tokens' alphabet: safe as an address's local part
 MAX_SUBJECT = 180
 
-# Notices meant for the owner or the team's lead: their link opens the team's queue.
-TO_THE_TEAM = frozenset({"Assigned", "YoursNow", "BackWithYou", "Confirmed", "Reopened", "RequesterNote",
-                         "DueSoon", "Overdue", "Escalated"})
-TEAM_PAGE, REQUESTER_PAGE, INBOX_PAGE, SETTINGS_PAGE = "team", "", "inbox", "settings"  # the UI's pages (ui/app.py)
+SETTINGS_PAGE = "settings"  # the UI's settings page (ui/app.py), where people choose how they hear
 RATE_PAGE = "rate"  # the rating page, opened without signing in (ui/views/rate.py)
 
 
@@ -69,12 +66,8 @@ def message_id(notification: NotificationSnapshot, settings: Settings) -> str:
 
 
 def link(notification: NotificationSnapshot, settings: Settings) -> str:
-    """Where the recipient opens the request: the team's queue for its owner
-    and lead, their requests for the requester (``?ref=`` names it)."""
-    if not notification.ref:
-        return f"{settings.base_url}/{INBOX_PAGE}"
-    page = TEAM_PAGE if notification.data.get("notice") in TO_THE_TEAM else REQUESTER_PAGE
-    return f"{settings.base_url}/{page}?ref={quote(notification.ref, safe='')}"
+    """Where the recipient opens the request (:func:`ownit.links.request_link`)."""
+    return request_link(settings.base_url, notification.ref, notification.data)
 
 
 def rating_link(notification: NotificationSnapshot, settings: Settings) -> str:
@@ -107,7 +100,7 @@ def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMess
         msg["X-OwnIt-Ref"] = one_line(ref)
 
     facts, needed = _facts(data), _needed(data)
-    url, inbox = link(notification, settings), f"{settings.base_url}/{INBOX_PAGE}"
+    url, inbox = link(notification, settings), inbox_link(settings.base_url)
     headline = one_line(notification.message)
     # quoted-printable writes every "=" as "=3D", so no text can contain the boundary, which is fixed
     # per notification: the same notification is the same bytes on every retry
@@ -123,14 +116,6 @@ def compose(notification: NotificationSnapshot, settings: Settings) -> EmailMess
 # --- the content -----------------------------------------------------------------------------------------
 
 
-def _when(iso: Any, zone: Any) -> str:
-    """An instant as the recipient's team reads it: ``Mon 23 Nov 2026 14:00 (Europe/London)``."""
-    try:
-        return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M") + f" ({zone})"
-    except (TypeError, ValueError, KeyError, LookupError):
-        return str(iso)
-
-
 def _facts(data: dict[str, Any]) -> list[tuple[str, str]]:
     """Who owns it, who asked, and the promise: (label, value), user text unescaped."""
     facts: list[tuple[str, str]] = []
@@ -143,32 +128,17 @@ def _facts(data: dict[str, Any]) -> list[tuple[str, str]]:
     if data.get("lead"):
         facts.append(("Lead told", f"{data['lead']} ({data['team']})" if data.get("team") else str(data["lead"])))
     if data.get("first_contact_due"):
-        facts.append(("First contact due", _when(data["first_contact_due"], data.get("zone"))))
+        facts.append(("First contact due", when_in_full(data["first_contact_due"], data.get("zone"))))
     if data.get("due"):
-        facts.append((f"{str(data.get('what', 'promise')).capitalize()} due", _when(data["due"], data.get("zone"))))
+        facts.append((f"{str(data.get('what', 'promise')).capitalize()} due", when_in_full(data["due"], data.get("zone"))))
     if data.get("agreed_by"):
         facts.append(("Agreed date", str(data["agreed_by"])))
     return facts
 
 
-_NEEDED: dict[str, Callable[[dict[str, Any]], str]] = {
-    "Assigned": lambda d: f"Contact {d.get('requester', 'the requester')} by "
-                          f"{_when(d.get('first_contact_due'), d.get('zone'))}.",
-    "DueSoon": lambda d: f"The {d.get('what', 'promise')} by {_when(d.get('due'), d.get('zone'))}.",
-    "Overdue": lambda d: f"The {d.get('what', 'promise')}: it is overdue.",
-    "Escalated": lambda d: f"See that {d.get('owner', 'the owner')}'s {d.get('what', 'promise')} happens: "
-                           "it is overdue.",
-    "NeedsYou": lambda d: str(d.get("note", "")),
-    "NowAt": lambda d: f"{d['your_part']}." if d.get("your_part") else "",
-    "Resolved": lambda d: "Confirm the fix, or reopen the request if it is not right.",
-    "ClosedQuietly": lambda d: "Nothing, unless it is not fixed: then reopen it.",
-}
-
-
 def _needed(data: dict[str, Any]) -> str:
-    """What the recipient is asked to do, or ``""``."""
-    said = _NEEDED.get(data.get("notice", ""))
-    return one_line(said(data)) if said else ""
+    """What the recipient is asked to do (:func:`ownit.notices.needed_from_you`), or ``""``."""
+    return one_line(needed_from_you(data))
 
 
 def _sections(data: dict[str, Any]) -> list[tuple[str, list[str]]]:

@@ -81,17 +81,11 @@ def current() -> Settings | None:
 
 
 def time_limit() -> float:
-    """Seconds one delivery may take in all: 10, or less when OwnIt's hook
-    time limit (``OWNIT_HOOK_TIMEOUT``, default 2 s, read as OwnIt reads it)
-    is shorter. A delivery must fail on its own before OwnIt abandons the hook:
-    a failure is retried by the sweep, while a channel that hangs twice is not
-    called again until OwnIt restarts."""
-    try:
-        limit = float(os.environ.get("OWNIT_HOOK_TIMEOUT", "2"))
-    except ValueError:
-        limit = 2.0
-    limit = limit if limit > 0 else 2.0
-    return min(MAX_SECONDS, limit * 0.75)
+    """Seconds one delivery may take in all (:func:`ownit.bounded.delivery_limit`):
+    10, or less when OwnIt's hook time limit is shorter."""
+    from ownit.bounded import delivery_limit
+
+    return delivery_limit(MAX_SECONDS)
 
 
 @lru_cache(maxsize=8)

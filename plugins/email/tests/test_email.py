@@ -292,15 +292,9 @@ def test_the_cli_starts_without_importing_the_plugin() -> None:
 @pytest.fixture
 def certificate(tmp_path, monkeypatch):
     """A self-signed certificate for 127.0.0.1 that the channel trusts (``SSL_CERT_FILE``)."""
-    import shutil
-    import subprocess
+    from ownit.testing import self_signed_certificate
 
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    cert, key = self_signed_certificate(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     return cert, key
 
