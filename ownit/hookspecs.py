@@ -16,7 +16,7 @@ import pluggy
 if TYPE_CHECKING:
     from .departments import Department
     from .desk import Desk
-    from .records import Draft, EventSnapshot, NotificationSnapshot, RequestSnapshot, TeamInfo
+    from .records import Draft, EventSnapshot, NotificationSnapshot, Preview, RequestSnapshot, TeamInfo
 
 hookspec = pluggy.HookspecMarker("ownit")
 hookimpl = pluggy.HookimplMarker("ownit")
@@ -230,3 +230,18 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
         never raised to the person acting, and offered again by the sweep.
     """
 
+
+@hookspec
+@returns("a Preview or None")
+def ownit_preview(notification: NotificationSnapshot) -> Preview | None:
+    """Show a notification as this channel sends it (or sent it).
+
+    Called when someone opens the UI's "Sent to you" view, for each of their
+    latest notifications, so that they see each message as it looks in their
+    mail or chat. Lay it out exactly as :func:`ownit_notify` would, without
+    sending anything; every channel is asked.
+
+    :param notification: as :func:`ownit_notify` receives it.
+    :return: a :class:`~ownit.records.Preview`, or ``None`` when this channel
+        would not send it (not configured, no address for the recipient).
+    """

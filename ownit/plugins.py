@@ -145,8 +145,10 @@ def _expected(hook: str) -> tuple[Any, str] | None:
     if hook not in _EXPECTED:
         spec = getattr(hookspecs, hook)
         words = getattr(spec, "ownit_returns", None)
-        # the annotations are strings (postponed); a result's type names only builtins
-        _EXPECTED[hook] = (eval(spec.__annotations__["return"], {}), words) if words else None
+        # the annotations are strings (postponed); a result's type names builtins or OwnIt's records
+        from . import records
+
+        _EXPECTED[hook] = (eval(spec.__annotations__["return"], dict(vars(records))), words) if words else None
     return _EXPECTED[hook]
 
 

@@ -100,3 +100,14 @@ class NotificationSnapshot:
     # recipient), and a rating link's (this notification; for a resolved or quietly closed request only)
     reply_token: str = ""
     rate_token: str = ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A notification as a channel sends it, for the person it is for to see
+    in the UI ("Sent to you"): the channel's name for itself, the subject and
+    the message as HTML (every piece of user text escaped)."""
+
+    channel: str
+    subject: str
+    html: str

@@ -26,7 +26,7 @@ from .mail import Refused, reply_by_mail
 from .rating import rate_by_link, rating_link
 from .reads import (calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
                     ownership_problems, people, queue, show, site_requests, team_summary, teams)
-from .outgoing import outbox_lines as outbox, retry as retry_notification
+from .outgoing import outbox_lines as outbox, retry as retry_notification, sent_to_you
 from .settings import channels, my_preferences, set_preferences
 from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
 from .watching import watch
@@ -55,5 +55,5 @@ __all__ = [
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
-    "restore_backup", "outbox", "retry_notification", "reply_by_mail", "Refused",
+    "restore_backup", "outbox", "retry_notification", "sent_to_you", "reply_by_mail", "Refused",
 ]

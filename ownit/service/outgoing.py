@@ -141,6 +141,43 @@ def retry(desk: Any, note_id: int, *, actor: Actor) -> Report:
     return report
 
 
+def sent_to_you(desk: Any, *, actor: Actor, limit: int = 20) -> list[dict[str, Any]]:
+    """Someone's latest notifications as each channel sends them to them
+    (``ownit_preview``), newest first: ``{"id", "created_at", "timezone",
+    "previews": [{"channel", "subject", "html"}]}``, leaving out those no
+    channel would send. A channel that fails to lay one out is left out of it
+    (a warning says so)."""
+    previewing = listening(desk, "ownit_preview")
+    signing(desk)
+
+    def read(u: store.Unit) -> tuple[str, list[Any]]:
+        person = u.person(actor)
+        ids = [line.id for line in outbox.lines(u, person_id=person.id, limit=limit)]
+        return u.directory.zone(person), [notification_snapshot(
+            u, note_id, person_id, request_id, ref, team_id, notices.load(data or {}), kind=kind, message=message,
+            data=data or {}, created_at=created_at)
+            for note_id, person_id, request_id, ref, team_id, kind, message, data, created_at, _
+            in (outbox.by_ids(u, ids) if ids else [])]
+
+    zone, snapshots = store.run(desk, read, write=False)
+    if not previewing:
+        return []
+    snapshots.sort(key=lambda n: n.id, reverse=True)
+    calls = [Call(impl, "ownit_preview", "preview", None, {"notification": snapshot})
+             for snapshot in snapshots for impl in previewing]
+    failures: list[tuple[int | None, str]] = []
+    answers = iter(tell(desk, calls, failures))
+    desk.warnings.extend(message for _, message in failures)
+    shown = []
+    for snapshot in snapshots:
+        previews = [answer for _, (ok, answer) in zip(previewing, answers) if ok and answer is not None]
+        if previews:
+            shown.append({"id": snapshot.id, "ref": snapshot.ref, "created_at": snapshot.created_at.isoformat(),
+                          "timezone": zone, "previews": [{"channel": p.channel, "subject": p.subject, "html": p.html}
+                                                         for p in previews]})
+    return shown
+
+
 # --- morning digests ----------------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ import ssl
 import time
 from typing import TYPE_CHECKING, Any
 
-from ownit import NotificationSnapshot, OwnitError, hookimpl
+from ownit import NotificationSnapshot, OwnitError, Preview, hookimpl
 
 from . import settings as config
 from .message import compose
@@ -30,7 +30,7 @@ from .message import compose
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-__all__ = ["MailNotSent", "deliver", "ownit_notify", "send"]
+__all__ = ["MailNotSent", "deliver", "ownit_notify", "ownit_preview", "send"]
 
 
 class Off:
@@ -67,6 +67,17 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
         return None
     deliver(compose(notification, settings), notification, settings)
     return True
+
+
+@hookimpl
+def ownit_preview(notification: NotificationSnapshot) -> Preview | None:
+    """The mail as :func:`ownit_notify` sends it: its subject and HTML part."""
+    settings = config.current()
+    if settings is None:
+        return None
+    message = compose(notification, settings)
+    return Preview(channel="Email", subject=str(message["Subject"]),
+                   html=message.get_body(("html",)).get_content())
 
 
 def deliver(message: Any, notification: NotificationSnapshot, settings: config.Settings,

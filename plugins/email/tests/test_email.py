@@ -347,3 +347,42 @@ def test_a_morning_digest_is_one_mail_with_its_sections(mail_desk, mail_env: Smt
     assert re.search(rf"^Overdue\r?\n  - {view['ref']} Leak <b>over</b> the till \({view['owner']['name']}\): "
                      r"first contact was due Mon 23 Nov 14:00", text, re.M)
     assert "<h3>Overdue</h3>" in html and "Leak &lt;b&gt;over&lt;/b&gt; the till" in html
+
+
+def test_sent_to_you_shows_each_mail_as_it_was_laid_out(mail_desk, mail_env: SmtpServer) -> None:
+    desk = mail_desk
+    view = raise_leak(desk, title="Leak <b>by</b> the till")
+    service.contact(desk, view["ref"], actor=view["owner"]["email"], note="On my way")
+    sent = service.sent_to_you(desk, actor=AMIRA)
+    assert [m["ref"] for m in sent] == [view["ref"]] * 2  # newest first: contacted, then raised
+    [contacted] = sent[0]["previews"]
+    assert contacted["channel"] == "Email" and contacted["subject"] == "[FAC-1001] Leak <b>by</b> the till"
+    mailed = next(r.message for r in mail_env.received if r.message["X-OwnIt-Kind"] == "contacted")
+    assert contacted["html"] == parts(mailed)[1].replace("\r\n", "\n")  # what was sent (lines ended as SMTP ends them)
+    assert "Leak &lt;b&gt;by&lt;/b&gt; the till" in contacted["html"] and "<b>by" not in contacted["html"]
+    assert service.sent_to_you(desk, actor=view["owner"]["email"])[0]["previews"][0]["subject"].startswith("[FAC-1001]")
+
+
+def test_the_inbox_page_shows_what_was_sent_to_you(mail_desk, mail_env: SmtpServer, monkeypatch) -> None:
+    import sys
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import ownit.plugins
+
+    desk = mail_desk
+    raise_leak(desk)
+    monkeypatch.setattr(ownit.plugins, "_loaded", None)  # the app loads the plugins with mail on
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    monkeypatch.setenv("OWNIT_DATABASE_URL", desk.url)
+    monkeypatch.setenv("OWNIT_UI_DEMO", "1")
+    monkeypatch.setenv("OWNIT_NOW", desk.now().isoformat())
+    at = AppTest.from_file(str(Path(ownit.plugins.__file__).parents[1] / "ui" / "app.py"), default_timeout=30)
+    at.session_state["user"] = AMIRA
+    at.run()
+    at.switch_page("views/inbox.py").run()
+    assert not at.exception
+    [expander] = [e for e in at.expander if "Email" in e.label]
+    assert expander.label.endswith("Email · \\[FAC\\-1001\\] " + TITLE)
+    assert "Open it in OwnIt" in expander.get("html")[0].proto.body
