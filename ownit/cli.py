@@ -252,20 +252,24 @@ def demo(
         typer.echo(f"sample requests: {', '.join(result['requests'])}")
     typer.echo("try: ownit queue --as sam.doyle@example.com    ownit show "
                f"{result['requests'][0] if result['requests'] else 'FAC-1001'} --as amira.khan@example.com")
-    _demo_mail(result["database"])
+    mail = _demo_mail(result["database"])
     if not no_ui:
-        _start_ui(demo=True, port=8501)
+        _start_ui(demo=True, port=8501, env=mail)
 
 
-def _demo_mail(database: str) -> None:
-    """Without a mail server set, the demo's email goes to a local folder (a Maildir) from here on."""
+def _demo_mail(database: str) -> dict[str, str]:
+    """Without a mail server set, the demo's email goes to a local folder (a
+    Maildir): the variable for the UI started next (this process's own
+    environment is left as it was), and the line to export it for the CLI."""
     import os
 
     from .demo import MAIL_ENV, mail_url
 
-    if not os.environ.get(MAIL_ENV, "").strip():
-        os.environ[MAIL_ENV] = mail_url(database)  # for the UI started next
-        typer.echo(f"email: into a local folder; for the CLI too: export {MAIL_ENV}='{os.environ[MAIL_ENV]}'")
+    if os.environ.get(MAIL_ENV, "").strip():
+        return {}
+    folder = mail_url(database)
+    typer.echo(f"email: into a local folder; for the CLI too: export {MAIL_ENV}='{folder}'")
+    return {MAIL_ENV: folder}
 
 
 @app.command()
@@ -278,7 +282,7 @@ def ui(
     _start_ui(demo=demo_mode, port=port)
 
 
-def _start_ui(*, demo: bool, port: int) -> None:
+def _start_ui(*, demo: bool, port: int, env: dict[str, str] | None = None) -> None:
     import os
 
     from .errors import ConfigError
@@ -288,7 +292,7 @@ def _start_ui(*, demo: bool, port: int) -> None:
     app_file = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     if not app_file.exists():
         raise ConfigError(f"the UI is not next to this OwnIt ({app_file} is missing); run it from a checkout")
-    env = {**os.environ, "OWNIT_UI_DEMO": "1" if demo else os.environ.get("OWNIT_UI_DEMO", "0")}
+    env = {**os.environ, **(env or {}), "OWNIT_UI_DEMO": "1" if demo else os.environ.get("OWNIT_UI_DEMO", "0")}
     sign_in = configured(env)  # both modes, or neither: one line, and no server
     if state.now:  # a simulation: the UI shows and acts at that instant
         env["OWNIT_NOW"] = state.now.isoformat()

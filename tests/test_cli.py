@@ -14,6 +14,8 @@ Monday to Friday 08:00-18:00, so one business day is ten hours.
 
 from __future__ import annotations
 
+import os
+
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -693,9 +695,11 @@ def test_a_bad_database_url_gives_one_line(url: str, tmp_path: Path) -> None:
 def test_the_demo_file_loads_with_org_load_and_with_demo(ownit_database_url: str) -> None:
     cli = Cli(ownit_database_url)
     assert cli.ok("org", "load", str(DEMO_ORG)).stdout == f"loaded 6 sites, 17 people, 4 teams from {DEMO_ORG}\n"
-    result = cli("demo", "--no-ui", "--history-weeks", "3")  # the same file again, history, sample requests
+    result = cli("demo", "--no-ui", "--history-weeks", "3", env={"OWNIT_SMTP_URL": None})  # again, and history
     assert_no_traceback(result)
     assert result.exit_code == 0, result.output
+    assert "email: into a local folder; for the CLI too: export OWNIT_SMTP_URL='maildir:///" in result.stdout
+    assert "OWNIT_SMTP_URL" not in os.environ  # for the UI it starts, not for whatever runs next in this process
     assert "6 sites, 17 people, 4 teams" in result.stdout and "skipped" not in result.stdout
     assert "over 3 weeks, played through the service" in result.stdout
     samples = result.stdout.split("sample requests: ")[1].split("\n")[0].split(", ")
