@@ -122,7 +122,7 @@ def test_quiet_hours_hold_notifications_until_they_end_in_the_persons_own_zone(o
     at(ownit_clock, "2026-11-23T08:00:00+00:00")  # 09:00 in Paris: quiet for her, working hours in Leeds
     view = raise_leak(desk)
     assert chat.kinds(AMIRA) == [] and chat.kinds(view["owner"]["email"]) == ["assigned"]
-    [held] = service.outbox(desk, actor=AMIRA)
+    [held] = service.outbox(desk, actor=AMIRA, everyone=False)
     assert held["state"] == "held" and held["next_attempt_at"] == "2026-11-23T08:30:00+00:00"
     at(ownit_clock, "2026-11-23T08:29:00+00:00")
     service.sweep(desk)
@@ -143,7 +143,7 @@ def test_a_digest_holds_all_but_what_is_urgent_for_one_morning_mail(ownit_databa
     service.contact(desk, ref, actor=owner, note="Buckets out, roofer called")
     service.wait_on_requester(desk, ref, actor=owner, note="Which door can the roofer use?")
     assert chat.kinds(AMIRA) == ["waiting"]  # urgent: it asks something of her; the rest waits for her digest
-    assert [n["state"] for n in service.outbox(desk, actor=AMIRA)] == ["delivered", "held", "held"]
+    assert [n["state"] for n in service.outbox(desk, actor=AMIRA, everyone=False)] == ["delivered", "held", "held"]
     at(ownit_clock, "2026-11-24T07:59:00+00:00")
     assert service.sweep(desk)["digests"] == [] or AMIRA not in [d["to"] for d in service.sweep(desk)["digests"]]
     at(ownit_clock, "2026-11-24T08:00:00+00:00")  # 08:00 in Leeds
@@ -154,7 +154,7 @@ def test_a_digest_holds_all_but_what_is_urgent_for_one_morning_mail(ownit_databa
     [mail, *rest] = service.inbox(desk, actor=AMIRA)
     lines = mail["data"]["sections"][0]["lines"]
     assert mail["kind"] == "digest" and len(lines) == 2 and "is raised" in lines[0] and "contacted you" in lines[1]
-    assert all(n["state"] == "delivered" for n in service.outbox(desk, actor=AMIRA))
+    assert all(n["state"] == "delivered" for n in service.outbox(desk, actor=AMIRA, everyone=False))
 
 
 def test_the_leads_morning_digest_comes_at_eight_in_their_zone_across_the_dst_change(ownit_database_url,
