@@ -4,21 +4,33 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
+# pip: errors only (-qq), not its notices about itself, the PATH, running as root or setuptools' build warnings.
+PIP := PIP_ROOT_USER_ACTION=ignore $(BIN)/python -m pip --quiet --quiet --disable-pip-version-check
+# The demo's own database, inside this checkout (gitignored); `make demo DEMO_DB=PATH` for another.
+DEMO_DB ?= .ownit/demo.db
+DEMO := OWNIT_DATABASE_URL='sqlite:///$(abspath $(DEMO_DB))' $(BIN)/ownit demo
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo demo-reset test bench clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml $(PLUGINS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "OwnIt needs Python 3.11 or newer (set PYTHON=python3.12)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' $(foreach p,$(dir $(PLUGINS)),-e ./$(p))
-	touch $@
+	@echo "setting up $(VENV): OwnIt, its plugins and the test tools (the first time takes a couple of minutes)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install --no-warn-script-location -e '.[dev]' $(foreach p,$(dir $(PLUGINS)),-e ./$(p))
+	@touch $@
+	@echo "$(VENV) is ready"
 
+# Ctrl+C stops the UI; a second `make demo` keeps the requests of the first.
 demo: setup
-	$(BIN)/ownit demo
+	@$(DEMO)
+
+# Empties the demo's database and seeds it again (refused if it holds more than the demo).
+demo-reset: setup
+	@$(DEMO) --reset
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -235,43 +235,89 @@ def demo(
 ) -> None:
     """Load the demo organisation, weeks of history and sample requests (then start the UI)."""
 
-    from .db import describe
     from .demo import seed
 
+    desk = _desk()
+    headline = ("emptying the database at {} and seeding the demo organisation again" if reset else
+                "seeding the demo organisation into {}").format(_where(desk.url)) + " (a few seconds)…"
     with _console_err().status("seeding the demo desk") as status:
-        result = seed(_desk(), reset=reset, force=force, actor=actor, progress=lambda text: status.update(text),
-                      history_weeks=history_weeks)
+        result = seed(desk, reset=reset, force=force, actor=actor, progress=lambda text: status.update(text),
+                      started=lambda: typer.echo(headline), history_weeks=history_weeks)
     if result["kept"]:
         typer.echo(f"kept a copy of what was there at {result['kept']}")
-    typer.echo(f"demo desk at {describe(result['database'])}: {_count(result['sites'], 'site')}, "
+    typer.echo(f"demo desk: {_count(result['sites'], 'site')}, "
                f"{_count(result['people'], 'person', 'people')}, {_count(result['teams'], 'team')}"
                + (f" ({result['skipped_teams']} teams skipped: their department is not installed)"
                   if result["skipped_teams"] else ""))
+    if result["existing"]:
+        typer.echo(f"kept the {_count(result['existing'], 'request')} already there; to start afresh: "
+                   "make demo-reset (or ownit demo --reset)")
     if result["history"]:
         typer.echo(f"history: {_count(result['history'], 'request')} over {_count(history_weeks, 'week')}, "
                    "played through the service (see ownit report)")
     if result["requests"]:
         typer.echo(f"sample requests: {', '.join(result['requests'])}")
-    typer.echo("try: ownit queue --as sam.doyle@example.com    ownit show "
-               f"{result['requests'][0] if result['requests'] else 'FAC-1001'} --as amira.khan@example.com")
     mail = _demo_mail(result["database"])
+    _demo_cli_hint(result["database"], mail, sample=result["requests"][0] if result["requests"] else None)
     if not no_ui:
         _start_ui(demo=True, port=8501, env=mail)
+
+
+def _where(url: str) -> str:
+    """The database in a message: a SQLite file's absolute path, else its URL without the password."""
+    from .db import describe
+
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return str(Path(url.removeprefix("sqlite:///").split("?")[0]).resolve())
+    return describe(url)
 
 
 def _demo_mail(database: str) -> dict[str, str]:
     """Without a mail server set, the demo's email goes to a local folder (a
     Maildir): the variable for the UI started next (this process's own
-    environment is left as it was), and the line to export it for the CLI."""
+    environment is left as it was)."""
     import os
+    from urllib.parse import unquote
 
     from .demo import MAIL_ENV, mail_url
 
     if os.environ.get(MAIL_ENV, "").strip():
         return {}
     folder = mail_url(database)
-    typer.echo(f"email: into a local folder; for the CLI too: export {MAIL_ENV}='{folder}'")
+    typer.echo(f"email: into the local folder {unquote(folder.removeprefix('maildir://'))}")
     return {MAIL_ENV: folder}
+
+
+def _demo_cli_hint(database: str, mail: dict[str, str], *, sample: str | None) -> None:
+    """The lines that let the person who ran the demo use the CLI on it: what to
+    export (a SQLite demo's database, which ``make demo`` chooses, and the mail
+    folder), and commands to try, spelt the way this shell finds ``ownit``."""
+    import shlex
+
+    exports = ({"OWNIT_DATABASE_URL": "sqlite:///" + _where(database)} if database.startswith("sqlite:///") else {})
+    exports.update(mail)
+    if exports:
+        typer.echo("for the CLI, in this shell: export "
+                   + " ".join(f"{name}={shlex.quote(value)}" for name, value in exports.items()))
+    ownit = _ownit_command()
+    typer.echo(f"try: {ownit} queue --as sam.doyle@example.com"
+               + (f"    {ownit} show {sample} --as amira.khan@example.com" if sample else ""))
+
+
+def _ownit_command() -> str:
+    """How to run this ``ownit`` from the current folder: ``ownit`` when that is
+    the one on the PATH, else its path (relative when it is under the current
+    folder, as ``.venv/bin/ownit`` is for ``make demo`` in a checkout)."""
+    import shutil
+
+    here = Path(sys.executable).parent / "ownit"
+    on_path = shutil.which("ownit")
+    if not here.exists() or (on_path and Path(on_path).resolve() == here.resolve()):
+        return "ownit"
+    try:
+        return str(here.relative_to(Path.cwd()))
+    except ValueError:
+        return str(here)
 
 
 @app.command()
@@ -298,8 +344,8 @@ def _start_ui(*, demo: bool, port: int, env: dict[str, str] | None = None) -> No
     sign_in = configured(env)  # both modes, or neither: one line, and no server
     if state.now:  # a simulation: the UI shows and acts at that instant
         env["OWNIT_NOW"] = state.now.isoformat()
-    typer.echo(f"OwnIt UI on http://127.0.0.1:{port}, {sign_in.describe()}"
-               + (f", clock stopped at {state.now.isoformat()}" if state.now else ""))
+    typer.echo(f"starting the UI at http://127.0.0.1:{port}, {sign_in.describe()}"
+               + (f", clock stopped at {state.now.isoformat()}" if state.now else "") + " — press Ctrl+C to stop")
     os.execvpe(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_file),
                                 "--server.address", "127.0.0.1", "--server.port", str(port),
                                 "--server.headless", "true", "--browser.gatherUsageStats", "false",

@@ -77,16 +77,21 @@ def mail_url(database_url: str) -> str:
 
 
 def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor = None,
-         progress: Callable[[str], None] = lambda _: None, history_weeks: int = HISTORY_WEEKS) -> dict[str, Any]:
+         progress: Callable[[str], None] = lambda _: None, started: Callable[[], None] = lambda: None,
+         history_weeks: int = HISTORY_WEEKS) -> dict[str, Any]:
     """Load the demo organisation and, into an empty desk, ``history_weeks`` of
     history (see :mod:`ownit.demo.history`) and then its sample requests. A
     database that holds anything but the demo is refused unless ``force``d by
-    an admin ``actor``, and kept aside before a reset (``kept``)."""
+    an admin ``actor``, and kept aside before a reset (``kept``). A desk that
+    already holds requests keeps them (``existing`` says how many): running the
+    demo again picks up where it was left. ``started`` is called once the
+    database is found fit for the demo, before the work that takes time."""
     from ..db import upgrade
     from ..service.admin import ready_for_demo
 
     upgrade(desk.url)
     kept = ready_for_demo(desk, ORG_FILE, actor=actor, reset=reset, force=force)
+    started()
     if reset:
         progress("resetting the database")
         from alembic import command
@@ -112,7 +117,7 @@ def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor =
             if script[2] in desk.plugins.request_types:
                 progress(f"raising '{script[3]}'")
                 made.append(_play(desk, script))
-    return {**counts, "requests": made, "history": history, "database": desk.url,
+    return {**counts, "requests": made, "history": history, "existing": existing, "database": desk.url,
             "kept": str(kept) if kept else None}
 
 
