@@ -15,6 +15,9 @@ Monday to Friday 08:00-18:00, so one business day is ten hours.
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
+import sys
 
 import json
 from pathlib import Path
@@ -698,7 +701,7 @@ def test_the_demo_file_loads_with_org_load_and_with_demo(ownit_database_url: str
     result = cli("demo", "--no-ui", "--history-weeks", "3", env={"OWNIT_SMTP_URL": None})  # again, and history
     assert_no_traceback(result)
     assert result.exit_code == 0, result.output
-    assert "email: into a local folder; for the CLI too: export OWNIT_SMTP_URL='maildir:///" in result.stdout
+    assert "email: into the local folder " in result.stdout and " OWNIT_SMTP_URL=maildir:///" in result.stdout
     assert "OWNIT_SMTP_URL" not in os.environ  # for the UI it starts, not for whatever runs next in this process
     assert "6 sites, 17 people, 4 teams" in result.stdout and "skipped" not in result.stdout
     assert "over 3 weeks, played through the service" in result.stdout
@@ -709,3 +712,93 @@ def test_the_demo_file_loads_with_org_load_and_with_demo(ownit_database_url: str
                                                     "it-service"]
     first = cli.show(samples[0], AMIRA)
     assert first["status"] == "closed" and first["title"] == "Roof leaking over the stockroom"
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Iterator[str]:
+    """A SQLite file nobody has used yet: where ``make demo`` puts the demo."""
+    yield from fresh_database("sqlite", tmp_path, migrate=False)
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A checkout whose ``.venv`` runs this process (as ``make demo`` runs
+    ``.venv/bin/ownit``), with the shell in the checkout and no ``ownit`` on the PATH."""
+    folder = tmp_path / "checkout"
+    bin_dir = folder / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "ownit").write_text("#!/bin/sh\n")
+    (bin_dir / "ownit").chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def test_the_demo_says_where_its_database_is_and_the_cli_lines_that_reach_it(demo_db: str, checkout: Path) -> None:
+    path = Path(demo_db.removeprefix("sqlite:///"))
+    lines = Cli(demo_db).ok("demo", "--no-ui", "--history-weeks", "0", env={"OWNIT_SMTP_URL": None,
+                                                                           "PATH": "/usr/bin:/bin"}).stdout.splitlines()
+    assert lines[0] == f"seeding the demo organisation into {path} (a few seconds)…"
+    assert lines[3] == f"email: into the local folder {path.parent / 'ownit-mail'}"
+    assert lines[4] == (f"for the CLI, in this shell: export OWNIT_DATABASE_URL=sqlite:///{path} "
+                        f"OWNIT_SMTP_URL=maildir://{path.parent / 'ownit-mail'}")
+    assert lines[5] == ("try: .venv/bin/ownit queue --as sam.doyle@example.com    "
+                        ".venv/bin/ownit show FAC-1001 --as amira.khan@example.com")
+    # the exported lines, in a shell that has nothing else set, reach the demo's requests
+    exported = dict(pair.split("=", 1) for pair in shlex.split(lines[4].split(": export ")[1]))
+    shell = Cli("sqlite:////nowhere/else.db")
+    assert shell.json("show", "FAC-1001", "--as", AMIRA, env=exported)["title"] == "Roof leaking over the stockroom"
+    assert "FAC-1002" in refs(shell.json("queue", "--as", SAM, env=exported))
+
+
+def test_the_demo_hint_names_the_ownit_this_shell_would_run(demo_db: str, checkout: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = checkout / ".venv" / "bin"
+
+    def hint(path: str) -> str:
+        out = Cli(demo_db).ok("demo", "--no-ui", "--history-weeks", "0", env={"PATH": path}).stdout
+        return next(line for line in out.splitlines() if line.startswith("try: "))
+
+    assert hint("/usr/bin:/bin").startswith("try: .venv/bin/ownit queue ")
+    assert hint(f"{bin_dir}:/usr/bin:/bin").startswith("try: ownit queue ")  # the one on the PATH: its name
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # outside the checkout: the whole path
+    assert hint("/usr/bin:/bin").startswith(f"try: {bin_dir / 'ownit'} queue ")
+
+
+def test_the_demo_again_keeps_its_requests_and_reset_starts_it_afresh(demo_db: str, checkout: Path) -> None:
+    cli = Cli(demo_db)
+    folder = Path(demo_db.removeprefix("sqlite:///")).parent
+    first = cli.ok("demo", "--no-ui", "--history-weeks", "0").stdout
+    assert "sample requests: FAC-1001, FAC-1002, FAC-1003, FAC-1004, FAC-1005, IT-1001, HR-1001" in first
+    seeded = refs(cli.queue(PRIYA))
+    mine = cli.raise_leak()["ref"]
+    assert mine not in seeded and mine in refs(cli.queue(PRIYA))
+    (folder / "notes.txt").write_text("mine")  # something else in the demo's folder
+
+    again = cli.ok("demo", "--no-ui", "--history-weeks", "0").stdout
+    assert "kept the 8 requests already there; to start afresh: make demo-reset (or ownit demo --reset)" in again
+    assert "sample requests" not in again and " show " not in again.split("try: ")[1]
+    assert cli.show(mine)["ref"] == mine
+
+    afresh = cli.ok("demo", "--reset", "--no-ui", "--history-weeks", "0").stdout
+    assert afresh.startswith(f"emptying the database at {folder / 'ownit-test.db'} and seeding the demo "
+                             "organisation again (a few seconds)…\n")
+    assert "kept" not in afresh and "sample requests: FAC-1001, " in afresh
+    assert cli.fails("show", mine, "--as", AMIRA).startswith(f"no request '{mine}'")  # only the samples again
+    assert refs(cli.queue(PRIYA)) == seeded
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "notes.txt", "ownit-test.db"]  # nothing else removed, and no copy kept of the demo's own data
+
+
+def test_make_demo_gives_the_demo_a_database_inside_the_checkout() -> None:
+    def dry_run(*args: str) -> list[str]:
+        done = subprocess.run(["make", "-n", *args], cwd=REPO, capture_output=True, text=True, check=True)
+        return [line for line in done.stdout.splitlines() if "ownit demo" in line]
+
+    inside = f"OWNIT_DATABASE_URL='sqlite:///{REPO}/.ownit/demo.db' .venv/bin/ownit demo"
+    assert dry_run("demo") == [inside]
+    assert dry_run("demo-reset") == [f"{inside} --reset"]
+    assert dry_run("demo", "DEMO_DB=/srv/try/demo.db") == [
+        "OWNIT_DATABASE_URL='sqlite:////srv/try/demo.db' .venv/bin/ownit demo"]
+    assert ".ownit/" in (REPO / ".gitignore").read_text().splitlines()  # never committed
