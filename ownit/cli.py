@@ -1022,7 +1022,7 @@ def inbox(actor: As = None, as_json: Json = False) -> None:
     if as_json:
         return _print_json(rows)
     for row in rows:
-        typer.echo(f"{row['created_at'][:16]}  {row['kind']:<10} {row['message']}")
+        typer.echo(f"{row['created_at'][:16]}  {row['heading']:<15} {row['message']}")
     if not rows:
         typer.echo("no notifications")
 

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from .. import domain, promises, queues
+from .. import domain, notices, promises, queues
 from ..actors import Actor
 from ..calendar import BusinessCalendar
 from ..departments import RequestType
@@ -194,12 +194,12 @@ def site_requests(desk: Any, *, actor: Actor, limit: int = 50) -> list[dict[str,
 
 
 def inbox(desk: Any, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
-    """A person's notifications, newest first."""
+    """A person's notifications, newest first; ``heading`` is the kind in people's words."""
     def work(u: store.Unit) -> list[dict[str, Any]]:
         person = u.person(actor)
         zone = u.directory.zone(person)
-        return [{"id": note_id, "ref": ref, "kind": kind, "message": message, "data": data or {},
-                 "created_at": created_at.isoformat(), "timezone": zone}
+        return [{"id": note_id, "ref": ref, "kind": kind, "heading": notices.heading(kind), "message": message,
+                 "data": data or {}, "created_at": created_at.isoformat(), "timezone": zone}
                 for note_id, ref, kind, message, data, created_at in outbox.inbox(u, person.id, limit)]
 
     return store.run(desk, work, write=False)
