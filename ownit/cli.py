@@ -474,6 +474,7 @@ def queue(
     due_today: Annotated[bool, typer.Option("--due-today", help="Only requests due later today.")] = False,
     owner: Annotated[Optional[str], typer.Option("--owner", help="Within --team: one person's requests.")] = None,
     status: Annotated[Optional[list[str]], typer.Option("--status", help="open, waiting, resolved, closed; repeatable.")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", help="Only requests whose title or reference holds these words.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many lines, most pressing first.")] = 50,
     actor: As = None,
     as_json: Json = False,
@@ -495,7 +496,7 @@ def queue(
         typer.echo(f"warning: {problem}", err=True)
     with reading(default_database_url(), now=state.now or SystemClock().now()) as u:
         rows = read_queue(u, plugins=plugins, actor=actor, team=team, overdue=overdue, due_today=due_today,
-                          owner=owner, statuses=status, limit=limit)
+                          owner=owner, statuses=status, search=search, limit=limit)
     if as_json:
         return _print_json(rows)
     if not rows:

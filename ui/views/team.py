@@ -14,10 +14,10 @@ FILTERS = {"All open": {}, "Overdue": {"overdue": True}, "Due today": {"due_toda
            "Waiting on requester": {"statuses": ["waiting"]}, "Resolved, to confirm": {"statuses": ["resolved"]}}
 # Widths that fit the main column of a 1280 px window beside the sidebar, without a horizontal scroll
 COLUMNS = {"ref": st.column_config.TextColumn("Ref", width=80),
-           "title": st.column_config.TextColumn("Title", width=220),
+           "title": st.column_config.TextColumn("Title", width=205),
            "owner": st.column_config.TextColumn("Owner", width=110),
            "state": st.column_config.TextColumn("Priority, status", width=110),
-           "stage": st.column_config.TextColumn("Stage", width=130),
+           "stage": st.column_config.TextColumn("Stage", width=125),
            "due": st.column_config.TextColumn("Next due", width=130)}
 
 
@@ -79,9 +79,10 @@ st.caption(literal(f"{count}, most pressing first" + (f" matching “{search.str
                       f"; {overdue} overdue" if overdue else "")))
 if rows:
     table = st.dataframe(
-        [{"ref": r["ref"], "title": r["title"], "owner": r["owner"]["name"], "state": f"{r['priority']} · {r['status']}",
+        [{"ref": r["ref"], "title": r["title"], "owner": r["owner"]["name"],
+          "state": f"{r['priority']} · {'overdue' if r['overdue'] else r['status']}",
           "stage": f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
-          "due": when(r["next_due"], r["timezone"]) + (" · overdue" if r["overdue"] else "")} for r in rows],
+          "due": when(r["next_due"], r["timezone"])} for r in rows],
         column_config=COLUMNS, hide_index=True, width="stretch", key="team-table",
         on_select="rerun", selection_mode="single-row")
     picked = table.selection.rows
