@@ -439,3 +439,20 @@ def test_the_team_queue_pages_reach_its_last_request_and_a_row_opens_its_card(ap
     assert not at.exception and at.query_params["ref"] == whole[23]
     assert at.caption[0].value == "Opened from your link"
     assert rendered_text(at.markdown[0].value) == f"{whole[23]} · {next(v['title'] for v in views if v['ref'] == whole[23])}"
+
+
+def test_the_inbox_heads_each_line_in_peoples_words(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
+    ref, owner = view["ref"], view["owner"]["email"]
+    service.contact(desk, ref, actor=owner, note="On my way.")
+    service.check_in(desk, ref, actor=owner, note="Roofer booked.")
+    service.advance(desk, ref, actor=owner, note="Assessed.")
+    at = app(AMIRA).run()
+    at.switch_page("views/inbox.py").run()
+    assert not at.exception
+    lines = [m.value for m in at.markdown if m.value.startswith("`")]  # `when` **heading** the sentence
+    assert [line.split("**")[1] for line in lines] == ["moved on", "checked in", "first contact", "raised"]
+    said = [rendered_text(line) for line in lines]
+    assert not any(word in line for line in said for word in ("checkin", "stage", ".."))
+    assert f"{ref} moved on to 'Assessed by facilities'." in said[0]
