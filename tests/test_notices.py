@@ -9,7 +9,7 @@ import typing
 
 import pytest
 
-from conftest import AMIRA, LEAK
+from conftest import AMIRA, moved_on_leak
 from ownit import notices, service
 
 ENDINGS = ("Fixed and tested", "Fixed and tested.", "Is the tap off?", "Done!", "Done …")
@@ -78,11 +78,7 @@ def test_a_resolved_note_ending_in_a_full_stop_is_not_doubled() -> None:
 
 def test_the_inbox_and_the_timeline_speak_peoples_words(ownit_demo_org) -> None:
     desk = ownit_demo_org
-    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
-    ref, owner = view["ref"], view["owner"]["email"]
-    service.contact(desk, ref, actor=owner, note="On my way.")
-    service.check_in(desk, ref, actor=owner, note="Roofer booked!")
-    service.advance(desk, ref, actor=owner, note="Assessed: flashing torn.")
+    ref, owner = moved_on_leak(desk)
     service.resolve(desk, ref, actor=owner, note="Fixed and tested.")
     told = service.inbox(desk, actor=AMIRA)
     assert [r["heading"] for r in told] == ["resolved", "moved on", "checked in", "first contact", "raised"]

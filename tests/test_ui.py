@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM, resolved_leak
+from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM, moved_on_leak, resolved_leak
 from ownit import hookimpl, service
 
 APP = str(Path(__file__).parent.parent / "ui" / "app.py")
@@ -443,11 +443,7 @@ def test_the_team_queue_pages_reach_its_last_request_and_a_row_opens_its_card(ap
 
 def test_the_inbox_heads_each_line_in_peoples_words(app, ownit_demo_org) -> None:
     desk = ownit_demo_org
-    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
-    ref, owner = view["ref"], view["owner"]["email"]
-    service.contact(desk, ref, actor=owner, note="On my way.")
-    service.check_in(desk, ref, actor=owner, note="Roofer booked.")
-    service.advance(desk, ref, actor=owner, note="Assessed.")
+    ref, _ = moved_on_leak(desk)
     at = app(AMIRA).run()
     at.switch_page("views/inbox.py").run()
     assert not at.exception
