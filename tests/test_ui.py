@@ -438,7 +438,8 @@ def test_the_team_queue_pages_reach_its_last_request_and_a_row_opens_its_card(ap
     at.run()
     assert not at.exception and at.query_params["ref"] == whole[23]
     assert at.caption[0].value == "Opened from your link"
-    assert rendered_text(at.markdown[0].value) == f"{whole[23]} · {next(v['title'] for v in views if v['ref'] == whole[23])}"
+    title = next(v["title"] for v in views if v["ref"] == whole[23])
+    assert rendered_text(at.markdown[0].value) == f"{whole[23]} · {title}"
 
 
 def test_the_inbox_heads_each_line_in_peoples_words(app, ownit_demo_org) -> None:

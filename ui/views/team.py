@@ -54,7 +54,8 @@ if team["leads"] and summary["owners"]:
                               "waiting": o["waiting"]} for o in summary["owners"]]).set_index("owner")
         st.bar_chart(load, horizontal=True, stack=True, color=["#d62728", "#2ca02c", "#1f77b4"])
 chosen = st.segmented_control("Show", list(FILTERS), default="All open", key="team-filter") or "All open"
-search = st.text_input("Find a request", key="team-search", placeholder="A reference like FAC-1001, or words of the title")
+search = st.text_input("Find a request", key="team-search",
+                       placeholder="A reference like FAC-1001, or words of the title")
 
 asked = (team["key"], owner["email"] if owner else None, chosen, search.strip().lower())
 if st.session_state.get("team-asked") != asked:  # another question: its first page
