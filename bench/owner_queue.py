@@ -5,6 +5,7 @@
 With N requests in the database (a tenth open), times: the 50 most urgent
 open requests of the busiest owner through ``ownit.service.queue``, and the
 same query with the standard library's ``sqlite3`` on the same file and index;
+the Team queue's page of 20, a search by words and the last page on the busiest team;
 ``ownit queue --mine`` as a whole process; ``ownit --help`` beside a bare
 ``python -c pass``.
 """
@@ -38,6 +39,17 @@ def main() -> None:
     runs = max(args.repeat, 20)
     rows = [(f"queue of 50 for {email.split('@')[0]} ({open_count:,} open)",
              timed(lambda: service.queue(desk, actor=email, limit=50), runs), "ms")]
+    # the Team queue page: one page of 20, and a search by words, on the busiest team (a lead sees it all)
+    lead = connection_lead(desk)
+    team, busiest = lead
+    for label, search in (("page 1 of a team's queue", None), ("a search every title matches", "request"),
+                          ("a search that matches nothing", "no such words")):
+        service.queue_page(desk, actor=busiest, team=team, search=search)
+        rows.append((f"{label} ({team}, 20 a page)",
+                     timed(lambda s=search: service.queue_page(desk, actor=busiest, team=team, search=s), runs), "ms"))
+    last = service.queue_page(desk, actor=busiest, team=team)["pages"]
+    rows.append((f"the last page ({last}) of it", timed(lambda: service.queue_page(
+        desk, actor=busiest, team=team, page=last), runs), "ms"))
     notes = []
     if desk.url.startswith("sqlite"):
         raw = sqlite3.connect(desk.url.removeprefix("sqlite:///"))
@@ -59,6 +71,19 @@ def main() -> None:
         [sys.executable, "-c", "pass"], check=True), args.repeat), "ms"))
     notes.append("targets: ownit queue --mine 300 ms, ownit --help 100 ms")
     report("The owner's queue", desk, args.n, rows, notes)
+
+
+def connection_lead(desk) -> tuple[str, str]:
+    """The team with the most requests still being worked, and its lead's email."""
+    import sqlalchemy as sa
+
+    from ownit.models import Team
+
+    with desk.engine.connect() as connection:
+        return connection.execute(
+            sa.select(Team.key, Person.email).join(Request, Request.team_id == Team.id)
+            .join(Person, Person.id == Team.lead_id).where(Request.status.in_(("open", "waiting")))
+            .group_by(Team.key, Person.email).order_by(sa.func.count().desc()).limit(1)).one()
 
 
 if __name__ == "__main__":

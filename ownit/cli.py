@@ -526,6 +526,7 @@ def queue(
     due_today: Annotated[bool, typer.Option("--due-today", help="Only requests due later today.")] = False,
     owner: Annotated[Optional[str], typer.Option("--owner", help="Within --team: one person's requests.")] = None,
     status: Annotated[Optional[list[str]], typer.Option("--status", help="open, waiting, resolved, closed; repeatable.")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", help="Only requests whose title or reference holds these words.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many lines, most pressing first.")] = 50,
     actor: As = None,
     as_json: Json = False,
@@ -547,7 +548,7 @@ def queue(
         typer.echo(f"warning: {problem}", err=True)
     with reading(default_database_url(), now=state.now or SystemClock().now()) as u:
         rows = read_queue(u, plugins=plugins, actor=actor, team=team, overdue=overdue, due_today=due_today,
-                          owner=owner, statuses=status, limit=limit)
+                          owner=owner, statuses=status, search=search, limit=limit)
     if as_json:
         return _print_json(rows)
     if not rows:
@@ -1078,7 +1079,7 @@ def inbox(actor: As = None, as_json: Json = False) -> None:
     if as_json:
         return _print_json(rows)
     for row in rows:
-        typer.echo(f"{row['created_at'][:16]}  {row['kind']:<10} {row['message']}")
+        typer.echo(f"{row['created_at'][:16]}  {row['heading']:<15} {row['message']}")
     if not rows:
         typer.echo("no notifications")
 

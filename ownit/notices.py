@@ -34,6 +34,29 @@ def _when(iso: str | None, zone: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M") if iso else "—"
 
 
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added unless it already ends
+    in one (or ``!``, ``?``, ``…``), so a note followed by more words never
+    reads "Fixed and tested.. Please confirm"."""
+    text = text.rstrip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
+
+
+# What each kind is called where people read it: the inbox's heading, a mail's subject, the command line
+HEADINGS = {
+    "assigned": "new for you", "handoff": "handed over", "reassigned": "reassigned", "resumed": "back with you",
+    "confirmed": "confirmed fixed", "reopened": "reopened", "note": "note", "due_soon": "due soon",
+    "overdue": "overdue", "escalated": "escalated", "raised": "raised", "contacted": "first contact",
+    "checkin": "checked in", "stage": "moved on", "waiting": "waiting on you", "resolved": "resolved",
+    "closed": "closed", "watching": "now watching", "digest": "morning digest",
+}
+
+
+def heading(kind: str) -> str:
+    """People's words for a notice's ``kind`` (a kind from a newer OwnIt: its own words, underscores as spaces)."""
+    return HEADINGS.get(kind) or kind.replace("_", " ")
+
+
 @dataclass(frozen=True)
 class Notice:
     """The base of every notice: which request (``ref`` and its title)."""
@@ -59,7 +82,7 @@ class Notice:
 
     def subject(self) -> str:
         """A short subject line: the request and what happened."""
-        return f"{self.ref} {self.title}: {self.kind.replace('_', ' ')}"
+        return f"{self.ref} {self.title}: {heading(self.kind)}"
 
     def html(self) -> str:
         """The text as HTML, user text escaped (it never becomes markup)."""
@@ -251,8 +274,8 @@ class Contacted(Notice):
     agreed_by: str | None = None
 
     def text(self) -> str:
-        return (f"{self.ref}: {self.owner} contacted you: {self.note}"
-                + (f" Agreed date: {self.agreed_by}." if self.agreed_by else ""))
+        said = f"{self.ref}: {self.owner} contacted you: {self.note}"
+        return f"{sentence(said)} Agreed date: {self.agreed_by}." if self.agreed_by else said
 
 
 @dataclass(frozen=True)
@@ -275,7 +298,8 @@ class NowAt(Notice):
     your_part: str
 
     def text(self) -> str:
-        return f"{self.ref}: now at '{self.label}'." + (f" Your part: {self.your_part}." if self.your_part else "")
+        moved = f"{self.ref} moved on to '{self.label}'."
+        return f"{moved} Your part: {sentence(self.your_part)}" if self.your_part else moved
 
 
 @dataclass(frozen=True)
@@ -316,7 +340,7 @@ class Resolved(Notice):
     note: str
 
     def text(self) -> str:
-        return (f"{self.ref}: {self.owner} has resolved it: {self.note}. "
+        return (f"{sentence(f'{self.ref}: {self.owner} has resolved it: {self.note}')} "
                 "Please confirm the fix, or reopen it if it is not right.")
 
 
@@ -422,7 +446,7 @@ _NEEDED: dict[str, Any] = {
     "Escalated": lambda d: f"See that {d.get('owner') or 'the owner'}'s {d.get('what') or 'promise'} happens: "
                            "it is overdue.",
     "NeedsYou": lambda d: str(d.get("note") or ""),
-    "NowAt": lambda d: f"{d['your_part']}." if d.get("your_part") else "",
+    "NowAt": lambda d: sentence(str(d.get("your_part") or "")),
     "Resolved": lambda d: "Confirm the fix, or reopen the request if it is not right.",
     "ClosedQuietly": lambda d: "Nothing, unless it is not fixed: then reopen it.",
 }

@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import Any, Sequence
 
 from .calendar import BusinessCalendar
-from .departments import Promise, Stage
+from .departments import Duration, Promise, Stage
 
-DUE_SOON = timedelta(hours=2)  # business time before a due time when the owner is nudged
+DUE_SOON = timedelta(hours=2)  # business time before a due time when the owner is nudged (at most; see soon_within)
 ESCALATE_AFTER = timedelta(hours=2)  # business time past a due time before the lead is told
 AUTO_CLOSE_AFTER = "5d"  # a resolved request the requester has not confirmed closes after this quiet spell
 REOPEN_WITHIN = "5d"  # after closing, the fix may still be found wanting: reopen rather than raise anew
@@ -54,9 +54,27 @@ def next_due_of(req: Any) -> datetime | None:
                     resolve_by=req.resolve_by)
 
 
+def soon_within(calendar: BusinessCalendar, window: Duration | None) -> timedelta:
+    """How much business time before its due time a promise is *due soon*:
+    :data:`DUE_SOON`, or half the promise's ``window`` (first contact within,
+    check in every, resolve within) when that is shorter. So an urgent first
+    contact within the hour is on track when it is raised and due soon for its
+    last half hour, not from its first minute; a day's promise is due soon for
+    its last two business hours. The card's badge and the sweep's nudge both
+    ask this, so they never disagree."""
+    return DUE_SOON if window is None else min(DUE_SOON, calendar.to_span(window) / 2)
+
+
+def is_due_soon(calendar: BusinessCalendar, due: datetime, now: datetime, window: Duration | None) -> bool:
+    """Not yet due, and within :func:`soon_within` of business time of ``due``."""
+    soon = soon_within(calendar, window)
+    return now <= due and calendar.between(now, due, past=soon) <= soon
+
+
 def state_of(calendar: BusinessCalendar, due: datetime | None, now: datetime, *,
-             done_at: datetime | None = None, paused: bool = False) -> str | None:
-    """``met``/``missed`` once done, else ``paused``, ``overdue``, ``due soon`` or ``on track``."""
+             done_at: datetime | None = None, paused: bool = False, window: Duration | None = None) -> str | None:
+    """``met``/``missed`` once done, else ``paused``, ``overdue``, ``due soon``
+    (:func:`is_due_soon`, ``window`` being the promise's span) or ``on track``."""
     if due is None:
         return None
     if done_at is not None:
@@ -65,9 +83,18 @@ def state_of(calendar: BusinessCalendar, due: datetime | None, now: datetime, *,
         return PAUSED
     if now > due:
         return OVERDUE
-    if calendar.between(now, due, past=DUE_SOON) <= DUE_SOON:
+    if is_due_soon(calendar, due, now, window):
         return DUE_SOON_STATE
     return ON_TRACK
+
+
+def window(promise: Promise | None, key: str) -> Duration | None:
+    """The span of one of ``promise``'s promises by its key (``first_contact``,
+    ``checkin``, ``resolve``); ``None`` without a promise (its plugin is gone)."""
+    if promise is None:
+        return None
+    return {"first_contact": promise.first_contact_within, "checkin": promise.checkin_every,
+            "resolve": promise.resolve_within}[key]
 
 
 def escalation_due(calendar: BusinessCalendar, due: datetime, now: datetime) -> bool:
@@ -96,11 +123,13 @@ def promise_card(*, calendar: BusinessCalendar, now: datetime, promise: Promise 
     position = next((i for i, s in enumerate(stages) if s.key == stage), 0)
     checkin_state = None
     if first_contact_at is not None and not finished:
-        checkin_state = state_of(calendar, next_checkin_due, now, paused=paused)
+        checkin_state = state_of(calendar, next_checkin_due, now, paused=paused, window=window(promise, "checkin"))
     states = {
-        "first_contact": state_of(calendar, first_contact_due, now, done_at=first_contact_at, paused=paused),
+        "first_contact": state_of(calendar, first_contact_due, now, done_at=first_contact_at, paused=paused,
+                                  window=window(promise, "first_contact")),
         "checkin": checkin_state,
-        "resolve": state_of(calendar, resolve_by, now, done_at=resolved_at, paused=paused),
+        "resolve": state_of(calendar, resolve_by, now, done_at=resolved_at, paused=paused,
+                            window=window(promise, "resolve")),
     }
     forecast = [
         {"key": s.key, "label": s.label, "expected": stage_due.get(s.key), "reached": i <= position,

@@ -8,6 +8,7 @@ is this same function on the desk's unit of work.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from . import domain
@@ -19,18 +20,61 @@ from .store.unit import Unit
 from .views import summary_view
 
 _LINE = "id, ref, title, status, priority, stage, owner_id, team_id, request_type, next_due"
+_PRESSING = "(status = 'open' AND next_due IS NOT NULL)"  # sorted by due time, before the rest
 _RANK = ("CASE " + " ".join(f"WHEN priority = '{p}' THEN {i}" for i, p in enumerate(PRIORITIES))
          + f" ELSE {len(PRIORITIES)} END")
 
 
 def queue(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None,
           overdue: bool = False, due_today: bool = False, owner: str | None = None,
-          statuses: Iterable[str] | None = None, limit: int = 200) -> list[dict[str, Any]]:
+          statuses: Iterable[str] | None = None, search: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """The requests an agent works: their own (default) or a team's, most
     pressing first (open ones by their next due time, then the rest by
     priority). Filters: past a due time (``overdue``), due later today in the
     team's hours (``due_today``), one owner's within the team (``owner``), by
-    status."""
+    status, and words of the title or reference (``search``, :func:`_selection`)."""
+    conditions, params = _selection(u, actor=actor, team=team, overdue=overdue, due_today=due_today, owner=owner,
+                                    statuses=statuses, search=search)
+    return _lines(u, plugins, conditions, params, offset=0, limit=limit, pressing=None)
+
+
+def page(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None, overdue: bool = False,
+         due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
+         search: str | None = None, number: int = 1, size: int = 20) -> dict[str, Any]:
+    """One page of :func:`queue` (``number`` from 1; past the last page, the
+    last), so every request is reachable however long the queue: ``requests``,
+    ``total``, ``page``, ``pages``, ``size``; and ``found``, the reference
+    ``search`` names exactly when that request is in the team's (or the
+    agent's own) queue, whatever its status, for the edge to open at once."""
+    if size < 1:
+        raise ValidationError("a page holds at least one request; ask for a size of 1 or more")
+    conditions, params = _selection(u, actor=actor, team=team, overdue=overdue, due_today=due_today, owner=owner,
+                                    statuses=statuses, search=search)
+    pressing, rest = u.db.execute(Sql(
+        f"SELECT SUM(CASE WHEN {_PRESSING} THEN 1 ELSE 0 END), COUNT(*) FROM request WHERE {conditions}"),
+        **params).first() or (0, 0)
+    pressing, total = int(pressing or 0), int(rest or 0)
+    pages = max(1, -(-total // size))
+    number = min(max(1, number), pages)
+    found = None
+    if search and search.strip():
+        scope = "team_id = :team" if "team" in params else "owner_id = :me"
+        hit = u.db.execute(Sql(f"SELECT ref FROM request WHERE ref = :ref AND {scope}"),
+                           ref=search.strip().upper(), **{k: params[k] for k in ("team", "me") if k in params}).first()
+        found = hit[0] if hit else None
+    return {"requests": _lines(u, plugins, conditions, params, offset=(number - 1) * size, limit=size,
+                               pressing=pressing),
+            "total": total, "page": number, "pages": pages, "size": size, "found": found}
+
+
+def _selection(u: Unit, *, actor: Actor, team: str | None, overdue: bool, due_today: bool, owner: str | None,
+               statuses: Iterable[str] | None, search: str | None) -> tuple[str, dict[str, Any]]:
+    """The ``WHERE`` conditions and parameters of a queue, checking who may see it.
+
+    ``search`` keeps the requests whose title or reference holds it, in any
+    case: a condition on each row the index range yields, no index of its own
+    (a team's open requests are a few thousand at most; a whole range of
+    100,000 is scanned in tens of milliseconds, docs/architecture.md)."""
     if overdue and due_today:
         raise ValidationError("overdue and due today exclude each other; pick one")
     if owner and not team:
@@ -64,15 +108,29 @@ def queue(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None,
             params[f"due_team{i}"], params[f"due_end{i}"] = each.id, each.business_calendar.closes_today(now)
             ends.append(f"(team_id = :due_team{i} AND next_due <= :due_end{i})")
         where.append(f"status = 'open' AND next_due >= :now AND ({' OR '.join(ends) or '1 = 0'})")
-    # Open requests by their next due time straight off the (…, status, next_due) index, stopping at the
-    # limit; only when they run short, the rest (waiting, resolved …: no due time) by priority.
-    conditions = " AND ".join(where)
-    rows = u.db.execute(Sql(f"SELECT {_LINE} FROM request WHERE {conditions} AND status = 'open' "
-                            "AND next_due IS NOT NULL ORDER BY next_due, id LIMIT :limit", when=("next_due",)),
-                        limit=limit, **params).records()
+    words = (search or "").strip().lower()
+    if words:
+        params["words"] = "%" + re.sub(r"([\\%_])", r"\\\1", words) + "%"  # the words as typed: % and _ too
+        where.append("(lower(title) LIKE :words ESCAPE '\\' OR lower(ref) LIKE :words ESCAPE '\\')")
+    return " AND ".join(where), params
+
+
+def _lines(u: Unit, plugins: Any, conditions: str, params: dict[str, Any], *, offset: int, limit: int,
+           pressing: int | None) -> list[dict[str, Any]]:
+    """``limit`` queue lines from ``offset``, most pressing first. Open requests by their next due time
+    straight off the (…, status, next_due) index, stopping at the limit; only when they run short, the
+    rest (waiting, resolved …: no due time) by priority, from ``offset`` less the ``pressing`` (open
+    with a due time; ``None``: not counted, from the start) ones before them."""
+    org = u.directory
+    rows = []
+    if pressing is None or offset < pressing:
+        rows = u.db.execute(Sql(f"SELECT {_LINE} FROM request WHERE {conditions} AND {_PRESSING} "
+                                "ORDER BY next_due, id LIMIT :limit OFFSET :offset", when=("next_due",)),
+                            limit=limit, offset=offset, **params).records()
     if len(rows) < limit:
         rows += u.db.execute(Sql(f"SELECT {_LINE} FROM request WHERE {conditions} "
-                                 f"AND (status != 'open' OR next_due IS NULL) ORDER BY {_RANK}, id LIMIT :rest",
-                                 when=("next_due",)), rest=limit - len(rows), **params).records()
+                                 f"AND NOT ({_PRESSING}) ORDER BY {_RANK}, id LIMIT :rest OFFSET :skip",
+                                 when=("next_due",)), rest=limit - len(rows), skip=max(0, offset - (pressing or 0)),
+                             **params).records()
     return [summary_view(r, owner=org.people[r.owner_id], team=org.teams[r.team_id],
-                         rtype=plugins.request_types.get(r.request_type), now=now) for r in rows]
+                         rtype=plugins.request_types.get(r.request_type), now=u.now) for r in rows]

@@ -69,14 +69,25 @@ def actor_name(entry: Any, actors: dict[int, Any]) -> str:
     return f"{actors[entry.acting_id].name} acting as {name}" if entry.acting_id in actors else name
 
 
+def entry_label(kind: str, data: dict[str, Any] | None, rtype: RequestType | None) -> str:
+    """A timeline entry's label in people's words (:func:`ownit.events.label`);
+    a move names the stage it reached: "moved on to Contractor booked"."""
+    from .events import MovedOn, label  # not for the queue, which the command line draws without it
+
+    said = label(kind)
+    to = (data or {}).get("to") if kind == MovedOn.kind else None
+    if not to:
+        return said
+    stage = next((s.label for s in rtype.stages if s.key == to), to) if rtype else to
+    return f"{said} to {stage}"
+
+
 def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any, lead: Any,
                    events: Sequence[Any], actors: dict[int, Any], rtype: RequestType | None, now: datetime,
                    internal: bool) -> dict[str, Any]:
     """The whole request from what is already loaded: the request and its
     timeline ``events`` in order, the people, team and site they name
     (``actors`` by id), as rows or as the directory's entries."""
-    from .events import label  # not for the queue, which the command line draws without it
-
     progress = progress_view(rtype, req.stage)
     view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now, progress=progress)
     view.update({
@@ -113,7 +124,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
             {
                 "at": iso(e.at),
                 "kind": e.kind,
-                "label": label(e.kind),
+                "label": entry_label(e.kind, e.data, rtype),
                 "actor": actors[e.actor_id].email if e.actor_id in actors else None,
                 "actor_name": actor_name(e, actors),
                 "acting": actors[e.acting_id].email if e.acting_id in actors else None,

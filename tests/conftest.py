@@ -36,6 +36,19 @@ def resolved_leak(desk, actor: str = AMIRA) -> tuple[str, str]:
     return ref, owner
 
 
+def moved_on_leak(desk, actor: str = AMIRA) -> tuple[str, str]:
+    """A roof leak raised by ``actor``, contacted, checked in on and moved on to
+    its second stage by its owner, each note ending in its own punctuation: (ref, owner email)."""
+    from ownit import service
+
+    view = service.raise_request(desk, actor=actor, request_type="facilities.leak", title="Roof leak", fields=LEAK)
+    ref, owner = view["ref"], view["owner"]["email"]
+    service.contact(desk, ref, actor=owner, note="On my way.")
+    service.check_in(desk, ref, actor=owner, note="Roofer booked!")
+    service.advance(desk, ref, actor=owner, note="Assessed: flashing torn.")
+    return ref, owner
+
+
 # A week of service by hand, for the service-health tests (tests/test_metrics.py tells it in full):
 # in Facilities North, A and B raised Monday 23 November 2026, contacted, checked in or not, resolved,
 # rated, B reopened and resolved again; C raised in Bristol (Facilities South) and never contacted.

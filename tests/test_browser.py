@@ -239,3 +239,28 @@ def test_service_health_in_a_real_browser(server, ownit_demo_org, tmp_path) -> N
         expect_text(main, "Download per-owner figures (CSV)")
         snap(page, out / "ui-service-health.png")
     assert (out / "ui-service-health.png").stat().st_size > 10_000
+
+
+def test_the_team_queue_fits_a_1280_px_window(server, ownit_demo_org, tmp_path) -> None:
+    """The longest titles and names in the table at 1280 px: every column in
+    view (no sideways scroll), a click on a row opens that request first."""
+    from playwright.sync_api import expect
+
+    desk = ownit_demo_org
+    longest = "Water pouring through the ceiling tiles above the chilled aisle next to the tills " * 2
+    views = [service.raise_request(desk, actor=AMIRA, request_type="facilities.leak",
+                                   title=longest[:service.TITLE_MAX - 3] + str(n), fields=LEAK) for n in range(3)]
+    with demo_page(server) as page:
+        act_as(page, "Helen Price")
+        go(page, "Team queue")
+        main = page.get_by_test_id("stMain")
+        table = main.get_by_test_id("stDataFrame")
+        expect(table.locator(".dvn-scroller")).to_be_visible(timeout=30_000)  # drawn on a canvas: no text to find
+        settle(page)
+        widths = table.locator(".dvn-scroller").evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert widths[0] <= widths[1], f"the table scrolls sideways at 1280 px: {widths}"
+        snap(page, shots(tmp_path) / "ui-team-queue-table.png")
+        box = table.bounding_box()  # the second row's box, below the header: a click on it opens the request
+        page.mouse.click(box["x"] + 17, box["y"] + 35 * 2 + 17)
+        expect_text(main, "Opened from your link")
+        assert page.url.endswith(f"ref={views[1]['ref']}")

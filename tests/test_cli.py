@@ -622,6 +622,7 @@ def test_due_today_and_by_owner_within_the_team_queue(cli: Cli) -> None:
     tom = cli.raise_leak(TOM, now="2026-11-23T10:05:00+00:00")["ref"]  # to Sam, due 14:05
     assert refs(cli.queue(HELEN, "--team", "facilities-north", "--due-today")) == [amira, tom]
     assert refs(cli.queue(HELEN, "--team", "facilities-north", "--owner", SAM)) == [tom]
+    assert refs(cli.queue(HELEN, "--team", "facilities-north", "--search", tom.lower())) == [tom]  # words or a ref
     assert refs(cli.queue(HELEN, "--team", "facilities-north", "--due-today",
                           now="2026-11-23T14:02:00+00:00")) == [tom]  # Amira's is overdue by then
     assert "within a team's queue" in cli.fails("queue", "--owner", SAM, "--as", HELEN)

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from ownit.calendar import BusinessCalendar
-from ownit.departments import Promise, Stage
-from ownit.promises import next_due, promise_card, stage_forecast, state_of
+from ownit.departments import Duration, Promise, Stage
+from ownit.promises import next_due, promise_card, soon_within, stage_forecast, state_of
 
 CAL = BusinessCalendar(timezone="UTC", days="MO-FR", hours="09:00-17:00")
 MON = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -57,6 +57,31 @@ def test_next_due_is_the_earliest_promise_owed() -> None:
 ])
 def test_state_of_a_promise(now, kwargs, state) -> None:
     assert state_of(CAL, at(23, 17), now, **kwargs) == state
+
+
+@pytest.mark.parametrize("window, now, state", [
+    ("2h", at(23, 15), "on track"),  # raised at 15:00: two hours to go, the whole window
+    ("2h", at(23, 15, 59), "on track"),
+    ("2h", at(23, 16), "due soon"),  # half the window left
+    ("1h", at(23, 16), "on track"),  # raised at 16:00 with an hour to go
+    ("1h", at(23, 16, 29), "on track"),
+    ("1h", at(23, 16, 30), "due soon"),
+    ("4h", at(23, 15), "due soon"),  # a longer window: DUE_SOON (two business hours) rules
+    ("4h", at(23, 14, 59), "on track"),
+    ("1d", at(23, 15), "due soon"),
+    ("2h", at(23, 17, 1), "overdue"),
+])
+def test_due_soon_is_the_last_half_of_a_short_window_and_two_hours_of_a_long_one(window, now, state) -> None:
+    assert state_of(CAL, at(23, 17), now, window=Duration.parse(window)) == state
+
+
+def test_due_soon_within_is_business_time() -> None:
+    assert soon_within(CAL, Duration.parse("1h")) == timedelta(minutes=30)
+    assert soon_within(CAL, Duration.parse("1d")) == timedelta(hours=2)
+    assert soon_within(CAL, None) == timedelta(hours=2)
+    # an urgent contact due Monday 09:15: Friday 16:45 is half an hour of business time before it
+    assert state_of(CAL, at(23, 9, 15), at(20, 16, 45), window=Duration.parse("1h")) == "due soon"
+    assert state_of(CAL, at(23, 9, 15), at(20, 16, 44), window=Duration.parse("1h")) == "on track"
 
 
 def card(**overrides):
@@ -110,3 +135,11 @@ def test_shift_moves_by_business_time() -> None:
 
     assert shift(CAL, at(20, 16), timedelta(hours=3)) == at(23, 11)
     assert shift(CAL, None, timedelta(hours=3)) is None
+
+
+def test_a_brand_new_urgent_request_is_on_track() -> None:
+    urgent = Promise(first_contact="1h", checkin="2h", resolve="1d")
+    c = card(promise=urgent, first_contact_due=at(23, 10), resolve_by=at(24, 9))
+    assert c["states"] == {"first_contact": "on track", "checkin": None, "resolve": "on track"}
+    later = card(promise=urgent, now=at(23, 9, 30), first_contact_due=at(23, 10), resolve_by=at(24, 9))
+    assert later["states"]["first_contact"] == "due soon"

@@ -56,6 +56,19 @@ def test_a_missed_first_contact_is_told_then_escalated_once(ownit_demo_org) -> N
     assert [r["ref"] for r in service.queue(desk, actor=owner, overdue=True)] == [view["ref"]]
 
 
+def test_an_urgent_request_is_due_soon_by_the_same_rule_on_the_card_and_in_the_sweep(ownit_demo_org) -> None:
+    desk, clock = ownit_demo_org, ownit_demo_org.clock
+    view = raise_leak(desk, fields={**LEAK, "near_electrics": "yes"})  # urgent: first contact within 2h, 12:00
+    assert (view["priority"], view["promise"]["first_contact_due"]) == ("urgent", utc(23, 12).isoformat())
+    assert view["promise"]["states"]["first_contact"] == "on track"  # raised this minute: not due soon
+    for moment, state in ((utc(23, 10), "on track"), (utc(23, 10, 59), "on track"), (utc(23, 11), "due soon")):
+        clock.set(moment)
+        assert service.show(desk, view["ref"], actor=AMIRA)["promise"]["states"]["first_contact"] == state
+        told = [(r["ref"], r["promise"]) for r in service.sweep(desk)["due_soon"]]
+        assert told == ([(view["ref"], "first_contact")] if state == "due soon" else []), moment
+    assert len(notes(desk, view["owner"]["email"], "due_soon")) == 1
+
+
 def test_a_missed_checkin_escalates_and_a_checkin_clears_it(ownit_demo_org) -> None:
     desk, clock = ownit_demo_org, ownit_demo_org.clock
     view = raise_leak(desk)

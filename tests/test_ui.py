@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM, resolved_leak
+from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM, moved_on_leak, resolved_leak
 from ownit import hookimpl, service
 
 APP = str(Path(__file__).parent.parent / "ui" / "app.py")
@@ -412,3 +412,65 @@ def test_a_check_in_sent_again_from_the_same_form_is_recorded_once(app, ownit_de
     next(t for t in at.text_area if t.label.startswith("Check-in note")).input("Roofer on site")
     button(at, "Check in").click().run()
     assert [e["kind"] for e in service.show(desk, ref, actor=owner)["timeline"]].count("checkin") == 2
+
+
+def test_the_team_queue_finds_a_request_by_its_reference_or_by_words(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    views = [service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title=title, fields=LEAK)
+             for title in ("Roof leak over the stockroom", "Drip by the freezers", "Roof leak by the doors")]
+    at = open_team_queue(app, HELEN)
+    next(t for t in at.text_input if t.label == "Find a request").input("roof LEAK").run()
+    assert not at.exception
+    assert sorted(at.dataframe[0].value["ref"]) == sorted([views[0]["ref"], views[2]["ref"]])
+    assert "2 requests, most pressing first matching “roof LEAK”" in rendered_text(at.caption[0].value)
+    next(t for t in at.text_input if t.label == "Find a request").input("boiler").run()
+    assert not at.dataframe and at.info[0].value == "Nothing matches."
+    ref = views[1]["ref"]
+    next(t for t in at.text_input if t.label == "Find a request").input(ref.lower()).run()
+    assert not at.exception and at.query_params["ref"] == ref  # straight to it, as a link to it would
+    assert at.caption[0].value == "Opened from your link"
+    assert rendered_text(at.markdown[0].value) == f"{ref} · Drip by the freezers"
+    assert next(t for t in at.text_input if t.label == "Find a request").value == ""  # "Show all" is the queue again
+    button(at, "Show all").click().run()
+    assert not at.exception and "ref" not in at.query_params and len(at.dataframe[0].value) == 3
+
+
+def test_the_team_queue_pages_reach_its_last_request_and_a_row_opens_its_card(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    views = [service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title=f"Leak {n}", fields=LEAK)
+             for n in range(45)]
+    whole = [r["ref"] for r in service.queue(desk, actor=HELEN, team="facilities-north", limit=100)]
+    assert sorted(whole) == sorted(v["ref"] for v in views)
+    at = open_team_queue(app, HELEN)
+    seen = []
+    for number in (1, 2, 3):
+        assert f"Page {number} of 3" in shown(at)
+        page = list(at.dataframe[0].value["ref"])
+        seen += page
+        assert [rendered_text(m.value).split(" · ")[0] for m in at.markdown if " · Leak " in m.value] == page
+        if number < 3:
+            button(at, "Next").click().run()
+            assert not at.exception
+    assert seen == whole and len(page) == 5  # every request, each once, the least pressing last
+    assert button(at, "Next").disabled and rendered_text(at.caption[0].value).startswith("41–45 of 45")
+    button(at, "Previous").click().run()
+    assert list(at.dataframe[0].value["ref"]) == whole[20:40]
+    at.session_state["team-table"] = {"selection": {"rows": [3], "columns": [], "cells": []}}  # a click on row 4
+    at.run()
+    assert not at.exception and at.query_params["ref"] == whole[23]
+    assert at.caption[0].value == "Opened from your link"
+    title = next(v["title"] for v in views if v["ref"] == whole[23])
+    assert rendered_text(at.markdown[0].value) == f"{whole[23]} · {title}"
+
+
+def test_the_inbox_heads_each_line_in_peoples_words(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    ref, _ = moved_on_leak(desk)
+    at = app(AMIRA).run()
+    at.switch_page("views/inbox.py").run()
+    assert not at.exception
+    lines = [m.value for m in at.markdown if m.value.startswith("`")]  # `when` **heading** the sentence
+    assert [line.split("**")[1] for line in lines] == ["moved on", "checked in", "first contact", "raised"]
+    said = [rendered_text(line) for line in lines]
+    assert not any(word in line for line in said for word in ("checkin", "stage", ".."))
+    assert f"{ref} moved on to 'Assessed by facilities'." in said[0]

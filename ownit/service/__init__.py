@@ -25,7 +25,7 @@ from .intake import CONTINUITY, raise_request, who
 from .mail import Refused, reply_by_mail
 from .rating import rate_by_link, rating_link
 from .reads import (calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
-                    ownership_problems, people, queue, show, site_requests, team_summary, teams)
+                    ownership_problems, people, queue, queue_page, show, site_requests, team_summary, teams)
 from .outgoing import outbox_lines as outbox, retry as retry_notification, sent_to_you
 from .settings import channels, my_preferences, set_preferences
 from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
@@ -51,7 +51,7 @@ def init(url: str | None = None) -> str:
 __all__ = [
     "raise_request", "who", "contact", "check_in", "advance", "wait_on_requester", "resume", "hand_off", "resolve",
     "confirm", "reopen", "add_note", "rate_by_link", "rating_link", "set_away", "watch", "following", "channels", "my_preferences",
-    "set_preferences", "show", "queue", "my_requests", "team_summary", "site_requests",
+    "set_preferences", "show", "queue", "queue_page", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from .. import domain, promises, queues
+from .. import domain, notices, promises, queues
 from ..actors import Actor
 from ..calendar import BusinessCalendar
 from ..departments import RequestType
@@ -138,12 +138,22 @@ def following(desk: Any, *, actor: Actor, limit: int = 50) -> list[dict[str, Any
 
 def queue(desk: Any, *, actor: Actor, team: str | None = None, overdue: bool = False,
           due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
-          limit: int = 200) -> list[dict[str, Any]]:
+          search: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """The requests an agent works, most pressing first: :func:`ownit.queues.queue`
     (which the command line runs without loading SQLAlchemy) on this desk."""
     return store.run(desk, lambda u: queues.queue(u, plugins=desk.plugins, actor=actor, team=team, overdue=overdue,
                                                   due_today=due_today, owner=owner, statuses=statuses,
-                                                  limit=limit), write=False)
+                                                  search=search, limit=limit), write=False)
+
+
+def queue_page(desk: Any, *, actor: Actor, team: str | None = None, overdue: bool = False,
+               due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
+               search: str | None = None, page: int = 1, size: int = 20) -> dict[str, Any]:
+    """One page of the queue, with the count of pages and the request a
+    reference in ``search`` names: :func:`ownit.queues.page` on this desk."""
+    return store.run(desk, lambda u: queues.page(u, plugins=desk.plugins, actor=actor, team=team, overdue=overdue,
+                                                 due_today=due_today, owner=owner, statuses=statuses,
+                                                 search=search, number=page, size=size), write=False)
 
 
 def team_summary(desk: Any, *, actor: Actor, team: str) -> dict[str, Any]:
@@ -197,12 +207,12 @@ def site_requests(desk: Any, *, actor: Actor, limit: int = 50) -> list[dict[str,
 
 
 def inbox(desk: Any, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
-    """A person's notifications, newest first."""
+    """A person's notifications, newest first; ``heading`` is the kind in people's words."""
     def work(u: store.Unit) -> list[dict[str, Any]]:
         person = u.person(actor)
         zone = u.directory.zone(person)
-        return [{"id": note_id, "ref": ref, "kind": kind, "message": message, "data": data or {},
-                 "created_at": created_at.isoformat(), "timezone": zone}
+        return [{"id": note_id, "ref": ref, "kind": kind, "heading": notices.heading(kind), "message": message,
+                 "data": data or {}, "created_at": created_at.isoformat(), "timezone": zone}
                 for note_id, ref, kind, message, data, created_at in outbox.inbox(u, person.id, limit)]
 
     return store.run(desk, work, write=False)

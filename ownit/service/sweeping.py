@@ -90,7 +90,7 @@ def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[in
     quiet: list[int] = []
     for team in sorted(u.directory.teams.values(), key=lambda t: t.id):  # each team keeps its own hours
         calendar = team.business_calendar
-        # the last instant still within DUE_SOON of business time from now
+        # the last instant still within DUE_SOON of business time from now (no promise is due soon earlier)
         horizon = calendar.next_business_moment(calendar.add(now, promises.DUE_SOON) + timedelta(microseconds=1))
         due += [row[0] for row in u.db.run(sa.select(_R.c.id).where(
             _R.c.team_id == team.id, _R.c.status == domain.OPEN, _R.c.next_due <= horizon,
@@ -154,6 +154,8 @@ def _sweep_one(u: store.Unit, req: RequestRow, report: Report) -> None:
     team = org.teams[req.team_id]
     calendar = team.business_calendar
     owner, lead = org.people[req.owner_id], org.people[team.lead_id]
+    rtype = u.desk.plugins.request_types.get(req.request_type)
+    promise = rtype.promise_for(req.priority) if rtype else None
     escalated = False
     look_again: list[datetime] = []  # when this request next has something new to say
     for key, words, due in _owed(req):
@@ -162,12 +164,13 @@ def _sweep_one(u: store.Unit, req: RequestRow, report: Report) -> None:
         said = {"ref": req.ref, "title": req.title, "promise": key, "what": words, "due": due.isoformat(),
                 "zone": calendar.timezone}
         if now <= due:
-            if calendar.between(now, due, past=promises.DUE_SOON) <= promises.DUE_SOON:
+            window = promises.window(promise, key)
+            if promises.is_due_soon(calendar, due, now, window):
                 if outbox.put(u, owner.id, req.id, notices.DueSoon(**said), dedupe_key=f"soon:{stamp}"):
                     report["due_soon"].append(line)
                 look_again.append(due + timedelta(microseconds=1))  # next: when it is overdue
             else:  # not in the nudge window yet: look again when it comes into it
-                look_again.append(calendar.before(due, promises.DUE_SOON))
+                look_again.append(calendar.before(due, promises.soon_within(calendar, window)))
             continue
         if outbox.put(u, owner.id, req.id, notices.Overdue(**said), dedupe_key=f"overdue:{stamp}"):
             report["overdue"].append(line)

@@ -14,7 +14,7 @@ with told:
     if not rows:
         st.info("Nothing yet.")
     for row in rows:
-        st.markdown(f"`{when(row['created_at'], row['timezone'])}` **{literal(row['kind'])}** "
+        st.markdown(f"`{when(row['created_at'], row['timezone'])}` **{literal(row['heading'])}** "
                     f"{literal(row['message'])}")
         sections = row["data"].get("sections") if row["kind"] == "digest" else None
         if sections:  # a morning digest: what needs you today, a section at a time

@@ -1,5 +1,7 @@
-"""The team's queue for agents and leads: filters, the same cards the
-requester sees (plus internal notes), and the owner's actions on each."""
+"""The team's queue for agents and leads: filters, a search by reference or
+words of the title, the queue a page at a time (a click on a row opens that
+request first), the same cards the requester sees (plus internal notes), and
+the owner's actions on each."""
 
 import pandas as pd
 import streamlit as st
@@ -7,10 +9,26 @@ from common import current_user, desk, fail_inline, flash, linked_request, liter
 
 from ownit import OwnitError
 
-PAGE = 20
-LIMIT = 500  # the overview table's length; the cards show the most pressing PAGE at a time
+PAGE = 20  # requests a page, in the table and as cards
 FILTERS = {"All open": {}, "Overdue": {"overdue": True}, "Due today": {"due_today": True},
            "Waiting on requester": {"statuses": ["waiting"]}, "Resolved, to confirm": {"statuses": ["resolved"]}}
+# Widths that fit the main column of a 1280 px window beside the sidebar, without a horizontal scroll
+COLUMNS = {"ref": st.column_config.TextColumn("Ref", width=80),
+           "title": st.column_config.TextColumn("Title", width=205),
+           "owner": st.column_config.TextColumn("Owner", width=110),
+           "state": st.column_config.TextColumn("Priority, status", width=110),
+           "stage": st.column_config.TextColumn("Stage", width=125),
+           "due": st.column_config.TextColumn("Next due", width=130)}
+
+
+def open_request(ref: str) -> None:
+    """Show ``ref`` first on the page, as a link to it does (``?ref=``), and
+    forget what led there, so "Show all" comes back to the queue."""
+    st.query_params["ref"] = ref
+    for key in ("team-search", "team-table"):
+        st.session_state.pop(key, None)
+    st.rerun()
+
 
 st.title("Team queue")
 flash()
@@ -36,30 +54,53 @@ if team["leads"] and summary["owners"]:
                               "waiting": o["waiting"]} for o in summary["owners"]]).set_index("owner")
         st.bar_chart(load, horizontal=True, stack=True, color=["#d62728", "#2ca02c", "#1f77b4"])
 chosen = st.segmented_control("Show", list(FILTERS), default="All open", key="team-filter") or "All open"
+search = st.text_input("Find a request", key="team-search",
+                       placeholder="A reference like FAC-1001, or words of the title")
 
+asked = (team["key"], owner["email"] if owner else None, chosen, search.strip().lower())
+if st.session_state.get("team-asked") != asked:  # another question: its first page
+    st.session_state["team-asked"], st.session_state["team-page"] = asked, 1
 try:
-    rows = service.queue(desk(), actor=current_user(), team=team["key"], owner=owner["email"] if owner else None,
-                         limit=LIMIT, **FILTERS[chosen])
+    found = service.queue_page(desk(), actor=current_user(), team=team["key"],
+                               owner=owner["email"] if owner else None, search=search,
+                               page=st.session_state["team-page"], size=PAGE, **FILTERS[chosen])
 except OwnitError as error:
     fail_inline(error)
     st.stop()
+if found["found"] and found["found"] != linked:  # a reference, exactly: open it
+    open_request(found["found"])
+rows, total = found["requests"], found["total"]
 
 overdue = sum(r["overdue"] for r in rows)
-count = f"the {LIMIT} most pressing" if len(rows) == LIMIT else f"{len(rows)} request{'' if len(rows) == 1 else 's'}"
-st.caption(literal(f"{count}, most pressing first"
-                   + (f"; {overdue} overdue" if overdue else "")))
+first = (found["page"] - 1) * found["size"] + 1
+count = (f"{first}–{first + len(rows) - 1} of {total}" if found["pages"] > 1
+         else f"{total} request{'' if total == 1 else 's'}")
+st.caption(literal(f"{count}, most pressing first" + (f" matching “{search.strip()}”" if search.strip() else "")
+                   + (f"; {overdue} overdue on this page" if overdue and found["pages"] > 1 else
+                      f"; {overdue} overdue" if overdue else "")))
 if rows:
-    st.dataframe([{"ref": r["ref"], "title": r["title"], "owner": r["owner"]["name"], "priority": r["priority"],
-                   "status": r["status"], "stage": f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
-                   "next due": when(r["next_due"], r["timezone"]), "overdue": r["overdue"]} for r in rows],
-                 hide_index=True, width="stretch")
+    table = st.dataframe(
+        [{"ref": r["ref"], "title": r["title"], "owner": r["owner"]["name"],
+          "state": f"{r['priority']} · {'overdue' if r['overdue'] else r['status']}",
+          "stage": f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
+          "due": when(r["next_due"], r["timezone"])} for r in rows],
+        column_config=COLUMNS, hide_index=True, width="stretch", key="team-table",
+        on_select="rerun", selection_mode="single-row")
+    picked = table.selection.rows
+    if picked and rows[picked[0]]["ref"] != linked:  # a click on a row: that request, first
+        open_request(rows[picked[0]]["ref"])
 else:
-    st.info("Nothing here.")
+    st.info("Nothing matches." if search.strip() else "Nothing here.")
 
-shown = st.session_state.setdefault("team-shown", PAGE)
-for row in rows[:shown]:
+if found["pages"] > 1:
+    back, where, ahead = st.columns([1, 2, 1], vertical_alignment="center")
+    where.markdown(f"Page {found['page']} of {found['pages']}", text_alignment="center")
+    for column, label, step, shown in ((back, "Previous", -1, found["page"] > 1),
+                                       (ahead, "Next", 1, found["page"] < found["pages"])):
+        if column.button(label, key=f"team-{label.lower()}", disabled=not shown, width="stretch"):
+            st.session_state["team-page"] = found["page"] + step
+            st.rerun()
+
+for row in rows:
     if row["ref"] != linked:
         request_card(service.show(desk(), row["ref"], actor=current_user()))
-if len(rows) > shown and st.button(f"Show {min(PAGE, len(rows) - shown)} more"):
-    st.session_state["team-shown"] = shown + PAGE
-    st.rerun()
