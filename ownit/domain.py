@@ -21,6 +21,10 @@ ACTIVE = (OPEN, WAITING)  # still being worked; the owner's promises run
 
 ACTIONS = ("contact", "checkin", "advance", "wait", "resume", "handoff", "resolve", "confirm", "reopen")
 SYSTEM_ACTIONS = ("close",)  # OwnIt's own moves: closing a resolved request nobody confirmed
+# How a message says each action to be done to a request ("cannot check in on FAC-1001: ...").
+SAID = {"contact": "record first contact on", "checkin": "check in on", "advance": "move on", "wait":
+        "wait on the requester of", "resume": "resume", "handoff": "hand off", "resolve": "resolve",
+        "confirm": "confirm", "reopen": "reopen", "close": "close"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def check(state: State, action: str, ref: str = "the request") -> None:
     reason = _why_not(state, action)
     if reason is not None:
         options = ", ".join(allowed(state)) or "nothing"
-        raise Conflict(f"cannot {action} {ref}: {reason}; possible now: {options}")
+        raise Conflict(f"cannot {SAID[action]} {ref}: {reason}; possible now: {options}")
 
 
 def apply(state: State, action: str, *, to_stage: int | None = None, new_owner: str | None = None,
@@ -99,7 +103,7 @@ def apply(state: State, action: str, *, to_stage: int | None = None, new_owner: 
     if action == "advance":
         target = state.stage + 1 if to_stage is None else to_stage
         if not state.stage < target <= state.last_stage:
-            raise ValidationError(f"cannot advance {ref} to that stage: pick a later stage than the current one")
+            raise ValidationError(f"cannot move {ref} on to that stage: pick a later stage than the current one")
         return replace(state, stage=target)
     if action == "wait":
         return replace(state, status=WAITING)

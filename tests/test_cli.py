@@ -482,7 +482,7 @@ def test_advancing_to_an_unknown_or_earlier_stage(cli: Cli, leak: str) -> None:
     cli.ok("contact", leak, "--as", PRIYA, "--note", "Called")
     cli.ok("advance", leak, "--to", "booked", "--as", PRIYA, "--note", "Booked")
     assert "has no stage 'fixed'" in cli.fails("advance", leak, "--to", "fixed", "--as", PRIYA, "--note", "x")
-    assert "cannot advance FAC-1001 to that stage" in cli.fails(
+    assert "cannot move FAC-1001 on to that stage" in cli.fails(
         "advance", leak, "--to", "assessed", "--as", PRIYA, "--note", "x")
     assert "first contact was already made" in cli.fails("contact", leak, "--as", PRIYA, "--note", "again")
     view = cli.show(leak, PRIYA)
@@ -493,7 +493,7 @@ def test_closed_request_refuses_more_work(cli: Cli, leak: str) -> None:
     resolved(cli, leak)
     cli.ok("confirm", leak, "--as", AMIRA, now="2026-11-23T13:00:00+00:00")
     message = cli.fails("checkin", leak, "--as", PRIYA, "--note", "still ok?", now="2026-11-23T14:00:00+00:00")
-    assert message.startswith("cannot checkin FAC-1001: it is closed")
+    assert message.startswith("cannot check in on FAC-1001: it is closed")
     message = cli.fails("handoff", leak, "--to", SAM, "--as", PRIYA, "--note", "x",
                         now="2026-11-23T14:00:00+00:00")
     assert "it is closed" in message

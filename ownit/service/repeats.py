@@ -12,15 +12,13 @@ A failed action claims nothing, so the same form can be fixed and sent again.
 
 from __future__ import annotations
 
+from .. import domain
 from ..errors import Conflict, ValidationError, typed
 from ..store import requests, submissions
 from ..store.directory import PersonEntry
 from ..store.unit import Unit
 
-WORDS = {"raise": "raise a request", "contact": "record first contact on", "checkin": "check in on",
-         "advance": "move on", "wait": "wait on the requester of", "resume": "resume", "handoff": "hand off",
-         "resolve": "resolve", "confirm": "confirm", "reopen": "reopen", "note": "add a note to",
-         "attach": "attach a file to"}
+WORDS = {**domain.SAID, "raise": "raise a request", "note": "add a note to", "attach": "attach a file to"}
 
 
 def key_of(key: str | None) -> str | None:
