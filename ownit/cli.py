@@ -57,6 +57,8 @@ org_app = typer.Typer(help="The organisation directory: sites, people, teams.", 
 app.add_typer(org_app, name="org")
 plugin_app = typer.Typer(help="Writing department plugins.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(plugin_app, name="plugin")
+file_app = typer.Typer(help="Photos and files on requests.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(file_app, name="file")
 
 def _identify(email: Optional[str]) -> Any:
     """Who the command acts as (:mod:`ownit.actors`): the ``--as``/``OWNIT_USER``
@@ -675,6 +677,76 @@ def note(
     from . import service
 
     _done(service.add_note(_desk(), ref, actor=actor, note=note, internal=internal), "note added", as_json)
+
+
+@app.command()
+@friendly
+def attach(
+    ref: str,
+    paths: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Photos (JPEG, PNG, GIF, WebP) or PDFs.")],
+    internal: Annotated[bool, typer.Option("--internal", help="Only the team sees them.")] = False,
+    note: Annotated[Optional[str], typer.Option("--note", "-n", help="A note to go with them.")] = None,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Add photos or files to a request (the requester sees them unless --internal)."""
+    from . import service
+    from .errors import ValidationError
+
+    sent = []
+    for path in paths:
+        try:
+            sent.append(service.Upload(path.name, path.read_bytes()))
+        except OSError as exc:
+            raise ValidationError(f"cannot read {path}: {exc.strerror or exc}; check the path") from None
+    view = service.attach(_desk(), ref, actor=actor, files=sent, internal=internal, note=note)
+    _done(view, f"{len(sent)} file{'s' if len(sent) != 1 else ''} attached", as_json)
+
+
+@app.command("files")
+@friendly
+def list_files(ref: str, actor: As = None, as_json: Json = False) -> None:
+    """The photos and files on a request that you may see; get one with 'ownit file get ID'."""
+    from . import service
+    from .uploads import shown
+
+    found = service.files(_desk(), ref, actor=actor)
+    if as_json:
+        return _print_json(found)
+    if not found:
+        typer.echo(f"{ref.strip().upper()}: no files")
+    for f in found:
+        typer.echo(f"{f['id']:>5}  {f['name']}  {f['content_type']}  {shown(f['size'])}  {f['by_name']}  "
+                   f"{f['at'][:16].replace('T', ' ')}" + ("  internal" if f["internal"] else ""))
+
+
+@file_app.command("get")
+@friendly
+def get_file(
+    attachment: Annotated[int, typer.Argument(metavar="ID", help="The file's id, from 'ownit files REF'.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="PATH", help="Where to save it ('-': "
+                                                "standard output); by default its name, in this folder.")] = None,
+    thumbnail: Annotated[bool, typer.Option("--thumbnail", help="A photo's thumbnail instead.")] = False,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Save a photo or file of a request you may see."""
+    from . import service
+    from .errors import ValidationError
+    from .uploads import shown
+
+    view, data = service.get_file(_desk(), attachment, actor=actor, thumbnail=thumbnail)
+    if str(out) == "-":
+        sys.stdout.buffer.write(data)
+        return
+    target = out or Path(view["name"])
+    if target.exists():
+        raise ValidationError(f"{target} exists already; pass --out PATH to save it elsewhere")
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(f"cannot save to {target}: {exc.strerror or exc}; pick another --out") from None
+    if as_json:
+        return _print_json({**view, "path": str(target)})
+    typer.echo(f"{view['ref']}: saved {view['name']} ({shown(view['size'])}) to {target}")
 
 
 @app.command()
