@@ -723,8 +723,8 @@ def list_files(ref: str, actor: As = None, as_json: Json = False) -> None:
 @friendly
 def get_file(
     attachment: Annotated[int, typer.Argument(metavar="ID", help="The file's id, from 'ownit files REF'.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="PATH", help="Where to save it ('-': "
-                                                "standard output); by default its name, in this folder.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="PATH", help="Where to save it; by "
+                                                "default its name, in this folder.")] = None,
     thumbnail: Annotated[bool, typer.Option("--thumbnail", help="A photo's thumbnail instead.")] = False,
     actor: As = None, as_json: Json = False,
 ) -> None:
@@ -734,9 +734,6 @@ def get_file(
     from .uploads import shown
 
     view, data = service.get_file(_desk(), attachment, actor=actor, thumbnail=thumbnail)
-    if str(out) == "-":
-        sys.stdout.buffer.write(data)
-        return
     target = out or Path(view["name"])
     if target.exists():
         raise ValidationError(f"{target} exists already; pass --out PATH to save it elsewhere")
@@ -967,6 +964,7 @@ def backup(path: Annotated[Path, typer.Argument(help="A new file for the copy.")
         return _print_json(result)
     typer.echo(f"backed up {_count(result['requests'], 'request')} and {_count(result['events'], 'event')} to "
                f"{path} ({result['bytes'] / 1e6:.1f} MB in {result['seconds']:.1f} s); the copy checks out")
+    _files_copied(result, backups.files_beside(path).root)
 
 
 @app.command()
@@ -1000,6 +998,18 @@ def restore(path: Annotated[Path, typer.Argument(help="A file made by ownit back
     else:
         typer.echo(f"restored {what} from {path} to {result['restored_to']}"
                    + (f"; what was there is kept at {result['kept']}" if result["kept"] else ""))
+        from .files import folder_for
+
+        _files_copied(result, folder_for(url))
+
+
+def _files_copied(result: dict[str, Any], folder: Path) -> None:
+    """The photos and files a backup or restore copied, and a warning for any it could not find."""
+    if result["files"]:
+        typer.echo(f"{_count(result['files'], 'file')} copied to {folder}")
+    if result["files_missing"]:
+        typer.echo(f"warning: {_count(result['files_missing'], 'file')} named by attachments were not found; "
+                   f"their requests show them but they cannot be opened", err=True)
 
 
 @app.command()

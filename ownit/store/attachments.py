@@ -17,7 +17,6 @@ _ADD = Insert(TABLE, lambda plain, dialect: plain.returning(TABLE.c.id))
 _GET = Statement(sa.select(TABLE).where(TABLE.c.id == sa.bindparam("id")))
 _HELD = Statement(sa.select(sa.func.coalesce(sa.func.sum(TABLE.c.size), 0))
                   .where(TABLE.c.request_id == sa.bindparam("request")))
-_KEYS = Statement(sa.select(TABLE.c.sha256, TABLE.c.thumbnail).order_by(TABLE.c.id))
 
 
 def add(u: Unit, request_id: int, *, name: str, content_type: str, size: int, sha256: str,
@@ -38,7 +37,3 @@ def held(u: Unit, request_id: int) -> int:
     """The bytes of all the request's files together."""
     return int(u.db.execute(_HELD, request=request_id).scalar())
 
-
-def keys(u: Unit) -> set[str]:
-    """The file-store keys every attachment names (its bytes, a photo's thumbnail): what a backup copies."""
-    return {key for row in u.db.execute(_KEYS).all() for key in row if key}

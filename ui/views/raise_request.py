@@ -2,6 +2,7 @@
 see straight away who owns it and what they promise."""
 
 import streamlit as st
+from attachments import attach_inputs
 from common import current_user, desk, fail_inline, literal, request_card, service
 
 from ownit import OwnitError
@@ -40,17 +41,19 @@ with st.form(f"raise-{rtype['key']}"):
     needed_by = st.date_input("When do you need it by? (optional)", value=None, key="raise-needed-by")
     for_site = False if rtype["restricted"] else st.checkbox(
         "For the site, not only me: the site's deputies hear what I hear", key="raise-for-site")
+    files = attach_inputs("raise-new")
     submitted = st.form_submit_button("Raise it")
 
 if submitted:
     try:
         view = service.raise_request(desk(), actor=current_user(), request_type=rtype["key"], title=title,
                                      detail=detail, fields={k: v for k, v in values.items() if v != ""},
-                                     needed_by=needed_by, for_site=for_site)
+                                     needed_by=needed_by, for_site=for_site, files=files)
     except OwnitError as error:
         fail_inline(error)  # everything typed stays in the form
     else:
-        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("raise-")]:
+        for key in [k for k in st.session_state
+                    if isinstance(k, str) and k.startswith(("raise-", "files-raise-", "camera-raise-"))]:
             del st.session_state[key]
         st.session_state["raised"] = view["ref"]
         st.rerun()
