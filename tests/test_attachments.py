@@ -5,6 +5,7 @@ in its one unit of work, backed up and restored, and on the command line."""
 from __future__ import annotations
 
 import io
+import sys
 import json
 from pathlib import Path
 
@@ -257,3 +258,55 @@ def test_the_command_line_attaches_lists_and_gets_files(ownit_demo_org, ownit_da
     cli.ok("file", "get", str(listed[1]["id"]), "--as", PRIYA)  # by default its own name, here
     assert (tmp_path / "quote.pdf").read_bytes() == PDF
     assert cli.fails("files", ref, "--as", TOM).startswith(f"no request '{ref}'")
+
+
+def test_the_forms_take_photos_and_the_card_shows_them(ownit_demo_org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through Streamlit's AppTest: a leak raised with a picked photo and one from the camera; the card
+    shows their thumbnails and downloads; the owner's check-in form takes photos too."""
+    from streamlit.testing.v1 import AppTest
+
+    from test_ui import APP
+
+    monkeypatch.setenv("OWNIT_DATABASE_URL", ownit_demo_org.url)
+    monkeypatch.setenv("OWNIT_UI_DEMO", "1")
+    monkeypatch.setenv("OWNIT_NOW", ownit_demo_org.now().isoformat())
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # AppTest leaves the app there
+
+    def page(user: str, path: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.session_state["user"] = user
+        at.run()
+        at.switch_page(path).run()
+        assert not at.exception
+        return at
+
+    at = page(AMIRA, "views/raise_request.py")
+    [picker], [camera] = at.get("file_uploader"), at.get("camera_input")
+    assert picker.label == "Photos or PDFs (optional)" and camera.label == "Take a photo"
+    assert "Take a photo" in [e.label for e in at.expander]
+    at.text_input[0].input("Water through the stockroom ceiling")
+    {t.label: t for t in at.text_input}["Where is the water coming in?"].input("stockroom")
+    [r for r in at.radio if r.label.startswith("Is water near")][0].set_value("no")
+    picker.set_value([("ceiling.jpg", photo(gps=True), "image/jpeg"), ("quote.pdf", PDF, "application/pdf")])
+    camera.set_value(("shot.jpg", photo(320, 240), "image/jpeg"))
+    at.button[0].click().run()
+    assert not at.exception and at.success
+    [mine] = service.my_requests(ownit_demo_org, actor=AMIRA)
+    assert [a["name"] for a in mine["attachments"]] == ["ceiling.jpg", "quote.pdf", "photo.jpg"]
+    owner = mine["owner"]["email"]
+    at = page(owner, "views/team.py")
+    assert "Photos and files (3)" in [e.label for e in at.expander]
+    assert len(at.get("image")) == 2  # the photos' thumbnails; the PDF is a download only
+    assert [b.label for b in at.get("download_button")] == ["ceiling\\.jpg \\(5 KB\\)", "quote\\.pdf \\(1 KB\\)",
+                                                           "photo\\.jpg \\(2 KB\\)"]
+    service.contact(ownit_demo_org, mine["ref"], actor=owner, note="On my way")
+    at = page(owner, "views/team.py")
+    assert {f"files-checkin-{mine['ref']}", f"files-note-{mine['ref']}"} <= {u.key for u in at.get("file_uploader")}
+    ref = mine["ref"]
+    next(u for u in at.get("file_uploader") if u.key == f"files-checkin-{ref}").set_value(
+        ("fixed.jpg", photo(), "image/jpeg"))
+    next(t for t in at.text_area if t.key == f"checkin-note-{ref}").input("Patched the roof; photo attached")
+    next(b for b in at.button if b.label == "Check in").click().run()
+    assert not at.exception and not at.error
+    timeline = service.show(ownit_demo_org, ref, actor=AMIRA)["timeline"]
+    assert [(e["kind"], e["note"][:9]) for e in timeline[-2:]] == [("checkin", "Patched t"), ("attached", "fixed.jpg")]
