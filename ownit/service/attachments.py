@@ -48,14 +48,14 @@ def prepare(desk: Any, files: Sequence[Upload] | None) -> list[Stored]:
     checked = [uploads.check(upload, max_bytes=limits.file) for upload in files]
     _within(sum(len(c.data) for c in checked), limits.request, "these files")
     kept = store_for(desk.url)
-    return [Stored(c.name, c.content_type, len(c.data), kept.put(c.data), kept.put(c.thumbnail) if c.thumbnail else None)
-            for c in checked]
+    return [Stored(c.name, c.content_type, len(c.data), kept.put(c.data),
+                   kept.put(c.thumbnail) if c.thumbnail else None) for c in checked]
 
 
 def _within(total: int, limit: int, what: str) -> None:
     if total > limit:
-        raise ValidationError(f"{what} come to {uploads.shown(total)}; a request may hold at most {uploads.shown(limit)} "
-                              f"of files ({uploads.REQUEST_MAX_ENV}); send fewer or smaller ones")
+        raise ValidationError(f"{what} come to {uploads.shown(total)}; a request may hold at most "
+                              f"{uploads.shown(limit)} of files ({uploads.REQUEST_MAX_ENV}); send fewer or smaller ones")
 
 
 def attach_in(u: store.Unit, req: Any, person_id: int, stored: Sequence[Stored], *,
@@ -107,7 +107,8 @@ def get_file(desk: Any, attachment_id: int, *, actor: Actor, thumbnail: bool = F
                 "sha256": row.sha256, "internal": row.internal, "at": row.added_at.isoformat(),
                 "by": u.directory.people[row.added_by].email}
         if thumbnail:
-            view.update(name=row.name.rsplit(".", 1)[0] + "-thumbnail.jpg", content_type="image/jpeg", sha256=row.thumbnail)
+            view.update(name=row.name.rsplit(".", 1)[0] + "-thumbnail.jpg", content_type="image/jpeg",
+                        sha256=row.thumbnail)
         return view, row.thumbnail if thumbnail else row.sha256
 
     view, key = store.run(desk, work, write=False)

@@ -113,7 +113,8 @@ def _act(desk: Any, ref: str, *, actor: Actor, action: str, note: str | None,
 
 
 def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Callable[[Act], None],
-           note_required: bool = True, who: str = "worker", stored: Sequence[Stored] = ()) -> Callable[[store.Unit], Later]:
+           note_required: bool = True, who: str = "worker",
+           stored: Sequence[Stored] = ()) -> Callable[[store.Unit], Later]:
     """The work of :func:`_act` for a unit of work that may do more (a reply by mail, ``ownit.service.mail``)."""
     note_text = text(note, "the note", limit=NOTE_MAX, required=note_required)
 
