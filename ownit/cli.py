@@ -82,6 +82,8 @@ As = Annotated[Optional[str], typer.Option("--as", envvar="OWNIT_USER", metavar=
                                            help="Who you are (or set OWNIT_USER).")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON with stable keys.")]
 Note = Annotated[str, typer.Option("--note", "-n", help="What you did or agreed, in a sentence.")]
+Key = Annotated[Optional[str], typer.Option("--key", metavar="KEY", help="An idempotency key: the same command "
+                                            "sent again with it within a day changes nothing.")]
 
 
 class _State:
@@ -434,6 +436,7 @@ def raise_(
     site: Annotated[Optional[str], typer.Option("--site", help="Site code, if not your own.")] = None,
     for_site: Annotated[bool, typer.Option("--for-site", help="For the site, not only you: its deputies hear "
                                                               "what you hear.")] = False,
+    key: Key = None,
     actor: As = None,
     as_json: Json = False,
 ) -> None:
@@ -442,16 +445,19 @@ def raise_(
 
     fields: dict[str, str] = {}
     for item in field or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
             _fail(f"--field {item!r} must look like key=value", 2)
-        fields[key.strip()] = value
+        fields[name.strip()] = value
     view = service.raise_request(_desk(), actor=actor, request_type=request_type, title=title, detail=detail,
                                  fields=fields, needed_by=_date(needed_by, "--needed-by"), site=site,
-                                 for_site=for_site)
+                                 for_site=for_site, key=key)
     if as_json:
         return _print_json(view)
     owner = view["owner"]
+    if view["repeated"]:
+        typer.echo(f"{view['ref']} raised earlier with this key: nothing changed. {owner['name']} owns it.")
+        return
     typer.echo(f"{view['ref']} raised: {owner['name']} ({view['team']['name']}) owns it "
                f"and will contact you by {_when(view['promise']['first_contact_due'], view['timezone'])}.")
 
@@ -591,6 +597,8 @@ def _render(view: dict[str, Any]) -> None:
 def _done(view: dict[str, Any], what: str, as_json: bool) -> None:
     if as_json:
         return _print_json(view)
+    if view["repeated"]:
+        what = "done earlier with this key, nothing changed"
     typer.echo(f"{view['ref']}: {what} (status {view['status']}, stage {view['stage_label']} "
                f"{view['progress']['done']}/{view['progress']['total']}, owner {view['owner']['name']})")
 
@@ -602,23 +610,24 @@ def contact(
     agreed_by: Annotated[Optional[str], typer.Option(
         "--agreed-by", metavar="DATE", help="The date agreed with the requester (YYYY-MM-DD); "
                                             "required when they need it sooner than the standard.")] = None,
-    actor: As = None, as_json: Json = False,
+    key: Key = None, actor: As = None, as_json: Json = False,
 ) -> None:
     """Record first contact with the requester (and the date agreed with them)."""
     from . import service
 
-    view = service.contact(_desk(), ref, actor=actor, note=note, agreed_by=_date(agreed_by, "--agreed-by"))
+    view = service.contact(_desk(), ref, actor=actor, note=note, agreed_by=_date(agreed_by, "--agreed-by"),
+                         key=key)
     _done(view, "first contact made" + (f", agreed date {view['promise']['agreed_by']}" if agreed_by else ""),
           as_json)
 
 
 @app.command()
 @friendly
-def checkin(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+def checkin(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Json = False) -> None:
     """Record a check-in with the requester."""
     from . import service
 
-    _done(service.check_in(_desk(), ref, actor=actor, note=note), "checked in", as_json)
+    _done(service.check_in(_desk(), ref, actor=actor, note=note, key=key), "checked in", as_json)
 
 
 @app.command()
@@ -626,30 +635,30 @@ def checkin(ref: str, note: Note, actor: As = None, as_json: Json = False) -> No
 def advance(
     ref: str, note: Note,
     to: Annotated[Optional[str], typer.Option("--to", help="Stage key to move to (default: the next).")] = None,
-    actor: As = None, as_json: Json = False,
+    key: Key = None, actor: As = None, as_json: Json = False,
 ) -> None:
     """Move the request to its next stage (or --to a later one)."""
     from . import service
 
-    _done(service.advance(_desk(), ref, actor=actor, note=note, to=to), "moved on", as_json)
+    _done(service.advance(_desk(), ref, actor=actor, note=note, to=to, key=key), "moved on", as_json)
 
 
 @app.command()
 @friendly
-def wait(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+def wait(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Json = False) -> None:
     """Put the request on hold, waiting on the requester for what the note says."""
     from . import service
 
-    _done(service.wait_on_requester(_desk(), ref, actor=actor, note=note), "waiting on the requester", as_json)
+    _done(service.wait_on_requester(_desk(), ref, actor=actor, note=note, key=key), "waiting on the requester", as_json)
 
 
 @app.command()
 @friendly
-def resume(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+def resume(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Json = False) -> None:
     """Take the request off hold."""
     from . import service
 
-    _done(service.resume(_desk(), ref, actor=actor, note=note), "resumed", as_json)
+    _done(service.resume(_desk(), ref, actor=actor, note=note, key=key), "resumed", as_json)
 
 
 @app.command()
@@ -657,12 +666,12 @@ def resume(ref: str, note: Note, actor: As = None, as_json: Json = False) -> Non
 def handoff(
     ref: str,
     to: Annotated[str, typer.Option("--to", metavar="EMAIL", help="The team member who takes it over.")],
-    note: Note, actor: As = None, as_json: Json = False,
+    note: Note, key: Key = None, actor: As = None, as_json: Json = False,
 ) -> None:
     """Hand the request to another member of its team, with a note."""
     from . import service
 
-    view = service.hand_off(_desk(), ref, actor=actor, to=to, note=note)
+    view = service.hand_off(_desk(), ref, actor=actor, to=to, note=note, key=key)
     _done(view, f"handed to {view['owner']['name']}", as_json)
 
 
@@ -671,12 +680,12 @@ def handoff(
 def note(
     ref: str, note: Note,
     internal: Annotated[bool, typer.Option("--internal", help="Only the team sees it.")] = False,
-    actor: As = None, as_json: Json = False,
+    key: Key = None, actor: As = None, as_json: Json = False,
 ) -> None:
     """Add a note to the timeline (the requester sees it unless --internal)."""
     from . import service
 
-    _done(service.add_note(_desk(), ref, actor=actor, note=note, internal=internal), "note added", as_json)
+    _done(service.add_note(_desk(), ref, actor=actor, note=note, internal=internal, key=key), "note added", as_json)
 
 
 @app.command()
@@ -686,7 +695,7 @@ def attach(
     paths: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Photos (JPEG, PNG, GIF, WebP) or PDFs.")],
     internal: Annotated[bool, typer.Option("--internal", help="Only the team sees them.")] = False,
     note: Annotated[Optional[str], typer.Option("--note", "-n", help="A note to go with them.")] = None,
-    actor: As = None, as_json: Json = False,
+    key: Key = None, actor: As = None, as_json: Json = False,
 ) -> None:
     """Add photos or files to a request (the requester sees them unless --internal)."""
     from . import service
@@ -698,7 +707,7 @@ def attach(
             sent.append(service.Upload(path.name, path.read_bytes()))
         except OSError as exc:
             raise ValidationError(f"cannot read {path}: {exc.strerror or exc}; check the path") from None
-    view = service.attach(_desk(), ref, actor=actor, files=sent, internal=internal, note=note)
+    view = service.attach(_desk(), ref, actor=actor, files=sent, internal=internal, note=note, key=key)
     _done(view, f"{len(sent)} file{'s' if len(sent) != 1 else ''} attached", as_json)
 
 
@@ -748,11 +757,11 @@ def get_file(
 
 @app.command()
 @friendly
-def resolve(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+def resolve(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Json = False) -> None:
     """Mark the request resolved; the requester confirms it."""
     from . import service
 
-    _done(service.resolve(_desk(), ref, actor=actor, note=note), "resolved", as_json)
+    _done(service.resolve(_desk(), ref, actor=actor, note=note, key=key), "resolved", as_json)
 
 
 @app.command()
@@ -762,21 +771,22 @@ def confirm(
     nps: Annotated[Optional[int], typer.Option("--nps", help="How likely to recommend us, 0-10.")] = None,
     effort: Annotated[Optional[int], typer.Option("--effort", help="How hard was it for you, 1 (easy) to 7.")] = None,
     comment: Annotated[Optional[str], typer.Option("--comment", help="Anything to tell the team.")] = None,
-    actor: As = None, as_json: Json = False,
+    key: Key = None, actor: As = None, as_json: Json = False,
 ) -> None:
     """Confirm the fix (as the requester), closing the request."""
     from . import service
 
-    _done(service.confirm(_desk(), ref, actor=actor, nps=nps, effort=effort, comment=comment), "closed", as_json)
+    _done(service.confirm(_desk(), ref, actor=actor, nps=nps, effort=effort, comment=comment, key=key), "closed",
+          as_json)
 
 
 @app.command()
 @friendly
-def reopen(ref: str, note: Note, actor: As = None, as_json: Json = False) -> None:
+def reopen(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Json = False) -> None:
     """Reopen a request that is not fixed: while resolved, or up to 5 business days after it closed."""
     from . import service
 
-    _done(service.reopen(_desk(), ref, actor=actor, note=note), "reopened", as_json)
+    _done(service.reopen(_desk(), ref, actor=actor, note=note, key=key), "reopened", as_json)
 
 
 @app.command()

@@ -347,6 +347,21 @@ class MailReceived(SQLModel, table=True):
     received_at: datetime = _when(nullable=False)
 
 
+class Submission(SQLModel, table=True):
+    """What each person submitted lately, by the idempotency key their form
+    or command sent with it, so that a repeated submission (a double click, a
+    retried command) changes nothing and is answered with the request it
+    acted on (``ownit.store.submissions``)."""
+
+    __tablename__ = "submission"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=100)
+    action: str = Field(max_length=20)
+    request_id: Optional[int] = Field(default=None, foreign_key="request.id")
+    submitted_at: datetime = _when(nullable=False, index=True)
+
+
 class Attachment(SQLModel, table=True):
     """A photo or file on a request (``ownit.service.attachments``): what it is,
     who added it and when; its bytes are in the file store under its

@@ -159,3 +159,24 @@ def sweep_once(url: str, index: int, at_iso: str, barrier: Any, queue: Any) -> N
     except Exception:  # noqa: BLE001 - no error of any kind is expected
         errors.append("worker failed: " + traceback.format_exc())
     _report(queue, index, report=report, errors=errors)
+
+
+def submit_at_once(url: str, action: str, ref: str | None, key: str, index: int, start_iso: str,
+                   barrier: Any, queue: Any) -> None:
+    """Send one submission with ``key`` at the same moment as the other
+    workers (the same check-in, or the same raise, as from a double click)."""
+    result: dict[str, Any] = {"errors": []}
+    try:
+        from ownit import service
+
+        desk = _open(url, TickingClock(datetime.fromisoformat(start_iso), index, 1))
+        barrier.wait(timeout=60)
+        if action == "raise":
+            view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Leak by the door",
+                                         fields=dict(LEAK), key=key)
+        else:
+            view = service.check_in(desk, ref, actor=LEAD, note="Roofer booked", key=key)
+        result.update(ref=view["ref"], repeated=view["repeated"])
+    except Exception:  # noqa: BLE001 - no error of any kind is expected
+        result["errors"].append(traceback.format_exc())
+    _report(queue, index, **result)

@@ -98,12 +98,18 @@ def test_every_action_has_one_service_function_one_command_and_one_form(monkeypa
     monkeypatch.syspath_prepend(str(Path(__file__).parent.parent / "ui"))  # as ui/app.py runs its pages
     from common import OWNER_FORMS
 
-    commands = set(get_command(app).commands)
+    import inspect
+
+    commands = get_command(app).commands
     requester_only = {"confirm", "reopen"}  # on the requester's card (ui/common.py requester_actions)
     assert set(service.ACTIONS) == set(domain.ACTIONS)
     for action in domain.ACTIONS:
         assert action in commands, f"no 'ownit {action}' command"
         assert action in OWNER_FORMS or action in requester_only, f"no form for {action}"
+    # and each takes an idempotency key, from the CLI too: a repeated submission changes nothing
+    for name, function in {**service.ACTIONS, "raise": service.raise_request, "note": service.add_note}.items():
+        assert "key" in inspect.signature(function).parameters, f"service.{function.__name__} takes no key"
+        assert "--key" in {o for p in commands[name].params for o in p.opts}, f"'ownit {name}' has no --key"
 
 
 def test_notifications_and_events_are_data(ownit_demo_org: Any) -> None:

@@ -391,3 +391,24 @@ def test_a_link_with_the_ref_opens_that_request_first(app, ownit_demo_org) -> No
     at.query_params["ref"] = view["ref"]
     at.switch_page("views/team.py").run()
     assert not at.exception and "Opened from your link" in [c.value for c in at.caption]
+
+
+def test_a_check_in_sent_again_from_the_same_form_is_recorded_once(app, ownit_demo_org) -> None:
+    """A double click: the first run committed the check-in but was cut short
+    by the second click before the form was cleared, so the second run sends
+    the same form, with the same token, again."""
+    desk = ownit_demo_org
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
+    ref, owner = view["ref"], view["owner"]["email"]
+    service.contact(desk, ref, actor=owner, note="Coming at two")
+    at = open_team_queue(app, owner)
+    token = at.session_state[f"armed-checkin-{ref}"]
+    service.check_in(desk, ref, actor=owner, note="Roofer booked", key=token)  # the first click's run
+    next(t for t in at.text_area if t.label.startswith("Check-in note")).input("Roofer booked")
+    button(at, "Check in").click().run()  # the second click
+    assert not at.exception and rendered_text(at.success[0].value) == f"{ref}: checked in"
+    assert [e["kind"] for e in service.show(desk, ref, actor=owner)["timeline"]].count("checkin") == 1
+    assert at.session_state[f"armed-checkin-{ref}"] != token  # armed afresh: the next check-in is a new one
+    next(t for t in at.text_area if t.label.startswith("Check-in note")).input("Roofer on site")
+    button(at, "Check in").click().run()
+    assert [e["kind"] for e in service.show(desk, ref, actor=owner)["timeline"]].count("checkin") == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -208,15 +209,32 @@ def fail_inline(error: OwnitError) -> None:
     st.error(literal(error))
 
 
-def act(label: str, action: Callable[..., Any], **kwargs: Any) -> None:
-    """Do ``action`` as the current user; show the error inline, or rerun with
-    ``label`` as the confirmation."""
+def armed(name: str) -> str:
+    """The key of the form ``name`` as it stands: ``name`` and a token of its
+    own, which is also the idempotency key its action sends (a second click,
+    a rerun, a form sent again after a dropped connection act once, see
+    ``ownit.service.repeats``). After the action succeeds, :func:`act` arms
+    the form afresh: a new key, so a click on the old one does nothing."""
+    return f"{name}~{st.session_state.setdefault(f'armed-{name}', secrets.token_hex(8))}"
+
+
+def submission_key(form: str) -> str:
+    """The idempotency key of an :func:`armed` form."""
+    return form.rpartition("~")[2]
+
+
+def act(label: str, action: Callable[..., Any], *, form: str | None = None, **kwargs: Any) -> None:
+    """Do ``action`` as the current user, from the :func:`armed` ``form``
+    (its token is the action's idempotency key); show the error inline, or
+    rerun with ``label`` as the confirmation and the form armed afresh."""
     try:
-        action(desk(), actor=current_user(), **kwargs)
+        action(desk(), actor=current_user(), **kwargs, **({"key": submission_key(form)} if form else {}))
     except OwnitError as error:
         fail_inline(error)  # what was typed stays in the form, to fix and send again
     else:
         st.session_state["flash"] = label
+        if form:  # armed afresh: a click on the old form does nothing
+            st.session_state.pop(f"armed-{form.rpartition('~')[0]}", None)
         for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(f"-{kwargs.get('ref')}")]:
             del st.session_state[key]  # done: the request's forms start empty again
         st.rerun()
@@ -227,14 +245,15 @@ def note_form(view: dict[str, Any]) -> None:
     ref = view["ref"]
     if view["status"] == "closed":
         return
-    with st.form(f"note-{ref}"):
+    with st.form(form := armed(f"note-{ref}")):
         text = st.text_input("Add a note" + (" for the owner" if view["viewer"]["requester"] else ""),
                              key=f"note-text-{ref}")
         internal = (st.checkbox("Internal: the team only", key=f"note-internal-{ref}")
                     if view["viewer"]["staff"] else False)
         files = attach_inputs(f"note-{ref}")
         if st.form_submit_button("Add note"):
-            act(f"{ref}: note added", service.add_note, ref=ref, note=text, internal=internal, files=files)
+            act(f"{ref}: note added", service.add_note, form=form, ref=ref, note=text, internal=internal,
+                files=files)
 
 
 def requester_actions(view: dict[str, Any]) -> None:
@@ -242,13 +261,14 @@ def requester_actions(view: dict[str, Any]) -> None:
     waiting for, add a note, confirm the fix and rate it, or reopen it."""
     ref, status, allowed = view["ref"], view["status"], view["allowed"]
     if status == "waiting" and "resume" in allowed:
-        with st.form(f"answer-{ref}"):
+        with st.form(form := armed(f"answer-{ref}")):
             answer = st.text_area("Your answer", key=f"answer-text-{ref}")
             files = attach_inputs(f"answer-{ref}")
             if st.form_submit_button("Send and hand it back"):
-                act(f"{ref}: sent to {view['owner']['name']}", service.resume, ref=ref, note=answer, files=files)
+                act(f"{ref}: sent to {view['owner']['name']}", service.resume, form=form, ref=ref, note=answer,
+                    files=files)
     if "confirm" in allowed:
-        with st.form(f"confirm-{ref}"):
+        with st.form(form := armed(f"confirm-{ref}")):
             if view["rated_on"]:  # one rating per resolution: given through the mail's rating link
                 st.markdown("**Is it fixed?** Thank you for rating it already.")
                 rated: dict[str, Any] = {}
@@ -256,13 +276,13 @@ def requester_actions(view: dict[str, Any]) -> None:
                 st.markdown("**Is it fixed?** Tell us how we did.")
                 rated = rating_inputs(ref)
             if st.form_submit_button("Confirm it is fixed"):
-                act(f"{ref}: closed, thank you", service.confirm, ref=ref, **rated)
+                act(f"{ref}: closed, thank you", service.confirm, form=form, ref=ref, **rated)
     if "reopen" in allowed:
         until = f" (until {when(view['reopen_until'], view['timezone'])})" if view["reopen_until"] else ""
-        with st.form(f"reopen-{ref}"):
+        with st.form(form := armed(f"reopen-{ref}")):
             why = st.text_input(f"Not fixed after all? Say what is still wrong{until}", key=f"reopen-text-{ref}")
             if st.form_submit_button("Reopen it"):
-                act(f"{ref}: reopened", service.reopen, ref=ref, note=why)
+                act(f"{ref}: reopened", service.reopen, form=form, ref=ref, note=why)
     note_form(view)
 
 
@@ -349,11 +369,11 @@ def owner_actions(view: dict[str, Any]) -> None:
     tabs = st.tabs([OWNER_FORMS[a].tab for a in offered] + ["Note"])
     for tab, action in zip(tabs, offered, strict=False):
         form = OWNER_FORMS[action]
-        with tab, st.form(f"{action}-{ref}"):
+        with tab, st.form(armed_as := armed(f"{action}-{ref}")):
             extra, words = form.inputs(view) if form.inputs else ({}, {})
             note = st.text_area(form.prompt, key=f"{action}-note-{ref}")
             if st.form_submit_button(form.button):
-                act(form.done.format(ref=ref, **words), form.call, ref=ref, note=note, **extra)
+                act(form.done.format(ref=ref, **words), form.call, form=armed_as, ref=ref, note=note, **extra)
     with tabs[-1]:
         note_form(view)
 

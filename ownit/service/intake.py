@@ -29,13 +29,14 @@ from ..errors import PermissionDenied, PluginError, ValidationError
 from ..models import Request
 from ..records import Draft, TeamInfo
 from ..store import directory, org as org_store, requests, timeline
-from ..store import outbox
+from ..store import outbox, submissions
 from ..store import unit as store
 from ..store.directory import PersonEntry, SiteEntry, TeamEntry
 from ..store.sql import Statement
 from ..uploads import Upload
 from ..views import person_view
-from .access import NOTE_MAX, TITLE_MAX, text
+from . import repeats
+from .access import NOTE_MAX, TITLE_MAX, text, visible
 from .attachments import attach_in, prepare
 from .audience import tell_requester
 from .reactions import Rules, ask, transaction
@@ -54,17 +55,20 @@ _LAST_OWNER = Statement(  # the owner of the requester's last request of the dep
 
 def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, detail: str = "",
                   fields: dict[str, Any] | None = None, needed_by: date | None = None,
-                  site: str | None = None, for_site: bool = False,
+                  site: str | None = None, for_site: bool = False, key: str | None = None,
                   files: Sequence[Upload] | None = None) -> dict[str, Any]:
     """Raise a request: the plugins' rules asked, then route, pick one named
     owner and set the promise in one transaction. Returns the request view.
     ``for_site`` marks it as the site's: the site's deputies hear what the
-    requester hears (:mod:`.audience`). ``files``: photos or files sent with
-    it, checked and stored first (:mod:`.attachments`)."""
+    requester hears (:mod:`.audience`). The same ``key`` sent again (a double
+    click on "Raise it") raises nothing more and answers with the request the
+    first raised (:mod:`.repeats`). ``files``: photos or files sent with it,
+    checked and stored first (:mod:`.attachments`)."""
     rtype = desk.plugins.request_type(request_type)
     if for_site and rtype.restricted:
         raise ValidationError(f"{rtype.label} is private to you and the team; it cannot be marked for the site")
     department = desk.plugins.department(rtype.department)
+    key = repeats.key_of(key)
     title = text(title, "the title", limit=TITLE_MAX, required=True)
     detail = text(detail, "the detail", limit=NOTE_MAX, required=False)
     parsed = rtype.parse_fields(fields or {})
@@ -78,6 +82,10 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
     def work(u: store.Unit) -> Any:
         org, now = u.directory, u.now
         requester = u.person(actor)
+        earlier = repeats.repeated(u, requester, key, "raise")
+        if earlier is not None:
+            first, team, known = visible(u, requests.get(u, earlier.request_id).ref, requester)
+            return view_later(u, first, team, known, requester, repeated=True)
         where = _site_of(org, requester, site, raising=True)
         team = _route(u, department.key, where.region, routed=said.team)
         loads = directory.loads(u.db, team)
@@ -104,6 +112,8 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
             needs_agreement=needed_by is not None and calendar.end_of_day(needed_by) < resolve_by)
         req.next_due = promises.next_due_of(req)
         requests.insert(u, req)
+        if key is not None:
+            submissions.settle(u, requester.id, key, req.id)
         if any(m.person_id == choice.person_id for m in team.members):  # the lead is not always a member
             org_store.mark_assigned(u, team.id, choice.person_id)
         owner = org.people[choice.person_id]

@@ -47,11 +47,13 @@ def _reopen_until(req: Any, team: TeamEntry) -> datetime | None:
 
 def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | None, person: PersonEntry | None,
                *, entries: list[timeline.Entry] | None = None,
-               loads: dict[int, directory.Load] | None = None, watching: list[int] | None = None) -> Later:
+               loads: dict[int, directory.Load] | None = None, watching: list[int] | None = None,
+               repeated: bool = False) -> Later:
     """The request as ``person`` sees it (``None``: OwnIt, which sees all),
     with what they may do about it: everything it needs is read now, and it
     is drawn later, after the unit's commit, without a query. ``watching``:
-    its watchers, when in hand."""
+    its watchers, when in hand; ``repeated``: the answer to a repeated
+    submission, which changed nothing (:mod:`.repeats`)."""
     org, now = u.directory, u.now
     entries = timeline.of(u, req.id) if entries is None else entries
     watching = watchers.of(u, req.id) if watching is None else watching
@@ -65,6 +67,7 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
                               team=team, site=org.sites[req.site_id], lead=org.people[team.lead_id],
                               events=entries, actors=org.people, rtype=rtype, now=now, internal=staff)
         view["watchers"] = [person_view(org.people[p]) for p in watching]
+        view["repeated"] = repeated
         if person is None:
             return view
         reopen_until = _reopen_until(req, team)

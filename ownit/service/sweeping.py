@@ -23,7 +23,7 @@ from .. import domain, events, notices, promises
 from ..departments import Duration
 from ..errors import Conflict
 from ..models import Person, Request
-from ..store import outbox, requests, timeline
+from ..store import outbox, requests, submissions, timeline
 from ..store import unit as store
 from ..store.requests import RequestRow
 from .absence import hand_on
@@ -74,6 +74,7 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
     from .. import tallies
 
     report["tallies_recounted"] = tallies.refresh_stale(desk)  # days of service health whose counts changed
+    report["keys_forgotten"] = store.run(desk, submissions.forget)  # a day on, a key may be used again
     return report
 
 

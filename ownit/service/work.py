@@ -27,7 +27,7 @@ from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..store.requests import RequestRow
 from ..uploads import Upload
-from . import audience
+from . import audience, repeats
 from .attachments import Stored, attach_in, prepare
 from .access import NOTE_MAX, is_staff, may_work, rating, text, visible
 from .rating import rated_on
@@ -100,27 +100,31 @@ DOERS = {"worker": "the owner ({owner}) or the lead of {team}", "requester": "th
          "party": "the person who raised it, the owner ({owner}) or the lead of {team}"}
 
 
-def _act(desk: Any, ref: str, *, actor: Actor, action: str, note: str | None,
+def _act(desk: Any, ref: str, *, actor: Actor, action: str, note: str | None, key: str | None,
          change: Callable[[Act], None], note_required: bool = True, who: str = "worker",
          files: Sequence[Upload] | None = None) -> dict[str, Any]:
     """The shared shape of every action on an existing request: identify,
+    answer a repeated submission (``key``, :mod:`.repeats`) without a change,
     authorise, check the lifecycle, change, store, record (with ``files``,
     checked and stored first: :mod:`.attachments`); then, after the commit,
     tell the plugins and draw the view."""
     stored = prepare(desk, files)
-    return transaction(desk, acting(ref, actor=actor, action=action, note=note, change=change,
+    return transaction(desk, acting(ref, actor=actor, action=action, note=note, change=change, key=key,
                                     note_required=note_required, who=who, stored=stored))
 
 
 def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Callable[[Act], None],
-           note_required: bool = True, who: str = "worker",
+           key: str | None = None, note_required: bool = True, who: str = "worker",
            stored: Sequence[Stored] = ()) -> Callable[[store.Unit], Later]:
     """The work of :func:`_act` for a unit of work that may do more (a reply by mail, ``ownit.service.mail``)."""
     note_text = text(note, "the note", limit=NOTE_MAX, required=note_required)
+    key = repeats.key_of(key)
 
     def work(u: store.Unit) -> Later:
         person = u.person(actor)
         req, team, rtype = visible(u, ref, person)
+        if repeats.repeated(u, person, key, action, req.id):
+            return view_later(u, req, team, rtype, person, repeated=True)
         allowed = {"worker": may_work(req, team, person),
                    "requester": person.id == req.requester_id or person.admin,
                    "party": person.id == req.requester_id or may_work(req, team, person)}[who]
@@ -146,7 +150,7 @@ def _hours(span: timedelta) -> float:
 
 
 def contact(desk: Any, ref: str, *, actor: Actor, note: str | None,
-            agreed_by: date | None = None) -> dict[str, Any]:
+            agreed_by: date | None = None, key: str | None = None) -> dict[str, Any]:
     """The owner's first contact with the requester; check-ins start from here.
 
     When the requester needs it sooner than the standard target, first contact
@@ -178,10 +182,10 @@ def contact(desk: Any, ref: str, *, actor: Actor, note: str | None,
         act.tell_requester(notices.Contacted(ref=req.ref, title=req.title, owner=act.person.name, note=act.note,
                                              agreed_by=agreed_by.isoformat() if agreed_by else None))
 
-    return _act(desk, ref, actor=actor, action="contact", note=note, change=change)
+    return _act(desk, ref, actor=actor, action="contact", note=note, key=key, change=change)
 
 
-def check_in(desk: Any, ref: str, *, actor: Actor, note: str | None,
+def check_in(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | None = None,
              files: Sequence[Upload] | None = None) -> dict[str, Any]:
     """A check-in with the requester, with any photos or files; moves the next check-in on by the cadence."""
     def change(act: Act) -> None:
@@ -193,10 +197,11 @@ def check_in(desk: Any, ref: str, *, actor: Actor, note: str | None,
         act.tell_requester(notices.CheckIn(ref=act.req.ref, title=act.req.title, owner=act.person.name,
                                            note=act.note))
 
-    return _act(desk, ref, actor=actor, action="checkin", note=note, change=change, files=files)
+    return _act(desk, ref, actor=actor, action="checkin", note=note, key=key, change=change, files=files)
 
 
-def advance(desk: Any, ref: str, *, actor: Actor, note: str | None, to: str | None = None) -> dict[str, Any]:
+def advance(desk: Any, ref: str, *, actor: Actor, note: str | None, to: str | None = None,
+            key: str | None = None) -> dict[str, Any]:
     """Move the request to its next stage, or forward to stage ``to``."""
     def change(act: Act) -> None:
         if act.rtype is None:
@@ -208,10 +213,11 @@ def advance(desk: Any, ref: str, *, actor: Actor, note: str | None, to: str | No
         act.tell_requester(notices.NowAt(ref=act.req.ref, title=act.req.title, stage=stage.key, label=stage.label,
                                          your_part=stage.requester_action or ""))
 
-    return _act(desk, ref, actor=actor, action="advance", note=note, change=change)
+    return _act(desk, ref, actor=actor, action="advance", note=note, key=key, change=change)
 
 
-def wait_on_requester(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
+def wait_on_requester(desk: Any, ref: str, *, actor: Actor, note: str | None,
+                      key: str | None = None) -> dict[str, Any]:
     """Put the request on hold until the requester does what the note asks."""
     def change(act: Act) -> None:
         act.apply("wait")
@@ -220,15 +226,15 @@ def wait_on_requester(desk: Any, ref: str, *, actor: Actor, note: str | None) ->
         act.tell_requester(notices.NeedsYou(ref=act.req.ref, title=act.req.title, owner=act.person.name,
                                             note=act.note))
 
-    return _act(desk, ref, actor=actor, action="wait", note=note, change=change)
+    return _act(desk, ref, actor=actor, action="wait", note=note, key=key, change=change)
 
 
-def resume(desk: Any, ref: str, *, actor: Actor, note: str | None,
+def resume(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | None = None,
            files: Sequence[Upload] | None = None) -> dict[str, Any]:
     """Take the request off hold — the requester's answer, which may be
     photos or files alone. The promise clock stood still while it waited on
     the requester, so every due time moves on by the business time paused."""
-    return _act(desk, ref, actor=actor, action="resume", note=note, change=resumed, who="party",
+    return _act(desk, ref, actor=actor, action="resume", note=note, key=key, change=resumed, who="party",
                 note_required=not files, files=files)
 
 
@@ -249,7 +255,7 @@ def resumed(act: Act) -> None:
     act.tell(req.owner_id, notices.BackWithYou(ref=req.ref, title=req.title, note=act.note))
 
 
-def hand_off(desk: Any, ref: str, *, actor: Actor, to: str, note: str | None) -> dict[str, Any]:
+def hand_off(desk: Any, ref: str, *, actor: Actor, to: str, note: str | None, key: str | None = None) -> dict[str, Any]:
     """Give the request to another person of its team, with a note saying why.
     By the owner it is a handoff; by the lead or an admin, a reassignment."""
     def change(act: Act) -> None:
@@ -270,10 +276,10 @@ def hand_off(desk: Any, ref: str, *, actor: Actor, to: str, note: str | None) ->
         act.tell_requester(notices.NewOwner(ref=act.req.ref, title=act.req.title, owner=new_owner.name,
                                             reassigned=not by_owner))
 
-    return _act(desk, ref, actor=actor, action="handoff", note=note, change=change)
+    return _act(desk, ref, actor=actor, action="handoff", note=note, key=key, change=change)
 
 
-def resolve(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
+def resolve(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | None = None) -> dict[str, Any]:
     """Mark the work done; the requester confirms (or reopens)."""
     def change(act: Act) -> None:
         req, calendar = act.req, act.calendar
@@ -291,11 +297,11 @@ def resolve(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str,
                                    waiting_hours=round(waited, 3), checkin_missed=checkin_missed))
         act.tell_requester(notices.Resolved(ref=req.ref, title=req.title, owner=act.person.name, note=act.note))
 
-    return _act(desk, ref, actor=actor, action="resolve", note=note, change=change)
+    return _act(desk, ref, actor=actor, action="resolve", note=note, key=key, change=change)
 
 
 def confirm(desk: Any, ref: str, *, actor: Actor, nps: int | None = None, effort: int | None = None,
-            comment: str | None = None) -> dict[str, Any]:
+            comment: str | None = None, key: str | None = None) -> dict[str, Any]:
     """The requester confirms the fix, closing the request, and may rate the
     service, unless this resolution was rated already (through the mail's
     rating link): one rating per resolution."""
@@ -314,15 +320,15 @@ def confirm(desk: Any, ref: str, *, actor: Actor, nps: int | None = None, effort
         act.tell(act.req.owner_id, notices.Confirmed(ref=act.req.ref, title=act.req.title,
                                                      requester=act.person.name, nps=nps))
 
-    return _act(desk, ref, actor=actor, action="confirm", note=comment_text, change=change,
+    return _act(desk, ref, actor=actor, action="confirm", note=comment_text, key=key, change=change,
                 note_required=False, who="requester")
 
 
-def reopen(desk: Any, ref: str, *, actor: Actor, note: str | None) -> dict[str, Any]:
+def reopen(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | None = None) -> dict[str, Any]:
     """Back to work: the fix did not hold. Possible while resolved and for
     ``promises.REOPEN_WITHIN`` business time after closing. The stage returns
     to where it was, check-ins restart, and the resolve target is set afresh."""
-    return _act(desk, ref, actor=actor, action="reopen", note=note, change=reopened, who="party")
+    return _act(desk, ref, actor=actor, action="reopen", note=note, key=key, change=reopened, who="party")
 
 
 def reopened(act: Act) -> None:
@@ -342,28 +348,33 @@ def reopened(act: Act) -> None:
 
 
 def add_note(desk: Any, ref: str, *, actor: Actor | SystemActor, note: str | None,
-             internal: bool = False, files: Sequence[Upload] | None = None) -> dict[str, Any]:
+             internal: bool = False, key: str | None = None, files: Sequence[Upload] | None = None) -> dict[str, Any]:
     """Add a note to the timeline, with any photos or files: the requester
     (always visible), someone of the team (``internal`` keeps it from the
     requester), or — with ``actor`` :data:`ownit.SYSTEM` — OwnIt itself, for
     plugins reacting to an event."""
-    return transaction(desk, noting(ref, actor=actor, note=note, internal=internal, stored=prepare(desk, files)))
+    return transaction(desk, noting(ref, actor=actor, note=note, internal=internal, key=key,
+                                    stored=prepare(desk, files)))
 
 
 def attach(desk: Any, ref: str, *, actor: Actor, files: Sequence[Upload], internal: bool = False,
-           note: str | None = None) -> dict[str, Any]:
+           note: str | None = None, key: str | None = None) -> dict[str, Any]:
     """Add photos or files to the request, with a note if given: by those who
     may add notes, and like a note, ``internal`` ones for the team only."""
     if not files:
         raise ValidationError("no file given; attach a photo or a PDF")
-    return add_note(desk, ref, actor=actor, note=note, internal=internal, files=files)
+    return transaction(desk, noting(ref, actor=actor, note=note, internal=internal, key=key,
+                                    stored=prepare(desk, files), action="attach"))
 
 
 def noting(ref: str, *, actor: Actor | SystemActor, note: str | None, internal: bool = False,
-           stored: Sequence[Stored] = ()) -> Callable[[store.Unit], Later]:
-    """The work of :func:`add_note`, for a unit of work that may do more. A
-    note may be left out when files are ``stored``: they are what is said."""
+           key: str | None = None, stored: Sequence[Stored] = (),
+           action: str = "note") -> Callable[[store.Unit], Later]:
+    """The work of :func:`add_note` (or :func:`attach`), for a unit of work
+    that may do more. A note may be left out when files are ``stored``: they
+    are what is said."""
     note_text = text(note, "the note", limit=NOTE_MAX, required=not stored)
+    key = repeats.key_of(key)
     if stored and actor is SYSTEM:
         raise ValidationError("OwnIt itself cannot attach files; attach them as a person")
     sent = ", ".join(s.name for s in stored)
@@ -372,6 +383,8 @@ def noting(ref: str, *, actor: Actor | SystemActor, note: str | None, internal: 
     def work(u: store.Unit) -> Later:
         person = None if actor is SYSTEM else u.person(actor)  # no actor: "who are you?"
         req, team, rtype = visible(u, ref, person)
+        if repeats.repeated(u, person, key, action, req.id):
+            return view_later(u, req, team, rtype, person, repeated=True)
         staff = person is None or is_staff(u.directory, req, team, person)
         if person is not None and not staff and person.id != req.requester_id:
             raise PermissionDenied(f"only the requester or {team.name} can add notes to {req.ref}")

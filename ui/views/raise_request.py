@@ -3,7 +3,7 @@ see straight away who owns it and what they promise."""
 
 import streamlit as st
 from attachments import attach_inputs
-from common import current_user, desk, fail_inline, literal, request_card, service
+from common import armed, current_user, desk, fail_inline, literal, request_card, service, submission_key
 
 from ownit import OwnitError
 
@@ -22,7 +22,7 @@ department = st.selectbox("Department", catalogue, format_func=lambda d: d["name
 rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"])
 st.caption(f"Why it matters: {literal(rtype['why'])}")
 
-with st.form(f"raise-{rtype['key']}"):
+with st.form(form := armed(f"raise-{rtype['key']}")):
     title = st.text_input("In one line", max_chars=200, key="raise-title")
     values = {}
     for field in rtype["fields"]:
@@ -48,12 +48,13 @@ if submitted:
     try:
         view = service.raise_request(desk(), actor=current_user(), request_type=rtype["key"], title=title,
                                      detail=detail, fields={k: v for k, v in values.items() if v != ""},
-                                     needed_by=needed_by, for_site=for_site, files=files)
+                                     needed_by=needed_by, for_site=for_site, files=files,
+                                     key=submission_key(form))
     except OwnitError as error:
         fail_inline(error)  # everything typed stays in the form
     else:
-        for key in [k for k in st.session_state
-                    if isinstance(k, str) and k.startswith(("raise-", "files-raise-", "camera-raise-"))]:
-            del st.session_state[key]
+        for key in [k for k in st.session_state if isinstance(k, str)
+                    and k.startswith(("raise-", "armed-raise-", "files-raise-", "camera-raise-"))]:
+            del st.session_state[key]  # a fresh form, armed afresh
         st.session_state["raised"] = view["ref"]
         st.rerun()

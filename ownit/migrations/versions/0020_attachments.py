@@ -1,8 +1,8 @@
 """Photos and files on requests (``attachment``): their bytes are in the file
 store, keyed by checksum; the rows say what each is, who added it and when.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05 10:00:00
 """
 from typing import Sequence, Union
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from ownit.models import UTCDateTime
 
 
-revision: str = '0019'
-down_revision: Union[str, None] = '0018'
+revision: str = '0020'
+down_revision: Union[str, None] = '0019'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
