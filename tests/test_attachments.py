@@ -154,6 +154,11 @@ def test_who_may_see_each_file(ownit_demo_org) -> None:
         service.attach(desk, ref, actor=AMIRA, files=[Upload("x.jpg", photo())], internal=True)
     with pytest.raises(ValidationError, match="no file given; attach a photo or a PDF"):
         service.attach(desk, ref, actor=AMIRA, files=[])
+    sent = [Upload("again.pdf", PDF)]
+    first = service.attach(desk, ref, actor=AMIRA, files=sent, key="form-1")
+    again = service.attach(desk, ref, actor=AMIRA, files=sent, key="form-1")  # a double click: attached once
+    assert again["repeated"] and again["attachments"] == first["attachments"]
+    assert [a["name"] for a in again["attachments"]].count("again.pdf") == 1
 
 
 def test_a_check_in_with_a_photo_is_one_action(ownit_demo_org) -> None:

@@ -5,8 +5,8 @@ it) or one read.
 
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
 on a request), :mod:`.rating` (rating through a mail's link, without signing
-in), :mod:`.watching` (who follows a request), :mod:`.attachments` (photos and files on a request), :mod:`.audience`
-(who hears what the requester hears), :mod:`.settings` (a person's
+in), :mod:`.watching` (who follows a request), :mod:`.attachments` (photos
+and files on a request), :mod:`.audience` (who hears what the requester hears), :mod:`.settings` (a person's
 notification preferences), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
 report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to the channels: due
 notifications, morning digests, the outbox for admins), :mod:`.access` (who may see and
