@@ -5,7 +5,10 @@ a consistent snapshot even while agents keep writing (SQLite restarts a step
 that a write overtook). ``check`` opens a copy read-only and proves it usable:
 the file's integrity, a schema OwnIt knows, and the ownership invariant.
 ``restore`` checks a copy, then puts it in place with the same backup API and
-upgrades it to the current schema.
+upgrades it to the current schema. The photos and files the copy's
+attachments name go with it, into a folder beside it named as the database's
+own folder is (``copy.db`` → ``copy-files``, :func:`ownit.files.folder_for`),
+and are put back in the file store on restore.
 
 PostgreSQL has its own tools (``pg_dump -Fc`` and ``pg_restore``); see
 docs/operating.md.
@@ -14,12 +17,14 @@ docs/operating.md.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 from .errors import ConfigError, OwnitError, ValidationError
+from .files import LocalFiles, folder_for
 
 PAGES_PER_STEP = 1024  # about 4 MB a step: writers wait at most one step
 
@@ -82,11 +87,50 @@ def backup(url: str, path: Path, *, progress: Callable[[int, int], None] | None 
             raise _not_copied(exc, source_path, path) from None
         checked = check(partial)
         os.replace(partial, path)
+        copied, missing = _copy_files(_file_keys(path), LocalFiles(folder_for(url)), files_beside(path))
     finally:
         for leftover in (partial, *(partial.with_name(partial.name + end) for end in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)
     return {**checked, "path": str(path), "seconds": round(time.perf_counter() - started, 3),
-            "bytes": path.stat().st_size}
+            "bytes": path.stat().st_size, "files": copied, "files_missing": missing}
+
+
+def files_beside(path: Path) -> LocalFiles:
+    """The photos and files of the backup at ``path``: ``copy.db`` → ``copy-files``."""
+    return LocalFiles(path.with_name(f"{path.stem}-files"))
+
+
+def _file_keys(path: Path) -> list[str]:
+    """The file-store keys the attachments in the database at ``path`` name (their bytes, a photo's thumbnail)."""
+    copy = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if not copy.execute("select 1 from sqlite_master where type = 'table' and name = 'attachment'").fetchone():
+            return []  # from before attachments
+        rows = copy.execute("select sha256, thumbnail from attachment order by id").fetchall()
+    finally:
+        copy.close()
+    return list(dict.fromkeys(key for row in rows for key in row if key))
+
+
+def _copy_files(keys: list[str], source: LocalFiles, target: LocalFiles) -> tuple[int, int]:
+    """Copy the files of ``keys`` that ``target`` lacks from ``source``: ``(copied, missing from source)``."""
+    copied = missing = 0
+    for key in keys:
+        there = target.path(key)
+        if there.exists():
+            continue
+        if not source.path(key).exists():
+            missing += 1
+            continue
+        try:
+            there.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source.path(key), there.with_name(f".{key}.partial"))
+            os.replace(there.with_name(f".{key}.partial"), there)
+        except OSError as exc:
+            raise ConfigError(f"cannot copy the file {key[:12]}… to {target.root}: {exc.strerror or exc}; "
+                              "free some space or pick another place") from None
+        copied += 1
+    return copied, missing
 
 
 def _not_copied(exc: Exception, source: Path, path: Path) -> OwnitError:
@@ -201,5 +245,6 @@ def restore(url: str, path: Path, *, replace: bool = False, checked: tuple[dict[
     finally:
         target.close()
         source.close()
+    copied, missing = _copy_files(_file_keys(path), files_beside(path), LocalFiles(folder_for(url)))
     upgrade(url)
-    return {**copy, "restored_to": str(target_path)}
+    return {**copy, "restored_to": str(target_path), "files": copied, "files_missing": missing}

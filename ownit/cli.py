@@ -57,6 +57,8 @@ org_app = typer.Typer(help="The organisation directory: sites, people, teams.", 
 app.add_typer(org_app, name="org")
 plugin_app = typer.Typer(help="Writing department plugins.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(plugin_app, name="plugin")
+file_app = typer.Typer(help="Photos and files on requests.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(file_app, name="file")
 
 def _identify(email: Optional[str]) -> Any:
     """Who the command acts as (:mod:`ownit.actors`): the ``--as``/``OWNIT_USER``
@@ -735,6 +737,73 @@ def note(
 
 @app.command()
 @friendly
+def attach(
+    ref: str,
+    paths: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Photos (JPEG, PNG, GIF, WebP) or PDFs.")],
+    internal: Annotated[bool, typer.Option("--internal", help="Only the team sees them.")] = False,
+    note: Annotated[Optional[str], typer.Option("--note", "-n", help="A note to go with them.")] = None,
+    key: Key = None, actor: As = None, as_json: Json = False,
+) -> None:
+    """Add photos or files to a request (the requester sees them unless --internal)."""
+    from . import service
+    from .errors import ValidationError
+
+    sent = []
+    for path in paths:
+        try:
+            sent.append(service.Upload(path.name, path.read_bytes()))
+        except OSError as exc:
+            raise ValidationError(f"cannot read {path}: {exc.strerror or exc}; check the path") from None
+    view = service.attach(_desk(), ref, actor=actor, files=sent, internal=internal, note=note, key=key)
+    _done(view, f"{len(sent)} file{'s' if len(sent) != 1 else ''} attached", as_json)
+
+
+@app.command("files")
+@friendly
+def list_files(ref: str, actor: As = None, as_json: Json = False) -> None:
+    """The photos and files on a request that you may see; get one with 'ownit file get ID'."""
+    from . import service
+    from .uploads import shown
+
+    found = service.files(_desk(), ref, actor=actor)
+    if as_json:
+        return _print_json(found)
+    if not found:
+        typer.echo(f"{ref.strip().upper()}: no files")
+    for f in found:
+        typer.echo(f"{f['id']:>5}  {f['name']}  {f['content_type']}  {shown(f['size'])}  {f['by_name']}  "
+                   f"{f['at'][:16].replace('T', ' ')}" + ("  internal" if f["internal"] else ""))
+
+
+@file_app.command("get")
+@friendly
+def get_file(
+    attachment: Annotated[int, typer.Argument(metavar="ID", help="The file's id, from 'ownit files REF'.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="PATH", help="Where to save it; by "
+                                                "default its name, in this folder.")] = None,
+    thumbnail: Annotated[bool, typer.Option("--thumbnail", help="A photo's thumbnail instead.")] = False,
+    actor: As = None, as_json: Json = False,
+) -> None:
+    """Save a photo or file of a request you may see."""
+    from . import service
+    from .errors import ValidationError
+    from .uploads import shown
+
+    view, data = service.get_file(_desk(), attachment, actor=actor, thumbnail=thumbnail)
+    target = out or Path(view["name"])
+    if target.exists():
+        raise ValidationError(f"{target} exists already; pass --out PATH to save it elsewhere")
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(f"cannot save to {target}: {exc.strerror or exc}; pick another --out") from None
+    if as_json:
+        return _print_json({**view, "path": str(target)})
+    typer.echo(f"{view['ref']}: saved {view['name']} ({shown(view['size'])}) to {target}")
+
+
+@app.command()
+@friendly
 def resolve(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Json = False) -> None:
     """Mark the request resolved; the requester confirms it."""
     from . import service
@@ -952,6 +1021,7 @@ def backup(path: Annotated[Path, typer.Argument(help="A new file for the copy.")
         return _print_json(result)
     typer.echo(f"backed up {_count(result['requests'], 'request')} and {_count(result['events'], 'event')} to "
                f"{path} ({result['bytes'] / 1e6:.1f} MB in {result['seconds']:.1f} s); the copy checks out")
+    _files_copied(result, backups.files_beside(path).root)
 
 
 @app.command()
@@ -985,6 +1055,18 @@ def restore(path: Annotated[Path, typer.Argument(help="A file made by ownit back
     else:
         typer.echo(f"restored {what} from {path} to {result['restored_to']}"
                    + (f"; what was there is kept at {result['kept']}" if result["kept"] else ""))
+        from .files import folder_for
+
+        _files_copied(result, folder_for(url))
+
+
+def _files_copied(result: dict[str, Any], folder: Path) -> None:
+    """The photos and files a backup or restore copied, and a warning for any it could not find."""
+    if result["files"]:
+        typer.echo(f"{_count(result['files'], 'file')} copied to {folder}")
+    if result["files_missing"]:
+        typer.echo(f"warning: {_count(result['files_missing'], 'file')} named by attachments were not found; "
+                   f"their requests show them but they cannot be opened", err=True)
 
 
 @app.command()

@@ -300,6 +300,20 @@ class Noted(Event):
     """A note on the timeline (the note itself); internal ones only the team sees."""
 
 
+@kind("attached", "file attached")
+@dataclass(frozen=True)
+class Attached(Event):
+    """A photo or file added to the request (the note is its name); an internal one only the team sees.
+    ``sha256`` is its key in the file store, ``thumbnail`` a photo's thumbnail's."""
+
+    attachment: int  # attachment.id
+    name: str
+    content_type: str
+    size: int  # bytes
+    sha256: str
+    thumbnail: str | None = None
+
+
 @kind("watcher_added", "watcher added")
 @dataclass(frozen=True)
 class WatcherAdded(Event):

@@ -360,3 +360,20 @@ class Submission(SQLModel, table=True):
     action: str = Field(max_length=20)
     request_id: Optional[int] = Field(default=None, foreign_key="request.id")
     submitted_at: datetime = _when(nullable=False, index=True)
+
+
+class Attachment(SQLModel, table=True):
+    """A photo or file on a request (``ownit.service.attachments``): what it is,
+    who added it and when; its bytes are in the file store under its
+    ``sha256`` (``ownit.files``), and its ``attached`` event on the timeline."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    name: str = Field(max_length=255)  # the name it was sent with, its extension the type's
+    content_type: str = Field(max_length=64)  # as read from its content, not its name
+    size: int  # bytes stored (a photo re-encoded without its metadata)
+    sha256: str = Field(max_length=64)  # the stored bytes' checksum: their key in the file store
+    thumbnail: Optional[str] = Field(default=None, max_length=64)  # a photo's thumbnail's key
+    internal: bool = Field(default=False)  # the team only, like an internal note
+    added_by: int = Field(foreign_key="person.id")
+    added_at: datetime = _when(nullable=False)

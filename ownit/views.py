@@ -82,6 +82,16 @@ def entry_label(kind: str, data: dict[str, Any] | None, rtype: RequestType | Non
     return f"{said} to {stage}"
 
 
+def attachment_views(events: Sequence[Any], actors: dict[int, Any], *, internal: bool) -> list[dict[str, Any]]:
+    """The photos and files on a request, from its ``attached`` timeline
+    entries, oldest first; internal ones only when ``internal`` (the team)."""
+    return [{"id": e.data["attachment"], "name": e.data["name"], "content_type": e.data["content_type"],
+             "size": e.data["size"], "sha256": e.data["sha256"], "thumbnail": e.data.get("thumbnail") is not None,
+             "internal": e.internal, "at": iso(e.at), "by": actors[e.actor_id].email if e.actor_id in actors else None,
+             "by_name": actor_name(e, actors)}
+            for e in events if e.kind == "attached" and (internal or not e.internal)]
+
+
 def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any, lead: Any,
                    events: Sequence[Any], actors: dict[int, Any], rtype: RequestType | None, now: datetime,
                    internal: bool) -> dict[str, Any]:
@@ -135,5 +145,6 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
             for e in events
             if internal or not e.internal
         ],
+        "attachments": attachment_views(events, actors, internal=internal),
     })
     return view

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from attachments import attach_inputs, show_attachments
 from ownit import OwnitError, service
 from ownit.desk import Desk
 from ownit.signin import DEMO, SignIn, configured, identity
@@ -134,6 +135,7 @@ def request_card(view: dict[str, Any]) -> None:
         stepper(view)
         if view["detail"]:
             st.markdown(f"> {literal(view['detail'])}")
+        show_attachments(view)
         with st.expander(f"Timeline ({len(view['timeline'])})"):
             for entry in reversed(view["timeline"]):
                 tag = " :gray-badge[internal]" if entry["internal"] else ""
@@ -248,8 +250,10 @@ def note_form(view: dict[str, Any]) -> None:
                              key=f"note-text-{ref}")
         internal = (st.checkbox("Internal: the team only", key=f"note-internal-{ref}")
                     if view["viewer"]["staff"] else False)
+        files = attach_inputs(f"note-{ref}")
         if st.form_submit_button("Add note"):
-            act(f"{ref}: note added", service.add_note, form=form, ref=ref, note=text, internal=internal)
+            act(f"{ref}: note added", service.add_note, form=form, ref=ref, note=text, internal=internal,
+                files=files)
 
 
 def requester_actions(view: dict[str, Any]) -> None:
@@ -259,8 +263,10 @@ def requester_actions(view: dict[str, Any]) -> None:
     if status == "waiting" and "resume" in allowed:
         with st.form(form := armed(f"answer-{ref}")):
             answer = st.text_area("Your answer", key=f"answer-text-{ref}")
+            files = attach_inputs(f"answer-{ref}")
             if st.form_submit_button("Send and hand it back"):
-                act(f"{ref}: sent to {view['owner']['name']}", service.resume, form=form, ref=ref, note=answer)
+                act(f"{ref}: sent to {view['owner']['name']}", service.resume, form=form, ref=ref, note=answer,
+                    files=files)
     if "confirm" in allowed:
         with st.form(form := armed(f"confirm-{ref}")):
             if view["rated_on"]:  # one rating per resolution: given through the mail's rating link
@@ -309,6 +315,10 @@ class OwnerForm:
     inputs: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, str]]] | None = None
 
 
+def _photos(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    return {"files": attach_inputs(f"checkin-{view['ref']}")}, {}
+
+
 def _agreed_date(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     agreed = None
     if view["promise"]["needs_agreement"]:
@@ -335,7 +345,7 @@ OWNER_FORMS = {
     "contact": OwnerForm("First contact", "What you told the requester", "Record first contact",
                          "{ref}: first contact recorded", service.contact, _agreed_date),
     "checkin": OwnerForm("Check in", "Check-in note (the requester sees it)", "Check in", "{ref}: checked in",
-                         service.check_in),
+                         service.check_in, _photos),
     "advance": OwnerForm("Next stage", "Note (the requester sees it)", "Move it on", "{ref}: now at {stage}",
                          service.advance, _next_stage),
     "wait": OwnerForm("Wait on requester", "What do you need from the requester?", "Wait on the requester",

@@ -5,8 +5,8 @@ it) or one read.
 
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
 on a request), :mod:`.rating` (rating through a mail's link, without signing
-in), :mod:`.watching` (who follows a request), :mod:`.audience`
-(who hears what the requester hears), :mod:`.settings` (a person's
+in), :mod:`.watching` (who follows a request), :mod:`.attachments` (photos
+and files on a request), :mod:`.audience` (who hears what the requester hears), :mod:`.settings` (a person's
 notification preferences), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
 report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to the channels: due
 notifications, morning digests, the outbox for admins), :mod:`.access` (who may see and
@@ -20,6 +20,7 @@ from __future__ import annotations
 from .absence import set_away
 from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
+from .attachments import files, get_file
 from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .intake import CONTINUITY, raise_request, who
 from .mail import Refused, reply_by_mail
@@ -31,7 +32,9 @@ from .settings import channels, my_preferences, set_preferences
 from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
 from .watching import watch
 from ..store.outbox import MAX_ATTEMPTS, RETRY_AFTER
-from .work import add_note, advance, check_in, confirm, contact, hand_off, reopen, resolve, resume, wait_on_requester
+from .work import (add_note, advance, attach, check_in, confirm, contact, hand_off, reopen, resolve, resume,
+                   wait_on_requester)
+from ..uploads import Upload
 
 # The service function of each lifecycle action (ownit.domain.ACTIONS), by the action's name.
 ACTIONS = {"contact": contact, "checkin": check_in, "advance": advance, "wait": wait_on_requester, "resume": resume,
@@ -56,4 +59,5 @@ __all__ = [
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
     "restore_backup", "outbox", "retry_notification", "sent_to_you", "reply_by_mail", "Refused",
+    "attach", "files", "get_file", "Upload",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
 
@@ -33,9 +33,11 @@ from ..store import outbox, submissions
 from ..store import unit as store
 from ..store.directory import PersonEntry, SiteEntry, TeamEntry
 from ..store.sql import Statement
+from ..uploads import Upload
 from ..views import person_view
 from . import repeats
 from .access import NOTE_MAX, TITLE_MAX, text, visible
+from .attachments import attach_in, prepare
 from .audience import tell_requester
 from .reactions import Rules, ask, transaction
 from .reads import view_later
@@ -53,13 +55,15 @@ _LAST_OWNER = Statement(  # the owner of the requester's last request of the dep
 
 def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, detail: str = "",
                   fields: dict[str, Any] | None = None, needed_by: date | None = None,
-                  site: str | None = None, for_site: bool = False, key: str | None = None) -> dict[str, Any]:
+                  site: str | None = None, for_site: bool = False, key: str | None = None,
+                  files: Sequence[Upload] | None = None) -> dict[str, Any]:
     """Raise a request: the plugins' rules asked, then route, pick one named
     owner and set the promise in one transaction. Returns the request view.
     ``for_site`` marks it as the site's: the site's deputies hear what the
     requester hears (:mod:`.audience`). The same ``key`` sent again (a double
     click on "Raise it") raises nothing more and answers with the request the
-    first raised (:mod:`.repeats`)."""
+    first raised (:mod:`.repeats`). ``files``: photos or files sent with it,
+    checked and stored first (:mod:`.attachments`)."""
     rtype = desk.plugins.request_type(request_type)
     if for_site and rtype.restricted:
         raise ValidationError(f"{rtype.label} is private to you and the team; it cannot be marked for the site")
@@ -73,6 +77,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
     if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
         needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
     said = _consult_plugins(desk, rtype, parsed, desk.now(), actor=actor, site=site, title=title)
+    stored = prepare(desk, files)
 
     def work(u: store.Unit) -> Any:
         org, now = u.directory, u.now
@@ -117,6 +122,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
                    timeline.Entry(req.id, now, events.Assigned(owner=owner.email, team=team.key, reason=choice.reason),
                                   note=f"{owner.name} ({team.name}) owns this request")]
         timeline.append(u, *entries)
+        entries += attach_in(u, req, requester.id, stored)
         outbox.put(u, owner.id, req.id, notices.Assigned(
             ref=req.ref, title=title, requester=requester.name, first_contact_due=first_contact_due.isoformat(),
             zone=calendar.timezone))

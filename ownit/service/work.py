@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .. import domain, events, notices, promises
 from ..actors import SYSTEM, Actor, SystemActor
@@ -26,7 +26,9 @@ from ..store import directory, outbox, ratings, requests, timeline
 from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..store.requests import RequestRow
+from ..uploads import Upload
 from . import audience, repeats
+from .attachments import Stored, attach_in, prepare
 from .access import NOTE_MAX, is_staff, may_work, rating, text, visible
 from .rating import rated_on
 from .reactions import Later, transaction
@@ -99,18 +101,21 @@ DOERS = {"worker": "the owner ({owner}) or the lead of {team}", "requester": "th
 
 
 def _act(desk: Any, ref: str, *, actor: Actor, action: str, note: str | None, key: str | None,
-         change: Callable[[Act], None], note_required: bool = True, who: str = "worker") -> dict[str, Any]:
+         change: Callable[[Act], None], note_required: bool = True, who: str = "worker",
+         files: Sequence[Upload] | None = None) -> dict[str, Any]:
     """The shared shape of every action on an existing request: identify,
     answer a repeated submission (``key``, :mod:`.repeats`) without a change,
-    authorise, check the lifecycle, change, store, record; then, after the
-    commit, tell the plugins and draw the view."""
+    authorise, check the lifecycle, change, store, record (with ``files``,
+    checked and stored first: :mod:`.attachments`); then, after the commit,
+    tell the plugins and draw the view."""
+    stored = prepare(desk, files)
     return transaction(desk, acting(ref, actor=actor, action=action, note=note, change=change, key=key,
-                                    note_required=note_required, who=who))
+                                    note_required=note_required, who=who, stored=stored))
 
 
 def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Callable[[Act], None],
-           key: str | None = None, note_required: bool = True,
-           who: str = "worker") -> Callable[[store.Unit], Later]:
+           key: str | None = None, note_required: bool = True, who: str = "worker",
+           stored: Sequence[Stored] = ()) -> Callable[[store.Unit], Later]:
     """The work of :func:`_act` for a unit of work that may do more (a reply by mail, ``ownit.service.mail``)."""
     note_text = text(note, "the note", limit=NOTE_MAX, required=note_required)
     key = repeats.key_of(key)
@@ -130,6 +135,7 @@ def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Cal
         domain.check(state(req, rtype, team, u.now), action, req.ref)
         act = Act(u, req, person, team, rtype, note_text, timeline.of(u, req.id))
         change(act)
+        act.entries.extend(attach_in(u, req, person.id, stored))
         req.next_due = promises.next_due_of(req)
         req.sweep_after = None  # its promises may have moved: the next sweep looks afresh
         req.updated_at = u.now
@@ -179,8 +185,9 @@ def contact(desk: Any, ref: str, *, actor: Actor, note: str | None,
     return _act(desk, ref, actor=actor, action="contact", note=note, key=key, change=change)
 
 
-def check_in(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | None = None) -> dict[str, Any]:
-    """A check-in with the requester; moves the next check-in on by the cadence."""
+def check_in(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | None = None,
+             files: Sequence[Upload] | None = None) -> dict[str, Any]:
+    """A check-in with the requester, with any photos or files; moves the next check-in on by the cadence."""
     def change(act: Act) -> None:
         due = act.req.next_checkin_due
         act.apply("checkin")
@@ -190,7 +197,7 @@ def check_in(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | 
         act.tell_requester(notices.CheckIn(ref=act.req.ref, title=act.req.title, owner=act.person.name,
                                            note=act.note))
 
-    return _act(desk, ref, actor=actor, action="checkin", note=note, key=key, change=change)
+    return _act(desk, ref, actor=actor, action="checkin", note=note, key=key, change=change, files=files)
 
 
 def advance(desk: Any, ref: str, *, actor: Actor, note: str | None, to: str | None = None,
@@ -222,10 +229,13 @@ def wait_on_requester(desk: Any, ref: str, *, actor: Actor, note: str | None,
     return _act(desk, ref, actor=actor, action="wait", note=note, key=key, change=change)
 
 
-def resume(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | None = None) -> dict[str, Any]:
-    """Take the request off hold. The promise clock stood still while it waited
-    on the requester, so every due time moves on by the business time paused."""
-    return _act(desk, ref, actor=actor, action="resume", note=note, key=key, change=resumed, who="party")
+def resume(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | None = None,
+           files: Sequence[Upload] | None = None) -> dict[str, Any]:
+    """Take the request off hold — the requester's answer, which may be
+    photos or files alone. The promise clock stood still while it waited on
+    the requester, so every due time moves on by the business time paused."""
+    return _act(desk, ref, actor=actor, action="resume", note=note, key=key, change=resumed, who="party",
+                note_required=not files, files=files)
 
 
 def resumed(act: Act) -> None:
@@ -338,23 +348,42 @@ def reopened(act: Act) -> None:
 
 
 def add_note(desk: Any, ref: str, *, actor: Actor | SystemActor, note: str | None,
-             internal: bool = False, key: str | None = None) -> dict[str, Any]:
-    """Add a note to the timeline: the requester (always visible), someone of
-    the team (``internal`` keeps it from the requester), or — with ``actor``
-    :data:`ownit.SYSTEM` — OwnIt itself, for plugins reacting to an event."""
-    return transaction(desk, noting(ref, actor=actor, note=note, internal=internal, key=key))
+             internal: bool = False, key: str | None = None, files: Sequence[Upload] | None = None) -> dict[str, Any]:
+    """Add a note to the timeline, with any photos or files: the requester
+    (always visible), someone of the team (``internal`` keeps it from the
+    requester), or — with ``actor`` :data:`ownit.SYSTEM` — OwnIt itself, for
+    plugins reacting to an event."""
+    return transaction(desk, noting(ref, actor=actor, note=note, internal=internal, key=key,
+                                    stored=prepare(desk, files)))
 
 
-def noting(ref: str, *, actor: Actor | SystemActor, note: str | None,
-           internal: bool = False, key: str | None = None) -> Callable[[store.Unit], Later]:
-    """The work of :func:`add_note`, for a unit of work that may do more."""
-    note_text = text(note, "the note", limit=NOTE_MAX, required=True)
+def attach(desk: Any, ref: str, *, actor: Actor, files: Sequence[Upload], internal: bool = False,
+           note: str | None = None, key: str | None = None) -> dict[str, Any]:
+    """Add photos or files to the request, with a note if given: by those who
+    may add notes, and like a note, ``internal`` ones for the team only."""
+    if not files:
+        raise ValidationError("no file given; attach a photo or a PDF")
+    return transaction(desk, noting(ref, actor=actor, note=note, internal=internal, key=key,
+                                    stored=prepare(desk, files), action="attach"))
+
+
+def noting(ref: str, *, actor: Actor | SystemActor, note: str | None, internal: bool = False,
+           key: str | None = None, stored: Sequence[Stored] = (),
+           action: str = "note") -> Callable[[store.Unit], Later]:
+    """The work of :func:`add_note` (or :func:`attach`), for a unit of work
+    that may do more. A note may be left out when files are ``stored``: they
+    are what is said."""
+    note_text = text(note, "the note", limit=NOTE_MAX, required=not stored)
     key = repeats.key_of(key)
+    if stored and actor is SYSTEM:
+        raise ValidationError("OwnIt itself cannot attach files; attach them as a person")
+    sent = ", ".join(s.name for s in stored)
+    told = (f"{note_text} (attached {sent})" if note_text else f"attached {sent}") if stored else note_text
 
     def work(u: store.Unit) -> Later:
         person = None if actor is SYSTEM else u.person(actor)  # no actor: "who are you?"
         req, team, rtype = visible(u, ref, person)
-        if repeats.repeated(u, person, key, "note", req.id):
+        if repeats.repeated(u, person, key, action, req.id):
             return view_later(u, req, team, rtype, person, repeated=True)
         staff = person is None or is_staff(u.directory, req, team, person)
         if person is not None and not staff and person.id != req.requester_id:
@@ -364,16 +393,20 @@ def noting(ref: str, *, actor: Actor | SystemActor, note: str | None,
         if req.status == domain.CLOSED:
             raise Conflict(f"{req.ref} is closed; reopen it or raise a new request")
         entries = timeline.of(u, req.id)
-        entry = timeline.Entry(req.id, u.now, events.Noted(), actor_id=person.id if person else None,
-                               note=note_text, internal=internal)
-        timeline.append(u, entry)
+        if note_text:
+            entry = timeline.Entry(req.id, u.now, events.Noted(), actor_id=person.id if person else None,
+                                   note=note_text, internal=internal)
+            timeline.append(u, entry)
+            entries.append(entry)
+        if person is not None:
+            entries.extend(attach_in(u, req, person.id, stored, internal=internal))
         if person is not None and person.id == req.requester_id:
-            outbox.put(u, req.owner_id, req.id, notices.RequesterNote(ref=req.ref, title=req.title, note=note_text))
+            outbox.put(u, req.owner_id, req.id, notices.RequesterNote(ref=req.ref, title=req.title, note=told))
         elif not internal:
-            audience.tell_requester(u, req, notices.TeamNote(ref=req.ref, title=req.title, note=note_text),
+            audience.tell_requester(u, req, notices.TeamNote(ref=req.ref, title=req.title, note=told),
                                     skip=person.id if person else None)
         req.updated_at = u.now
         requests.update(u, req)
-        return view_later(u, req, team, rtype, person, entries=[*entries, entry])
+        return view_later(u, req, team, rtype, person, entries=entries)
 
     return work

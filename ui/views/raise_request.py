@@ -2,6 +2,7 @@
 see straight away who owns it and what they promise."""
 
 import streamlit as st
+from attachments import attach_inputs
 from common import armed, current_user, desk, fail_inline, literal, request_card, service, submission_key
 
 from ownit import OwnitError
@@ -40,17 +41,20 @@ with st.form(form := armed(f"raise-{rtype['key']}")):
     needed_by = st.date_input("When do you need it by? (optional)", value=None, key="raise-needed-by")
     for_site = False if rtype["restricted"] else st.checkbox(
         "For the site, not only me: the site's deputies hear what I hear", key="raise-for-site")
+    files = attach_inputs("raise-new")
     submitted = st.form_submit_button("Raise it")
 
 if submitted:
     try:
         view = service.raise_request(desk(), actor=current_user(), request_type=rtype["key"], title=title,
                                      detail=detail, fields={k: v for k, v in values.items() if v != ""},
-                                     needed_by=needed_by, for_site=for_site, key=submission_key(form))
+                                     needed_by=needed_by, for_site=for_site, files=files,
+                                     key=submission_key(form))
     except OwnitError as error:
         fail_inline(error)  # everything typed stays in the form
     else:
-        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("raise-", "armed-raise-"))]:
+        for key in [k for k in st.session_state if isinstance(k, str)
+                    and k.startswith(("raise-", "armed-raise-", "files-raise-", "camera-raise-"))]:
             del st.session_state[key]  # a fresh form, armed afresh
         st.session_state["raised"] = view["ref"]
         st.rerun()
