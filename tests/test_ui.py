@@ -429,3 +429,85 @@ def test_a_check_in_sent_again_from_the_same_form_is_recorded_once(app, ownit_de
     next(t for t in at.text_area if t.label.startswith("Check-in note")).input("Roofer on site")
     button(at, "Check in").click().run()
     assert [e["kind"] for e in service.show(desk, ref, actor=owner)["timeline"]].count("checkin") == 2
+
+
+def test_a_requester_who_works_on_the_team_sees_every_card_once(app, ownit_demo_org) -> None:
+    """The lead and an agent raise facilities requests of their own (their team owns them): every card
+    draws, each with one note form, on My requests and on the Team queue."""
+    desk = ownit_demo_org
+    refs = [service.raise_request(desk, actor=who, request_type="facilities.leak", title=f"Leak seen by {who}",
+                                  fields=LEAK, site="S001")["ref"] for who in (HELEN, SAM, SAM)]
+    service.hand_off(desk, refs[2], actor=SAM, to=PRIYA, note="Priya has the ladder")
+    seen = [service.show(desk, ref, actor=who)["viewer"] for who, ref in zip((HELEN, SAM, SAM), refs, strict=True)]
+    assert [(v["requester"], v["staff"], v["works_it"]) for v in seen] == [(True, True, True), (True, True, True),
+                                                                            (True, True, False)]
+    for who, page, mine in ((HELEN, None, [refs[0]]), (SAM, None, refs[1:]),
+                            (HELEN, "views/team.py", refs), (SAM, "views/team.py", refs)):
+        at = app(who).run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, (who, page, at.exception)
+        headings = [rendered_text(m.value) for m in at.markdown if m.value.startswith("####")]
+        assert sorted(h.split(" · ")[0] for h in headings) == sorted(mine)
+        assert len([b for b in at.button if b.label == "Add note"]) == len(mine)  # one note form per card
+
+
+PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+         "Version/17.5 Mobile/15E148 Safari/604.1")
+
+
+@pytest.fixture
+def phone(monkeypatch: pytest.MonkeyPatch):
+    """The pages as a phone's browser asks for them (AppTest sends no headers)."""
+    monkeypatch.syspath_prepend(APP.rsplit("/", 1)[0])
+    import common
+
+    monkeypatch.setattr(common, "header_values", lambda name: [PHONE] if name.lower() == "user-agent" else [])
+
+
+def test_on_a_phone_the_card_is_compact_and_the_closed_ones_folded(app, phone, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    ref, owner = resolved_leak(desk)
+    service.confirm(desk, ref, actor=AMIRA, nps=9)
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Water by till 2",
+                                 fields={"location": "till 2", "near_electrics": "yes"})
+    service.contact(desk, view["ref"], actor=view["owner"]["email"], note="On my way")
+    service.check_in(desk, view["ref"], actor=view["owner"]["email"], note="Electrician booked for two")
+    at = app().run()
+    assert not at.exception
+    assert [p.proto.popover.label for p in at.get("popover")] == ["Acting as Amira Khan — change"]  # labelled
+    assert not at.sidebar.selectbox
+    text = shown(at)
+    assert f"{view['ref']} · Water by till 2" in text and ref not in text  # the closed one folded
+    assert [t.label for t in at.toggle] == ["Closed (1)"]
+    assert [rendered_text(p.proto.text) for p in at.get("progress")] == ["Step 1 of 5: Reported"]
+    assert [e.label for e in at.expander][:1] == ["All steps"]  # the stepper, one tap away
+    latest = next(m for m in at.markdown if "**Latest:**" in m.value)
+    assert "Electrician booked for two" in rendered_text(latest.value)  # in plain sight, not in the timeline
+    assert f"(tel:{view['owner']['phone'].replace(' ', '')})" in latest_owner_line(at, view)
+    assert ":red[:material/warning: **Is water near lights\\, tills or sockets\\? yes**]" in text_values(at)
+    at.toggle[0].set_value(True).run()
+    assert not at.exception and ref in shown(at)
+
+
+def latest_owner_line(at: AppTest, view: dict) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith(f"**{view['owner']['name']}**"))
+
+
+def text_values(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_the_owner_sees_the_answers_with_the_safety_risk_marked(app, ownit_demo_org) -> None:
+    view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title="Till leak",
+                                 fields={"location": "ceiling above till 2", "near_electrics": "yes"})
+    assert view["answers"] == [
+        {"key": "location", "label": "Where is the water coming in?", "value": "ceiling above till 2", "safety": False},
+        {"key": "near_electrics", "label": "Is water near lights, tills or sockets?", "value": "yes", "safety": True}]
+    for who in (view["owner"]["email"], AMIRA):
+        at = open_team_queue(app, who) if who != AMIRA else app(who).run()
+        answers = next(m.value for m in at.markdown if "Where is the water coming in" in m.value)
+        assert rendered_text(answers).split("\n") == [
+            "Where is the water coming in? ceiling above till 2",
+            ":red[:material/warning: Is water near lights, tills or sockets? yes]"]
+        assert f"(mailto:{view['owner']['email']})" in latest_owner_line(at, view)
