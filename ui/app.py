@@ -25,7 +25,7 @@ ICON = str(Path(__file__).parent / "static" / "ownit.png")  # served by this ser
 PHONE_CSS = """<style>
 button, [role=tab], summary, [data-baseweb=select] > div, [data-testid=stTextInputRootElement],
 [data-testid=stDateInputField], input, [data-testid=stRadio] label, [data-testid=stCheckbox] label,
-[data-baseweb=checkbox] { min-height: 44px; }
+[data-baseweb=checkbox] { min-height: 44px !important; }
 [data-testid=stRadio] label, [data-testid=stCheckbox] label { align-items: center; }
 input, textarea, [data-baseweb=select] * { font-size: 16px !important; }
 </style>"""

@@ -155,14 +155,15 @@ def request_card(view: dict[str, Any]) -> None:
     phone = on_phone()
     with st.container(border=True):
         st.markdown(f"{'#####' if phone else '####'} {literal(view['ref'])} · {literal(view['title'])}")
-        st.caption(literal(f"{view['request_type_label']} · {view['priority']} · {view['status']} · "
+        st.caption(literal(f"{view['priority']} · {view['status']} · {view['site']['code']}" if phone else
+                           f"{view['request_type_label']} · {view['priority']} · {view['status']} · "
                            f"{view['site']['code']} {view['site']['name']} · raised by {view['requester']['name']}"
                            + (" for the site" if view["for_site"] else "")))
         if not viewer["requester"] and not viewer["staff"] and viewer["watching"]:
             st.caption(literal(f"You follow this request of {view['requester']['name']}'s: you hear what they hear."))
         corner = "is fighting your corner" if viewer["requester"] else "owns it"
-        st.markdown(f"**{literal(owner['name'])}** ({literal(owner['title'])}, {literal(view['team']['name'])}) "
-                    f"{corner} — " + " · ".join(reach_links(owner).values()))
+        who = "" if phone else f" ({literal(owner['title'])}, {literal(view['team']['name'])})"  # the promise says it
+        st.markdown(f"**{literal(owner['name'])}**{who} {corner} — " + " · ".join(reach_links(owner).values()))
         promised = "" if viewer["requester"] else f"**Promised to {literal(view['requester']['name'])}:** "
         st.info(promised + literal(promise["summary"]))
         if promise["waiting"]:
@@ -199,8 +200,10 @@ def request_card(view: dict[str, Any]) -> None:
         if viewer["requester"]:
             requester_actions(view)
         noted = owner_actions(view) if viewer["works_it"] else False
-        if not noted and (viewer["requester"] or viewer["staff"]):
-            note_form(view)  # once per card, whoever the viewer is: the requester, the team, or both
+        if not noted and (viewer["requester"] or viewer["staff"]) and view["status"] != "closed":
+            # once per card, whoever the viewer is: the requester, the team, or both; on a phone one tap away
+            with st.popover("Add a note", icon=":material/edit_note:") if phone else st.container():
+                note_form(view)
 
 
 def linked_request() -> str | None:
