@@ -628,9 +628,15 @@ def _render(view: dict[str, Any]) -> None:
             else f"  [dim]expected {_when(stage['expected'], zone)}[/]")
         action = f"  [yellow]your part: {stage['requester_action']}[/]" if stage["requester_action"] else ""
         console.print(f"  {mark} {label}{expected}{action}")
-    if view["fields"]:
-        shown = {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in view["fields"].items()}
-        console.print("Details: " + "; ".join(f"{k}: {v}" for k, v in shown.items()))
+    if view["answers"]:  # the department's questions as the requester answered them, safety risks in red
+        from rich.markup import escape
+
+        from .views import answer_line
+
+        console.print("Answers:")
+        for answer in view["answers"]:
+            value = f"[bold red]{escape(answer['value'])} (safety)[/]" if answer["safety"] else escape(answer["value"])
+            console.print(f"  {answer_line(escape(answer['label']), value)}")
     console.print("Timeline:")
     for entry in view["timeline"]:
         tag = " [dim](internal)[/]" if entry["internal"] else ""

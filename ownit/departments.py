@@ -51,7 +51,10 @@ class Duration:
 
 @dataclass(frozen=True)
 class Field:
-    """One intake question on a request form."""
+    """One intake question on a request form. ``risk_when`` is the answer (or
+    a tuple of answers) that means a safety risk — ``True`` for a yes on a
+    yes/no question, ``False`` for a no, a choice — and is highlighted wherever
+    the answers are shown."""
 
     key: str
     label: str
@@ -60,6 +63,7 @@ class Field:
     help: str = ""
     choices: tuple[str, ...] = ()
     max_length: int = 2000
+    risk_when: Any = None
 
     def __post_init__(self) -> None:
         if self.kind not in FIELD_KINDS:
@@ -69,6 +73,21 @@ class Field:
         if self.kind == "choice" and not self.choices:
             raise DeclarationError(f"choice field {self.key!r} needs choices")
         object.__setattr__(self, "choices", tuple(self.choices))
+        if self.risk_when is not None:
+            risky = self.risk_when if isinstance(self.risk_when, (tuple, list, set, frozenset)) else (self.risk_when,)
+            try:
+                object.__setattr__(self, "risk_when", tuple(self.parse(value) for value in risky))
+            except ValidationError as exc:
+                raise DeclarationError(f"field {self.key!r}: risk_when is not an answer to it: {exc}") from None
+
+    def is_risk(self, value: Any) -> bool:
+        """Whether the stored answer ``value`` is one that means a safety risk."""
+        return value is not None and value in (self.risk_when or ())
+
+    @staticmethod
+    def shown(value: Any) -> str:
+        """A stored answer as people read it: yes or no, a date, a number, the text."""
+        return ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
     def parse(self, raw: Any) -> Any:
         """The stored value for ``raw`` (a string from the CLI or a typed value
@@ -77,13 +96,13 @@ class Field:
             raw = raw.strip()
         if raw is None or raw == "":
             if self.required:
-                raise ValidationError(f"{self.label} ({self.key}) is required", field=self.key)
+                raise ValidationError.about(self.key, f"{self.label} ({self.key}) is required", "is required")
             return None
         parse = getattr(self, f"_parse_{self.kind}")
         return parse(raw)
 
     def _error(self, problem: str) -> ValidationError:
-        return ValidationError(f"{self.label} ({self.key}): {problem}", field=self.key)
+        return ValidationError.about(self.key, f"{self.label} ({self.key}): {problem}", problem)
 
     def _parse_text(self, raw: Any) -> str:
         text = str(raw)
@@ -233,20 +252,24 @@ class RequestType:
         raise ValidationError(f"{self.label} has no stage {key!r}; its stages are: {names}")
 
     def parse_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Every declared field parsed; unknown keys are refused by name."""
+        """Every declared field parsed; unknown keys are refused by name. Every
+        problem is found before any is raised, in one :class:`ValidationError`
+        (its ``problems`` by field key)."""
         known = {f.key: f for f in self.fields}
-        unknown = sorted(set(raw) - set(known))
-        if unknown:
-            raise ValidationError(
-                f"{self.label} has no field {unknown[0]!r}; its fields are: "
-                + (", ".join(known) or "none"),
-                field=unknown[0],
-            )
+        problems = [ValidationError.about(key, f"{self.label} has no field {key!r}; its fields are: "
+                                          + (", ".join(known) or "none"), "is not a question of this form")
+                    for key in sorted(set(raw) - set(known))]
         parsed = {}
         for f in self.fields:
-            value = f.parse(raw.get(f.key))
+            try:
+                value = f.parse(raw.get(f.key))
+            except ValidationError as problem:
+                problems.append(problem)
+                continue
             if value is not None:
                 parsed[f.key] = value
+        if problems:
+            raise ValidationError.together(problems)
         return parsed
 
 

@@ -21,11 +21,31 @@ class NotFound(OwnitError):
 
 
 class ValidationError(OwnitError):
-    """Input that breaks a rule; nothing was written."""
+    """Input that breaks a rule; nothing was written. ``problems`` maps each
+    field at fault (its key: ``location``, ``title``) to what is wrong with it
+    as said under the field itself ("It is required."), so a form can mark
+    every field at once; ``field`` is the first of them."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, problems: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.field = field
+        self.problems = dict(problems or {})
+        self.field = field or next(iter(self.problems), None)
+
+    @classmethod
+    def about(cls, key: str, message: str, problem: str) -> "ValidationError":
+        """The one-line ``message`` on the field ``key``, whose ``problem`` (the
+        message without the field's name: "is required", "'maybe' is not yes
+        or no") is said under the field as "It is required." or as given."""
+        said = f"It {problem}" if problem[:1].islower() else problem
+        return cls(message, field=key, problems={key: said.rstrip(".") + "."})
+
+    @classmethod
+    def together(cls, errors: "list[ValidationError]") -> "ValidationError":
+        """One error for all of ``errors``: every message on the one line, every field's problem."""
+        problems: dict[str, str] = {}
+        for error in errors:
+            problems.update({k: v for k, v in error.problems.items() if k not in problems})
+        return cls("; ".join(str(e) for e in errors), problems=problems)
 
 
 class Conflict(OwnitError):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from .calendar import BusinessCalendar
-from .departments import RequestType
+from .departments import Field, RequestType
 from .promises import promise_card
 
 
@@ -38,6 +38,22 @@ def progress_view(rtype: RequestType | None, stage: str) -> dict[str, Any]:
             for i, s in enumerate(rtype.stages)
         ],
     }
+
+
+def answers_view(rtype: RequestType | None, fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """The requester's answers as people read them, in the form's order: each
+    question's ``label``, the ``value`` ("yes", "stockroom ceiling") and
+    whether it is a ``safety`` risk (:attr:`ownit.departments.Field.risk_when`);
+    answers to questions no longer declared come last, under their keys."""
+    declared = {f.key: f for f in rtype.fields} if rtype else {}
+    shown = [(declared[k], fields[k]) for k in declared if fields.get(k) is not None]
+    shown += [(Field(k, k), v) for k, v in fields.items() if k not in declared and v is not None]
+    return [{"key": f.key, "label": f.label, "value": f.shown(v), "safety": f.is_risk(v)} for f, v in shown]
+
+
+def answer_line(label: str, value: str) -> str:
+    """One answer as a line: "Is water near lights, tills or sockets? yes", "Asset tag: AT-1"."""
+    return f"{label} {value}" if label.rstrip().endswith("?") else f"{label}: {value}"
 
 
 def summary_view(req: Any, *, owner: Any, team: Any, rtype: RequestType | None,
@@ -108,6 +124,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
         "request_type_label": rtype.label if rtype else req.request_type,
         "why": rtype.why if rtype else "",
         "fields": req.fields,
+        "answers": answers_view(rtype, req.fields or {}),
         "needed_by": req.needed_by.isoformat() if req.needed_by else None,
         "for_site": bool(req.for_site),
         "owner": person_view(owner, team),

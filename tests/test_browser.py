@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import AMIRA, LEAK
+from conftest import AMIRA, HELEN, LEAK, resolved_leak
 from ui_server import start_ui
 from ownit import service
 
@@ -32,27 +32,42 @@ def launch(playwright):
         "--disable-sync", "--no-first-run"])
 
 
+PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+         "Version/17.5 Mobile/15E148 Safari/604.1")
+
+
 @contextmanager
-def demo_page(server: str, *, height: int = 900, dialogs: list[str] | None = None) -> Iterator[Any]:
-    """A browser page on the demo UI, as Amira (the first in the picker); any
-    script dialog is dismissed and recorded in ``dialogs``."""
+def demo_page(server: str, *, height: int = 900, dialogs: list[str] | None = None,
+              phone: bool = False) -> Iterator[Any]:
+    """A browser page on the demo UI, as Amira (the first in the picker), at
+    desktop size or as a phone (390×844, a phone's User-Agent); any script
+    dialog is dismissed and recorded in ``dialogs``. Every request the page
+    makes must go to the server: nothing is fetched from outside (a closed
+    network would show each as an error)."""
     from playwright.sync_api import sync_playwright
 
+    fetched: list[str] = []
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": height})
+            page = (browser.new_page(viewport={"width": 390, "height": 844}, user_agent=PHONE, has_touch=True)
+                    if phone else browser.new_page(viewport={"width": 1280, "height": height}))
+            page.on("request", lambda request: fetched.append(request.url))
             if dialogs is not None:
                 page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             page.goto(server)
             expect_picked(page, "Amira Khan")
             yield page
+            outside = [url for url in fetched if not url.startswith((server, "data:", "blob:"))]
+            assert outside == [], outside
         finally:
             browser.close()
 
 
 def act_as(page, name: str) -> None:
-    """Pick a person in the demo picker (a searchable select)."""
+    """Pick a person in the demo picker (a searchable select; on a phone, behind its labelled button)."""
+    if on_phone(page):
+        page.get_by_role("button", name=re.compile("^Acting as .* — change$")).click()
     picker = page.get_by_role("combobox", name="Demo mode: acting as")
     picker.click()
     page.keyboard.type(name)
@@ -61,11 +76,19 @@ def act_as(page, name: str) -> None:
 
 
 def expect_picked(page, name: str) -> None:
+    """The picker shows ``name``: in the sidebar, or on a phone the labelled button atop the page."""
     from playwright.sync_api import expect
 
-    expect(page.get_by_role("combobox", name="Demo mode: acting as")).to_have_value(re.compile(f"^{name} "),
-                                                                                       timeout=30_000)
+    if on_phone(page):
+        expect(page.get_by_role("button", name=f"Acting as {name} — change")).to_be_visible(timeout=30_000)
+    else:
+        expect(page.get_by_role("combobox", name="Demo mode: acting as")).to_have_value(re.compile(f"^{name} "),
+                                                                                           timeout=30_000)
     settle(page)
+
+
+def on_phone(page) -> bool:
+    return page.viewport_size["width"] < 500
 
 
 def settle(page) -> None:
@@ -149,10 +172,12 @@ def test_raise_work_and_follow_a_request_in_a_real_browser(server, ownit_demo_or
         act_as(page, "Amira Khan")
         go(page, "My requests")
         card = main.get_by_role("tabpanel", name="Raised by me")
+        latest = card.locator("p").filter(has_text="Latest:").filter(has_text="Assessed: the flashing is torn")
+        expect(latest).to_be_visible()  # in plain sight, before the timeline is opened
         card.get_by_text("Timeline (").click()
         expect_text(card, "Roofer booked for Wednesday")
-        expect_text(card, "✓ Reported")
-        expect_text(card, "● Assessed by facilities")
+        expect_text(card, "check_circle Reported")  # the icon font's ligature: every browser draws the same mark
+        expect_text(card, "radio_button_checked Assessed by facilities")
         expect_text(card, "raised Amira Khan")  # the whole timeline, oldest last
         snap(page, out / "ui-my-requests.png")
 
@@ -264,3 +289,90 @@ def test_the_team_queue_fits_a_1280_px_window(server, ownit_demo_org, tmp_path) 
         page.mouse.click(box["x"] + 17, box["y"] + 35 * 2 + 17)
         expect_text(main, "Opened from your link")
         assert page.url.endswith(f"ref={views[1]['ref']}")
+
+
+SETTLE_BUDGET = 20  # seconds from a tap to a settled page, on a shared test machine
+
+
+def tap_targets(page, where: str) -> list[dict[str, Any]]:
+    """Every visible control in ``where`` (a CSS selector) a thumb taps: its
+    height and, for text inputs, its font size."""
+    return page.eval_on_selector_all(
+        f"{where} :is(button, [role=tab], summary, input:not([type=radio]):not([type=checkbox]), textarea,"
+        " [data-testid=stRadio] label, [data-testid=stCheckbox] label, [data-baseweb=select])",
+        """nodes => nodes.filter(n => n.getBoundingClientRect().width > 0 && n.offsetParent !== null)
+                    .map(n => ({what: n.outerHTML.slice(0, 80), height: n.getBoundingClientRect().height,
+                                font: n.matches('input, textarea') ? getComputedStyle(n).fontSize : null}))""")
+
+
+def settled_within(page, budget: float = SETTLE_BUDGET) -> float:
+    import time
+
+    start = time.monotonic()
+    settle(page)
+    took = time.monotonic() - start
+    assert took < budget, f"the page took {took:.1f}s to settle"
+    return took
+
+
+def test_a_phone_gets_compact_cards_big_targets_and_nothing_from_outside(server, ownit_demo_org, tmp_path) -> None:
+    """At 390×844 with a phone's browser: My requests has compact cards (the
+    owner a tap away, the latest word, one progress line) and the closed
+    ones folded; every control on the requester's pages is at least 44 px
+    tall with 16 px text in inputs; a lead's own request draws whole."""
+    from playwright.sync_api import expect
+
+    desk = ownit_demo_org
+    closed, _ = resolved_leak(desk)
+    service.confirm(desk, closed, actor=AMIRA, nps=9)
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Water by till 2",
+                                 fields={"location": "ceiling above till 2", "near_electrics": "yes"})
+    owner = view["owner"]
+    service.contact(desk, view["ref"], actor=owner["email"], note="On my way")
+    service.check_in(desk, view["ref"], actor=owner["email"], note="Electrician booked for two")
+    own = service.raise_request(desk, actor=HELEN, request_type="facilities.leak", title="Drip in the office",
+                                fields=LEAK, site="S001")
+    out = shots(tmp_path)
+    with demo_page(server, phone=True) as page:
+        main = page.get_by_test_id("stMain")
+        settled_within(page)
+        expect(main.get_by_text(f"{view['ref']} · Water by till 2")).to_be_visible(timeout=30_000)
+        card = main.get_by_test_id("stVerticalBlock").filter(has_text=f"{view['ref']} · Water by till 2").filter(
+            has_not_text="Closed (1)").last  # the innermost block holding the card: the card's own border
+        expect(card.get_by_text("Step 1 of 5: Reported")).to_be_visible()
+        expect(card.locator(f"a[href='tel:{owner['phone'].replace(' ', '')}']")).to_be_visible()
+        expect(card.locator(f"a[href='mailto:{owner['email']}']")).to_be_visible()
+        expect(card.locator("p").filter(has_text="Latest:").filter(has_text="Electrician booked for two")).to_be_visible()
+        expect(card.get_by_text("Is water near lights, tills or sockets? yes")).to_be_visible()
+        expect(main.get_by_text("Closed (1)")).to_be_visible()
+        expect(main.get_by_text(closed)).to_have_count(0)  # folded
+        snap(page, out / "ui-phone-my-requests.png")
+        box = card.bounding_box()
+        assert box["height"] < 844, f"a card is {box['height']:.0f}px tall: more than one screen"
+        small = [t for t in tap_targets(page, "[data-testid=stMain]") if t["height"] < 44]
+        assert small == [], small
+        fonts = {t["font"] for t in tap_targets(page, "[data-testid=stMain]") if t["font"]}
+        assert fonts <= {"16px"}, fonts
+
+        main.get_by_text("Closed (1)").click()
+        settled_within(page)
+        expect(main.get_by_text(f"{closed} ·")).to_be_visible()
+
+        page.goto(server + "raise_request")
+        expect_picked(page, "Amira Khan")
+        expect_text(main, "In one line")
+        settled_within(page)
+        targets = tap_targets(page, "[data-testid=stMain]")
+        assert any("radio" in t["what"] or "label" in t["what"] for t in targets)
+        small = [t for t in targets if t["height"] < 44]
+        assert small == [], small
+        assert {t["font"] for t in targets if t["font"]} == {"16px"}
+        snap(page, out / "ui-phone-raise.png")
+
+        page.goto(server)
+        expect_picked(page, "Amira Khan")
+        act_as(page, "Helen Price")  # a lead with a request of her own, which her team owns
+        expect_text(main, f"{own['ref']} · Drip in the office")
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(main.get_by_role("tab", name="Note")).to_have_count(1)  # her note form, once, with her owner's tabs
+        settled_within(page)

@@ -803,3 +803,15 @@ def test_make_demo_gives_the_demo_a_database_inside_the_checkout() -> None:
     assert dry_run("demo", "DEMO_DB=/srv/try/demo.db") == [
         "OWNIT_DATABASE_URL='sqlite:////srv/try/demo.db' .venv/bin/ownit demo"]
     assert ".ownit/" in (REPO / ".gitignore").read_text().splitlines()  # never committed
+
+
+def test_raise_names_every_problem_on_one_line_and_show_prints_the_answers_by_label(cli: Cli) -> None:
+    said = cli.fails("raise", "--as", AMIRA, "--type", "facilities.leak", "--title", " ",
+                     "--field", "near_electrics=maybe")
+    assert said == ("the title is empty; write a few words; Where is the water coming in? (location) is required; "
+                    "Is water near lights, tills or sockets? (near_electrics): 'maybe' is not yes or no")
+    view = cli.json("raise", "--as", AMIRA, "--type", "facilities.leak", "--title", "Till leak",
+                    "--field", "location=above till 2", "--field", "near_electrics=yes")
+    text = cli.ok("show", view["ref"], "--as", AMIRA).stdout
+    assert ("Answers:\n  Where is the water coming in? above till 2\n"
+            "  Is water near lights, tills or sockets? yes (safety)\n") in text

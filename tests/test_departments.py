@@ -84,3 +84,35 @@ def test_promise_durations() -> None:
     assert str(promise.resolve_within) == "1.5 business days"
     assert str(Duration(1, "d")) == "1 business day"
     assert Department(key="dept", name="D", request_types=()).prefix == "DEP"
+
+
+def test_every_problem_is_found_at_once_each_on_its_field() -> None:
+    form = rtype(fields=(Field("where", "Where is it?", required=True),
+                         Field("slippery", "Is it slippery?", kind="yesno", required=True),
+                         Field("count", "How many?", kind="number")))
+    with pytest.raises(ValidationError) as caught:
+        form.parse_fields({"slippery": "maybe", "count": "lots", "colour": "red"})
+    error = caught.value
+    assert str(error) == ("Thing has no field 'colour'; its fields are: where, slippery, count; "
+                          "Where is it? (where) is required; Is it slippery? (slippery): 'maybe' is not yes or no; "
+                          "How many? (count): 'lots' is not a number")
+    assert error.problems == {"colour": "It is not a question of this form.", "where": "It is required.",
+                              "slippery": "'maybe' is not yes or no.", "count": "'lots' is not a number."}
+    assert error.field == "colour"
+
+
+def test_a_safety_question_names_the_answer_that_is_a_risk() -> None:
+    from ownit.views import answers_view
+
+    form = rtype(fields=(Field("wet", "Is it wet?", kind="yesno", risk_when=True),
+                         Field("locks", "Does it lock?", kind="yesno", risk_when="no"),
+                         Field("door", "Which door?", kind="choice", choices=("front", "fire exit"),
+                               risk_when=("Fire exit",)),
+                         Field("note", "Note")))
+    assert [f.risk_when for f in form.fields] == [(True,), (False,), ("fire exit",), None]
+    answers = answers_view(form, {"wet": False, "locks": False, "door": "fire exit", "note": "x", "gone": 3})
+    assert [(a["label"], a["value"], a["safety"]) for a in answers] == [
+        ("Is it wet?", "no", False), ("Does it lock?", "no", True), ("Which door?", "fire exit", True),
+        ("Note", "x", False), ("gone", "3", False)]  # an answer to a question no longer asked, under its key
+    with pytest.raises(DeclarationError, match="field 'door': risk_when is not an answer to it"):
+        Field("door", "Which door?", kind="choice", choices=("front",), risk_when="back")

@@ -13,6 +13,8 @@ from conftest import AMIRA, HELEN, LEAK, NOAH, PRIYA, SAM, TOM, moved_on_leak, r
 from ownit import hookimpl, service
 
 APP = str(Path(__file__).parent.parent / "ui" / "app.py")
+# the stepper's marks: Streamlit's icon font, which every browser draws alike
+CURRENT, REACHED, AHEAD = ":material/radio_button_checked:", ":material/check_circle:", ":material/radio_button_unchecked:"
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def test_my_requests_shows_the_owner_the_promise_and_the_steps(app, ownit_demo_o
     assert view["ref"] in text and "Roof leaking over the stockroom" in text
     assert view["owner"]["name"] in text and "is fighting your corner" in text
     assert any(view["owner"]["name"] in rendered_text(i.value) and "owns this" in i.value for i in at.info)
-    assert "● Reported" in text and "○ Assessed by facilities" in text
+    assert f"{CURRENT} Reported" in text and f"{AHEAD} Assessed by facilities" in text
 
 
 def test_without_a_known_identity_there_is_only_a_clear_page(app, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,14 +121,26 @@ def test_raising_through_the_form_shows_the_owner_at_once(app, ownit_demo_org) -
     assert len(mine) == 1 and mine[0]["title"] == "Water through the stockroom ceiling"
 
 
-def test_a_mistake_in_the_form_is_shown_inline_and_nothing_is_raised(app, ownit_demo_org) -> None:
+def test_every_mistake_in_the_form_is_shown_under_its_field_and_nothing_is_raised(app, ownit_demo_org) -> None:
     at = app()
     at.run()
     at.switch_page("views/raise_request.py").run()
+    electrics = next(r for r in at.radio if r.label.startswith("Is water near"))
+    assert electrics.options == ["yes", "no"] and electrics.value is None  # no third option, nothing picked
     at.button[0].click().run()  # nothing filled in
     assert not at.exception
-    assert "the title is empty" in rendered_text(at.error[0].value)
+    # each problem under its field, in the form's words, the field's label in red; a summary below the button
+    said = [rendered_text(e.value) for e in at.error]
+    assert said == ["It is empty; write a few words.", "It is required.", "It is required.",
+                    "Not raised yet: 3 things to fix, marked above."]
+    marked = [rendered_text(w.label) for w in [*at.text_input, *at.radio] if w.label.startswith(":red[")]
+    assert marked == [":red[In one line]", ":red[Where is the water coming in?]",
+                      ":red[Is water near lights, tills or sockets?]"]
+    assert not any("(location)" in s or "title" in s for s in said)
     assert service.my_requests(ownit_demo_org, actor=AMIRA) == []
+    next(t for t in at.text_input if "In one line" in t.label).input("Water by the till")
+    at.button[0].click().run()  # one fixed: two left, still marked
+    assert [rendered_text(e.value) for e in at.error][-1] == "Not raised yet: 2 things to fix, marked above."
 
 
 @pytest.mark.slow
@@ -181,7 +195,8 @@ def rendered_text(markdown_text: str) -> str:
     from markdown_it import MarkdownIt
 
     rendered = MarkdownIt("commonmark").render(markdown_text).strip()
-    body = re.sub(r"</?(p|h4|strong|code|blockquote)>|<br />", "", rendered).strip()
+    body = re.sub(r'<a href="(mailto|tel):[^"<>]*">([^<]*)</a>', r"\2", rendered)  # OwnIt's own links to reach people
+    body = re.sub(r"</?(p|h4|h5|strong|code|blockquote)>|<br />", "", body).strip()
     assert "<" not in body, f"user text became markup: {rendered}"
     return html.unescape(body)
 
@@ -243,7 +258,7 @@ def test_the_owner_works_the_request_from_the_team_queue(app, ownit_demo_org) ->
 
     mine = app(AMIRA).run()  # back as the store manager: the check-in and the moved stepper
     assert "Roofer booked for Wednesday" in shown(mine)
-    assert "✓ Reported" in shown(mine) and "● Assessed by facilities" in shown(mine)
+    assert f"{REACHED} Reported" in shown(mine) and f"{CURRENT} Assessed by facilities" in shown(mine)
 
 
 def test_a_handoff_with_a_note_from_the_browser(app, ownit_demo_org) -> None:
@@ -307,6 +322,8 @@ def test_a_closed_request_can_be_reopened_from_the_card(app, ownit_demo_org) -> 
     ref, _ = resolved_leak(desk)
     service.confirm(desk, ref, actor=AMIRA, nps=9)
     at = app().run()
+    assert not any(t.label.startswith("Not fixed after all?") for t in at.text_input)  # folded
+    next(t for t in at.toggle if t.label == "Closed (1)").set_value(True).run()
     box = next(t for t in at.text_input if t.label.startswith("Not fixed after all?"))
     assert "(until Mon 30 Nov 10:00)" in box.label
     box.input("Dripping again")
@@ -474,3 +491,86 @@ def test_the_inbox_heads_each_line_in_peoples_words(app, ownit_demo_org) -> None
     said = [rendered_text(line) for line in lines]
     assert not any(word in line for line in said for word in ("checkin", "stage", ".."))
     assert f"{ref} moved on to 'Assessed by facilities'." in said[0]
+
+
+def test_a_requester_who_works_on_the_team_sees_every_card_once(app, ownit_demo_org) -> None:
+    """The lead and an agent raise facilities requests of their own (their team owns them): every card
+    draws, each with one note form, on My requests and on the Team queue."""
+    desk = ownit_demo_org
+    refs = [service.raise_request(desk, actor=who, request_type="facilities.leak", title=f"Leak seen by {who}",
+                                  fields=LEAK, site="S001")["ref"] for who in (HELEN, SAM, SAM)]
+    service.hand_off(desk, refs[2], actor=SAM, to=PRIYA, note="Priya has the ladder")
+    seen = [service.show(desk, ref, actor=who)["viewer"] for who, ref in zip((HELEN, SAM, SAM), refs, strict=True)]
+    assert [(v["requester"], v["staff"], v["works_it"]) for v in seen] == [(True, True, True), (True, True, True),
+                                                                            (True, True, False)]
+    for who, page, mine in ((HELEN, None, [refs[0]]), (SAM, None, refs[1:]),
+                            (HELEN, "views/team.py", refs), (SAM, "views/team.py", refs)):
+        at = app(who).run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, (who, page, at.exception)
+        headings = [rendered_text(m.value) for m in at.markdown if m.value.startswith("####")]
+        assert sorted(h.split(" · ")[0] for h in headings) == sorted(mine)
+        assert len([b for b in at.button if b.label == "Add note"]) == len(mine)  # one note form per card
+
+
+PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+         "Version/17.5 Mobile/15E148 Safari/604.1")
+
+
+@pytest.fixture
+def phone(monkeypatch: pytest.MonkeyPatch):
+    """The pages as a phone's browser asks for them (AppTest sends no headers)."""
+    monkeypatch.syspath_prepend(APP.rsplit("/", 1)[0])
+    import common
+
+    monkeypatch.setattr(common, "header_values", lambda name: [PHONE] if name.lower() == "user-agent" else [])
+
+
+def test_on_a_phone_the_card_is_compact_and_the_closed_ones_folded(app, phone, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    ref, owner = resolved_leak(desk)
+    service.confirm(desk, ref, actor=AMIRA, nps=9)
+    view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Water by till 2",
+                                 fields={"location": "till 2", "near_electrics": "yes"})
+    service.contact(desk, view["ref"], actor=view["owner"]["email"], note="On my way")
+    service.check_in(desk, view["ref"], actor=view["owner"]["email"], note="Electrician booked for two")
+    at = app().run()
+    assert not at.exception
+    # the picker labelled atop the page; the card's note one tap away
+    assert [p.proto.popover.label for p in at.get("popover")] == ["Acting as Amira Khan — change", "Add a note"]
+    assert not at.sidebar.selectbox
+    text = shown(at)
+    assert f"{view['ref']} · Water by till 2" in text and ref not in text  # the closed one folded
+    assert [t.label for t in at.toggle] == ["Closed (1)"]
+    assert [rendered_text(p.proto.text) for p in at.get("progress")] == ["Step 1 of 5: Reported"]
+    assert [e.label for e in at.expander][:1] == ["All steps"]  # the stepper, one tap away
+    latest = next(m for m in at.markdown if "**Latest:**" in m.value)
+    assert "Electrician booked for two" in rendered_text(latest.value)  # in plain sight, not in the timeline
+    assert f"(tel:{view['owner']['phone'].replace(' ', '')})" in latest_owner_line(at, view)
+    assert ":red[:material/warning: **Is water near lights\\, tills or sockets\\? yes**]" in text_values(at)
+    at.toggle[0].set_value(True).run()
+    assert not at.exception and ref in shown(at)
+
+
+def latest_owner_line(at: AppTest, view: dict) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith(f"**{view['owner']['name']}**"))
+
+
+def text_values(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_the_owner_sees_the_answers_with_the_safety_risk_marked(app, ownit_demo_org) -> None:
+    view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title="Till leak",
+                                 fields={"location": "ceiling above till 2", "near_electrics": "yes"})
+    assert view["answers"] == [
+        {"key": "location", "label": "Where is the water coming in?", "value": "ceiling above till 2", "safety": False},
+        {"key": "near_electrics", "label": "Is water near lights, tills or sockets?", "value": "yes", "safety": True}]
+    for who in (view["owner"]["email"], AMIRA):
+        at = open_team_queue(app, who) if who != AMIRA else app(who).run()
+        answers = next(m.value for m in at.markdown if "Where is the water coming in" in m.value)
+        assert rendered_text(answers).split("\n") == [
+            "Where is the water coming in? ceiling above till 2",
+            ":red[:material/warning: Is water near lights, tills or sockets? yes]"]
+        assert f"(mailto:{view['owner']['email']})" in latest_owner_line(at, view)

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -21,6 +22,7 @@ from attachments import attach_inputs, show_attachments
 from ownit import OwnitError, service
 from ownit.desk import Desk
 from ownit.signin import DEMO, SignIn, configured, identity
+from ownit.views import answer_line
 
 # Every ASCII punctuation character may be backslash-escaped in Markdown; with
 # all of them escaped, user text can neither format (** _ #), link ([]()),
@@ -73,6 +75,13 @@ def current_user() -> str | None:
     return identity(mode, header_values)
 
 
+def on_phone() -> bool:
+    """Whether the page is open on a phone (its browser says "Mobi" in its
+    User-Agent, as every phone browser does): the requester's pages then
+    draw compact cards; a desktop keeps the richer layout."""
+    return any("Mobi" in agent for agent in header_values("User-Agent"))
+
+
 def when(iso: str | None, zone: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M") if iso else "—"
 
@@ -88,12 +97,17 @@ STATE_BADGE = {"on track": ":green-badge[on track]", "due soon": ":orange-badge[
                "met": ":green-badge[kept]", "missed": ":orange-badge[late]"}
 
 
+# Streamlit's own icon font (served by the server), not characters some default fonts lack (✓ showed as √)
+STEP_MARK = {"current": ":material/radio_button_checked:", "reached": ":material/check_circle:",
+             "ahead": ":material/radio_button_unchecked:"}
+
+
 def stepper(view: dict[str, Any]) -> None:
     """The request's progress as a row of steps, the current one marked."""
     stages = view["promise"]["stages"]
     columns = st.columns(len(stages))
     for column, stage in zip(columns, stages, strict=True):
-        mark = "●" if stage["current"] else ("✓" if stage["reached"] else "○")
+        mark = STEP_MARK["current" if stage["current"] else "reached" if stage["reached"] else "ahead"]
         label = f"**{literal(stage['label'])}**" if stage["current"] else literal(stage["label"])
         column.markdown(f"{mark} {label}")
         if not stage["reached"] and stage["expected"]:
@@ -103,36 +117,79 @@ def stepper(view: dict[str, Any]) -> None:
 
 
 def contact(person: dict[str, Any]) -> str:
-    """How to reach someone: their email and, when known, phone."""
-    reach = f":material/mail: {literal(person['email'])}"
-    return reach + (f"  \n:material/call: {literal(person['phone'])}" if person.get("phone") else "")
+    """How to reach someone: their email and, when known, phone, each a link
+    a tap dials or writes with."""
+    links = reach_links(person)
+    return f":material/mail: {links['mail']}" + (f"  \n:material/call: {links['call']}" if "call" in links else "")
+
+
+def reach_links(person: dict[str, Any]) -> dict[str, str]:
+    """Markdown links to write to (``mail``) and, when the phone is known, call (``call``) ``person``."""
+    links = {"mail": f"[{literal(person['email'])}](mailto:{quote(person['email'], safe='@')})"}
+    if person.get("phone"):
+        links["call"] = f"[{literal(person['phone'])}](tel:{re.sub(r'[^0-9+]', '', person['phone'])})"
+    return links
+
+
+def latest_word(view: dict[str, Any]) -> dict[str, Any] | None:
+    """The newest thing someone said on the request but the requester's own
+    words: a check-in, a stage moved on, a note (the raise and OwnIt's own lines aside)."""
+    requester = view["requester"]["email"]
+    return next((e for e in reversed(view["timeline"]) if e["note"] and e["actor"] and e["actor"] != requester
+                 and e["kind"] != "raised"), None)
+
+
+def answers(view: dict[str, Any]) -> None:
+    """The department's questions as the requester answered them, safety risks in red."""
+    lines = [f":red[:material/warning: **{literal(answer_line(a['label'], a['value']))}**]" if a["safety"]
+             else literal(answer_line(a["label"], a["value"])) for a in view.get("answers", [])]
+    if lines:
+        st.markdown("  \n".join(lines))
 
 
 def request_card(view: dict[str, Any]) -> None:
-    """Owner, promise, progress and timeline of one request, with the actions
-    the viewer may take on it: the requester's, or the owner's and lead's."""
+    """Owner, promise, progress, the department's answers, the latest word and
+    the timeline of one request, with the actions the viewer may take on it:
+    the requester's, or the owner's and lead's, and one note form. On a phone
+    the card is compact: one progress line that opens into the steps."""
     promise, owner, zone, viewer = view["promise"], view["owner"], view["timezone"], view["viewer"]
+    phone = on_phone()
     with st.container(border=True):
-        st.markdown(f"#### {literal(view['ref'])} · {literal(view['title'])}")
-        st.caption(literal(f"{view['request_type_label']} · {view['priority']} · {view['status']} · "
+        st.markdown(f"{'#####' if phone else '####'} {literal(view['ref'])} · {literal(view['title'])}")
+        st.caption(literal(f"{view['priority']} · {view['status']} · {view['site']['code']}" if phone else
+                           f"{view['request_type_label']} · {view['priority']} · {view['status']} · "
                            f"{view['site']['code']} {view['site']['name']} · raised by {view['requester']['name']}"
                            + (" for the site" if view["for_site"] else "")))
         if not viewer["requester"] and not viewer["staff"] and viewer["watching"]:
             st.caption(literal(f"You follow this request of {view['requester']['name']}'s: you hear what they hear."))
         corner = "is fighting your corner" if viewer["requester"] else "owns it"
-        st.markdown(f"**{literal(owner['name'])}** ({literal(owner['title'])}, {literal(view['team']['name'])}) "
-                    f"{corner} — {literal(owner['email'])}" + (f", {literal(owner['phone'])}" if owner["phone"] else ""))
+        who = "" if phone else f" ({literal(owner['title'])}, {literal(view['team']['name'])})"  # the promise says it
+        st.markdown(f"**{literal(owner['name'])}**{who} {corner} — " + " · ".join(reach_links(owner).values()))
         promised = "" if viewer["requester"] else f"**Promised to {literal(view['requester']['name'])}:** "
         st.info(promised + literal(promise["summary"]))
         if promise["waiting"]:
             who = "you" if viewer["requester"] else view["requester"]["name"]
             st.warning(literal(f"Waiting on {who}: {promise['waiting']['for']}"))
-        badges = [f"first contact {STATE_BADGE.get(promise['states']['first_contact'], '')}",
-                  f"resolve {STATE_BADGE.get(promise['states']['resolve'], '')}"]
-        if promise["states"]["checkin"]:
-            badges.insert(1, f"check-in {STATE_BADGE.get(promise['states']['checkin'], '')}")
-        st.markdown(" · ".join(badges))
-        stepper(view)
+        latest = latest_word(view)
+        if latest:  # in plain sight: a manager should not open every card to hear from their owner
+            st.markdown(f":material/chat: **Latest:** {literal(latest['label'])} by {literal(latest['actor_name'])}, "
+                        f"{when(latest['at'], zone)} — {literal(latest['note'])}")
+        if not phone:
+            badges = [f"first contact {STATE_BADGE.get(promise['states']['first_contact'], '')}",
+                      f"resolve {STATE_BADGE.get(promise['states']['resolve'], '')}"]
+            if promise["states"]["checkin"]:
+                badges.insert(1, f"check-in {STATE_BADGE.get(promise['states']['checkin'], '')}")
+            st.markdown(" · ".join(badges))
+        answers(view)
+        if phone:
+            progress = view["progress"]
+            if progress["total"]:
+                st.progress(progress["done"] / progress["total"],
+                            text=literal(f"Step {progress['done']} of {progress['total']}: {view['stage_label']}"))
+            with st.expander("All steps"):
+                stepper(view)
+        else:
+            stepper(view)
         if view["detail"]:
             st.markdown(f"> {literal(view['detail'])}")
         show_attachments(view)
@@ -144,10 +201,11 @@ def request_card(view: dict[str, Any]) -> None:
         watchers(view)
         if viewer["requester"]:
             requester_actions(view)
-        if viewer["works_it"]:
-            owner_actions(view)
-        elif viewer["staff"]:
-            note_form(view)
+        noted = owner_actions(view) if viewer["works_it"] else False
+        if not noted and (viewer["requester"] or viewer["staff"]) and view["status"] != "closed":
+            # once per card, whoever the viewer is: the requester, the team, or both; on a phone one tap away
+            with st.popover("Add a note", icon=":material/edit_note:") if phone else st.container():
+                note_form(view)
 
 
 def linked_request() -> str | None:
@@ -258,7 +316,7 @@ def note_form(view: dict[str, Any]) -> None:
 
 def requester_actions(view: dict[str, Any]) -> None:
     """What the requester can do on their own request: answer what the team is
-    waiting for, add a note, confirm the fix and rate it, or reopen it."""
+    waiting for, confirm the fix and rate it, or reopen it (the card adds the note)."""
     ref, status, allowed = view["ref"], view["status"], view["allowed"]
     if status == "waiting" and "resume" in allowed:
         with st.form(form := armed(f"answer-{ref}")):
@@ -283,7 +341,6 @@ def requester_actions(view: dict[str, Any]) -> None:
             why = st.text_input(f"Not fixed after all? Say what is still wrong{until}", key=f"reopen-text-{ref}")
             if st.form_submit_button("Reopen it"):
                 act(f"{ref}: reopened", service.reopen, form=form, ref=ref, note=why)
-    note_form(view)
 
 
 def rating_inputs(key: str) -> dict[str, Any]:
@@ -358,14 +415,15 @@ OWNER_FORMS = {
 }
 
 
-def owner_actions(view: dict[str, Any]) -> None:
+def owner_actions(view: dict[str, Any]) -> bool:
     """What the owner (or the team's lead) can do from the browser (:data:`OWNER_FORMS`),
-    each only when the lifecycle allows it, and a note."""
+    each only when the lifecycle allows it, and a note in the last tab.
+    Returns whether it drew the note form (not when nothing is offered)."""
     ref, allowed = view["ref"], view["allowed"]
     others = [m for m in view.get("team_members", []) if m["email"] != view["owner"]["email"]]
     offered = [a for a in OWNER_FORMS if a in allowed and (a != "handoff" or others)]
     if not offered:
-        return
+        return False
     tabs = st.tabs([OWNER_FORMS[a].tab for a in offered] + ["Note"])
     for tab, action in zip(tabs, offered, strict=False):
         form = OWNER_FORMS[action]
@@ -376,7 +434,8 @@ def owner_actions(view: dict[str, Any]) -> None:
                 act(form.done.format(ref=ref, **words), form.call, form=armed_as, ref=ref, note=note, **extra)
     with tabs[-1]:
         note_form(view)
+    return True
 
 
-__all__ = ["desk", "current_user", "request_card", "fail_inline", "service", "literal", "flash",
+__all__ = ["desk", "current_user", "on_phone", "request_card", "fail_inline", "service", "literal", "flash",
            "contact", "when", "sign_in", "watchers", "rating_inputs", "rating_given"]

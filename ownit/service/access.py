@@ -24,19 +24,21 @@ NOTE_MAX = 10_000
 COMMENT_MAX = 2000  # a rating's comment (feedback.comment)
 
 
-def text(value: str | None, what: str, *, limit: int, required: bool) -> str:
+def text(value: str | None, what: str, *, limit: int, required: bool, key: str = "") -> str:
     """Typed text, trimmed: refused when empty (if required), too long, or
-    holding control characters other than newlines and tabs."""
+    holding control characters other than newlines and tabs (the refusal is
+    on the field ``key``, when it is one of a form's)."""
     found = (value or "").strip()
-    if not utf8(found):
-        raise ValidationError(f"{what} is not valid UTF-8 text; retype it")
-    if required and not found:
-        raise ValidationError(f"{what} is empty; write a few words")
-    if len(found) > limit:
-        raise ValidationError(f"{what} is {len(found)} characters long; keep it under {limit}")
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in found):
-        raise ValidationError(f"{what} contains control characters; remove them")
-    return found
+    problem = ("is not valid UTF-8 text; retype it" if not utf8(found)
+               else "is empty; write a few words" if required and not found
+               else f"is {len(found)} characters long; keep it under {limit}" if len(found) > limit
+               else "contains control characters; remove them" if any(ord(ch) < 32 and ch not in "\n\t" for ch in found)
+               else None)
+    if problem is None:
+        return found
+    if key:
+        raise ValidationError.about(key, f"{what} {problem}", problem)
+    raise ValidationError(f"{what} {problem}")
 
 
 def rating(nps: int | None, effort: int | None, comment: str | None) -> tuple[int | None, int | None, str]:

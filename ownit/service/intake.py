@@ -69,11 +69,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         raise ValidationError(f"{rtype.label} is private to you and the team; it cannot be marked for the site")
     department = desk.plugins.department(rtype.department)
     key = repeats.key_of(key)
-    title = text(title, "the title", limit=TITLE_MAX, required=True)
-    detail = text(detail, "the detail", limit=NOTE_MAX, required=False)
-    parsed = rtype.parse_fields(fields or {})
-    if needed_by is not None:
-        within_bounds(needed_by)
+    title, detail, parsed = _form(rtype, title, detail, fields or {}, needed_by)
     if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
         needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
     said = _consult_plugins(desk, rtype, parsed, desk.now(), actor=actor, site=site, title=title)
@@ -95,8 +91,8 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
             field = next((f for f in rtype.fields if f.key == rtype.needed_by_field
                           and parsed.get(f.key) == needed_by.isoformat()), None)
             what = f"{field.label} ({field.key}): " if field else "needed-by date "
-            raise ValidationError(f"{what}{needed_by.isoformat()} is in the past; give a future date",
-                                  field=field.key if field else None)
+            past = f"{needed_by.isoformat()} is in the past; give a future date"
+            raise ValidationError.about(field.key if field else "needed_by", what + past, past)
         priority = said.priority
         promise = rtype.promise_for(priority)
         first_contact_due = calendar.add(now, promise.first_contact_within)
@@ -135,6 +131,25 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         return view_later(u, req, team, rtype, requester, entries=entries, loads=loads, watching=[])
 
     return transaction(desk, work)
+
+
+def _form(rtype: RequestType, title: str, detail: str, fields: dict[str, Any],
+          needed_by: date | None) -> tuple[str, str, dict[str, Any]]:
+    """The raise form checked whole: its title, detail and parsed fields, or
+    one :class:`ValidationError` with every problem in it, each on its field."""
+    checks = {"title": lambda: text(title, "the title", limit=TITLE_MAX, required=True, key="title"),
+              "detail": lambda: text(detail, "the detail", limit=NOTE_MAX, required=False, key="detail"),
+              "fields": lambda: rtype.parse_fields(fields),
+              "needed_by": lambda: needed_by is None or within_bounds(needed_by)}
+    done, problems = {}, []
+    for name, check in checks.items():
+        try:
+            done[name] = check()
+        except ValidationError as problem:
+            problems.append(problem if problem.problems else ValidationError.about(name, str(problem), str(problem)))
+    if problems:
+        raise ValidationError.together(problems)
+    return done["title"], done["detail"], done["fields"]
 
 
 def who(desk: Any, *, actor: Actor, site: str | None = None,

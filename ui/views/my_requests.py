@@ -1,4 +1,4 @@
-"""Every request the user raised, as cards: owner, promise, progress, timeline;
+"""Every request the user raised, as cards (the closed ones folded): owner, promise, progress, timeline;
 what colleagues at the same site have raised that is still being worked; and
 the requests the user follows for someone else (a watcher, or a deputy of a
 site whose request is marked for it)."""
@@ -18,8 +18,13 @@ with mine:
         st.info("You have no requests yet. Raise one from the menu.")
     elif len(requests) == RECENT:
         st.caption(f"Your {RECENT} most recent requests, newest first.")
+    closed = [v for v in requests if v["status"] == "closed" and v["ref"] != linked]
     for view in requests:
-        if view["ref"] != linked:
+        if view["ref"] != linked and view["status"] != "closed":
+            request_card(view)
+    # folded: a manager's closed requests would fill screens; drawn only when unfolded
+    if closed and st.toggle(f"Closed ({len(closed)})", key="mine-closed"):
+        for view in closed:
             request_card(view)
 with site:
     rows = service.site_requests(desk(), actor=current_user())

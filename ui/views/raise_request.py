@@ -5,7 +5,7 @@ import streamlit as st
 from attachments import attach_inputs
 from common import armed, current_user, desk, fail_inline, literal, request_card, service, submission_key
 
-from ownit import OwnitError
+from ownit import OwnitError, ValidationError
 
 st.title("Raise a request")
 
@@ -22,23 +22,43 @@ department = st.selectbox("Department", catalogue, format_func=lambda d: d["name
 rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"])
 st.caption(f"Why it matters: {literal(rtype['why'])}")
 
+problems = st.session_state.get("raise-problems", {})  # the last try's, by field key, each under its field
+
+
+def marked(label: str, key: str) -> str:
+    """The field's label, in red when the last try found a problem with it."""
+    return f":red[{literal(label)}]" if key in problems else label
+
+
+def problem(key: str) -> None:
+    if key in problems:
+        st.error(literal(problems[key]), icon=":material/error:")
+
+
 with st.form(form := armed(f"raise-{rtype['key']}")):
-    title = st.text_input("In one line", max_chars=200, key="raise-title")
+    title = st.text_input(marked("In one line", "title"), max_chars=200, key="raise-title")
+    problem("title")
     values = {}
     for field in rtype["fields"]:
-        label = field["label"] + ("" if field["required"] else " (optional)")
+        label = marked(field["label"] + ("" if field["required"] else " (optional)"), field["key"])
         key = f"raise-field-{rtype['key']}-{field['key']}"
         if field["kind"] == "choice":
-            values[field["key"]] = st.selectbox(label, [""] + field["choices"], help=field["help"] or None, key=key)
-        elif field["kind"] == "yesno":
-            values[field["key"]] = st.radio(label, ["", "yes", "no"], horizontal=True, key=key)
+            values[field["key"]] = st.selectbox(label, field["choices"], index=None, help=field["help"] or None,
+                                                key=key, placeholder="Choose one")
+        elif field["kind"] == "yesno":  # yes or no, nothing picked until the requester picks
+            values[field["key"]] = st.radio(label, ["yes", "no"], index=None, horizontal=True,
+                                            help=field["help"] or None, key=key)
         elif field["kind"] == "date":
             picked = st.date_input(label, value=None, help=field["help"] or None, key=key)
-            values[field["key"]] = picked.isoformat() if picked else ""
+            values[field["key"]] = picked.isoformat() if picked else None
         else:
             values[field["key"]] = st.text_input(label, help=field["help"] or None, key=key)
-    detail = st.text_area("Anything else the owner should know? (optional)", key="raise-detail")
-    needed_by = st.date_input("When do you need it by? (optional)", value=None, key="raise-needed-by")
+        problem(field["key"])
+    detail = st.text_area(marked("Anything else the owner should know? (optional)", "detail"), key="raise-detail")
+    problem("detail")
+    needed_by = st.date_input(marked("When do you need it by? (optional)", "needed_by"), value=None,
+                              key="raise-needed-by")
+    problem("needed_by")
     for_site = False if rtype["restricted"] else st.checkbox(
         "For the site, not only me: the site's deputies hear what I hear", key="raise-for-site")
     files = attach_inputs("raise-new")
@@ -47,14 +67,25 @@ with st.form(form := armed(f"raise-{rtype['key']}")):
 if submitted:
     try:
         view = service.raise_request(desk(), actor=current_user(), request_type=rtype["key"], title=title,
-                                     detail=detail, fields={k: v for k, v in values.items() if v != ""},
+                                     detail=detail, fields={k: v for k, v in values.items() if v not in (None, "")},
                                      needed_by=needed_by, for_site=for_site, files=files,
                                      key=submission_key(form))
+    except ValidationError as error:  # every problem at once, each under its field; the rest above the button
+        drawn = {"title", "detail", "needed_by", *(f["key"] for f in rtype["fields"])}
+        st.session_state["raise-problems"] = {k: v for k, v in error.problems.items() if k in drawn}
+        count = len(error.problems)
+        st.session_state["raise-error"] = (f"Not raised yet: {count} thing{'s' * (count != 1)} to fix, marked above."
+                                           if error.problems and set(error.problems) <= drawn else str(error))
+        st.rerun()  # everything typed stays in the form, now marked
     except OwnitError as error:
-        fail_inline(error)  # everything typed stays in the form
+        st.session_state.pop("raise-problems", None)
+        st.session_state.pop("raise-error", None)
+        fail_inline(error)
     else:
         for key in [k for k in st.session_state if isinstance(k, str)
                     and k.startswith(("raise-", "armed-raise-", "files-raise-", "camera-raise-"))]:
             del st.session_state[key]  # a fresh form, armed afresh
         st.session_state["raised"] = view["ref"]
         st.rerun()
+elif "raise-error" in st.session_state:
+    st.error(literal(st.session_state["raise-error"]))

@@ -22,7 +22,8 @@ LEAK = RequestType(
     fields=(
         Field("location", "Where is the water coming in?", required=True,
               help="For example: stockroom ceiling, above till 3"),
-        Field("near_electrics", "Is water near lights, tills or sockets?", kind="yesno", required=True),
+        Field("near_electrics", "Is water near lights, tills or sockets?", kind="yesno", required=True,
+              risk_when=True),
         Field("trading_floor", "Is the trading floor affected?", kind="yesno"),
     ),
     stages=STAGES,
@@ -39,7 +40,7 @@ FIXTURE = RequestType(
     why="Broken shelving, doors or fittings look neglected and can hurt someone.",
     fields=(
         Field("item", "What is broken?", required=True, help="For example: shelf bay 12, fitting-room door"),
-        Field("hazard", "Could someone get hurt?", kind="yesno"),
+        Field("hazard", "Could someone get hurt?", kind="yesno", risk_when=True),
     ),
     stages=STAGES,
     promise={"high": Promise(first_contact="4h", checkin="1d", resolve="3d"),
@@ -71,7 +72,7 @@ PEST = RequestType(
         Field("pest", "What have you seen?", kind="choice", required=True,
               choices=("mice or rats", "insects", "birds", "other")),
         Field("where", "Where?", required=True, help="For example: stockroom, bakery, car park"),
-        Field("near_food", "Is it near food or food stock?", kind="yesno", required=True),
+        Field("near_food", "Is it near food or food stock?", kind="yesno", required=True, risk_when=True),
     ),
     stages=(
         Stage("reported", "Reported"),
@@ -92,8 +93,8 @@ SECURITY = RequestType(
     why="A store that cannot be locked, opened or alarmed is at risk every hour it stays that way.",
     fields=(
         Field("what", "What is not working?", kind="choice", required=True,
-              choices=("front door lock", "shutter", "fire exit", "alarm", "safe", "other")),
-        Field("can_secure", "Can the store be secured tonight?", kind="yesno", required=True),
+              choices=("front door lock", "shutter", "fire exit", "alarm", "safe", "other"), risk_when="fire exit"),
+        Field("can_secure", "Can the store be secured tonight?", kind="yesno", required=True, risk_when=False),
     ),
     stages=(
         Stage("reported", "Reported"),

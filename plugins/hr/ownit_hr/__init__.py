@@ -61,7 +61,7 @@ RELATIONS = RequestType(
     fields=(
         Field("about", "What is it about?", kind="choice", required=True,
               choices=("conduct", "grievance", "absence", "wellbeing")),
-        Field("at_risk", "Is anyone at risk?", kind="yesno", required=True,
+        Field("at_risk", "Is anyone at risk?", kind="yesno", required=True, risk_when=True,
               help="Yes if someone's safety or health is in danger now: a threat, an injury, someone in "
                    "crisis. Your HR partner then calls within 2 working hours."),
         Field("summary", "Describe the concern briefly", required=True, max_length=1000,
