@@ -307,11 +307,12 @@ def test_the_forms_take_photos_and_the_card_shows_them(ownit_demo_org, monkeypat
                                                            "photo\\.jpg \\(2 KB\\)"]
     service.contact(ownit_demo_org, mine["ref"], actor=owner, note="On my way")
     at = page(owner, "views/team.py")
-    assert {f"files-checkin-{mine['ref']}", f"files-note-{mine['ref']}"} <= {u.key for u in at.get("file_uploader")}
     ref = mine["ref"]
-    next(u for u in at.get("file_uploader") if u.key == f"files-checkin-{ref}").set_value(
+    checkin, note = (f"{name}-{ref}~{at.session_state[f'armed-{name}-{ref}']}" for name in ("checkin", "note"))
+    assert {f"{checkin}:files", f"{note}:files"} <= {u.key for u in at.get("file_uploader")}
+    next(u for u in at.get("file_uploader") if u.key == f"{checkin}:files").set_value(
         ("fixed.jpg", photo(), "image/jpeg"))
-    next(t for t in at.text_area if t.key == f"checkin-note-{ref}").input("Patched the roof; photo attached")
+    next(t for t in at.text_area if t.key == f"{checkin}:note").input("Patched the roof; photo attached")
     next(b for b in at.button if b.label == "Check in").click().run()
     assert not at.exception and not at.error
     timeline = service.show(ownit_demo_org, ref, actor=AMIRA)["timeline"]

@@ -376,3 +376,52 @@ def test_a_phone_gets_compact_cards_big_targets_and_nothing_from_outside(server,
         expect(page.get_by_test_id("stException")).to_have_count(0)
         expect(main.get_by_role("tab", name="Note")).to_have_count(1)  # her note form, once, with her owner's tabs
         settled_within(page)
+
+
+def test_a_photo_from_a_phone_reaches_the_owner_and_a_double_click_checks_in_once(
+        server, ownit_demo_org, tmp_path) -> None:
+    """The issue's acceptance walk: on a phone a store manager raises a leak
+    with a photo from a file; at a desk its owner sees the answers and the
+    photo, then double-clicks "Check in" and the timeline has one check-in."""
+    from PIL import Image
+    from playwright.sync_api import expect
+
+    desk = ownit_demo_org
+    photo = tmp_path / "leak.jpg"
+    Image.new("RGB", (1200, 900), (40, 90, 160)).save(photo, "JPEG")
+    title = "Water dripping onto till 3"
+    with demo_page(server, phone=True) as page:
+        page.goto(server + "raise_request")
+        expect_picked(page, "Amira Khan")
+        main = page.get_by_test_id("stMain")
+        main.get_by_role("textbox", name="In one line").fill(title)
+        main.get_by_role("textbox", name="Where is the water coming in?").fill("ceiling tile above till 3")
+        main.get_by_role("radiogroup", name="Is water near lights, tills").get_by_text("yes", exact=True).click()
+        main.locator("input[type=file]").first.set_input_files(str(photo))
+        expect_text(main, "leak.jpg")  # uploaded: the picker lists it
+        main.get_by_role("button", name="Raise it").click()
+        expect_text(main, "owns it")
+        settled_within(page)
+    raised = service.my_requests(desk, actor=AMIRA)[0]
+    ref, owner = raised["ref"], raised["owner"]
+    assert raised["title"] == title and [a["name"] for a in raised["attachments"]] == ["leak.jpg"]
+    service.contact(desk, ref, actor=owner["email"], note="On my way")
+
+    with demo_page(server) as page:
+        act_as(page, owner["name"])
+        go(page, "Team queue")  # the only request of the team
+        main = page.get_by_test_id("stMain")
+        card = main.get_by_test_id("stVerticalBlock").filter(has_text=f"{ref} · {title}").filter(
+            has_text="Check-in note").last
+        expect(card.get_by_text("Is water near lights, tills or sockets? yes")).to_be_visible()
+        expect(card.get_by_text("Where is the water coming in? ceiling tile above till 3")).to_be_visible()
+        expect(card.get_by_test_id("stImage").first).to_be_visible()  # the photo's thumbnail
+        card.get_by_role("tab", name="Check in").click()
+        card.get_by_role("textbox", name="Check-in note (the requester sees it)").fill("Tiles out, drying the till")
+        card.get_by_role("button", name="Check in").dblclick()
+        expect_text(main, f"{ref}: checked in")
+        card.get_by_role("button", name="Check in").click()  # and once more, as a thumb does when in doubt
+        page.wait_for_timeout(1000)  # any second submission has had its time to land
+        settle(page)
+    kinds = [e["kind"] for e in service.show(desk, ref, actor=owner["email"])["timeline"]]
+    assert kinds.count("checkin") == 1, kinds

@@ -574,3 +574,20 @@ def test_the_owner_sees_the_answers_with_the_safety_risk_marked(app, ownit_demo_
             "Where is the water coming in? ceiling above till 2",
             ":red[:material/warning: Is water near lights, tills or sockets? yes]"]
         assert f"(mailto:{view['owner']['email']})" in latest_owner_line(at, view)
+
+
+def test_a_raise_sent_again_from_the_same_form_raises_one_request(app, ownit_demo_org) -> None:
+    """A double tap on "Raise it": the first run raised it but was cut short
+    before the page moved on; the second sends the same form again."""
+    at = app()
+    at.run()
+    at.switch_page("views/raise_request.py").run()
+    token = at.session_state["armed-raise-facilities.leak"]
+    first = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak",
+                                  title="Water through the stockroom ceiling", fields=LEAK, key=token)
+    at.text_input[0].input("Water through the stockroom ceiling")
+    {t.label: t for t in at.text_input}["Where is the water coming in?"].input("stockroom ceiling")
+    [r for r in at.radio if r.label.startswith("Is water near")][0].set_value("no")
+    at.button[0].click().run()
+    assert not at.exception and rendered_text(at.success[0].value).startswith(f"{first['ref']} raised.")
+    assert [v["ref"] for v in service.my_requests(ownit_demo_org, actor=AMIRA)] == [first["ref"]]

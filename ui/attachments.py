@@ -18,11 +18,11 @@ PICKED = ["jpg", "jpeg", "png", "gif", "webp", "pdf"]  # a first sieve; the serv
 def attach_inputs(key: str) -> list[service.Upload]:
     """Inside a form: photos or PDFs to send with it, picked or taken with
     the camera (behind an expander, so the camera starts only for those who
-    open it). ``key`` ends with the request's ref, so a sent form starts empty."""
+    open it). ``key`` is the form's (``common.armed``): a form armed afresh starts empty."""
     picked = st.file_uploader("Photos or PDFs (optional)", type=PICKED, accept_multiple_files=True,
-                              key=f"files-{key}") or []
+                              key=f"{key}:files") or []
     with st.expander("Take a photo"):
-        taken = st.camera_input("Take a photo", key=f"camera-{key}", label_visibility="collapsed")
+        taken = st.camera_input("Take a photo", key=f"{key}:camera", label_visibility="collapsed")
     sent = [service.Upload(f.name, f.getvalue()) for f in picked]
     return sent + ([service.Upload("photo.jpg", taken.getvalue())] if taken is not None else [])
 

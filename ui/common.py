@@ -271,8 +271,9 @@ def armed(name: str) -> str:
     """The key of the form ``name`` as it stands: ``name`` and a token of its
     own, which is also the idempotency key its action sends (a second click,
     a rerun, a form sent again after a dropped connection act once, see
-    ``ownit.service.repeats``). After the action succeeds, :func:`act` arms
-    the form afresh: a new key, so a click on the old one does nothing."""
+    ``ownit.service.repeats``). Its inputs' keys start with it. After the
+    action succeeds, :func:`act` arms the form afresh: a new form with new,
+    empty inputs, so what was sent cannot be sent again by another click."""
     return f"{name}~{st.session_state.setdefault(f'armed-{name}', secrets.token_hex(8))}"
 
 
@@ -291,8 +292,10 @@ def act(label: str, action: Callable[..., Any], *, form: str | None = None, **kw
         fail_inline(error)  # what was typed stays in the form, to fix and send again
     else:
         st.session_state["flash"] = label
-        if form:  # armed afresh: a click on the old form does nothing
+        if form:  # armed afresh: the old form's inputs go with it
             st.session_state.pop(f"armed-{form.rpartition('~')[0]}", None)
+            for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
+                del st.session_state[key]
         for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(f"-{kwargs.get('ref')}")]:
             del st.session_state[key]  # done: the request's forms start empty again
         st.rerun()
@@ -305,10 +308,10 @@ def note_form(view: dict[str, Any]) -> None:
         return
     with st.form(form := armed(f"note-{ref}")):
         text = st.text_input("Add a note" + (" for the owner" if view["viewer"]["requester"] else ""),
-                             key=f"note-text-{ref}")
-        internal = (st.checkbox("Internal: the team only", key=f"note-internal-{ref}")
+                             key=f"{form}:text")
+        internal = (st.checkbox("Internal: the team only", key=f"{form}:internal")
                     if view["viewer"]["staff"] else False)
-        files = attach_inputs(f"note-{ref}")
+        files = attach_inputs(form)
         if st.form_submit_button("Add note"):
             act(f"{ref}: note added", service.add_note, form=form, ref=ref, note=text, internal=internal,
                 files=files)
@@ -320,8 +323,8 @@ def requester_actions(view: dict[str, Any]) -> None:
     ref, status, allowed = view["ref"], view["status"], view["allowed"]
     if status == "waiting" and "resume" in allowed:
         with st.form(form := armed(f"answer-{ref}")):
-            answer = st.text_area("Your answer", key=f"answer-text-{ref}")
-            files = attach_inputs(f"answer-{ref}")
+            answer = st.text_area("Your answer", key=f"{form}:text")
+            files = attach_inputs(form)
             if st.form_submit_button("Send and hand it back"):
                 act(f"{ref}: sent to {view['owner']['name']}", service.resume, form=form, ref=ref, note=answer,
                     files=files)
@@ -332,13 +335,13 @@ def requester_actions(view: dict[str, Any]) -> None:
                 rated: dict[str, Any] = {}
             else:
                 st.markdown("**Is it fixed?** Tell us how we did.")
-                rated = rating_inputs(ref)
+                rated = rating_inputs(form)
             if st.form_submit_button("Confirm it is fixed"):
                 act(f"{ref}: closed, thank you", service.confirm, form=form, ref=ref, **rated)
     if "reopen" in allowed:
         until = f" (until {when(view['reopen_until'], view['timezone'])})" if view["reopen_until"] else ""
         with st.form(form := armed(f"reopen-{ref}")):
-            why = st.text_input(f"Not fixed after all? Say what is still wrong{until}", key=f"reopen-text-{ref}")
+            why = st.text_input(f"Not fixed after all? Say what is still wrong{until}", key=f"{form}:text")
             if st.form_submit_button("Reopen it"):
                 act(f"{ref}: reopened", service.reopen, form=form, ref=ref, note=why)
 
@@ -361,7 +364,8 @@ def rating_given(key: str) -> dict[str, Any]:
 class OwnerForm:
     """One action's form on the owner's card: its tab, the note's label, the
     button, the confirmation (``{ref}`` and the words ``inputs`` return), the
-    service function, and any inputs drawn before the note (returning the
+    service function, and any inputs drawn before the note (given the view
+    and the :func:`armed` form their keys start with, returning the
     function's extra arguments and words for the confirmation)."""
 
     tab: str
@@ -369,30 +373,30 @@ class OwnerForm:
     button: str
     done: str
     call: Callable[..., Any]
-    inputs: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, str]]] | None = None
+    inputs: Callable[[dict[str, Any], str], tuple[dict[str, Any], dict[str, str]]] | None = None
 
 
-def _photos(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    return {"files": attach_inputs(f"checkin-{view['ref']}")}, {}
+def _photos(view: dict[str, Any], form: str) -> tuple[dict[str, Any], dict[str, str]]:
+    return {"files": attach_inputs(form)}, {}
 
 
-def _agreed_date(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def _agreed_date(view: dict[str, Any], form: str) -> tuple[dict[str, Any], dict[str, str]]:
     agreed = None
     if view["promise"]["needs_agreement"]:
         st.caption(literal(f"Needed by {view['needed_by']}, sooner than the standard: agree a date."))
-        agreed = st.date_input("Agreed date", value=None, key=f"agreed-{view['ref']}")
+        agreed = st.date_input("Agreed date", value=None, key=f"{form}:agreed")
     return {"agreed_by": agreed}, {}
 
 
-def _next_stage(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def _next_stage(view: dict[str, Any], form: str) -> tuple[dict[str, Any], dict[str, str]]:
     ahead = [s for s in view["progress"]["stages"] if not s["reached"]]
-    stage = st.selectbox("Move to", ahead, format_func=lambda s: s["label"], key=f"advance-to-{view['ref']}")
+    stage = st.selectbox("Move to", ahead, format_func=lambda s: s["label"], key=f"{form}:to")
     return {"to": stage["key"]}, {"stage": stage["label"]}
 
 
-def _colleague(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def _colleague(view: dict[str, Any], form: str) -> tuple[dict[str, Any], dict[str, str]]:
     others = [m for m in view["team_members"] if m["email"] != view["owner"]["email"]]
-    to = st.selectbox("Hand to", others, key=f"handoff-to-{view['ref']}",
+    to = st.selectbox("Hand to", others, key=f"{form}:to",
                       format_func=lambda m: f"{m['name']} ({m['open']} open)" + (" — away" if m["away"] else ""))
     return {"to": to["email"]}, {"name": to["name"]}
 
@@ -428,8 +432,8 @@ def owner_actions(view: dict[str, Any]) -> bool:
     for tab, action in zip(tabs, offered, strict=False):
         form = OWNER_FORMS[action]
         with tab, st.form(armed_as := armed(f"{action}-{ref}")):
-            extra, words = form.inputs(view) if form.inputs else ({}, {})
-            note = st.text_area(form.prompt, key=f"{action}-note-{ref}")
+            extra, words = form.inputs(view, armed_as) if form.inputs else ({}, {})
+            note = st.text_area(form.prompt, key=f"{armed_as}:note")
             if st.form_submit_button(form.button):
                 act(form.done.format(ref=ref, **words), form.call, form=armed_as, ref=ref, note=note, **extra)
     with tabs[-1]:

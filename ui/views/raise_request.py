@@ -82,8 +82,7 @@ if submitted:
         st.session_state.pop("raise-error", None)
         fail_inline(error)
     else:
-        for key in [k for k in st.session_state if isinstance(k, str)
-                    and k.startswith(("raise-", "armed-raise-", "files-raise-", "camera-raise-"))]:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("raise-", "armed-raise-"))]:
             del st.session_state[key]  # a fresh form, armed afresh
         st.session_state["raised"] = view["ref"]
         st.rerun()
