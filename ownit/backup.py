@@ -101,8 +101,10 @@ def files_beside(path: Path) -> LocalFiles:
 
 
 def _file_keys(path: Path) -> list[str]:
-    """The file-store keys the attachments in the database at ``path`` name (their bytes, a photo's thumbnail)."""
-    copy = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    """The file-store keys the attachments in the database at ``path`` name
+    (their bytes, a photo's thumbnail). A finished copy, which nothing writes:
+    read as immutable, so no ``-wal`` or ``-shm`` file is left beside it."""
+    copy = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     try:
         if not copy.execute("select 1 from sqlite_master where type = 'table' and name = 'attachment'").fetchone():
             return []  # from before attachments
