@@ -482,6 +482,9 @@ def raise_(
     site: Annotated[Optional[str], typer.Option("--site", help="Site code, if not your own.")] = None,
     for_site: Annotated[bool, typer.Option("--for-site", help="For the site, not only you: its deputies hear "
                                                               "what you hear.")] = False,
+    on_behalf_of: Annotated[Optional[str], typer.Option(
+        "--for", metavar="EMAIL", help="Raise it for someone who phoned (support teams and admins): it is "
+                                       "theirs, recorded as raised by you.")] = None,
     key: Key = None,
     actor: As = None,
     as_json: Json = False,
@@ -497,15 +500,16 @@ def raise_(
         fields[name.strip()] = value
     view = service.raise_request(_desk(), actor=actor, request_type=request_type, title=title, detail=detail,
                                  fields=fields, needed_by=_date(needed_by, "--needed-by"), site=site,
-                                 for_site=for_site, key=key)
+                                 for_site=for_site, key=key, on_behalf_of=on_behalf_of)
     if as_json:
         return _print_json(view)
     owner = view["owner"]
     if view["repeated"]:
         typer.echo(f"{view['ref']} raised earlier with this key: nothing changed. {owner['name']} owns it.")
         return
-    typer.echo(f"{view['ref']} raised: {owner['name']} ({view['team']['name']}) owns it "
-               f"and will contact you by {_when(view['promise']['first_contact_due'], view['timezone'])}.")
+    whom = f" for {view['requester']['name']}" if view["raised_by"] else ""
+    typer.echo(f"{view['ref']} raised{whom}: {owner['name']} ({view['team']['name']}) owns it and will contact "
+               f"{'them' if whom else 'you'} by {_when(view['promise']['first_contact_due'], view['timezone'])}.")
 
 
 # --- the queue and one request -------------------------------------------------------------------
@@ -600,7 +604,8 @@ def _render(view: dict[str, Any]) -> None:
         console.print(f"[italic]Why it matters:[/] {view['why']}")
     console.print(f"Owner: [bold]{owner['name']}[/], {owner['title']}, {view['team']['name']} "
                   f"— {owner['email']}" + (f", {owner['phone']}" if owner["phone"] else ""))
-    console.print(f"Raised by {view['requester']['name']} at {view['site']['name']} "
+    raised = f"{view['raised_by']['name']} for " if view["raised_by"] else ""
+    console.print(f"Raised by {raised}{view['requester']['name']} at {view['site']['name']} "
                   f"on {_when(view['raised_at'], zone)}" + (", for the site" if view["for_site"] else ""))
     if view["watchers"]:
         console.print("Watchers: " + ", ".join(f"{w['name']} ({w['email']})" for w in view["watchers"]))

@@ -148,6 +148,7 @@ class Request(SQLModel, table=True):
     detail: str = Field(default="", max_length=10_000)
     fields: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     requester_id: int = Field(foreign_key="person.id")
+    raised_by_id: Optional[int] = Field(default=None, foreign_key="person.id")  # someone else raised it for them
     site_id: int = Field(foreign_key="site.id")
     team_id: int = Field(foreign_key="team.id")
     owner_id: int = Field(foreign_key="person.id", nullable=False)

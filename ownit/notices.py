@@ -253,17 +253,21 @@ class Escalated(Notice):
 
 @dataclass(frozen=True)
 class Received(Notice):
-    """The request is raised: who owns it, and the first promise to the requester."""
+    """The request is raised: who owns it, and the first promise to the
+    requester; ``raised_by`` names who raised it for them (a phone call to the desk)."""
 
     kind: ClassVar[str] = "raised"
     owner: str
     team: str
     first_contact_due: str
     zone: str
+    raised_by: str = ""
 
     def text(self) -> str:
-        return (f"{self.ref} '{self.title}' is raised: {self.owner} ({self.team}) owns it and will contact you by "
-                f"{_when(self.first_contact_due, self.zone)}")
+        raised = (f"{self.raised_by} raised {self.ref} for {self.following or 'you'}: '{self.title}';"
+                  if self.raised_by else f"{self.ref} '{self.title}' is raised:")
+        by = _when(self.first_contact_due, self.zone)
+        return f"{raised} {self.owner} ({self.team}) owns it and will contact you by {by}"
 
 
 @dataclass(frozen=True)

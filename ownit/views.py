@@ -115,6 +115,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
     timeline ``events`` in order, the people, team and site they name
     (``actors`` by id), as rows or as the directory's entries."""
     progress = progress_view(rtype, req.stage)
+    raiser = actors.get(req.raised_by_id) if req.raised_by_id is not None else None  # raised for the requester
     view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now, progress=progress)
     view.update({
         "id": req.id,
@@ -130,6 +131,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
         "owner": person_view(owner, team),
         "lead": person_view(lead, team),
         "requester": person_view(requester),
+        "raised_by": person_view(raiser) if raiser is not None else None,
         "site": {"code": site.code, "name": site.name, "region": site.region},
         "team": {"key": team.key, "name": team.name},
         "promise": promise_card(
@@ -151,7 +153,8 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
             {
                 "at": iso(e.at),
                 "kind": e.kind,
-                "label": entry_label(e.kind, e.data, rtype),
+                "label": entry_label(e.kind, e.data, rtype) + (
+                    f" for {requester.name}" if raiser is not None and e.kind == "raised" else ""),
                 "actor": actors[e.actor_id].email if e.actor_id in actors else None,
                 "actor_name": actor_name(e, actors),
                 "acting": actors[e.acting_id].email if e.acting_id in actors else None,

@@ -156,9 +156,10 @@ def request_card(view: dict[str, Any]) -> None:
     phone = on_phone()
     with st.container(border=True):
         st.markdown(f"{'#####' if phone else '####'} {literal(view['ref'])} · {literal(view['title'])}")
+        raised = (f"{view['raised_by']['name']} for " if view["raised_by"] else "") + view["requester"]["name"]
         st.caption(literal(f"{view['priority']} · {view['status']} · {view['site']['code']}" if phone else
                            f"{view['request_type_label']} · {view['priority']} · {view['status']} · "
-                           f"{view['site']['code']} {view['site']['name']} · raised by {view['requester']['name']}"
+                           f"{view['site']['code']} {view['site']['name']} · raised by {raised}"
                            + (" for the site" if view["for_site"] else "")))
         if not viewer["requester"] and not viewer["staff"] and viewer["watching"]:
             st.caption(literal(f"You follow this request of {view['requester']['name']}'s: you hear what they hear."))

@@ -1,7 +1,7 @@
 """Who may see and do what, and what typed text OwnIt accepts.
 
-A request may be seen by its requester, its watchers, its team (members and
-lead), an admin, and colleagues and deputies of its site unless its type is
+A request may be seen by its requester, whoever raised it for them, its
+watchers, its team (members and lead), an admin, and colleagues and deputies of its site unless its type is
 restricted (an HR relations case). A request someone may not see is reported
 as not found, so its existence does not leak. It may be worked by its owner,
 the team's lead or an admin. Watchers and deputies see it as the requester
@@ -69,7 +69,8 @@ def may_see(org: Directory, req: Any, team: TeamEntry, person: PersonEntry, rtyp
     """Everyone who may see ``req`` but its watchers (who are in the database: :func:`visible`)."""
     restricted = rtype is None or rtype.restricted  # a type whose plugin is gone may have been restricted
     of_site = req.site_id == person.site_id or person.id in org.sites[req.site_id].deputies
-    return req.requester_id == person.id or is_staff(org, req, team, person) or (of_site and not restricted)
+    return (req.requester_id == person.id or req.raised_by_id == person.id or is_staff(org, req, team, person)
+            or (of_site and not restricted))
 
 
 def may_manage_watchers(req: Any, team: TeamEntry, person: PersonEntry, rtype: RequestType | None) -> bool:

@@ -56,14 +56,18 @@ _LAST_OWNER = Statement(  # the owner of the requester's last request of the dep
 def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, detail: str = "",
                   fields: dict[str, Any] | None = None, needed_by: date | None = None,
                   site: str | None = None, for_site: bool = False, key: str | None = None,
-                  files: Sequence[Upload] | None = None) -> dict[str, Any]:
+                  files: Sequence[Upload] | None = None, on_behalf_of: str | None = None) -> dict[str, Any]:
     """Raise a request: the plugins' rules asked, then route, pick one named
     owner and set the promise in one transaction. Returns the request view.
     ``for_site`` marks it as the site's: the site's deputies hear what the
     requester hears (:mod:`.audience`). The same ``key`` sent again (a double
     click on "Raise it") raises nothing more and answers with the request the
-    first raised (:mod:`.repeats`). ``files``: photos or files sent with it,
-    checked and stored first (:mod:`.attachments`)."""
+    first raised (:mod:`.repeats`); the key is the actor's. ``files``: photos
+    or files sent with it, checked and stored first (:mod:`.attachments`).
+    ``on_behalf_of``: the email of the person it is for (a phone call to the
+    desk; the support teams and admins only, :func:`_requester`): it is
+    theirs as if they had raised it — their site, their owner, their promise
+    and notices — and the actor is recorded as who raised it."""
     rtype = desk.plugins.request_type(request_type)
     if for_site and rtype.restricted:
         raise ValidationError(f"{rtype.label} is private to you and the team; it cannot be marked for the site")
@@ -72,16 +76,18 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
     title, detail, parsed = _form(rtype, title, detail, fields or {}, needed_by)
     if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
         needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
-    said = _consult_plugins(desk, rtype, parsed, desk.now(), actor=actor, site=site, title=title)
+    said = _consult_plugins(desk, rtype, parsed, desk.now(), actor=actor, site=site, title=title,
+                            on_behalf_of=on_behalf_of)
     stored = prepare(desk, files)
 
     def work(u: store.Unit) -> Any:
         org, now = u.directory, u.now
-        requester = u.person(actor)
-        earlier = repeats.repeated(u, requester, key, "raise")
+        raiser = u.person(actor)
+        earlier = repeats.repeated(u, raiser, key, "raise")
         if earlier is not None:
-            first, team, known = visible(u, requests.get(u, earlier.request_id).ref, requester)
-            return view_later(u, first, team, known, requester, repeated=True)
+            first, team, known = visible(u, requests.get(u, earlier.request_id).ref, raiser)
+            return view_later(u, first, team, known, raiser, repeated=True)
+        requester = _requester(org, raiser, on_behalf_of, rtype)
         where = _site_of(org, requester, site, raising=True)
         team = _route(u, department.key, where.region, routed=said.team)
         loads = directory.loads(u.db, team)
@@ -100,6 +106,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         req = requests.new(
             ref=requests.next_ref(u, department.prefix), department=department.key, request_type=rtype.key,
             title=title, detail=detail, fields=parsed, requester_id=requester.id, site_id=where.id,
+            raised_by_id=raiser.id if raiser.id != requester.id else None,
             team_id=team.id, owner_id=choice.person_id, stage=rtype.stages[0].key, status=domain.OPEN,
             priority=priority, needed_by=needed_by, raised_at=now, first_contact_due=first_contact_due,
             resolve_by=resolve_by, updated_at=now, for_site=for_site,
@@ -109,26 +116,27 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         req.next_due = promises.next_due_of(req)
         requests.insert(u, req)
         if key is not None:
-            submissions.settle(u, requester.id, key, req.id)
+            submissions.settle(u, raiser.id, key, req.id)
         if any(m.person_id == choice.person_id for m in team.members):  # the lead is not always a member
             org_store.mark_assigned(u, team.id, choice.person_id)
         owner = org.people[choice.person_id]
         entries = [timeline.Entry(req.id, now, events.Raised(priority=priority, request_type=rtype.key),
-                                  actor_id=requester.id, note=title),
+                                  actor_id=raiser.id, note=title),
                    timeline.Entry(req.id, now, events.Assigned(owner=owner.email, team=team.key, reason=choice.reason),
                                   note=f"{owner.name} ({team.name}) owns this request")]
         timeline.append(u, *entries)
-        entries += attach_in(u, req, requester.id, stored)
+        entries += attach_in(u, req, raiser.id, stored)
         outbox.put(u, owner.id, req.id, notices.Assigned(
             ref=req.ref, title=title, requester=requester.name, first_contact_due=first_contact_due.isoformat(),
             zone=calendar.timezone))
         tell_requester(u, req, notices.Received(  # not to an owner who raised it: they were just told
             ref=req.ref, title=title, owner=owner.name, team=team.name,
-            first_contact_due=first_contact_due.isoformat(), zone=calendar.timezone), skip=owner.id, new=True)
+            first_contact_due=first_contact_due.isoformat(), zone=calendar.timezone,
+            raised_by=raiser.name if req.raised_by_id else ""), skip=owner.id, new=True)
         if choice.person_id in loads:  # the view shows the owner's load with this request in it
             load = loads[choice.person_id]
             loads[choice.person_id] = dataclasses.replace(load, open_requests=load.open_requests + 1)
-        return view_later(u, req, team, rtype, requester, entries=entries, loads=loads, watching=[])
+        return view_later(u, req, team, rtype, raiser, entries=entries, loads=loads, watching=[])
 
     return transaction(desk, work)
 
@@ -192,6 +200,26 @@ def who(desk: Any, *, actor: Actor, site: str | None = None,
                 "at": u.now.isoformat(), "departments": rows}
 
     return store.run(desk, work, write=False)
+
+
+def _requester(org: directory.Directory, raiser: PersonEntry, email: str | None,
+               rtype: RequestType) -> PersonEntry:
+    """Whom a new request is for: ``raiser`` themselves, or the person named
+    by ``email`` when someone on a support team (or an admin) raises it for
+    them; a restricted type (an HR relations case) only by its own
+    department's team, who would see it anyway."""
+    if email is None:
+        return raiser
+    requester = org.person(email)
+    if requester.id == raiser.id:
+        return raiser
+    if not (raiser.admin or org.teams_of(raiser.id)):
+        raise PermissionDenied(f"only the support teams and admins can raise a request for someone else; "
+                               f"ask {requester.name} to raise it, or raise it for yourself")
+    if rtype.restricted and not any(t.department == rtype.department for t in org.teams_of(raiser.id)):
+        raise PermissionDenied(f"{rtype.label} is private to the requester and the {rtype.department} team; "
+                               f"only that team can raise it for {requester.name}")
+    return requester
 
 
 def _site_of(org: directory.Directory, person: PersonEntry, code: str | None, *, raising: bool) -> SiteEntry:
@@ -280,7 +308,8 @@ class Shown:
 
 
 def _consult_plugins(desk: Any, rtype: RequestType, fields: dict[str, Any] | None, now: datetime, *,
-                     actor: str | None, site: str | None, title: str = "") -> Said:
+                     actor: str | None, site: str | None, title: str = "",
+                     on_behalf_of: str | None = None) -> Said:
     """The plugins' say on a new request of ``rtype``, before any transaction:
     what is wrong with it (refused with a :class:`ValidationError`), its
     priority, the skills it needs and, when the department has rules of its
@@ -292,8 +321,8 @@ def _consult_plugins(desk: Any, rtype: RequestType, fields: dict[str, Any] | Non
     pm = plugins.pm
     route = plugins.for_department("ownit_route", rtype.department)
     choose = plugins.for_department("ownit_choose_owner", rtype.department)
-    shown = _show(desk, rtype.department, actor=actor, site=site, routes=bool(route.get_hookimpls()),
-                  raising=fields is not None) if route.get_hookimpls() or choose.get_hookimpls() else None
+    shown = _show(desk, rtype, actor=actor, site=site, routes=bool(route.get_hookimpls()), raising=fields is not None,
+                  on_behalf_of=on_behalf_of) if route.get_hookimpls() or choose.get_hookimpls() else None
     given = dict(fields or {})
 
     def consult(rules: Rules) -> Said:
@@ -330,15 +359,15 @@ def _consult_plugins(desk: Any, rtype: RequestType, fields: dict[str, Any] | Non
                                      pm.hook.ownit_required_skills, route, choose))
 
 
-def _show(desk: Any, department: str, *, actor: str | None, site: str | None, routes: bool,
-          raising: bool) -> Shown:
+def _show(desk: Any, rtype: RequestType, *, actor: str | None, site: str | None, routes: bool,
+          raising: bool, on_behalf_of: str | None = None) -> Shown:
     """What the department's rules are shown, in a short read of its own (no
     write lock): the requester and site, and the teams with their loads."""
     def read(u: store.Unit) -> Shown:
         org = u.directory
-        person = org.person(actor)
+        person = _requester(org, org.person(actor), on_behalf_of, rtype)
         where = _site_of(org, person, site, raising=raising)
-        teams = org.teams_by_department.get(department, [])
+        teams = org.teams_by_department.get(rtype.department, [])
         standard = assign.route_by_region([assign.TeamCover(t.key, t.regions) for t in teams], where.region)
         shown = [t for t in teams if routes or t.key == standard]
         return Shown(requester=person.email, site=where.code, region=where.region, standard=standard,

@@ -12,7 +12,8 @@ st.title("Raise a request")
 raised = st.session_state.pop("raised", None)
 if raised:  # just raised: the owner and the promise first, then a fresh form on the next run
     view = service.show(desk(), raised, actor=current_user())
-    st.success(literal(f"{view['ref']} raised. {view['owner']['name']} owns it."))
+    whom = f" for {view['requester']['name']}" if view["raised_by"] else ""
+    st.success(literal(f"{view['ref']} raised{whom}. {view['owner']['name']} owns it."))
     request_card(view)
     st.button("Raise another request")
     st.stop()
@@ -22,6 +23,9 @@ department = st.selectbox("Department", catalogue, format_func=lambda d: d["name
 rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"])
 st.caption(f"Why it matters: {literal(rtype['why'])}")
 
+# the support teams (and admins) may raise it for a caller; a private type only its own department's team
+teams = service.memberships(desk(), actor=current_user())
+for_others = bool(teams) and (not rtype["restricted"] or any(t["department"] == department["key"] for t in teams))
 problems = st.session_state.get("raise-problems", {})  # the last try's, by field key, each under its field
 
 
@@ -59,6 +63,11 @@ with st.form(form := armed(f"raise-{rtype['key']}")):
     needed_by = st.date_input(marked("When do you need it by? (optional)", "needed_by"), value=None,
                               key="raise-needed-by")
     problem("needed_by")
+    caller = st.selectbox("Raising for someone who phoned? (optional)", [
+        p for p in service.people(desk()) if p["email"] != current_user()], index=None, key="raise-for",
+        format_func=lambda p: f"{p['name']} ({p['email']}{', ' + p['site'] if p['site'] else ''})",
+        placeholder="No: for me", help="It is theirs as if they had raised it: their site, owner, promise and "
+                                     "notices; the timeline says you raised it for them.") if for_others else None
     for_site = False if rtype["restricted"] else st.checkbox(
         "For the site, not only me: the site's deputies hear what I hear", key="raise-for-site")
     files = attach_inputs("raise-new")
@@ -69,7 +78,7 @@ if submitted:
         view = service.raise_request(desk(), actor=current_user(), request_type=rtype["key"], title=title,
                                      detail=detail, fields={k: v for k, v in values.items() if v not in (None, "")},
                                      needed_by=needed_by, for_site=for_site, files=files,
-                                     key=submission_key(form))
+                                     key=submission_key(form), on_behalf_of=caller["email"] if caller else None)
     except ValidationError as error:  # every problem at once, each under its field; the rest above the button
         drawn = {"title", "detail", "needed_by", *(f["key"] for f in rtype["fields"])}
         st.session_state["raise-problems"] = {k: v for k, v in error.problems.items() if k in drawn}
