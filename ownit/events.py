@@ -152,8 +152,8 @@ def label(kind_name: str) -> str:
 @kind("raised", "raised")
 @dataclass(frozen=True)
 class Raised(Event):
-    """The requester raised it, or someone on a support team for them
-    (its actor; ``request.raised_by_id``). The note is its title."""
+    """The requester raised it, or someone on a support team raised it for
+    them (the entry's actor). The note is its title."""
 
     priority: str
     request_type: str
