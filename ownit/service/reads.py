@@ -211,7 +211,8 @@ def similar_open(desk: Any, *, actor: Actor, request_type: str, site: str | None
     """The duplicate hint while raising: what colleagues at ``site`` (the
     actor's own, by default) raised of ``request_type`` and is still being
     worked, newest first, so the actor can say "me too" rather than raise it
-    again. Never a restricted type (an HR relations case). One index seek
+    again (another site's: a support team's member raising for someone
+    there). Never a restricted type (an HR relations case). One index seek
     (``ix_request_site_type``): a few milliseconds at a million requests."""
     rtype = desk.plugins.request_types.get(request_type)
 
@@ -219,6 +220,8 @@ def similar_open(desk: Any, *, actor: Actor, request_type: str, site: str | None
         org = u.directory
         person = u.person(actor)
         site_id = org.site(site).id if site else person.site_id
+        if site_id != person.site_id and not (person.admin or org.teams_of(person.id)):
+            raise PermissionDenied("only the support teams can look at another site's requests; leave out the site")
         if site_id is None or rtype is None or rtype.restricted:
             return []
         ids = [row[0] for row in u.db.run(sa.select(_R.c.id).where(
