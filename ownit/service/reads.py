@@ -57,7 +57,7 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
     org, now = u.directory, u.now
     entries = timeline.of(u, req.id) if entries is None else entries
     watching = watchers.of(u, req.id) if watching is None else watching
-    affects = watchers.affects(u, [req.id])[req.id]
+    affects = watchers.affects(u, [req.id])[req.id] if watching else 1  # no watchers: no query (a raise's view)
     staff = person is None or is_staff(org, req, team, person)
     works_it = person is not None and may_work(req, team, person)
     if works_it and loads is None:
