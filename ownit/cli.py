@@ -875,6 +875,19 @@ def watch(
 
 @app.command()
 @friendly
+def metoo(ref: str, actor: As = None, as_json: Json = False) -> None:
+    """Say a colleague's open request at your site affects you too: you hear what they hear about it."""
+    from . import service
+
+    view = service.me_too(_desk(), ref, actor=actor)
+    if as_json:
+        return _print_json(view)
+    said = "you are on it too" if view["changed"] else "you were on it already"
+    typer.echo(f"{view['ref']}: {said}; it affects {view['affects']} people")
+
+
+@app.command()
+@friendly
 def settings(
     digest: Annotated[Optional[bool], typer.Option("--digest/--no-digest", help="A morning digest, or each "
                                                                                 "at once.")] = None,

@@ -323,6 +323,16 @@ class WatcherAdded(Event):
     watcher: str
 
 
+@kind("me_too", "me too")
+@dataclass(frozen=True)
+class MeToo(Event):
+    """A colleague at the site said the problem affects them too: they now hear
+    what the requester hears (email), and the request affects ``affects`` people."""
+
+    person: str
+    affects: int
+
+
 @kind("watcher_removed", "watcher removed")
 @dataclass(frozen=True)
 class WatcherRemoved(Event):

@@ -135,6 +135,8 @@ class Request(SQLModel, table=True):
         sa.Index("ix_request_due", "status", "next_due"),
         sa.Index("ix_request_requester", "requester_id", "raised_at"),
         sa.Index("ix_request_site", "site_id", "raised_at"),
+        # the open requests of one type at one site: the duplicate hint while raising (service.similar_open)
+        sa.Index("ix_request_site_type", "site_id", "request_type", "status", "raised_at"),
         # first contacts never made, by when they were due (service health counts the missed ones)
         sa.Index("ix_request_uncontacted", "first_contact_due", sqlite_where=sa.text("first_contact_at IS NULL"),
                  postgresql_where=sa.text("first_contact_at IS NULL")),
@@ -187,6 +189,8 @@ class Watcher(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     added_by: int = Field(foreign_key="person.id")
     added_at: datetime = _when(nullable=False)
+    # they joined saying it affects them too ("me too"), not only to follow it
+    affected: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Event(SQLModel, table=True):

@@ -48,7 +48,8 @@ HEADINGS = {
     "confirmed": "confirmed fixed", "reopened": "reopened", "note": "note", "due_soon": "due soon",
     "overdue": "overdue", "escalated": "escalated", "raised": "raised", "contacted": "first contact",
     "checkin": "checked in", "stage": "moved on", "waiting": "waiting on you", "resolved": "resolved",
-    "closed": "closed", "watching": "now watching", "digest": "morning digest",
+    "closed": "closed", "watching": "now watching", "me_too": "affects more people",
+    "digest": "morning digest",
 }
 
 
@@ -399,6 +400,18 @@ class NowWatching(Notice):
     def text(self) -> str:
         return (f"{self.by} added you as a watcher of {self.ref} '{self.title}': you will hear what "
                 f"{self.requester} hears about it")
+
+
+@dataclass(frozen=True)
+class MeToo(Notice):
+    """To the owner: a colleague at the site said the problem affects them too."""
+
+    kind: ClassVar[str] = "me_too"
+    person: str
+    affects: int
+
+    def text(self) -> str:
+        return f"{self.person} is affected too by {self.ref} '{self.title}': it affects {self.affects} people now"
 
 
 # --- a digest --------------------------------------------------------------------------------------------

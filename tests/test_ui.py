@@ -311,10 +311,10 @@ def test_colleagues_see_the_site_list_but_not_each_others_cards(app, ownit_demo_
     view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title="Roof leak",
                                  fields=LEAK)
     noah = app(NOAH).run()
-    assert view["ref"] not in shown(noah)  # not among his cards
-    assert list(noah.dataframe[0].value["ref"]) == [view["ref"]]  # but listed at his site
+    assert f"{view['ref']} · Roof leak" not in shown(noah)  # not among his cards
+    assert [b.key for b in noah.button if b.label == "Me too"] == [f"metoo-{view['ref']}"]  # but listed at his site
     tom = app(TOM).run()
-    assert view["ref"] not in shown(tom) and not tom.dataframe  # another store sees nothing of it
+    assert view["ref"] not in shown(tom) and not [b for b in tom.button if b.label == "Me too"]  # nor another store
 
 
 def test_a_closed_request_can_be_reopened_from_the_card(app, ownit_demo_org) -> None:

@@ -163,6 +163,8 @@ def request_card(view: dict[str, Any]) -> None:
                            + (" for the site" if view["for_site"] else "")))
         if not viewer["requester"] and not viewer["staff"] and viewer["watching"]:
             st.caption(literal(f"You follow this request of {view['requester']['name']}'s: you hear what they hear."))
+        if view["affects"] > 1:
+            st.caption(f"Affects {view['affects']} people")
         corner = "is fighting your corner" if viewer["requester"] else "owns it"
         who = "" if phone else f" ({literal(owner['title'])}, {literal(view['team']['name'])})"  # the promise says it
         st.markdown(f"**{literal(owner['name'])}**{who} {corner} — " + " · ".join(reach_links(owner).values()))
@@ -266,6 +268,18 @@ def watchers(view: dict[str, Any]) -> None:
 
 def fail_inline(error: OwnitError) -> None:
     st.error(literal(error))
+
+
+def me_too_line(row: dict[str, Any], button: str) -> None:
+    """A colleague's open request at the site (a line of ``service.site_requests``
+    or ``service.similar_open``) with ``button`` to say it affects the user too."""
+    affects = f" · affects {row['affects']} people" if row["affects"] > 1 else ""
+    text, press = st.columns([5, 1], vertical_alignment="center")
+    text.markdown(f"**{literal(row['ref'])}** {literal(row['title'])} — {literal(row['owner']['name'])} owns it · "
+                  f"{literal(row['stage_label'])} ({row['progress']['done']}/{row['progress']['total']}) · "
+                  f"next due {when(row['next_due'], row['timezone'])}{affects}")
+    if press.button(button, key=f"metoo-{row['ref']}"):
+        act(f"{row['ref']}: you are on it too; you will hear what its requester hears", service.me_too, ref=row["ref"])
 
 
 def armed(name: str) -> str:

@@ -5,7 +5,7 @@ it) or one read.
 
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
 on a request), :mod:`.rating` (rating through a mail's link, without signing
-in), :mod:`.watching` (who follows a request), :mod:`.attachments` (photos
+in), :mod:`.watching` (who follows a request, who is affected too), :mod:`.attachments` (photos
 and files on a request), :mod:`.audience` (who hears what the requester hears), :mod:`.settings` (a person's
 notification preferences), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
 report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to the channels: due
@@ -26,11 +26,12 @@ from .intake import CONTINUITY, raise_request, who
 from .mail import Refused, reply_by_mail
 from .rating import rate_by_link, rating_link
 from .reads import (calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
-                    ownership_problems, people, queue, queue_page, show, site_requests, team_summary, teams)
+                    ownership_problems, people, queue, queue_page, show, similar_open, site_requests, team_summary,
+                    teams)
 from .outgoing import outbox_lines as outbox, retry as retry_notification, sent_to_you
 from .settings import channels, my_preferences, set_preferences
 from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
-from .watching import watch
+from .watching import me_too, watch
 from ..store.outbox import MAX_ATTEMPTS, RETRY_AFTER
 from .work import (add_note, advance, attach, check_in, confirm, contact, hand_off, reopen, resolve, resume,
                    wait_on_requester)
@@ -53,7 +54,7 @@ def init(url: str | None = None) -> str:
 
 __all__ = [
     "raise_request", "who", "contact", "check_in", "advance", "wait_on_requester", "resume", "hand_off", "resolve",
-    "confirm", "reopen", "add_note", "rate_by_link", "rating_link", "set_away", "watch", "following", "channels", "my_preferences",
+    "confirm", "reopen", "add_note", "rate_by_link", "rating_link", "set_away", "watch", "me_too", "similar_open", "following", "channels", "my_preferences",
     "set_preferences", "show", "queue", "queue_page", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",

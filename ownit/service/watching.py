@@ -2,6 +2,8 @@
 request. They hear what the requester hears (:mod:`.audience`) and see the
 request as the requester does (:mod:`.access`), never internal notes; they
 act for nobody: confirming, reopening and answering stay the requester's.
+A colleague at the site who has the same problem joins it (:func:`me_too`):
+a watcher marked *affected*, so the request shows how many people it affects.
 """
 
 from __future__ import annotations
@@ -64,5 +66,44 @@ def watch(desk: Any, ref: str, *, actor: Actor, add: str | None = None, remove: 
             requests.update(u, req)  # a change to the request: one made at the same moment is caught
         later = view_later(u, req, team, rtype, person, entries=entries)
         return Later(lambda: {**later.draw(), "changed": changed, "watcher": person_view(other)})
+
+    return transaction(desk, work)
+
+
+def me_too(desk: Any, ref: str, *, actor: Actor) -> dict[str, Any]:
+    """``actor``, at the request's site, says the problem affects them too:
+    they watch it from now (the requester's view and notifications), marked
+    affected, and its owner is told. Joining twice changes nothing, by its
+    nature (the row is the claim), so it takes no idempotency key: a double
+    click joins once. Returns the request as the actor sees it, with
+    ``changed`` and ``affects`` (the requester and everyone who joined)."""
+    def work(u: store.Unit) -> Later:
+        org = u.directory
+        person = u.person(actor)
+        req, team, rtype = visible(u, ref, person)
+        if rtype is None or rtype.restricted:
+            raise PermissionDenied(f"{req.ref} is a private case of its requester's; raise your own request")
+        if req.requester_id == person.id:
+            raise ValidationError(f"you raised {req.ref}; it counts you already")
+        if person.site_id != req.site_id:
+            raise PermissionDenied(f"only colleagues at {org.sites[req.site_id].name} can join {req.ref}; "
+                                   "raise a request of your own for your site")
+        if req.status not in domain.ACTIVE:
+            raise Conflict(f"{req.ref} is {req.status}; raise a new request if the problem is back")
+        changed = watchers.join(u, req.id, person.id)
+        entries = timeline.of(u, req.id)
+        if changed:
+            affects = watchers.affects(u, [req.id])[req.id]
+            entry = timeline.Entry(req.id, u.now, events.MeToo(person=person.email, affects=affects),
+                                   actor_id=person.id, note=f"{person.name} is affected too")
+            timeline.append(u, entry)
+            entries.append(entry)
+            if req.owner_id != person.id:
+                outbox.put(u, req.owner_id, req.id, notices.MeToo(ref=req.ref, title=req.title, person=person.name,
+                                                                    affects=affects))
+            req.updated_at = u.now
+            requests.update(u, req)  # a change to the request: one made at the same moment is caught
+        later = view_later(u, req, team, rtype, person, entries=entries)
+        return Later(lambda: {**later.draw(), "changed": changed})
 
     return transaction(desk, work)

@@ -3,7 +3,8 @@
 A watcher hears what the requester hears and sees the request as the
 requester does (:mod:`ownit.service.audience`, :mod:`ownit.service.access`).
 Adding someone who already watches, or removing someone who does not,
-changes nothing.
+changes nothing. A watcher may be *affected* ("me too": the problem is
+theirs too, :func:`join`); the request affects its requester and them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from .unit import Unit
 TABLE = Watcher.__table__
 _ADD = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE)
               .on_conflict_do_nothing(index_elements=["request_id", "person_id"]).returning(TABLE.c.id))
+_JOIN = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE)
+               .on_conflict_do_update(index_elements=["request_id", "person_id"], set_={"affected": True},
+                                      where=TABLE.c.affected == sa.false()).returning(TABLE.c.id))
 _REMOVE = Statement(TABLE.delete().where(TABLE.c.request_id == sa.bindparam("request"),
                                          TABLE.c.person_id == sa.bindparam("person")))
 _OF = Statement(sa.select(TABLE.c.person_id).where(TABLE.c.request_id == sa.bindparam("request"))
@@ -31,6 +35,21 @@ def add(u: Unit, request_id: int, person_id: int, *, by: int) -> bool:
     """``person_id`` watches the request from now; ``False`` if they already did."""
     return u.db.execute(_ADD, request_id=request_id, person_id=person_id, added_by=by,
                         added_at=u.now).scalar() is not None
+
+
+def join(u: Unit, request_id: int, person_id: int) -> bool:
+    """``person_id`` is affected by the request from now (and watches it, if
+    they did not); ``False`` if they already were."""
+    return u.db.execute(_JOIN, request_id=request_id, person_id=person_id, added_by=person_id, added_at=u.now,
+                        affected=True).scalar() is not None
+
+
+def affects(u: Unit, request_ids: list[int]) -> dict[int, int]:
+    """How many people each request affects: its requester and the watchers who joined it."""
+    found = dict(u.db.run(sa.select(TABLE.c.request_id, sa.func.count()).where(
+        TABLE.c.request_id.in_(request_ids), TABLE.c.affected == sa.true()).group_by(TABLE.c.request_id)).all()
+    ) if request_ids else {}
+    return {request_id: 1 + found.get(request_id, 0) for request_id in request_ids}
 
 
 def remove(u: Unit, request_id: int, person_id: int) -> bool:

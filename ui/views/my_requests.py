@@ -1,10 +1,11 @@
 """Every request the user raised, as cards (the closed ones folded): owner, promise, progress, timeline;
-what colleagues at the same site have raised that is still being worked; and
+what colleagues at the same site have raised that is still being worked (with
+"Me too" to join one that affects the user as well); and
 the requests the user follows for someone else (a watcher, or a deputy of a
 site whose request is marked for it)."""
 
 import streamlit as st
-from common import current_user, desk, flash, linked_request, request_card, service, when
+from common import current_user, desk, flash, linked_request, me_too_line, request_card, service
 
 RECENT = 50
 
@@ -31,11 +32,10 @@ with site:
     if not rows:
         st.info("Nothing else is open at your site.")
     else:
-        st.caption("Raised by colleagues at your site and still being worked: check here before reporting it again.")
-        st.dataframe([{"ref": r["ref"], "title": r["title"], "owner": r["owner"]["name"], "status": r["status"],
-                       "stage": f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
-                       "next due": when(r["next_due"], r["timezone"])} for r in rows],
-                     hide_index=True, width="stretch")
+        st.caption("Raised by colleagues at your site and still being worked: check here before reporting it "
+                   "again. Yours too? Press Me too: you hear what they hear, and the owner knows it affects you.")
+        for row in rows:
+            me_too_line(row, "Me too")
 with followed:
     views = service.following(desk(), actor=current_user(), limit=RECENT)
     if not views:

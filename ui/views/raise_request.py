@@ -1,13 +1,17 @@
 """Raise a request: pick the type, fill the form the department declared, and
-see straight away who owns it and what they promise."""
+see straight away who owns it and what they promise. Colleagues' open requests
+of the chosen type at the site come first, to join ("me too") rather than
+raise the same problem again."""
 
 import streamlit as st
 from attachments import attach_inputs
-from common import armed, current_user, desk, fail_inline, literal, request_card, service, submission_key
+from common import (armed, current_user, desk, fail_inline, flash, literal, me_too_line, request_card, service,
+                    submission_key)
 
 from ownit import OwnitError, ValidationError
 
 st.title("Raise a request")
+flash()
 
 raised = st.session_state.pop("raised", None)
 if raised:  # just raised: the owner and the promise first, then a fresh form on the next run
@@ -22,6 +26,12 @@ catalogue = service.departments(desk())["departments"]
 department = st.selectbox("Department", catalogue, format_func=lambda d: d["name"])
 rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"])
 st.caption(f"Why it matters: {literal(rtype['why'])}")
+similar = service.similar_open(desk(), actor=current_user(), request_type=rtype["key"])
+if similar:  # the type is chosen outside the form, so the hint is there before anything is typed
+    with st.container(border=True):
+        st.markdown("**Already raised at your site** — the same problem? Join it instead of raising it again.")
+        for row in similar:
+            me_too_line(row, "This is my problem too")
 
 # the support teams (and admins) may raise it for a caller; a private type only its own department's team
 teams = service.memberships(desk(), actor=current_user())
