@@ -2,8 +2,8 @@
 (``watcher.affected``), and an index for the open requests of one type at one
 site (the duplicate hint while raising).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 05:00:00
 """
 from typing import Sequence, Union
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0021'
-down_revision: Union[str, None] = '0020'
+revision: str = '0022'
+down_revision: Union[str, None] = '0021'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
