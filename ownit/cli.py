@@ -609,6 +609,15 @@ def _render(view: dict[str, Any]) -> None:
                   f"on {_when(view['raised_at'], zone)}" + (", for the site" if view["for_site"] else ""))
     if view["watchers"]:
         console.print("Watchers: " + ", ".join(f"{w['name']} ({w['email']})" for w in view["watchers"]))
+    if view.get("part_of"):  # the incident it is part of, whose promise stands in for its own
+        console.print(f"[bold magenta]Part of an incident:[/] {view['part_of']['line'].removeprefix('part of ')}")
+    incident = view.get("incident")
+    if incident:
+        console.print(f"[bold magenta]Incident[/] affecting {incident['scope']['words']}: "
+                      f"{_count(incident['requests'], 'request')} linked at {_count(incident['stores'], 'store')}")
+        for line in incident.get("linked", []):
+            console.print(f"  {line['ref']} {line['title']} — {line['site']}, {line['requester']}; "
+                          f"owner {line['owner']}, {line['status']}")
     console.print(f"[italic]{promise['summary']}[/]")
     if promise["needs_agreement"]:
         console.print(f"[bold yellow]Needs agreement:[/] needed by {promise['needed_by']}, "
@@ -1202,6 +1211,10 @@ def plugin_new(
     folder = new_plugin(name, where)
     typer.echo(f"created {folder}\nnext: pip install -e {folder} && ownit departments && pytest {folder}")
 
+
+from .incident_commands import incident_app  # noqa: E402  (it uses the helpers above)
+
+app.add_typer(incident_app, name="incident")
 
 COMMANDS_GROUP = "ownit.commands"  # entry points: NAME = "module:attribute", a typer.Typer or a function of the app
 

@@ -293,6 +293,9 @@ class Department:
         if not re.match(r"^[A-Z]{2,6}$", self.prefix):
             raise DeclarationError(f"department {self.key!r}: prefix must be 2-6 capital letters")
         for rtype in self.request_types:
+            if rtype.key == f"{self.key}.incident":
+                raise DeclarationError(f"request type {rtype.key!r}: '.incident' is OwnIt's own, for incidents; "
+                                       "name it otherwise")
             if rtype.department != self.key:
                 raise DeclarationError(
                     f"request type {rtype.key!r} must start with '{self.key}.' to belong to {self.key!r}"

@@ -333,6 +333,58 @@ class MeToo(Event):
     affects: int
 
 
+@kind("declared", "incident declared")
+@dataclass(frozen=True)
+class Declared(Event):
+    """The request is an incident affecting ``scope`` (in words), declared from
+    the request ``from_request`` (its ref) or raised directly."""
+
+    scope: str
+    from_request: str | None = None
+
+
+@kind("linked", "linked to an incident")
+@dataclass(frozen=True)
+class Linked(Event):
+    """The request ``request`` became part of the incident ``incident`` (refs);
+    on both timelines. The incident's promise stands in for the request's own."""
+
+    incident: str
+    request: str
+
+
+@kind("unlinked", "unlinked from an incident")
+@dataclass(frozen=True)
+class Unlinked(Event):
+    """The request ``request`` is no longer part of the incident ``incident``
+    (refs; the note says why); on both timelines. Its own promise runs again."""
+
+    incident: str
+    request: str
+
+
+@kind("incident_update", "incident update")
+@dataclass(frozen=True)
+class IncidentUpdate(Event):
+    """The incident ``incident`` the request is part of moved: its owner's
+    ``action`` (contact, checkin, advance, handoff), the note what they said,
+    ``stage`` its stage's label now."""
+
+    incident: str
+    action: str
+    stage: str
+
+
+@kind("incident_resolved", "resolved with its incident")
+@dataclass(frozen=True)
+class IncidentResolved(Event):
+    """The incident ``incident`` was resolved, and the request with it; its
+    requester confirms or reopens. Not measured: the incident is, once."""
+
+    incident: str
+    from_stage: str = stored_as("from")
+
+
 @kind("watcher_removed", "watcher removed")
 @dataclass(frozen=True)
 class WatcherRemoved(Event):
@@ -367,6 +419,7 @@ class Unknown(Event):
 
 
 MEASURED = tuple(cls for cls in KINDS.values() if cls.measured)
+RESOLUTIONS = (Resolved, IncidentResolved)  # what a reopening returns from, and a rating rates
 
 
 def reference() -> str:
@@ -384,5 +437,5 @@ def reference() -> str:
         lines.append(f"| `{name}` | `{cls.__name__}` | {fields} | {about} |")
     return "\n".join(lines) + "\n"
 
-__all__ = ["Event", "KINDS", "MEASURED", "load", "label", "measures", "stored_as", "measure", "Unknown",
+__all__ = ["Event", "KINDS", "MEASURED", "RESOLUTIONS", "load", "label", "measures", "stored_as", "measure", "Unknown",
            *(cls.__name__ for cls in KINDS.values())]

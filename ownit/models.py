@@ -154,6 +154,8 @@ class Request(SQLModel, table=True):
     site_id: int = Field(foreign_key="site.id")
     team_id: int = Field(foreign_key="team.id")
     owner_id: int = Field(foreign_key="person.id", nullable=False)
+    # the incident it is part of (ownit.incidents): the incident's promise stands in for its own meanwhile
+    incident_id: Optional[int] = Field(default=None, foreign_key="request.id", index=True)
     stage: str = Field(max_length=64)
     status: str = Field(max_length=16, default="open")
     priority: str = Field(max_length=16, default="normal")
@@ -176,6 +178,16 @@ class Request(SQLModel, table=True):
     closed_at: Optional[datetime] = _when()
     updated_at: datetime = _when(nullable=False)
     version: Optional[int] = Field(default=None, sa_column=_version)  # checked by ownit.store.requests.update
+
+
+class Incident(SQLModel, table=True):
+    """What makes a request an incident (``ownit.incidents``): the stores it
+    affects, and the type of request a store that joins it raises."""
+
+    request_id: int = Field(primary_key=True, foreign_key="request.id")
+    scope: str = Field(max_length=16)  # all, region or sites
+    targets: list[str] = Field(default_factory=list, sa_type=sa.JSON)  # region names or site codes
+    joins_as: str = Field(max_length=128)  # the request type of a store that joins it from the raise page
 
 
 class Watcher(SQLModel, table=True):

@@ -47,6 +47,7 @@ HEADINGS = {
     "assigned": "new for you", "handoff": "handed over", "reassigned": "reassigned", "resumed": "back with you",
     "confirmed": "confirmed fixed", "reopened": "reopened", "note": "note", "due_soon": "due soon",
     "overdue": "overdue", "escalated": "escalated", "raised": "raised", "contacted": "first contact",
+    "incident": "part of an incident", "incident_update": "incident update", "unlinked": "no longer in the incident",
     "checkin": "checked in", "stage": "moved on", "waiting": "waiting on you", "resolved": "resolved",
     "closed": "closed", "watching": "now watching", "me_too": "affects more people",
     "digest": "morning digest",
@@ -412,6 +413,62 @@ class MeToo(Notice):
 
     def text(self) -> str:
         return f"{self.person} is affected too by {self.ref} '{self.title}': it affects {self.affects} people now"
+
+
+# --- incidents: to the requesters and owners of the requests linked to one ----------------------------
+
+
+@dataclass(frozen=True)
+class PartOfIncident(Notice):
+    """The request is now part of an incident: who owns the incident, and
+    when its next update is due."""
+
+    kind: ClassVar[str] = "incident"
+    incident: str
+    about: str  # the incident's title
+    owner: str
+    next_update: str | None
+    zone: str
+
+    def text(self) -> str:
+        return (f"{self.ref} '{self.title}' is now part of incident {self.incident} '{self.about}': {self.owner} "
+                f"owns it and will update you by {_when(self.next_update, self.zone)}")
+
+
+@dataclass(frozen=True)
+class IncidentNews(Notice):
+    """The incident a request is part of moved: what its owner said, its stage
+    now and its next update (``resolved``: it is fixed, and the request with it)."""
+
+    kind: ClassVar[str] = "incident_update"
+    incident: str
+    about: str
+    owner: str
+    note: str
+    stage: str
+    next_update: str | None
+    zone: str
+
+    def text(self) -> str:
+        said = sentence(f"{self.ref}: update on incident {self.incident} '{self.about}' from {self.owner}: "
+                        f"{self.note}")
+        if self.next_update is None:
+            return f"{said} Now: {self.stage}."
+        return f"{said} Now: {self.stage}; next update by {_when(self.next_update, self.zone)}."
+
+
+@dataclass(frozen=True)
+class NoLongerPart(Notice):
+    """The request is no longer part of the incident: its own owner and promise carry on."""
+
+    kind: ClassVar[str] = "unlinked"
+    incident: str
+    by: str
+    note: str
+
+    def text(self) -> str:
+        return (f"{self.ref} '{self.title}' is no longer part of incident {self.incident} ({self.by}: "
+                f"{self.note}); its own owner carries on with it")
 
 
 # --- a digest --------------------------------------------------------------------------------------------

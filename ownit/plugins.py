@@ -26,6 +26,7 @@ import pluggy
 from . import hookspecs
 from .departments import Department, RequestType
 from .errors import NotFound, PluginError
+from .incidents import incident_type, is_incident
 
 ENTRY_POINT_GROUP = "ownit"
 
@@ -58,7 +59,8 @@ class Plugins:
         try:
             return self.request_types[key]
         except KeyError:
-            known = ", ".join(sorted(self.request_types)) or "none installed"
+            raisable = (k for k, t in self.request_types.items() if not is_incident(t))
+            known = ", ".join(sorted(raisable)) or "none installed"
             raise NotFound(f"unknown request type {key!r}; known types: {known}") from None
 
     def department(self, key: str) -> Department:
@@ -85,6 +87,8 @@ class Plugins:
         self.departments[department.key] = department
         for rtype in department.request_types:
             self.request_types[rtype.key] = rtype
+        incident = incident_type(department.key)  # every department's incidents (ownit.incidents)
+        self.request_types[incident.key] = incident
 
     def for_department(self, hook: str, department: str) -> Any:
         """``hook`` as the rules of ``department`` answer it: its own plugin and

@@ -38,10 +38,11 @@ def stage_forecast(calendar: BusinessCalendar, start: datetime, stages: Sequence
 
 
 def next_due(*, status: str, contacted: bool, first_contact_due: datetime, next_checkin_due: datetime | None,
-             resolve_by: datetime) -> datetime | None:
+             resolve_by: datetime, linked: bool = False) -> datetime | None:
     """The earliest promise still owed: what the queue sorts on and the sweep
-    scans. ``None`` while the clock is paused or nothing is owed."""
-    if status != "open":
+    scans. ``None`` while the clock is paused, nothing is owed, or the request
+    is ``linked`` to an incident, whose promise stands in for its own."""
+    if status != "open" or linked:
         return None
     owed = [next_checkin_due if contacted else first_contact_due, resolve_by]
     return min(d for d in owed if d is not None)
@@ -51,7 +52,7 @@ def next_due_of(req: Any) -> datetime | None:
     """:func:`next_due` of a request's stored columns."""
     return next_due(status=req.status, contacted=req.first_contact_at is not None,
                     first_contact_due=req.first_contact_due, next_checkin_due=req.next_checkin_due,
-                    resolve_by=req.resolve_by)
+                    resolve_by=req.resolve_by, linked=req.incident_id is not None)
 
 
 def soon_within(calendar: BusinessCalendar, window: Duration | None) -> timedelta:

@@ -6,7 +6,9 @@ restricted (an HR relations case). A request someone may not see is reported
 as not found, so its existence does not leak. It may be worked by its owner,
 the team's lead or an admin. Watchers and deputies see it as the requester
 does (no internal notes) and act for nobody: confirming and reopening stay
-the requester's.
+the requester's. An incident (``ownit.incidents``) is seen by its team, the
+people of the stores in its scope, and the requesters and owners of the
+requests linked to it; a store outside its scope sees nothing of it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 
 from ..departments import RequestType
 from ..errors import NotFound, ValidationError, typed, utf8
-from ..store import requests, watchers
+from ..incidents import is_incident
+from ..store import incidents, requests, watchers
 from ..store.directory import Directory, PersonEntry, TeamEntry
 from ..store.unit import Unit
 
@@ -90,6 +93,17 @@ def visible(u: Unit, ref: str, person: PersonEntry | None) -> tuple[Any, TeamEnt
     org = u.directory
     team = org.teams[req.team_id]
     rtype = u.desk.plugins.request_types.get(req.request_type)
-    if person is not None and not (may_see(org, req, team, person, rtype) or watchers.watches(u, req.id, person.id)):
-        raise no_request(ref)
-    return req, team, rtype
+    if person is None or may_see(org, req, team, person, rtype):
+        return req, team, rtype
+    if is_incident(rtype):
+        if _in_scope(u, req, person) or incidents.involves(u, req.id, person.id):
+            return req, team, rtype
+    elif watchers.watches(u, req.id, person.id):
+        return req, team, rtype
+    raise no_request(ref)
+
+
+def _in_scope(u: Unit, incident: Any, person: PersonEntry) -> bool:
+    site = u.directory.sites.get(person.site_id) if person.site_id is not None else None
+    details = incidents.details(u, incident.id) if site is not None else None
+    return details is not None and details.scope.covers(site)

@@ -59,16 +59,21 @@ def followers(u: Unit, req: Any, *, new: bool = False) -> list[int]:
 
 
 def tell_requester(u: Unit, req: Any, notice: Notice, *, skip: int | None = None,
-                   dedupe_key: str | None = None, new: bool = False) -> bool:
+                   dedupe_key: str | None = None, new: bool = False, told: set[int] | None = None) -> bool:
     """Tell the requester ``notice``, and everyone who hears what they hear
     (:func:`followers`), but not ``skip`` (who did it). With a
-    ``dedupe_key``, each only once ever; returns whether the requester's was new."""
-    told = False
-    if req.requester_id != skip:
-        told = outbox.put(u, req.requester_id, req.id, notice, dedupe_key=dedupe_key)
-    others = [p for p in followers(u, req, new=new) if p != skip]
+    ``dedupe_key``, each only once ever; with ``told`` (the people told so far
+    of one change to many requests, an incident's update), each once across
+    them, and those told are added. Returns whether the requester's was new."""
+    told = set() if told is None else told
+    said = False
+    if req.requester_id != skip and req.requester_id not in told:
+        said = outbox.put(u, req.requester_id, req.id, notice, dedupe_key=dedupe_key)
+        told.add(req.requester_id)
+    others = [p for p in followers(u, req, new=new) if p != skip and p not in told]
     if others:
         copy = dataclasses.replace(notice, following=u.directory.people[req.requester_id].name)
         for person_id in others:
             outbox.put(u, person_id, req.id, copy, dedupe_key=f"{dedupe_key}:{person_id}" if dedupe_key else None)
-    return told
+            told.add(person_id)
+    return said

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from .. import assign, domain, events, notices, promises
 from ..actors import Actor
 from ..departments import PRIORITIES, RequestType
+from ..incidents import is_incident
 from ..clock import within_bounds
 from ..errors import PermissionDenied, PluginError, ValidationError
 from ..models import Request
@@ -69,6 +70,9 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
     theirs as if they had raised it — their site, their owner, their promise
     and notices — and the actor is recorded as who raised it."""
     rtype = desk.plugins.request_type(request_type)
+    if is_incident(rtype):
+        raise ValidationError("an incident is declared, not raised: 'ownit incident declare' (or join one shown "
+                              "on the raise page)")
     if for_site and rtype.restricted:
         raise ValidationError(f"{rtype.label} is private to you and the team; it cannot be marked for the site")
     department = desk.plugins.department(rtype.department)
@@ -99,46 +103,66 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
             what = f"{field.label} ({field.key}): " if field else "needed-by date "
             past = f"{needed_by.isoformat()} is in the past; give a future date"
             raise ValidationError.about(field.key if field else "needed_by", what + past, past)
-        priority = said.priority
-        promise = rtype.promise_for(priority)
-        first_contact_due = calendar.add(now, promise.first_contact_within)
-        resolve_by = calendar.add(now, promise.resolve_within)
-        req = requests.new(
-            ref=requests.next_ref(u, department.prefix), department=department.key, request_type=rtype.key,
-            title=title, detail=detail, fields=parsed, requester_id=requester.id, site_id=where.id,
-            raised_by_id=raiser.id if raiser.id != requester.id else None,
-            team_id=team.id, owner_id=choice.person_id, stage=rtype.stages[0].key, status=domain.OPEN,
-            priority=priority, needed_by=needed_by, raised_at=now, first_contact_due=first_contact_due,
-            resolve_by=resolve_by, updated_at=now, for_site=for_site,
-            stage_due=promises.stage_forecast(calendar, now, rtype.stages, resolve_by),
-            # the requester's date is never ignored: earlier than the standard, it must be agreed
-            needs_agreement=needed_by is not None and calendar.end_of_day(needed_by) < resolve_by)
-        req.next_due = promises.next_due_of(req)
-        requests.insert(u, req)
+        req, entries = opened(u, rtype=rtype, prefix=department.prefix, title=title, detail=detail, fields=parsed,
+                              requester=requester, raiser=raiser, where=where, team=team, owner_id=choice.person_id,
+                              reason=choice.reason, priority=said.priority, needed_by=needed_by, for_site=for_site,
+                              stored=stored)
         if key is not None:
             submissions.settle(u, raiser.id, key, req.id)
         if any(m.person_id == choice.person_id for m in team.members):  # the lead is not always a member
             org_store.mark_assigned(u, team.id, choice.person_id)
-        owner = org.people[choice.person_id]
-        entries = [timeline.Entry(req.id, now, events.Raised(priority=priority, request_type=rtype.key),
-                                  actor_id=raiser.id, note=title),
-                   timeline.Entry(req.id, now, events.Assigned(owner=owner.email, team=team.key, reason=choice.reason),
-                                  note=f"{owner.name} ({team.name}) owns this request")]
-        timeline.append(u, *entries)
-        entries += attach_in(u, req, raiser.id, stored)
-        outbox.put(u, owner.id, req.id, notices.Assigned(
-            ref=req.ref, title=title, requester=requester.name, first_contact_due=first_contact_due.isoformat(),
-            zone=calendar.timezone))
-        tell_requester(u, req, notices.Received(  # not to an owner who raised it: they were just told
-            ref=req.ref, title=title, owner=owner.name, team=team.name,
-            first_contact_due=first_contact_due.isoformat(), zone=calendar.timezone,
-            raised_by=raiser.name if req.raised_by_id else ""), skip=owner.id, new=True)
         if choice.person_id in loads:  # the view shows the owner's load with this request in it
             load = loads[choice.person_id]
             loads[choice.person_id] = dataclasses.replace(load, open_requests=load.open_requests + 1)
         return view_later(u, req, team, rtype, raiser, entries=entries, loads=loads, watching=[])
 
     return transaction(desk, work)
+
+
+def opened(u: store.Unit, *, rtype: RequestType, prefix: str, title: str, detail: str, fields: dict[str, Any],
+           requester: PersonEntry, raiser: PersonEntry, where: SiteEntry, team: TeamEntry, owner_id: int,
+           reason: str, priority: str, needed_by: date | None = None, for_site: bool = False,
+           stored: Sequence[Any] = (), incident: bool = False,
+           received: bool = True) -> tuple[Any, list[timeline.Entry]]:
+    """A new request of ``rtype`` stored with its one named owner and its
+    promise, on its timeline (raised, assigned, any files), and told to its
+    owner and (``received``) its requester: the one way a request comes to
+    be (raised here; declared as an ``incident``, or raised by joining one,
+    which tells the requester otherwise: :mod:`.incidents`). Returns the
+    request and its timeline."""
+    org, now, calendar = u.directory, u.now, team.business_calendar
+    promise = rtype.promise_for(priority)
+    first_contact_due = calendar.add(now, promise.first_contact_within)
+    resolve_by = calendar.add(now, promise.resolve_within)
+    req = requests.new(
+        ref=requests.next_ref(u, prefix), department=rtype.department, request_type=rtype.key,
+        title=title, detail=detail, fields=fields, requester_id=requester.id, site_id=where.id,
+        raised_by_id=raiser.id if raiser.id != requester.id else None,
+        team_id=team.id, owner_id=owner_id, stage=rtype.stages[0].key, status=domain.OPEN,
+        priority=priority, needed_by=needed_by, raised_at=now, first_contact_due=first_contact_due,
+        resolve_by=resolve_by, updated_at=now, for_site=for_site,
+        stage_due=promises.stage_forecast(calendar, now, rtype.stages, resolve_by),
+        # the requester's date is never ignored: earlier than the standard, it must be agreed
+        needs_agreement=needed_by is not None and calendar.end_of_day(needed_by) < resolve_by)
+    req.next_due = promises.next_due_of(req)
+    requests.insert(u, req)
+    owner = org.people[owner_id]
+    entries = [timeline.Entry(req.id, now, events.Raised(priority=priority, request_type=rtype.key),
+                              actor_id=raiser.id, note=title),
+               timeline.Entry(req.id, now, events.Assigned(owner=owner.email, team=team.key, reason=reason),
+                              note=f"{owner.name} ({team.name}) owns this {'incident' if incident else 'request'}")]
+    timeline.append(u, *entries)
+    entries += attach_in(u, req, raiser.id, stored)
+    if owner.id != raiser.id or not incident:  # whoever declares an incident knows they own it
+        outbox.put(u, owner.id, req.id, notices.Assigned(
+            ref=req.ref, title=title, requester=requester.name, first_contact_due=first_contact_due.isoformat(),
+            zone=calendar.timezone))
+    if received:
+        tell_requester(u, req, notices.Received(  # not to an owner who raised it: they were just told
+            ref=req.ref, title=title, owner=owner.name, team=team.name,
+            first_contact_due=first_contact_due.isoformat(), zone=calendar.timezone,
+            raised_by=raiser.name if req.raised_by_id else ""), skip=owner.id, new=True)
+    return req, entries
 
 
 def _form(rtype: RequestType, title: str, detail: str, fields: dict[str, Any],

@@ -40,7 +40,7 @@ def rated_on(entries: Iterable[timeline.Entry]) -> datetime | None:
     rated = None
     for entry in entries:
         event = entry.event
-        if isinstance(event, events.Resolved):
+        if isinstance(event, events.RESOLUTIONS):
             rated = None
         elif isinstance(event, events.Rated) or (isinstance(event, events.Confirmed) and (
                 event.nps is not None or event.effort is not None or entry.note)):
@@ -88,7 +88,7 @@ def _open(u: store.Unit, note_id: int) -> _Link:
         return _Link(req, page, given=tuple(used[1:]))
     if req.status not in (domain.RESOLVED, domain.CLOSED):
         raise Conflict(f"{req.ref} was reopened after this link was sent; you can rate it once it is resolved again")
-    if any(isinstance(e.event, events.Resolved) and e.at > created_at for e in entries):
+    if any(isinstance(e.event, events.RESOLUTIONS) and e.at > created_at for e in entries):
         raise Conflict(f"{req.ref} was resolved again after this link was sent; use the link in the latest mail")
     rated = rated_on(entries)
     if rated is not None:

@@ -14,7 +14,8 @@ from ..calendar import BusinessCalendar
 from ..departments import RequestType
 from ..errors import PermissionDenied
 from ..models import Person, Request
-from ..store import directory, outbox, requests, timeline, watchers
+from ..incidents import is_incident
+from ..store import directory, incidents, outbox, requests, timeline, watchers
 from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..views import person_view, render_request, summary_view
@@ -62,6 +63,8 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
     works_it = person is not None and may_work(req, team, person)
     if works_it and loads is None:
         loads = directory.loads(u.db, team)
+    part_of = incident_summary(u, requests.get(u, req.incident_id)) if req.incident_id is not None else None
+    incident = _incident_view(u, req, staff) if is_incident(rtype) else None
 
     def draw() -> dict[str, Any]:
         view = render_request(req, owner=org.people[req.owner_id], requester=org.people[req.requester_id],
@@ -70,6 +73,8 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
         view["watchers"] = [person_view(org.people[p]) for p in watching]
         view["affects"] = affects  # the requester and those who said "me too"
         view["repeated"] = repeated
+        view["part_of"] = part_of  # the incident it is part of, as its card says it
+        view["incident"] = incident  # what makes it an incident: its scope and the requests linked to it
         if person is None:
             return view
         reopen_until = _reopen_until(req, team)
@@ -85,6 +90,48 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
         return view
 
     return Later(draw)
+
+
+def incident_summary(u: store.Unit, inc: Any) -> dict[str, Any]:
+    """An incident as a linked card and the raise page's banner show it: who
+    owns it, what it affects, its stage, when its next update is due."""
+    org = u.directory
+    details = incidents.details(u, inc.id)
+    rtype = u.desk.plugins.request_types.get(inc.request_type) if u.desk is not None else None
+    calendar = org.teams[inc.team_id].business_calendar
+    due = (inc.next_checkin_due if inc.first_contact_at else inc.first_contact_due) \
+        if inc.status == domain.OPEN else None
+    owner = org.people[inc.owner_id]
+    scope = details.scope.as_dict(site_names(org)) if details else {"kind": "", "targets": [], "words": "some stores"}
+    line = f"part of incident {inc.ref}: {inc.title} ({scope['words']}); {owner.name} owns it"
+    if inc.status not in domain.ACTIVE:
+        line += f"; it is {inc.status}"
+    elif due is not None:
+        line += f"; next update by {calendar.local(due):%a %d %b %H:%M}"
+    return {"ref": inc.ref, "title": inc.title, "department": inc.department, "status": inc.status,
+            "stage": rtype.stages[rtype.position(inc.stage)].label if rtype else inc.stage,
+            "owner": person_view(owner), "scope": scope, "next_update": due.isoformat() if due else None,
+            "zone": calendar.timezone, "line": line}
+
+
+def _incident_view(u: store.Unit, inc: Any, staff: bool) -> dict[str, Any]:
+    """An incident's own: its scope, the type a joining store raises, and the
+    requests linked to it (each line to the team; to the stores, how many)."""
+    org = u.directory
+    details = incidents.details(u, inc.id)
+    linked = incidents.linked(u, inc.id)
+    view = {"scope": details.scope.as_dict(site_names(org)) if details else None,
+            "joins_as": details.joins_as if details else None, "requests": len(linked),
+            "stores": len({r.site_id for r in linked})}
+    if staff:
+        view["linked"] = [{"ref": r.ref, "title": r.title, "status": r.status, "site": org.sites[r.site_id].name,
+                           "requester": org.people[r.requester_id].name, "owner": org.people[r.owner_id].name}
+                          for r in linked]
+    return view
+
+
+def site_names(org: Any) -> dict[str, str]:
+    return {code: site.name for code, site in org.sites_by_code.items()}
 
 
 def show(desk: Any, ref: str, *, actor: Actor) -> dict[str, Any]:

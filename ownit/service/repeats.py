@@ -18,7 +18,9 @@ from ..store import requests, submissions
 from ..store.directory import PersonEntry
 from ..store.unit import Unit
 
-WORDS = {**domain.SAID, "raise": "raise a request", "note": "add a note to", "attach": "attach a file to"}
+WORDS = {**domain.SAID, "raise": "raise a request", "note": "add a note to", "attach": "attach a file to",
+         "declare": "declare an incident", "link": "link requests to", "unlink": "unlink a request from",
+         "join": "join"}
 
 
 def key_of(key: str | None) -> str | None:

@@ -27,7 +27,8 @@ from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..store.requests import RequestRow
 from ..uploads import Upload
-from . import audience, repeats
+from ..incidents import is_incident
+from . import audience, incidents, repeats
 from .attachments import Stored, attach_in, prepare
 from .access import NOTE_MAX, is_staff, may_work, rating, text, visible
 from .rating import rated_on
@@ -135,6 +136,8 @@ def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Cal
         domain.check(state(req, rtype, team, u.now), action, req.ref)
         act = Act(u, req, person, team, rtype, note_text, timeline.of(u, req.id))
         change(act)
+        if is_incident(rtype):  # every store it affects hears it on its own card
+            incidents.relay(act, action)
         act.entries.extend(attach_in(u, req, person.id, stored))
         req.next_due = promises.next_due_of(req)
         req.sweep_after = None  # its promises may have moved: the next sweep looks afresh
@@ -334,9 +337,16 @@ def reopen(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | No
 def reopened(act: Act) -> None:
     """:func:`reopen`'s change."""
     req = act.req
-    resolved = next((e.event for e in reversed(act.entries) if isinstance(e.event, events.Resolved)), None)
+    resolved = next((e.event for e in reversed(act.entries) if isinstance(e.event, events.RESOLUTIONS)), None)
     back_to = act.rtype.position(resolved.from_stage) if resolved and act.rtype else None
     act.apply("reopen", to_stage=back_to)
+    if req.incident_id is not None:  # its incident's fix did not hold here: its own promise again
+        incident = requests.get(act.u, req.incident_id)
+        req.incident_id = None
+        act.record(events.Unlinked(incident=incident.ref, request=req.ref))
+        timeline.append(act.u, timeline.Entry(incident.id, act.now, events.Unlinked(incident=incident.ref,
+                                                                                    request=req.ref),
+                                              actor_id=act.person.id, note=f"{req.ref} reopened: {act.note}"))
     req.resolved_at = req.closed_at = None
     req.last_checkin_at = act.now
     act.schedule_checkin()
