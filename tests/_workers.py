@@ -180,3 +180,40 @@ def submit_at_once(url: str, action: str, ref: str | None, key: str, index: int,
     except Exception:  # noqa: BLE001 - no error of any kind is expected
         result["errors"].append(traceback.format_exc())
     _report(queue, index, **result)
+
+
+RAJ = "raj.patel@example.com"  # the IT lead, who owns the incident
+
+
+def incident_step(url: str, steps: list[tuple[str, str, dict[str, Any]]], index: int, start_iso: str,
+                  barrier: Any, queue: Any) -> None:
+    """Run worker ``index``'s steps — (service function, ref, keyword arguments)
+    — each released at the same moment as the other workers' (a barrier per
+    round), on an incident and the requests linked to it. Reports what was
+    acknowledged and what was refused as a conflict."""
+    result: dict[str, Any] = {"acks": [], "conflicts": Counter(), "races": 0, "errors": []}
+    try:
+        from ownit import service
+        from ownit.errors import Conflict, ValidationError
+
+        desk = _open(url, TickingClock(datetime.fromisoformat(start_iso), index, 4))
+        for name, ref, kwargs in steps:
+            barrier.wait(timeout=60)
+            try:
+                if name == "link_incident":
+                    service.link_incident(desk, ref, kwargs.pop("refs"), **kwargs)
+                elif name == "unlink_incident":
+                    service.unlink_incident(desk, ref, kwargs.pop("request"), **kwargs)
+                else:
+                    getattr(service, name)(desk, ref, **kwargs)
+                result["acks"].append((name, ref))
+            except Conflict as exc:
+                result["conflicts"][conflict_category(str(exc))] += 1
+            except ValidationError as exc:  # a hand-off to whoever another worker just gave it to, an
+                if not ("already owned by that person" in str(exc) or "is not part of" in str(exc)):  # unlink of
+                    raise  # a request whose link lost its race
+                    raise
+                result["races"] += 1
+    except Exception:  # noqa: BLE001 - no error of any kind but a conflict is expected
+        result["errors"].append(traceback.format_exc())
+    _report(queue, index, **result)

@@ -233,3 +233,55 @@ def test_concurrent_sweeps_escalate_each_missed_promise_exactly_once(ownit_demo_
     assert len(events) == len(refs)
     leads = look(desk, lambda s: s.exec(select(Notification).where(Notification.kind == "escalated")).all())
     assert len(leads) == 2 * len(refs)  # the lead and the requester, once each
+
+
+def test_an_incident_keeps_one_owner_and_its_links_stay_whole_under_concurrent_work(ownit_demo_org: Any) -> None:
+    """Four agents at once, round after round: two hand the incident to
+    different people, one links or unlinks a request while that request's own
+    owner checks in on it, one updates the incident. Whatever wins, the
+    incident has one named owner, the last ownership event names them, and a
+    request is linked exactly when its timeline's last link event says so."""
+    desk = ownit_demo_org
+    chloe, dan = "chloe.martin@example.com", "dan.lee@example.com"
+    tills = {"device": "POS till", "asset_tag": "AT-100001", "can_trade": "no"}
+    refs = [service.raise_request(desk, actor=who, request_type="it.broken_kit", title="Tills not working",
+                                  fields={**tills, "asset_tag": f"AT-10000{i}"})["ref"]
+            for i, who in enumerate((AMIRA, "tom.hughes@example.com", "isla.fraser@example.com"))]
+    inc = service.declare_incident(desk, actor=_workers.RAJ, from_ref=refs[0], scope="region:north")["ref"]
+    service.contact(desk, inc, actor=_workers.RAJ, note="On it")
+    owners = {ref: service.show(desk, ref, actor=_workers.RAJ)["owner"]["email"] for ref in refs[1:]}
+    for ref, owner in owners.items():
+        service.contact(desk, ref, actor=owner, note="Looking")
+    rounds = 6
+    raj = _workers.RAJ
+
+    def steps(i: int) -> list[tuple[str, str, dict[str, Any]]]:
+        plan = []
+        for r in range(rounds):
+            ref = refs[1 + r % 2]
+            plan.append([
+                ("hand_off", inc, {"actor": raj, "to": chloe, "note": f"round {r}"}),
+                ("hand_off", inc, {"actor": raj, "to": dan, "note": f"round {r}"}),
+                ("link_incident", inc, {"refs": [ref], "actor": raj}) if r % 4 < 2 else
+                ("unlink_incident", inc, {"request": ref, "actor": raj, "note": f"round {r}"}),
+                ("check_in", ref, {"actor": owners[ref], "note": f"round {r}"}) if i == 3 and r % 2 else
+                ("check_in", inc, {"actor": raj, "note": f"round {r}"}),
+            ][i])
+        return plan
+
+    results = run_workers(_workers.incident_step, lambda i, barrier, q: (
+        desk.url, steps(i), i, START.isoformat(), barrier, q))
+    errors = [e for r in results for e in r["errors"]]
+    assert not errors, "\n".join(e for e in errors if "BrokenBarrier" not in e) or errors[0]
+    conflicts = sum((Counter(r["conflicts"]) for r in results), Counter())
+    assert set(conflicts) <= {"stale", "lifecycle"}, conflicts
+    view = service.show(desk, inc, actor=raj)
+    ownership = [e for e in view["timeline"] if e["kind"] in OWNERSHIP_KINDS]
+    assert view["owner"]["email"] in (raj, chloe, dan)
+    if ownership:
+        assert ownership[-1]["data"]["to"] == view["owner"]["email"]
+    for ref in refs:
+        card = service.show(desk, ref, actor=raj)
+        marks = [e["kind"] for e in card["timeline"] if e["kind"] in ("linked", "unlinked")]
+        assert (card["part_of"] is not None) == (bool(marks) and marks[-1] == "linked"), (ref, marks)
+    assert look(desk, lambda s: s.exec(select(Request).where(Request.owner_id.is_(None))).all()) == []
