@@ -133,10 +133,11 @@ def reach_links(person: dict[str, Any]) -> dict[str, str]:
 
 def latest_word(view: dict[str, Any]) -> dict[str, Any] | None:
     """The newest thing someone said on the request but the requester's own
-    words: a check-in, a stage moved on, a note (the raise and OwnIt's own lines aside)."""
+    words: a check-in, a stage moved on, a note, an update of the incident it
+    is part of (the team's word whoever relayed it; the raise and OwnIt's own lines aside)."""
     requester = view["requester"]["email"]
-    return next((e for e in reversed(view["timeline"]) if e["note"] and e["actor"] and e["actor"] != requester
-                 and e["kind"] != "raised"), None)
+    return next((e for e in reversed(view["timeline"]) if e["note"] and (
+        e["kind"] == "incident_update" or e["actor"] and e["actor"] != requester and e["kind"] != "raised")), None)
 
 
 def answers(view: dict[str, Any]) -> None:
@@ -168,6 +169,8 @@ def request_card(view: dict[str, Any]) -> None:
         corner = "is fighting your corner" if viewer["requester"] else "owns it"
         who = "" if phone else f" ({literal(owner['title'])}, {literal(view['team']['name'])})"  # the promise says it
         st.markdown(f"**{literal(owner['name'])}**{who} {corner} — " + " · ".join(reach_links(owner).values()))
+        if view.get("part_of"):  # every linked requester hears who owns the whole problem and when the next word is due
+            st.info(literal(incident_line(view["part_of"])), icon=":material/campaign:")
         promised = "" if viewer["requester"] else f"**Promised to {literal(view['requester']['name'])}:** "
         st.info(promised + literal(promise["summary"]))
         if promise["waiting"]:
@@ -202,6 +205,10 @@ def request_card(view: dict[str, Any]) -> None:
                 st.markdown(f"`{when(entry['at'], zone)}` **{literal(entry['label'])}** {literal(entry['actor_name'])}"
                             + (f" — {literal(entry['note'])}" if entry["note"] else "") + tag)
         watchers(view)
+        if view.get("incident"):
+            incident_panel(view)
+        elif viewer["works_it"] and view["status"] in ("open", "waiting") and not view.get("part_of"):
+            declare_form(view)
         if viewer["requester"]:
             requester_actions(view)
         noted = owner_actions(view) if viewer["works_it"] else False
@@ -297,16 +304,18 @@ def submission_key(form: str) -> str:
     return form.rpartition("~")[2]
 
 
-def act(label: str, action: Callable[..., Any], *, form: str | None = None, **kwargs: Any) -> None:
+def act(label: str | Callable[[Any], str], action: Callable[..., Any], *, form: str | None = None,
+        **kwargs: Any) -> None:
     """Do ``action`` as the current user, from the :func:`armed` ``form``
     (its token is the action's idempotency key); show the error inline, or
-    rerun with ``label`` as the confirmation and the form armed afresh."""
+    rerun with ``label`` as the confirmation (or what ``label`` makes of the
+    action's answer, when only the answer can say it) and the form armed afresh."""
     try:
-        action(desk(), actor=current_user(), **kwargs, **({"key": submission_key(form)} if form else {}))
+        done = action(desk(), actor=current_user(), **kwargs, **({"key": submission_key(form)} if form else {}))
     except OwnitError as error:
         fail_inline(error)  # what was typed stays in the form, to fix and send again
     else:
-        st.session_state["flash"] = label
+        st.session_state["flash"] = label(done) if callable(label) else label
         if form:  # armed afresh: the old form's inputs go with it
             st.session_state.pop(f"armed-{form.rpartition('~')[0]}", None)
             for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
@@ -456,5 +465,96 @@ def owner_actions(view: dict[str, Any]) -> bool:
     return True
 
 
+def incident_line(summary: dict[str, Any]) -> str:
+    """An incident's summary (``part_of``) as one sentence: "Part of incident
+    INC-1001: Tills down (the north region); Raj Patel owns it; next update by …"."""
+    return summary["line"][:1].upper() + summary["line"][1:]
+
+
+def incident_panel(view: dict[str, Any]) -> None:
+    """An incident's own part of its card: the stores it affects and, for the
+    team, the requests linked to it; for its owner and lead, linking more and
+    unlinking one (saying why)."""
+    ref, incident, viewer = view["ref"], view["incident"], view["viewer"]
+    count = f"{incident['requests']} request{'s' * (incident['requests'] != 1)} at " \
+            f"{incident['stores']} store{'s' * (incident['stores'] != 1)}"
+    scope = (incident["scope"] or {}).get("words", "some stores")
+    st.markdown(f":material/campaign: **Incident affecting {literal(scope)}** · "
+                f"{literal(count)} part of it")
+    working = viewer["works_it"] and view["status"] in ("open", "waiting")
+    for line in incident.get("linked", []):
+        text, press = st.columns([5, 1], vertical_alignment="center")
+        text.markdown(f"**{literal(line['ref'])}** {literal(line['title'])} — {literal(line['site'])}, "
+                      f"{literal(line['requester'])} · {literal(line['status'])} · {literal(line['owner'])} owns it")
+        if not working:
+            continue
+        with press.popover("Unlink", key=f"unlink-open-{ref}-{line['ref']}"), \
+                st.form(form := armed(f"unlink-{ref}-{line['ref']}")):
+            why = st.text_input(f"Why is {line['ref']} not part of it?", key=f"{form}:note")
+            if st.form_submit_button("Unlink"):
+                act(f"{line['ref']}: no longer part of {ref}; its own promise runs again", service.unlink_incident,
+                    form=form, incident_ref=ref, ref=line["ref"], note=why)
+    if not working:
+        return
+    try:
+        candidates = service.linkable_requests(desk(), ref, actor=current_user())
+    except OwnitError as error:
+        fail_inline(error)
+        return
+    with st.form(form := armed(f"link-{ref}")):
+        chosen = st.multiselect("Link requests to this incident", candidates, key=f"{form}:refs",
+                                format_func=lambda r: f"{r['ref']} · {r['title']} — {r['site']}, {r['requester']}",
+                                placeholder="Requests in its scope, still being worked" if candidates
+                                else "None in its scope to link")
+        note = st.text_input("Note (optional; their owners see it)", key=f"{form}:note")
+        if st.form_submit_button("Link requests"):
+            act(lambda done: f"{ref}: linked {', '.join(done['linked_now']) or 'nothing new'}",
+                service.link_incident, form=form, incident_ref=ref, refs=[r["ref"] for r in chosen], note=note)
+
+
+SCOPES = ("this store's region", "all stores", "chosen stores")
+
+
+def declare_form(view: dict[str, Any]) -> None:
+    """Declare an incident from this request, for its owner or lead: one
+    problem affecting many stores, this request part of it from the start."""
+    ref, region = view["ref"], view["site"]["region"]
+    sites = sorted({p["site"] for p in service.people(desk()) if p["site"]})
+    with st.expander("Declare an incident: the same problem at many stores"), \
+            st.form(form := armed(f"declare-{ref}")):
+        title = st.text_input("Incident title", value=view["title"], key=f"{form}:title")
+        scope = st.radio("Stores affected", SCOPES, horizontal=True, key=f"{form}:scope",
+                         format_func=lambda s: f"the {region} region" if s == SCOPES[0] else s)
+        chosen = st.multiselect("The chosen stores", sites, default=[view["site"]["code"]], key=f"{form}:sites",
+                                help="Only when the stores affected are the chosen stores")
+        if st.form_submit_button("Declare the incident"):
+            where = {SCOPES[0]: f"region:{region}", SCOPES[1]: "all"}.get(scope, "sites:" + ",".join(chosen))
+            if scope == SCOPES[2] and not chosen:
+                st.error("Choose the stores it affects.")
+            else:
+                act(lambda done: f"{done['ref']} declared: {done['title']}; {ref} is part of it",
+                    service.declare_incident, form=form, from_ref=ref, scope=where, title=title)
+
+
+def join_banner(incident: dict[str, Any]) -> None:
+    """A known issue at the user's store (a line of ``service.incidents_here``):
+    who owns it and when they next say something, and one tap to be part of
+    it (a request of one's own, linked); or, when one is, which request it is."""
+    next_update = f"; next update by {when(incident['next_update'], incident['zone'])}" \
+        if incident["next_update"] else ""
+    st.markdown(f":material/campaign: **Known issue: {literal(incident['title'])}** "
+                f"({literal(incident['scope']['words'])}) — {literal(incident['owner']['name'])} owns it"
+                f"{literal(next_update)} · {literal(incident['stage'])} · {literal(incident['ref'])}")
+    if incident["yours"]:
+        st.caption(literal(f"You are part of it: your request {', '.join(incident['yours'])} hears every update."))
+        return
+    key = armed(f"join-{incident['ref']}")
+    if st.button("This affects my store too — add me", key=key):
+        act(lambda done: (f"{done['ref']}: your store is part of {incident['ref']}; "
+                          f"{done['owner']['name']} owns it" if done["changed"] else
+                          f"{done['ref']}: you were part of {incident['ref']} already"),
+            service.join_incident, form=key, incident_ref=incident["ref"])
+
+
 __all__ = ["desk", "current_user", "on_phone", "request_card", "fail_inline", "service", "literal", "flash",
-           "contact", "when", "sign_in", "watchers", "rating_inputs", "rating_given"]
+           "contact", "when", "sign_in", "watchers", "rating_inputs", "rating_given", "incident_line", "join_banner"]

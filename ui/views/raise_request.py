@@ -1,12 +1,13 @@
 """Raise a request: pick the type, fill the form the department declared, and
-see straight away who owns it and what they promise. Colleagues' open requests
-of the chosen type at the site come first, to join ("me too") rather than
-raise the same problem again."""
+see straight away who owns it and what they promise. Open incidents covering
+the user's store come first (a known issue: who owns it, the next update, one
+tap to be part of it), then colleagues' open requests of the chosen type at
+the site, to join ("me too") rather than raise the same problem again."""
 
 import streamlit as st
 from attachments import attach_inputs
-from common import (armed, current_user, desk, fail_inline, flash, literal, me_too_line, request_card, service,
-                    submission_key)
+from common import (armed, current_user, desk, fail_inline, flash, join_banner, literal, me_too_line, request_card,
+                    service, submission_key)
 
 from ownit import OwnitError, ValidationError
 
@@ -21,6 +22,10 @@ if raised:  # just raised: the owner and the promise first, then a fresh form on
     request_card(view)
     st.button("Raise another request")
     st.stop()
+
+for incident in service.incidents_here(desk(), actor=current_user()):  # before anything is chosen or typed
+    with st.container(border=True):
+        join_banner(incident)
 
 catalogue = service.departments(desk())["departments"]
 department = st.selectbox("Department", catalogue, format_func=lambda d: d["name"])

@@ -1,5 +1,6 @@
-"""The team's queue for agents and leads: filters, a search by reference or
-words of the title, the queue a page at a time (a click on a row opens that
+"""The team's queue for agents and leads: the team's open incidents first
+(each opens like a row), filters, a search by reference or words of the
+title, the queue a page at a time (a click on a row opens that
 request first), the same cards the requester sees (plus internal notes), and
 the owner's actions on each."""
 
@@ -42,6 +43,19 @@ team = left.selectbox("Team", teams, format_func=lambda t: t["name"] + (" (you l
 owners = [None] + team["members"] + ([team["lead"]] if team["lead"]["email"] not in
                                       {m["email"] for m in team["members"]} else [])
 owner = right.selectbox("Owner", owners, format_func=lambda m: "everyone" if m is None else m["name"])
+incidents = service.team_incidents(desk(), actor=current_user(), team=team["key"])
+if incidents:  # one problem at many stores comes before any single request
+    st.subheader("Incidents")
+    for incident in incidents:
+        text, press = st.columns([5, 1], vertical_alignment="center")
+        part = (f"{incident['requests']} request{'s' * (incident['requests'] != 1)} at {incident['stores']} "
+                f"store{'s' * (incident['stores'] != 1)}")
+        text.markdown(f":material/campaign: **{literal(incident['ref'])}** {literal(incident['title'])} — "
+                      f"{literal(incident['owner']['name'])} owns it · {literal(incident['scope']['words'])} · "
+                      f"{literal(part)} · {literal(incident['stage'])} · next update by "
+                      f"{when(incident['next_update'], incident['zone'])}")
+        if press.button("Open", key=f"incident-{incident['ref']}", disabled=incident["ref"] == linked):
+            open_request(incident["ref"])
 summary = service.team_summary(desk(), actor=current_user(), team=team["key"])
 glance = st.columns(5)
 for column, (label, key) in zip(glance, [("Open", "open"), ("Overdue", "overdue"), ("Due later today", "due_today"),
