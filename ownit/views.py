@@ -124,6 +124,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
         "request_type": req.request_type,
         "request_type_label": rtype.label if rtype else req.request_type,
         "why": rtype.why if rtype else "",
+        "private": rtype is None or rtype.restricted,  # its requester's and the team's alone (an HR case)
         "fields": req.fields,
         "answers": answers_view(rtype, req.fields or {}),
         "needed_by": req.needed_by.isoformat() if req.needed_by else None,

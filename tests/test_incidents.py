@@ -226,3 +226,40 @@ def test_a_repeated_declare_join_or_link_changes_nothing(ownit_demo_org) -> None
     joined = service.join_incident(desk, first["ref"], actor=NOAH, key="j1")
     assert service.join_incident(desk, first["ref"], actor=NOAH, key="j1")["ref"] == joined["ref"]
     assert service.show(desk, first["ref"], actor=RAJ)["incident"]["requests"] == 3
+
+
+def test_the_command_line_declares_links_shows_joins_and_unlinks(ownit_demo_org, ownit_database_url) -> None:
+    from test_cli import Cli
+
+    cli = Cli(ownit_database_url)
+    tills = ("--type", "it.broken_kit", "--title", "Tills not working", "--field", "device=POS till",
+             "--field", "can_trade=no")
+    refs = [cli.json("raise", *tills, "--field", f"asset_tag=AT-10000{i}", "--as", who)["ref"]
+            for i, who in enumerate((AMIRA, TOM))]
+    out = cli.ok("incident", "declare", "--from", refs[0], "--scope", "region:north", "--title",
+                 "Tills down in the north region", "--as", RAJ).stdout
+    inc = out.split()[1]
+    assert out == (f"declared {inc} 'Tills down in the north region' (the north region): Raj Patel owns it; "
+                   "1 linked, 1 store.\n")
+    assert cli.ok("incident", "link", inc, refs[1], "--note", "same gateway", "--as", RAJ).stdout == (
+        f"linked {refs[1]}. {inc} 'Tills down in the north region' (the north region): Raj Patel owns it; "
+        "2 linked, 2 stores.\n")
+    shown = cli.ok("incident", "show", inc, "--as", RAJ).stdout
+    assert "Incident affecting the north region: 2 requests linked at 2 stores" in shown
+    assert f"{refs[1]} Tills not working — Market Square, York, Tom Hughes" in shown
+    assert "Part of an incident: incident " + inc in cli.ok("show", refs[1], "--as", TOM).stdout.replace("\n", " ")
+    listed = cli.ok("incident", "list", "--as", NOAH).stdout
+    assert listed == f"{inc} Tills down in the north region — the north region; Raj Patel owns it\n"
+    joined = cli.ok("incident", "join", inc, "--as", NOAH).stdout
+    assert joined.startswith("IT-") and f"joined; part of incident {inc}: Tills down" in joined
+    assert "you had joined already" in cli.ok("incident", "join", inc, "--as", NOAH).stdout
+    assert cli.ok("incident", "unlink", inc, refs[1], "--note", "another fault", "--as", RAJ).stdout == (
+        f"{refs[1]} is no longer part of {inc}; {cli.show(refs[1], TOM)['owner']['name']} owns it and its own "
+        "promise runs again.\n")
+    assert cli.fails("incident", "declare", "--from", refs[1], "--scope", "everywhere", "--as", RAJ).startswith(
+        "scope 'everywhere' is not one OwnIt knows; give the scope as all, region:NAME")
+    assert cli.fails("incident", "show", refs[1], "--as", RAJ) == (
+        f"{refs[1]} is a request, not an incident; 'ownit show {refs[1]}' shows it")
+    assert cli.fails("incident", "show", inc, "--as", GRACE) == (
+        f"no request '{inc}'; check the ref (like FAC-1001) with 'ownit queue'")
+    assert cli.ok("incident", "list", "--as", GRACE).stdout == "no open incident affects your store\n"

@@ -207,7 +207,8 @@ def request_card(view: dict[str, Any]) -> None:
         watchers(view)
         if view.get("incident"):
             incident_panel(view)
-        elif viewer["works_it"] and view["status"] in ("open", "waiting") and not view.get("part_of"):
+        elif (viewer["works_it"] and view["status"] in ("open", "waiting") and not view.get("part_of")
+              and not view["private"]):
             declare_form(view)
         if viewer["requester"]:
             requester_actions(view)
@@ -519,13 +520,15 @@ def declare_form(view: dict[str, Any]) -> None:
     """Declare an incident from this request, for its owner or lead: one
     problem affecting many stores, this request part of it from the start."""
     ref, region = view["ref"], view["site"]["region"]
-    sites = sorted({p["site"] for p in service.people(desk()) if p["site"]})
+    names = {s["code"]: f"{s['name']} ({s['code']})" for s in service.sites(desk())}
+    sites = list(names)
     with st.expander("Declare an incident: the same problem at many stores"), \
             st.form(form := armed(f"declare-{ref}")):
         title = st.text_input("Incident title", value=view["title"], key=f"{form}:title")
         scope = st.radio("Stores affected", SCOPES, horizontal=True, key=f"{form}:scope",
                          format_func=lambda s: f"the {region} region" if s == SCOPES[0] else s)
         chosen = st.multiselect("The chosen stores", sites, default=[view["site"]["code"]], key=f"{form}:sites",
+                                format_func=names.get,
                                 help="Only when the stores affected are the chosen stores")
         if st.form_submit_button("Declare the incident"):
             where = {SCOPES[0]: f"region:{region}", SCOPES[1]: "all"}.get(scope, "sites:" + ",".join(chosen))

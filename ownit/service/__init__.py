@@ -30,7 +30,7 @@ from .intake import CONTINUITY, raise_request, who
 from .mail import Refused, reply_by_mail
 from .rating import rate_by_link, rating_link
 from .reads import (calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
-                    ownership_problems, people, queue, queue_page, show, similar_open, site_requests, team_summary,
+                    ownership_problems, people, queue, queue_page, show, similar_open, site_requests, sites, team_summary,
                     teams)
 from .outgoing import outbox_lines as outbox, retry as retry_notification, sent_to_you
 from .settings import channels, my_preferences, set_preferences
@@ -65,5 +65,5 @@ __all__ = [
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
     "restore_backup", "outbox", "retry_notification", "sent_to_you", "reply_by_mail", "Refused",
     "attach", "files", "get_file", "Upload", "declare_incident", "link_incident", "unlink_incident",
-    "join_incident", "incidents_here", "team_incidents", "linkable_requests",
+    "join_incident", "incidents_here", "team_incidents", "linkable_requests", "sites",
 ]

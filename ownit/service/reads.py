@@ -344,6 +344,15 @@ def people(desk: Any) -> list[dict[str, Any]]:
     return store.run(desk, work, write=False)
 
 
+def sites(desk: Any) -> list[dict[str, Any]]:
+    """Every store and office, by code: its name and region (an incident's scope is chosen from these)."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        return [{"code": s.code, "name": s.name, "region": s.region}
+                for _, s in sorted(u.directory.sites_by_code.items())]
+
+    return store.run(desk, work, write=False)
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
