@@ -1027,6 +1027,12 @@ def report(
     for line in data["alignment"]:
         if line["flag"]:
             console.print(f"[bold red]Flag:[/] {escape(line['flag'])}")
+    for group in data.get("incidents", []):  # each counted once above, as the request it is
+        console.print(f"[bold magenta]{escape(group['department'])} incidents:[/] {group['count']}, "
+                      f"{_count(group['stores'], 'store')} affected, {group['store_hours']} store-hours")
+        for line in group["incidents"]:
+            console.print(f"  {line['ref']} {escape(line['title'])} — {escape(line['owner'])}, {line['status']}; "
+                          f"{_count(line['stores'], 'store')} for {line['hours']} h")
 
 
 def _progress_bar(description: str) -> Any:

@@ -9,6 +9,7 @@ Chloe Martin and Dan Lee work in it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -80,7 +81,8 @@ def test_the_acceptance_story_four_managers_one_incident_one_owner(ownit_demo_or
         updates = [n for n in heard(desk, who) if n["kind"] == "incident_update"]
         assert [n["ref"] for n in updates] == [ref]
         assert "The payment gateway is down" in updates[0]["message"]
-    # resolving the incident resolves every linked request; each requester confirms their own
+    # resolving the incident, three hours on, resolves every linked request; each requester confirms their own
+    desk.clock.advance(hours=3)
     service.resolve(desk, inc, actor=RAJ, note="Gateway back; tills taking cards")
     for who, ref in zip((AMIRA, TOM, ISLA, NOAH), everyone):
         card = service.show(desk, ref, actor=who)
@@ -88,6 +90,16 @@ def test_the_acceptance_story_four_managers_one_incident_one_owner(ownit_demo_or
         assert any(n["kind"] == "resolved" and n["ref"] == ref for n in heard(desk, who))
     assert service.confirm(desk, refs[0], actor=AMIRA, nps=9)["status"] == "closed"
     assert service.show(desk, refs[1], actor=TOM)["status"] == "resolved"
+    # service health counts the incident once: one resolution, its owner's; the stores and hours it affected
+    later = desk.now() + timedelta(hours=1)  # the clock stands still: everything happened at its instant
+    health = service.report(desk, actor=RAJ, department="it", until=later)
+    assert health["headline"]["resolved"] == 1
+    assert [o["name"] for o in health["owners"] if o["resolved"]] == ["Raj Patel"]
+    [it] = health["incidents"]
+    assert (it["department"], it["count"], it["stores"]) == ("it", 1, 3)
+    assert it["incidents"][0]["ref"] == inc and it["incidents"][0]["requests"] == 4
+    assert (it["incidents"][0]["hours"], it["incidents"][0]["store_hours"]) == (3.0, 9.0)
+    assert service.report(desk, actor=RAJ, department="facilities", until=later)["incidents"] == []
 
 
 def test_a_store_outside_the_scope_sees_nothing_of_it_and_is_never_linked(ownit_demo_org) -> None:

@@ -198,3 +198,21 @@ def test_linking_and_unlinking_from_the_incidents_card(app, ownit_demo_org) -> N
     assert linked_refs(desk, inc) == [first]
     card = service.show(desk, tom, actor=TOM)
     assert card["part_of"] is None and card["timeline"][-1]["note"] == "a card reader fault, not the gateway"
+
+
+def test_service_health_shows_the_incidents_of_the_period_counted_once(app, ownit_demo_org) -> None:
+    from test_incidents import north_outage
+
+    desk = ownit_demo_org
+    inc, _ = north_outage(desk)
+    service.contact(desk, inc, actor=RAJ, note="On it")
+    desk.clock.advance(hours=2)
+    service.resolve(desk, inc, actor=RAJ, note="Gateway back")
+    desk.clock.advance(hours=1)
+    at = app(RAJ).run()
+    at.switch_page("views/health.py").run()
+    assert not at.exception
+    assert "Incidents" in [h.value for h in at.subheader]
+    assert {m.label: m.value for m in at.metric}["it: stores affected"] == "3"
+    table = next(d.value for d in at.dataframe if "incident" in d.value.columns)
+    assert list(table["incident"]) == [inc] and list(table["store-hours"]) == [6.0]

@@ -10,7 +10,8 @@ from .. import metrics, tallies
 from ..actors import Actor
 from ..clock import within_bounds
 from ..errors import NotFound, PermissionDenied, ValidationError
-from ..store import unit as store
+from ..incidents import SUFFIX
+from ..store import incidents as incident_store, unit as store
 
 REPORT_DAYS = 28  # the default period: the last four weeks
 MAX_REPORT_DAYS = 731  # the longest period: two years (and the two before it, to compare)
@@ -107,6 +108,40 @@ def report(desk: Any, *, actor: Actor, team: str | None = None, department: str 
         result["alignment"] = [
             {"team": t.key, "name": t.name, "weeks": weekly[t.id], "flag": metrics.alignment(t.name, weekly[t.id])}
             for t in teams if any(r["resolved"] or r["responses"] for r in weekly[t.id])]
+        result["incidents"] = _incidents(u, scope, since, until, now)
         return result
 
     return store.run(desk, work, write=False)
+
+
+def _incidents(u: store.Unit, scope: metrics.Scope, since: datetime, until: datetime,
+               now: datetime) -> list[dict[str, Any]]:
+    """The incidents of the period, per department: each counted once, as the
+    request it is (its owner and promise are in the figures above; the
+    requests linked to it are not resolved on their own, so nothing is
+    counted twice), with the stores it affected and for how many hours of the
+    period, open incidents until now."""
+    org = u.directory
+    if scope.request_type is not None and not scope.request_type.endswith(SUFFIX):
+        return []
+    departments: dict[str, dict[str, Any]] = {}
+    for inc, linked, stores in incident_store.during(u, since, until, scope.department):
+        if scope.team_id is not None and inc.team_id != scope.team_id or \
+                scope.owner_id is not None and inc.owner_id != scope.owner_id:
+            continue
+        if scope.site_id is not None:  # a store's report: the incidents whose scope covered it
+            details = incident_store.details(u, inc.id)
+            if details is None or not details.scope.covers(org.sites[scope.site_id]):
+                continue
+        ended = inc.resolved_at or inc.closed_at or min(now, until)
+        hours = round(max(0.0, (min(ended, until) - max(inc.raised_at, since)).total_seconds() / 3600), 1)
+        line = {"ref": inc.ref, "title": inc.title, "status": inc.status, "owner": org.people[inc.owner_id].name,
+                "requests": linked, "stores": stores, "hours": hours, "store_hours": round(hours * stores, 1)}
+        group = departments.setdefault(inc.department, {"department": inc.department, "incidents": []})
+        group["incidents"].append(line)
+    for group in departments.values():
+        lines = group["incidents"]
+        group.update(count=len(lines), stores=sum(line["stores"] for line in lines),
+                     hours=round(sum(line["hours"] for line in lines), 1),
+                     store_hours=round(sum(line["store_hours"] for line in lines), 1))
+    return [departments[key] for key in sorted(departments)]

@@ -82,3 +82,22 @@ def unlinked(u: Unit, department: str, limit: int) -> list[RequestRow]:
     ids = [row[0] for row in u.db.execute(_CANDIDATES, department=department, limit=limit).all()]
     found = requests.many(u, ids)
     return [found[i] for i in ids if i in found]
+
+
+def during(u: Unit, since: Any, until: Any, department: str | None = None) -> list[tuple[RequestRow, int, int]]:
+    """The incidents affecting stores at some time in ``[since, until)`` (of
+    ``department``), the first declared first, each with how many requests
+    and how many stores are linked to it now."""
+    ended = sa.func.coalesce(_R.c.resolved_at, _R.c.closed_at)
+    query = (sa.select(_R.c.id).join(TABLE, TABLE.c.request_id == _R.c.id)
+             .where(_R.c.raised_at < until, sa.or_(ended.is_(None), ended >= since)))
+    if department is not None:
+        query = query.where(_R.c.department == department)
+    ids = [row[0] for row in u.db.run(query.order_by(_R.c.raised_at, _R.c.id)).all()]
+    if not ids:
+        return []
+    counted = {row[0]: (row[1], row[2]) for row in u.db.run(
+        sa.select(_R.c.incident_id, sa.func.count(), sa.func.count(sa.distinct(_R.c.site_id)))
+        .where(_R.c.incident_id.in_(ids)).group_by(_R.c.incident_id)).all()}
+    found = requests.many(u, ids)
+    return [(found[i], *counted.get(i, (0, 0))) for i in ids]

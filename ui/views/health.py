@@ -78,6 +78,20 @@ else:
         column.markdown(f"**{title}**")
         column.altair_chart(chart, width="stretch")
 
+if report["incidents"]:  # each counted once in the figures above, as the request it is
+    st.subheader("Incidents")
+    st.caption("One problem affecting many stores: counted once above (its owner, its promise); the requests "
+               "linked to it are not counted again.")
+    columns = st.columns(len(report["incidents"]))
+    for column, group in zip(columns, report["incidents"]):
+        column.metric(f"{group['department']}: stores affected", group["stores"],
+                      help=f"{group['count']} incidents, {group['store_hours']} store-hours")
+    st.dataframe(pd.DataFrame([{"department": g["department"], "incident": i["ref"], "title": i["title"],
+                                "owner": i["owner"], "status": i["status"], "requests": i["requests"],
+                                "stores": i["stores"], "hours": i["hours"], "store-hours": i["store_hours"]}
+                               for g in report["incidents"] for i in g["incidents"]]),
+                 hide_index=True, width="stretch")
+
 st.subheader("Per owner")
 owners = report["owners"]
 if not owners:
