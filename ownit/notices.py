@@ -124,16 +124,18 @@ def load(data: dict[str, Any]) -> Notice | None:
 
 @dataclass(frozen=True)
 class Assigned(Notice):
-    """A new request is yours."""
+    """A new request is yours; ``raised_by`` names who raised it for the requester (a phone call to the desk)."""
 
     kind: ClassVar[str] = "assigned"
     urgent: ClassVar[bool] = True
     requester: str
     first_contact_due: str
     zone: str
+    raised_by: str = ""
 
     def text(self) -> str:
-        return (f"You own {self.ref} '{self.title}' for {self.requester}; first contact due "
+        raised = f" (raised by {self.raised_by})" if self.raised_by else ""
+        return (f"You own {self.ref} '{self.title}' for {self.requester}{raised}; first contact due "
                 f"{_when(self.first_contact_due, self.zone)}")
 
 

@@ -156,7 +156,7 @@ def opened(u: store.Unit, *, rtype: RequestType, prefix: str, title: str, detail
     if owner.id != raiser.id or not incident:  # whoever declares an incident knows they own it
         outbox.put(u, owner.id, req.id, notices.Assigned(
             ref=req.ref, title=title, requester=requester.name, first_contact_due=first_contact_due.isoformat(),
-            zone=calendar.timezone))
+            zone=calendar.timezone, raised_by=raiser.name if req.raised_by_id else ""))
     if received:
         tell_requester(u, req, notices.Received(  # not to an owner who raised it: they were just told
             ref=req.ref, title=title, owner=owner.name, team=team.name,
