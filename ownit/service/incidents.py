@@ -130,12 +130,12 @@ def link(desk: Any, incident_ref: str, refs: Iterable[str], *, actor: Actor, not
             return view_later(u, inc, team, itype, person, repeated=True)
         _may_run(u, inc, team, person, "link requests to")
         now_linked = []
+        scope = stored.details(u, inc.id).scope
         for ref in dict.fromkeys(wanted):
             req, _, rtype = visible(u, ref, person)
             if req.incident_id == inc.id:
                 continue
             _linkable(u, req, rtype)
-            scope = stored.details(u, inc.id).scope
             if not scope.covers(u.directory.sites[req.site_id]):
                 raise ValidationError(f"{req.ref} is at {u.directory.sites[req.site_id].name}, outside "
                                       f"{inc.ref}'s scope ({scope.words(site_names(u.directory))})")

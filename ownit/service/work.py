@@ -343,10 +343,10 @@ def reopened(act: Act) -> None:
     if req.incident_id is not None:  # its incident's fix did not hold here: its own promise again
         incident = requests.get(act.u, req.incident_id)
         req.incident_id = None
-        act.record(events.Unlinked(incident=incident.ref, request=req.ref))
-        timeline.append(act.u, timeline.Entry(incident.id, act.now, events.Unlinked(incident=incident.ref,
-                                                                                    request=req.ref),
-                                              actor_id=act.person.id, note=f"{req.ref} reopened: {act.note}"))
+        unlinked = events.Unlinked(incident=incident.ref, request=req.ref)
+        act.record(unlinked)
+        timeline.append(act.u, timeline.Entry(incident.id, act.now, unlinked, actor_id=act.person.id,
+                                              note=f"{req.ref} reopened: {act.note}"))
     req.resolved_at = req.closed_at = None
     req.last_checkin_at = act.now
     act.schedule_checkin()
