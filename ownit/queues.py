@@ -20,22 +20,28 @@ from .store.unit import Unit
 from .views import summary_view
 
 _LINE = "id, ref, title, status, priority, stage, owner_id, team_id, request_type, next_due"
+_INCIDENT = "id IN (SELECT request_id FROM incident)"  # one problem at many stores (ownit.incidents)
 _PRESSING = "(status = 'open' AND next_due IS NOT NULL)"  # sorted by due time, before the rest
 _RANK = ("CASE " + " ".join(f"WHEN priority = '{p}' THEN {i}" for i, p in enumerate(PRIORITIES))
          + f" ELSE {len(PRIORITIES)} END")
+_TIERS = (  # a queue's order, each tier a condition and its order: incidents, then the rest by due time or priority
+    (_INCIDENT, "CASE WHEN next_due IS NULL THEN 1 ELSE 0 END, next_due, id"),
+    (f"NOT {_INCIDENT} AND {_PRESSING}", "next_due, id"),
+    (f"NOT {_INCIDENT} AND NOT {_PRESSING}", f"{_RANK}, id"),
+)
 
 
 def queue(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None,
           overdue: bool = False, due_today: bool = False, owner: str | None = None,
           statuses: Iterable[str] | None = None, search: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """The requests an agent works: their own (default) or a team's, most
-    pressing first (open ones by their next due time, then the rest by
-    priority). Filters: past a due time (``overdue``), due later today in the
+    pressing first (incidents, then open ones by their next due time, then the
+    rest by priority). Filters: past a due time (``overdue``), due later today in the
     team's hours (``due_today``), one owner's within the team (``owner``), by
     status, and words of the title or reference (``search``, :func:`_selection`)."""
     conditions, params = _selection(u, actor=actor, team=team, overdue=overdue, due_today=due_today, owner=owner,
                                     statuses=statuses, search=search)
-    return _lines(u, plugins, conditions, params, offset=0, limit=limit, pressing=None)
+    return _lines(u, plugins, conditions, params, offset=0, limit=limit, tiers=None)
 
 
 def page(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None, overdue: bool = False,
@@ -50,10 +56,11 @@ def page(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None, overdu
         raise ValidationError("a page holds at least one request; ask for a size of 1 or more")
     conditions, params = _selection(u, actor=actor, team=team, overdue=overdue, due_today=due_today, owner=owner,
                                     statuses=statuses, search=search)
-    pressing, rest = u.db.execute(Sql(
-        f"SELECT SUM(CASE WHEN {_PRESSING} THEN 1 ELSE 0 END), COUNT(*) FROM request WHERE {conditions}"),
-        **params).first() or (0, 0)
-    pressing, total = int(pressing or 0), int(rest or 0)
+    counted = u.db.execute(Sql(
+        "SELECT " + ", ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)" for condition, _ in _TIERS)
+        + f" FROM request WHERE {conditions}"), **params).first() or ()
+    tiers = [int(n or 0) for n in counted] or [0] * len(_TIERS)
+    total = sum(tiers)
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
     found = None
@@ -63,7 +70,7 @@ def page(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None, overdu
                            ref=search.strip().upper(), **{k: params[k] for k in ("team", "me") if k in params}).first()
         found = hit[0] if hit else None
     return {"requests": _lines(u, plugins, conditions, params, offset=(number - 1) * size, limit=size,
-                               pressing=pressing),
+                               tiers=tiers),
             "total": total, "page": number, "pages": pages, "size": size, "found": found}
 
 
@@ -116,21 +123,26 @@ def _selection(u: Unit, *, actor: Actor, team: str | None, overdue: bool, due_to
 
 
 def _lines(u: Unit, plugins: Any, conditions: str, params: dict[str, Any], *, offset: int, limit: int,
-           pressing: int | None) -> list[dict[str, Any]]:
-    """``limit`` queue lines from ``offset``, most pressing first. Open requests by their next due time
-    straight off the (…, status, next_due) index, stopping at the limit; only when they run short, the
-    rest (waiting, resolved …: no due time) by priority, from ``offset`` less the ``pressing`` (open
-    with a due time; ``None``: not counted, from the start) ones before them."""
+           tiers: list[int] | None) -> list[dict[str, Any]]:
+    """``limit`` queue lines from ``offset``, tier by tier (:data:`_TIERS`):
+    the open incidents, then open requests by their next due time straight
+    off the (…, status, next_due) index, stopping at the limit, then the rest
+    (waiting, resolved …: no due time) by priority. A tier is read only while
+    lines are short; ``tiers`` counts each tier's lines to skip whole tiers
+    before ``offset`` (``None``: from the start)."""
     org = u.directory
-    rows = []
-    if pressing is None or offset < pressing:
-        rows = u.db.execute(Sql(f"SELECT {_LINE} FROM request WHERE {conditions} AND {_PRESSING} "
-                                "ORDER BY next_due, id LIMIT :limit OFFSET :offset", when=("next_due",)),
-                            limit=limit, offset=offset, **params).records()
-    if len(rows) < limit:
-        rows += u.db.execute(Sql(f"SELECT {_LINE} FROM request WHERE {conditions} "
-                                 f"AND NOT ({_PRESSING}) ORDER BY {_RANK}, id LIMIT :rest OFFSET :skip",
-                                 when=("next_due",)), rest=limit - len(rows), skip=max(0, offset - (pressing or 0)),
-                             **params).records()
+    rows: list[Any] = []
+    before = 0
+    for i, (condition, order) in enumerate(_TIERS):
+        if len(rows) >= limit:
+            break
+        skip = max(0, offset - before)
+        if tiers is not None:
+            before += tiers[i]
+            if skip >= tiers[i]:
+                continue
+        rows += u.db.execute(Sql(f"SELECT {_LINE} FROM request WHERE {conditions} AND {condition} "
+                                 f"ORDER BY {order} LIMIT :limit OFFSET :skip", when=("next_due",)),
+                             limit=limit - len(rows), skip=skip, **params).records()
     return [summary_view(r, owner=org.people[r.owner_id], team=org.teams[r.team_id],
                          rtype=plugins.request_types.get(r.request_type), now=u.now) for r in rows]

@@ -260,6 +260,7 @@ def test_the_command_line_declares_links_shows_joins_and_unlinks(ownit_demo_org,
     assert "Incident affecting the north region: 2 requests linked at 2 stores" in shown
     assert f"{refs[1]} Tills not working — Market Square, York, Tom Hughes" in shown
     assert "Part of an incident: incident " + inc in cli.ok("show", refs[1], "--as", TOM).stdout.replace("\n", " ")
+    assert cli.json("queue", "--team", "it-service", "--as", RAJ)[0]["ref"] == inc  # the team's incidents first
     listed = cli.ok("incident", "list", "--as", NOAH).stdout
     assert listed == f"{inc} Tills down in the north region — the north region; Raj Patel owns it\n"
     joined = cli.ok("incident", "join", inc, "--as", NOAH).stdout

@@ -87,3 +87,16 @@ def test_a_reference_is_found_exactly_whatever_its_status_and_only_in_the_team(b
     owner = views[5]["owner"]["email"]  # an agent's own queue: their own requests only
     mine = service.queue_page(desk, actor=owner, search=views[5]["ref"])
     assert mine["found"] == views[5]["ref"] and [r["ref"] for r in mine["requests"]] == [views[5]["ref"]]
+
+
+def test_the_teams_incidents_come_first_on_every_page(busy) -> None:
+    desk, views = busy
+    inc = service.declare_incident(desk, actor=HELEN, from_ref=views[5]["ref"], scope="region:north",
+                                   title="Burst main under the high street")["ref"]
+    whole = [r["ref"] for r in service.queue(desk, actor=HELEN, team=TEAM, limit=1000)]
+    assert (whole[0], len(whole)) == (inc, 26)  # before the urgent one due first
+    assert whole[1] == views[-1]["ref"]
+    for size in (1, 2, 7, 26, 50):
+        found = pages(desk, size)
+        assert {p["total"] for p in found} == {26}
+        assert [r["ref"] for p in found for r in p["requests"]] == whole, size
