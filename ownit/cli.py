@@ -84,6 +84,8 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON with stable keys.
 Note = Annotated[str, typer.Option("--note", "-n", help="What you did or agreed, in a sentence.")]
 Key = Annotated[Optional[str], typer.Option("--key", metavar="KEY", help="An idempotency key: the same command "
                                             "sent again with it within a day changes nothing.")]
+For = Annotated[Optional[str], typer.Option("--for", metavar="EMAIL", help="For someone who phoned (support teams "
+                                            "and admins): theirs as if they had done it, recorded as done by you.")]
 
 
 class _State:
@@ -482,9 +484,7 @@ def raise_(
     site: Annotated[Optional[str], typer.Option("--site", help="Site code, if not your own.")] = None,
     for_site: Annotated[bool, typer.Option("--for-site", help="For the site, not only you: its deputies hear "
                                                               "what you hear.")] = False,
-    on_behalf_of: Annotated[Optional[str], typer.Option(
-        "--for", metavar="EMAIL", help="Raise it for someone who phoned (support teams and admins): it is "
-                                       "theirs, recorded as raised by you.")] = None,
+    on_behalf_of: For = None,
     key: Key = None,
     actor: As = None,
     as_json: Json = False,
@@ -884,14 +884,15 @@ def watch(
 
 @app.command()
 @friendly
-def metoo(ref: str, actor: As = None, as_json: Json = False) -> None:
+def metoo(ref: str, on_behalf_of: For = None, actor: As = None, as_json: Json = False) -> None:
     """Say a colleague's open request at your site affects you too: you hear what they hear about it."""
     from . import service
 
-    view = service.me_too(_desk(), ref, actor=actor)
+    view = service.me_too(_desk(), ref, actor=actor, on_behalf_of=on_behalf_of)
     if as_json:
         return _print_json(view)
-    said = "you are on it too" if view["changed"] else "you were on it already"
+    who = "they" if on_behalf_of else "you"
+    said = f"{who} are on it too" if view["changed"] else f"{who} were on it already"
     typer.echo(f"{view['ref']}: {said}; it affects {view['affects']} people")
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import As, Json, Key, _desk, _print_json, _render, friendly
+from .cli import As, For, Json, Key, _desk, _print_json, _render, friendly
 
 incident_app = typer.Typer(help="Incidents: one problem affecting many stores, with one owner.",
                            no_args_is_help=True, rich_markup_mode=None)
@@ -102,15 +102,15 @@ def unlink(
 @friendly
 def join(
     incident: Annotated[str, typer.Argument(metavar="INCIDENT", help="The incident, like INC-1001.")],
-    key: Key = None, actor: As = None, as_json: Json = False,
+    on_behalf_of: For = None, key: Key = None, actor: As = None, as_json: Json = False,
 ) -> None:
     """Your store is affected too: a request of your own, part of the incident, owned by its owner."""
     from . import service
 
-    view = service.join_incident(_desk(), incident, actor=actor, key=key)
+    view = service.join_incident(_desk(), incident, actor=actor, key=key, on_behalf_of=on_behalf_of)
     if as_json:
         return _print_json(view)
-    said = "joined" if view["changed"] else "you had joined already"
+    said = "joined" if view["changed"] else f"{'they' if on_behalf_of else 'you'} had joined already"
     typer.echo(f"{view['ref']}: {said}; {view['part_of']['line']}.")
 
 
@@ -135,15 +135,15 @@ def show(
 
 @incident_app.command("list")
 @friendly
-def list_(actor: As = None, as_json: Json = False) -> None:
-    """The open incidents affecting your store."""
+def list_(on_behalf_of: For = None, actor: As = None, as_json: Json = False) -> None:
+    """The open incidents affecting your store (or a caller's)."""
     from . import service
 
-    found = service.incidents_here(_desk(), actor=actor)
+    found = service.incidents_here(_desk(), actor=actor, on_behalf_of=on_behalf_of)
     if as_json:
         return _print_json(found)
     if not found:
-        typer.echo("no open incident affects your store")
+        typer.echo(f"no open incident affects {'their' if on_behalf_of else 'your'} store")
     for incident in found:
         yours = f" (yours: {', '.join(incident['yours'])})" if incident["yours"] else ""
         typer.echo(f"{incident['ref']} {incident['title']} — {incident['scope']['words']}; "

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from conftest import AMIRA, HELEN, JAMES, LEAK, NOAH, SAM, look
+from conftest import AMIRA, GRACE, HELEN, JAMES, LEAK, NOAH, RAJ, SAM, TOM, look
 from ownit import service
 from ownit.errors import NotFound, PermissionDenied
 from ownit.models import Request
 from test_cli import LEAK_ARGS, Cli, one_error_line
-from test_ui import app, rendered_text  # noqa: F401 (app: the pages through AppTest, a fixture)
+from test_ui import app, button, rendered_text, shown  # noqa: F401 (app: the pages through AppTest, a fixture)
 
 
 def for_amira(desk: Any, actor: str = SAM, **kwargs: Any) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def test_raising_for_yourself_is_just_a_raise(ownit_demo_org: Any) -> None:
 def test_a_store_manager_may_not_raise_for_a_colleague_and_nothing_is_written(ownit_demo_org: Any) -> None:
     desk = ownit_demo_org
     with pytest.raises(PermissionDenied, match="only the support teams and admins can raise a request for "
-                                               "someone else; ask Amira Khan to raise it"):
+                                               "someone else; Amira Khan can do it themself"):
         for_amira(desk, actor=NOAH)
     with pytest.raises(NotFound, match="nobody@example.com is not registered"):
         service.raise_request(desk, actor=SAM, request_type="facilities.leak", title="Leak", fields=LEAK,
@@ -145,3 +145,91 @@ def test_the_raise_page_offers_team_members_a_caller_and_the_card_says_who_raise
     at = app(AMIRA).run()
     assert not at.exception
     assert any("raised by Sam Doyle for Amira Khan" in c.value for c in at.caption)
+
+
+def test_the_caller_is_the_one_affected_by_the_hint_me_too_and_the_incident_banner(ownit_demo_org: Any) -> None:
+    """Taking a call, an agent sees the caller's site: colleagues' requests of
+    the type (less the caller's own) to join for them, and the incidents at
+    the caller's store to add them to; the caller hears it as their own."""
+    desk = ownit_demo_org
+    noahs = service.raise_request(desk, actor=NOAH, request_type="facilities.leak", title="Leak by the tills",
+                                  fields=LEAK)
+    hint = service.similar_open(desk, actor=RAJ, request_type="facilities.leak", on_behalf_of=AMIRA)
+    assert [r["ref"] for r in hint] == [noahs["ref"]]  # Leeds, though the IT lead is at head office
+    assert service.similar_open(desk, actor=RAJ, request_type="facilities.leak", on_behalf_of=NOAH) == []
+    assert service.similar_open(desk, actor=RAJ, request_type="facilities.leak") == []
+
+    joined = service.me_too(desk, noahs["ref"], actor=RAJ, on_behalf_of=AMIRA)
+    assert joined["changed"] and joined["affects"] == 2 and joined["viewer"]["email"] == AMIRA
+    assert not service.me_too(desk, noahs["ref"], actor=RAJ, on_behalf_of=AMIRA)["changed"]
+    [told] = [n for n in service.inbox(desk, actor=AMIRA) if n["kind"] == "watching"]
+    assert told["message"].startswith(f"Raj Patel added you as a watcher of {noahs['ref']}")
+    [owner_told] = [n for n in service.inbox(desk, actor=noahs["owner"]["email"]) if n["kind"] == "me_too"]
+    assert owner_told["message"].startswith("Amira Khan is affected too")
+    entry = service.show(desk, noahs["ref"], actor=NOAH)["timeline"][-1]
+    assert (entry["kind"], entry["actor"], entry["note"]) == (
+        "me_too", RAJ, "Amira Khan is affected too (Raj Patel said so for them)")
+    with pytest.raises(PermissionDenied, match="only the support teams and admins can join a request for someone "
+                                               "else; Tom Hughes can do it themself"):
+        service.me_too(desk, noahs["ref"], actor=AMIRA, on_behalf_of=TOM)
+    with pytest.raises(NotFound, match="no request"):  # as the caller sees it: York sees nothing of Leeds's leak
+        service.me_too(desk, noahs["ref"], actor=RAJ, on_behalf_of=TOM)
+
+    inc = service.declare_incident(desk, actor=RAJ, department="it", scope="region:north",
+                                   title="Tills down in the north region")["ref"]
+    assert service.incidents_here(desk, actor=RAJ, on_behalf_of=GRACE) == []  # Bristol is in the south
+    [here] = service.incidents_here(desk, actor=RAJ, on_behalf_of=TOM)
+    assert (here["ref"], here["yours"]) == (inc, [])
+    toms = service.join_incident(desk, inc, actor=RAJ, on_behalf_of=TOM, key="call-1")
+    assert toms["changed"] and toms["requester"]["email"] == TOM and toms["raised_by"]["email"] == RAJ
+    assert toms["site"]["code"] == "S002" and toms["part_of"]["ref"] == inc
+    again = service.join_incident(desk, inc, actor=RAJ, on_behalf_of=TOM, key="call-1")
+    assert (again["ref"], again["changed"]) == (toms["ref"], False)
+    assert service.incidents_here(desk, actor=RAJ, on_behalf_of=TOM)[0]["yours"] == [toms["ref"]]
+    assert [r["ref"] for r in service.my_requests(desk, actor=TOM)] == [toms["ref"]]
+    with pytest.raises(NotFound, match="no request"):  # as for Grace herself: Bristol sees nothing of it
+        service.join_incident(desk, inc, actor=RAJ, on_behalf_of=GRACE)
+
+
+def test_the_command_line_says_me_too_and_joins_an_incident_for_a_caller(ownit_demo_org: Any,
+                                                                         ownit_database_url: str) -> None:
+    desk = ownit_demo_org
+    noahs = service.raise_request(desk, actor=NOAH, request_type="facilities.leak", title="Leak by the tills",
+                                  fields=LEAK)
+    inc = service.declare_incident(desk, actor=RAJ, department="it", scope="sites:S002",
+                                   title="Tills down in York")["ref"]
+    cli = Cli(ownit_database_url)
+    assert cli.ok("metoo", noahs["ref"], "--for", AMIRA, "--as", SAM).stdout == (
+        f"{noahs['ref']}: they are on it too; it affects 2 people\n")
+    assert cli.ok("incident", "list", "--for", TOM, "--as", RAJ).stdout.startswith(f"{inc} Tills down in York")
+    assert cli.ok("incident", "list", "--for", AMIRA, "--as", RAJ).stdout == "no open incident affects their store\n"
+    joined = cli.ok("incident", "join", inc, "--for", TOM, "--as", RAJ).stdout
+    assert f"joined; part of incident {inc}" in joined
+    assert one_error_line(cli("metoo", noahs["ref"], "--for", TOM, "--as", AMIRA), 1).startswith(
+        "only the support teams and admins can join a request for someone else")
+
+
+def test_picking_the_caller_first_makes_the_raise_page_theirs(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    noahs = service.raise_request(desk, actor=NOAH, request_type="facilities.leak", title="Leak by the tills",
+                                  fields=LEAK)
+    inc = service.declare_incident(desk, actor=RAJ, department="it", scope="sites:S001",
+                                   title="Tills down in Leeds")["ref"]
+    at = app(SAM).run()
+    at.switch_page("views/raise_request.py").run()
+    assert "Tills down in Leeds" not in shown(at) and noahs["ref"] not in shown(at)  # head office's page
+    caller = next(s for s in at.selectbox if s.label == "Raising for someone who phoned? (optional)")
+    caller.select_index(next(i for i, option in enumerate(caller.options) if AMIRA in option)).run()
+    assert not at.exception
+    page = shown(at)
+    assert "Known issue: Tills down in Leeds" in page and "Already raised at Amira Khan's site" in page
+    assert noahs["ref"] in page
+    button(at, "This is their problem too").click().run()
+    assert not at.exception
+    assert service.show(desk, noahs["ref"], actor=AMIRA)["affects"] == 2
+    button(at, "This affects Amira Khan's store too — add them").click().run()
+    assert not at.exception
+    [hers] = [r for r in service.my_requests(desk, actor=AMIRA) if r["ref"] != noahs["ref"]]
+    assert service.show(desk, hers["ref"], actor=AMIRA)["part_of"]["ref"] == inc
+    assert "Amira Khan is part of it: Amira Khan's request " + hers["ref"] in " ".join(
+        rendered_text(c.value) for c in at.caption)

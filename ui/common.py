@@ -278,16 +278,22 @@ def fail_inline(error: OwnitError) -> None:
     st.error(literal(error))
 
 
-def me_too_line(row: dict[str, Any], button: str) -> None:
+def me_too_line(row: dict[str, Any], button: str, on_behalf_of: dict[str, Any] | None = None) -> None:
     """A colleague's open request at the site (a line of ``service.site_requests``
-    or ``service.similar_open``) with ``button`` to say it affects the user too."""
+    or ``service.similar_open``) with ``button`` to say it affects the user
+    too (or ``on_behalf_of``, the caller an agent is raising for)."""
     affects = f" · affects {row['affects']} people" if row["affects"] > 1 else ""
     text, press = st.columns([5, 1], vertical_alignment="center")
     text.markdown(f"**{literal(row['ref'])}** {literal(row['title'])} — {literal(row['owner']['name'])} owns it · "
                   f"{literal(row['stage_label'])} ({row['progress']['done']}/{row['progress']['total']}) · "
                   f"next due {when(row['next_due'], row['timezone'])}{affects}")
     if press.button(button, key=f"metoo-{row['ref']}"):
-        act(f"{row['ref']}: you are on it too; you will hear what its requester hears", service.me_too, ref=row["ref"])
+        if on_behalf_of:
+            act(f"{row['ref']}: {on_behalf_of['name']} is on it too and will hear what its requester hears",
+                service.me_too, ref=row["ref"], on_behalf_of=on_behalf_of["email"])
+        else:
+            act(f"{row['ref']}: you are on it too; you will hear what its requester hears", service.me_too,
+                ref=row["ref"])
 
 
 def armed(name: str) -> str:
@@ -539,24 +545,29 @@ def declare_form(view: dict[str, Any]) -> None:
                     service.declare_incident, form=form, from_ref=ref, scope=where, title=title)
 
 
-def join_banner(incident: dict[str, Any]) -> None:
+def join_banner(incident: dict[str, Any], on_behalf_of: dict[str, Any] | None = None) -> None:
     """A known issue at the user's store (a line of ``service.incidents_here``):
     who owns it and when they next say something, and one tap to be part of
-    it (a request of one's own, linked); or, when one is, which request it is."""
+    it (a request of one's own, linked); or, when one is, which request it is.
+    ``on_behalf_of``: the caller an agent is raising for, whose store it is."""
     next_update = f"; next update by {when(incident['next_update'], incident['zone'])}" \
         if incident["next_update"] else ""
     st.markdown(f":material/campaign: **Known issue: {literal(incident['title'])}** "
                 f"({literal(incident['scope']['words'])}) — {literal(incident['owner']['name'])} owns it"
                 f"{literal(next_update)} · {literal(incident['stage'])} · {literal(incident['ref'])}")
+    name = on_behalf_of["name"] if on_behalf_of else ""
+    part, whose, button, was = (f"{name} is", f"{name}'s", f"{name}'s store too — add them", f"{name} was") \
+        if on_behalf_of else ("You are", "your", "my store too — add me", "you were")
     if incident["yours"]:
-        st.caption(literal(f"You are part of it: your request {', '.join(incident['yours'])} hears every update."))
+        st.caption(literal(f"{part} part of it: {whose} request {', '.join(incident['yours'])} hears every update."))
         return
     key = armed(f"join-{incident['ref']}")
-    if st.button("This affects my store too — add me", key=key):
-        act(lambda done: (f"{done['ref']}: your store is part of {incident['ref']}; "
+    if st.button(f"This affects {button}", key=key):
+        act(lambda done: (f"{done['ref']}: {whose} store is part of {incident['ref']}; "
                           f"{done['owner']['name']} owns it" if done["changed"] else
-                          f"{done['ref']}: you were part of {incident['ref']} already"),
-            service.join_incident, form=key, incident_ref=incident["ref"])
+                          f"{done['ref']}: {was} part of {incident['ref']} already"),
+            service.join_incident, form=key, incident_ref=incident["ref"],
+            on_behalf_of=on_behalf_of["email"] if on_behalf_of else None)
 
 
 __all__ = ["desk", "current_user", "on_phone", "request_card", "fail_inline", "service", "literal", "flash",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..departments import RequestType
-from ..errors import NotFound, ValidationError, typed, utf8
+from ..errors import NotFound, PermissionDenied, ValidationError, typed, utf8
 from ..incidents import is_incident
 from ..store import incidents, requests, watchers
 from ..store.directory import Directory, PersonEntry, TeamEntry
@@ -74,6 +74,28 @@ def may_see(org: Directory, req: Any, team: TeamEntry, person: PersonEntry, rtyp
     of_site = req.site_id == person.site_id or person.id in org.sites[req.site_id].deputies
     return (req.requester_id == person.id or req.raised_by_id == person.id or is_staff(org, req, team, person)
             or (of_site and not restricted))
+
+
+def acting_for(org: Directory, person: PersonEntry, email: str | None, doing: str,
+               rtype: RequestType | None = None) -> PersonEntry:
+    """Whom ``person``'s action is for: themself, or the caller ``email``
+    names when someone on a support team (or an admin) acts for them (the
+    phone call at the desk: raising, joining an incident, "me too"); a
+    restricted type (an HR relations case) only by its own department's
+    team, who would see it anyway. ``doing`` names the action in a refusal."""
+    if email is None:
+        return person
+    caller = org.person(email)
+    if caller.id == person.id:
+        return person
+    if not (person.admin or org.teams_of(person.id)):
+        raise PermissionDenied(f"only the support teams and admins can {doing} for someone else; "
+                               f"{caller.name} can do it themself")
+    if rtype is not None and rtype.restricted and not any(
+            t.department == rtype.department for t in org.teams_of(person.id)):
+        raise PermissionDenied(f"{rtype.label} is private to the requester and the {rtype.department} team; "
+                               f"only that team can {doing} for {caller.name}")
+    return caller
 
 
 def may_manage_watchers(req: Any, team: TeamEntry, person: PersonEntry, rtype: RequestType | None) -> bool:

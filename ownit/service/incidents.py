@@ -31,7 +31,7 @@ from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..store.requests import RequestRow
 from . import repeats
-from .access import NOTE_MAX, TITLE_MAX, may_work, text, visible
+from .access import NOTE_MAX, TITLE_MAX, acting_for, may_work, text, visible
 from .audience import tell_requester
 from .intake import opened
 from .reactions import Later, transaction
@@ -190,52 +190,58 @@ def unlink(desk: Any, incident_ref: str, ref: str, *, actor: Actor, note: str | 
     return transaction(desk, work)
 
 
-def join(desk: Any, incident_ref: str, *, actor: Actor, key: str | None = None) -> dict[str, Any]:
+def join(desk: Any, incident_ref: str, *, actor: Actor, key: str | None = None,
+         on_behalf_of: str | None = None) -> dict[str, Any]:
     """The actor's store is affected too (the raise page's banner): a request
     of their own, for their store, owned by the incident's owner and linked
     to it at once, so they hear its updates and confirm its fix. Joining
-    again answers with the request they have. Returns that request's view,
-    with ``changed``."""
+    again answers with the request they have. ``on_behalf_of``: a caller a
+    support team's member joins it for, as when raising for them
+    (:func:`.access.acting_for`). Returns that request's view, with ``changed``."""
     key = repeats.key_of(key)
 
     def work(u: store.Unit) -> Later:
         org = u.directory
         person = u.person(actor)
-        inc, team, _ = _incident(u, incident_ref, person)
+        caller = acting_for(org, person, on_behalf_of, "join an incident")
+        inc, team, _ = _incident(u, incident_ref, caller)
         earlier = repeats.repeated(u, person, key, "join", inc.id)
         if earlier is not None:
-            return _theirs(u, inc, person, changed=False)
+            return _theirs(u, inc, caller, changed=False)
         if inc.status not in domain.ACTIVE:
             raise Conflict(f"{inc.ref} is {inc.status}; if the problem is still there, raise a request")
         details = stored.details(u, inc.id)
-        site = org.sites.get(person.site_id) if person.site_id is not None else None
+        site = org.sites.get(caller.site_id) if caller.site_id is not None else None
         if site is None or not details.scope.covers(site):
-            raise PermissionDenied(f"{inc.ref} does not affect your store; raise a request of your own")
-        mine = [r for r in stored.linked(u, inc.id) if r.requester_id == person.id and r.status in domain.ACTIVE]
-        if mine:
-            return _theirs(u, inc, person, changed=False)
+            own = "your" if caller is person else "their"
+            raise PermissionDenied(f"{inc.ref} does not affect {own} store; raise a request of {own} own")
+        if any(r.requester_id == caller.id and r.status in domain.ACTIVE for r in stored.linked(u, inc.id)):
+            return _theirs(u, inc, caller, changed=False)
         rtype = desk.plugins.request_type(details.joins_as)
         req, entries = opened(u, rtype=rtype, prefix=desk.plugins.department(rtype.department).prefix,
-                              title=inc.title, detail=f"Affected by incident {inc.ref}", fields={}, requester=person,
+                              title=inc.title, detail=f"Affected by incident {inc.ref}", fields={}, requester=caller,
                               raiser=person, where=site, team=team, owner_id=inc.owner_id,
                               reason=f"it is part of incident {inc.ref}, which they own", priority=inc.priority,
                               received=False)
-        entries += _link(u, inc, req, person, note=f"{person.name} joined {inc.ref} from the raise page")[0]
+        said = "" if caller is person else f" for {caller.name}"
+        entries += _link(u, inc, req, person, note=f"{person.name} joined {inc.ref}{said} from the raise page")[0]
         inc.updated_at = u.now
         requests.update(u, inc)
-        later = view_later(u, req, team, rtype, person, entries=entries, watching=[])
+        later = view_later(u, req, team, rtype, caller, entries=entries, watching=[])
         return Later(lambda: {**later.draw(), "changed": True})
 
     return transaction(desk, work)
 
 
-def covering(desk: Any, *, actor: Actor) -> list[dict[str, Any]]:
-    """The open incidents affecting the actor's store, the latest first: the
-    raise page's banner ("tills are down in the north region — Raj Patel owns
-    it; add yourself"), each with whether the actor is part of it already."""
+def covering(desk: Any, *, actor: Actor, on_behalf_of: str | None = None) -> list[dict[str, Any]]:
+    """The open incidents affecting the actor's store (or, ``on_behalf_of``,
+    a caller's, :func:`.access.acting_for`), the latest first: the raise
+    page's banner ("tills are down in the north region — Raj Patel owns it;
+    add yourself"), each with ``yours``, the requests by which they are part
+    of it already."""
     def work(u: store.Unit) -> list[dict[str, Any]]:
         org = u.directory
-        person = u.person(actor)
+        person = acting_for(org, u.person(actor), on_behalf_of, "look up incidents")
         site = org.sites.get(person.site_id) if person.site_id is not None else None
         if site is None:
             return []

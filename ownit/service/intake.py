@@ -37,7 +37,7 @@ from ..store.sql import Statement
 from ..uploads import Upload
 from ..views import person_view
 from . import repeats
-from .access import NOTE_MAX, TITLE_MAX, text, visible
+from .access import NOTE_MAX, TITLE_MAX, acting_for, text, visible
 from .attachments import attach_in, prepare
 from .audience import tell_requester
 from .reactions import Rules, ask, transaction
@@ -66,7 +66,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
     first raised (:mod:`.repeats`); the key is the actor's. ``files``: photos
     or files sent with it, checked and stored first (:mod:`.attachments`).
     ``on_behalf_of``: the email of the person it is for (a phone call to the
-    desk; the support teams and admins only, :func:`_requester`): it is
+    desk; the support teams and admins only, :func:`.access.acting_for`): it is
     theirs as if they had raised it — their site, their owner, their promise
     and notices — and the actor is recorded as who raised it."""
     rtype = desk.plugins.request_type(request_type)
@@ -91,7 +91,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         if earlier is not None:
             first, team, known = visible(u, requests.get(u, earlier.request_id).ref, raiser)
             return view_later(u, first, team, known, raiser, repeated=True)
-        requester = _requester(org, raiser, on_behalf_of, rtype)
+        requester = acting_for(org, raiser, on_behalf_of, "raise a request", rtype)
         where = _site_of(org, requester, site, raising=True)
         team = _route(u, department.key, where.region, routed=said.team)
         loads = directory.loads(u.db, team)
@@ -224,26 +224,6 @@ def who(desk: Any, *, actor: Actor, site: str | None = None,
                 "at": u.now.isoformat(), "departments": rows}
 
     return store.run(desk, work, write=False)
-
-
-def _requester(org: directory.Directory, raiser: PersonEntry, email: str | None,
-               rtype: RequestType) -> PersonEntry:
-    """Whom a new request is for: ``raiser`` themselves, or the person named
-    by ``email`` when someone on a support team (or an admin) raises it for
-    them; a restricted type (an HR relations case) only by its own
-    department's team, who would see it anyway."""
-    if email is None:
-        return raiser
-    requester = org.person(email)
-    if requester.id == raiser.id:
-        return raiser
-    if not (raiser.admin or org.teams_of(raiser.id)):
-        raise PermissionDenied(f"only the support teams and admins can raise a request for someone else; "
-                               f"ask {requester.name} to raise it, or raise it for yourself")
-    if rtype.restricted and not any(t.department == rtype.department for t in org.teams_of(raiser.id)):
-        raise PermissionDenied(f"{rtype.label} is private to the requester and the {rtype.department} team; "
-                               f"only that team can raise it for {requester.name}")
-    return requester
 
 
 def _site_of(org: directory.Directory, person: PersonEntry, code: str | None, *, raising: bool) -> SiteEntry:
@@ -389,7 +369,7 @@ def _show(desk: Any, rtype: RequestType, *, actor: str | None, site: str | None,
     write lock): the requester and site, and the teams with their loads."""
     def read(u: store.Unit) -> Shown:
         org = u.directory
-        person = _requester(org, org.person(actor), on_behalf_of, rtype)
+        person = acting_for(org, org.person(actor), on_behalf_of, "raise a request", rtype)
         where = _site_of(org, person, site, raising=raising)
         teams = org.teams_by_department.get(rtype.department, [])
         standard = assign.route_by_region([assign.TeamCover(t.key, t.regions) for t in teams], where.region)

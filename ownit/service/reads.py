@@ -19,7 +19,7 @@ from ..store import directory, incidents, outbox, requests, timeline, watchers
 from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..views import person_view, render_request, summary_view
-from .access import is_staff, may_manage_watchers, may_work, visible
+from .access import acting_for, is_staff, may_manage_watchers, may_work, visible
 from .rating import rated_on
 from .reactions import Later
 from .roster import candidates, handoff_lines
@@ -254,21 +254,23 @@ def site_requests(desk: Any, *, actor: Actor, limit: int = 50) -> list[dict[str,
 
 
 def similar_open(desk: Any, *, actor: Actor, request_type: str, site: str | None = None,
-                 limit: int = 5) -> list[dict[str, Any]]:
+                 on_behalf_of: str | None = None, limit: int = 5) -> list[dict[str, Any]]:
     """The duplicate hint while raising: what colleagues at ``site`` (the
     actor's own, by default) raised of ``request_type`` and is still being
     worked, newest first, so the actor can say "me too" rather than raise it
-    again (another site's: a support team's member raising for someone
-    there). Never a restricted type (an HR relations case). An index seek
-    per status (``ix_request_site_type``): a few milliseconds at a million
-    requests (``bench/similar.py``)."""
+    again. A support team's member may look at another site, or raise for a
+    caller (``on_behalf_of``, :func:`.access.acting_for`): the caller's site
+    then, less the caller's own requests. Never a restricted type (an HR
+    relations case). An index seek per status (``ix_request_site_type``): a
+    few milliseconds at a million requests (``bench/similar.py``)."""
     rtype = desk.plugins.request_types.get(request_type)
 
     def work(u: store.Unit) -> list[dict[str, Any]]:
         org = u.directory
-        person = u.person(actor)
+        actor_person = u.person(actor)
+        person = acting_for(org, actor_person, on_behalf_of, "look up requests")
         site_id = org.site(site).id if site else person.site_id
-        if site_id != person.site_id and not (person.admin or org.teams_of(person.id)):
+        if site_id != actor_person.site_id and not (actor_person.admin or org.teams_of(actor_person.id)):
             raise PermissionDenied("only the support teams can look at another site's requests; leave out the site")
         if site_id is None or rtype is None or rtype.restricted:
             return []

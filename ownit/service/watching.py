@@ -15,7 +15,7 @@ from ..actors import Actor
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..store import outbox, requests, timeline, watchers
 from ..store import unit as store
-from .access import may_manage_watchers, visible
+from .access import acting_for, may_manage_watchers, visible
 from .reactions import Later, transaction
 from ..views import person_view
 from .reads import view_later
@@ -70,40 +70,48 @@ def watch(desk: Any, ref: str, *, actor: Actor, add: str | None = None, remove: 
     return transaction(desk, work)
 
 
-def me_too(desk: Any, ref: str, *, actor: Actor) -> dict[str, Any]:
+def me_too(desk: Any, ref: str, *, actor: Actor, on_behalf_of: str | None = None) -> dict[str, Any]:
     """``actor``, at the request's site, says the problem affects them too:
     they watch it from now (the requester's view and notifications), marked
-    affected, and its owner is told. Joining twice changes nothing, by its
-    nature (the row is the claim), so it takes no idempotency key: a double
-    click joins once. Returns the request as the actor sees it, with
-    ``changed`` and ``affects`` (the requester and everyone who joined)."""
+    affected, and its owner is told. ``on_behalf_of``: a caller at that site
+    a support team's member says it for (:func:`.access.acting_for`), who is
+    told they are on it. Joining twice changes nothing, by its nature (the
+    row is the claim), so it takes no idempotency key: a double click joins
+    once. Returns the request as the one affected sees it, with ``changed``
+    and ``affects`` (the requester and everyone who joined)."""
     def work(u: store.Unit) -> Later:
         org = u.directory
         person = u.person(actor)
-        req, team, rtype = visible(u, ref, person)
+        affected = acting_for(org, person, on_behalf_of, "join a request")
+        req, team, rtype = visible(u, ref, affected)
+        you, them, own = ("you", "you", "your") if affected is person else (affected.name, "them", "their")
         if rtype is None or rtype.restricted:
-            raise PermissionDenied(f"{req.ref} is a private case of its requester's; raise your own request")
-        if req.requester_id == person.id:
-            raise ValidationError(f"you raised {req.ref}; it counts you already")
-        if person.site_id != req.site_id:
+            raise PermissionDenied(f"{req.ref} is a private case of its requester's; raise a request of {own} own")
+        if req.requester_id == affected.id:
+            raise ValidationError(f"{you} raised {req.ref}; it counts {them} already")
+        if affected.site_id != req.site_id:
             raise PermissionDenied(f"only colleagues at {org.sites[req.site_id].name} can join {req.ref}; "
-                                   "raise a request of your own for your site")
+                                   f"raise a request of {own} own for {own} site")
         if req.status not in domain.ACTIVE:
             raise Conflict(f"{req.ref} is {req.status}; raise a new request if the problem is back")
-        changed = watchers.join(u, req.id, person.id)
+        changed = watchers.join(u, req.id, affected.id)
         entries = timeline.of(u, req.id)
         if changed:
             affects = watchers.affects(u, [req.id])[req.id]
-            entry = timeline.Entry(req.id, u.now, events.MeToo(person=person.email, affects=affects),
-                                   actor_id=person.id, note=f"{person.name} is affected too")
+            said = "" if affected is person else f" ({person.name} said so for them)"
+            entry = timeline.Entry(req.id, u.now, events.MeToo(person=affected.email, affects=affects),
+                                   actor_id=person.id, note=f"{affected.name} is affected too{said}")
             timeline.append(u, entry)
             entries.append(entry)
             if req.owner_id != person.id:
-                outbox.put(u, req.owner_id, req.id, notices.MeToo(ref=req.ref, title=req.title, person=person.name,
-                                                                    affects=affects))
+                outbox.put(u, req.owner_id, req.id, notices.MeToo(ref=req.ref, title=req.title,
+                                                                    person=affected.name, affects=affects))
+            if affected is not person:
+                outbox.put(u, affected.id, req.id, notices.NowWatching(
+                    ref=req.ref, title=req.title, by=person.name, requester=org.people[req.requester_id].name))
             req.updated_at = u.now
             requests.update(u, req)  # a change to the request: one made at the same moment is caught
-        later = view_later(u, req, team, rtype, person, entries=entries)
+        later = view_later(u, req, team, rtype, affected, entries=entries)
         return Later(lambda: {**later.draw(), "changed": changed})
 
     return transaction(desk, work)

@@ -2,7 +2,9 @@
 see straight away who owns it and what they promise. Open incidents covering
 the user's store come first (a known issue: who owns it, the next update, one
 tap to be part of it), then colleagues' open requests of the chosen type at
-the site, to join ("me too") rather than raise the same problem again."""
+the site, to join ("me too") rather than raise the same problem again. An
+agent taking a call picks the caller first: the page is then the caller's
+(their store's incidents, their site's requests, raised for them)."""
 
 import streamlit as st
 from attachments import attach_inputs
@@ -23,24 +25,35 @@ if raised:  # just raised: the owner and the promise first, then a fresh form on
     st.button("Raise another request")
     st.stop()
 
-for incident in service.incidents_here(desk(), actor=current_user()):  # before anything is chosen or typed
+# the support teams (and admins) may raise it for a caller: chosen first, so the page is theirs from here on
+teams = service.memberships(desk(), actor=current_user())
+caller = st.selectbox("Raising for someone who phoned? (optional)", [
+    p for p in service.people(desk()) if p["email"] != current_user()], index=None, key="raise-for",
+    format_func=lambda p: f"{p['name']} ({p['email']}{', ' + p['site'] if p['site'] else ''})",
+    placeholder="No: for me", help="It is theirs as if they had raised it: their site, owner, promise and "
+                                 "notices; the timeline says you raised it for them.") if teams else None
+for_whom = caller["email"] if caller else None
+
+for incident in service.incidents_here(desk(), actor=current_user(), on_behalf_of=for_whom):  # before the form
     with st.container(border=True):
-        join_banner(incident)
+        join_banner(incident, on_behalf_of=caller)
 
 catalogue = service.departments(desk())["departments"]
 department = st.selectbox("Department", catalogue, format_func=lambda d: d["name"])
 rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"])
 st.caption(f"Why it matters: {literal(rtype['why'])}")
-similar = service.similar_open(desk(), actor=current_user(), request_type=rtype["key"])
+if caller and rtype["restricted"] and not any(t["department"] == department["key"] for t in teams):
+    st.warning(literal(f"{rtype['label']} is private to the requester and the {department['name']} team: "
+                       f"ask {caller['name']} to raise it, or pass the call to that team."))
+    st.stop()
+similar = service.similar_open(desk(), actor=current_user(), request_type=rtype["key"], on_behalf_of=for_whom)
 if similar:  # the type is chosen outside the form, so the hint is there before anything is typed
     with st.container(border=True):
-        st.markdown("**Already raised at your site** — the same problem? Join it instead of raising it again.")
+        site = f"{caller['name']}'s site" if caller else "your site"
+        st.markdown(f"**Already raised at {literal(site)}** — the same problem? Join it instead of raising it "
+                    "again.")
         for row in similar:
-            me_too_line(row, "This is my problem too")
-
-# the support teams (and admins) may raise it for a caller; a private type only its own department's team
-teams = service.memberships(desk(), actor=current_user())
-for_others = bool(teams) and (not rtype["restricted"] or any(t["department"] == department["key"] for t in teams))
+            me_too_line(row, f"This is {'their' if caller else 'my'} problem too", on_behalf_of=caller)
 problems = st.session_state.get("raise-problems", {})  # the last try's, by field key, each under its field
 
 
@@ -78,11 +91,6 @@ with st.form(form := armed(f"raise-{rtype['key']}")):
     needed_by = st.date_input(marked("When do you need it by? (optional)", "needed_by"), value=None,
                               key="raise-needed-by")
     problem("needed_by")
-    caller = st.selectbox("Raising for someone who phoned? (optional)", [
-        p for p in service.people(desk()) if p["email"] != current_user()], index=None, key="raise-for",
-        format_func=lambda p: f"{p['name']} ({p['email']}{', ' + p['site'] if p['site'] else ''})",
-        placeholder="No: for me", help="It is theirs as if they had raised it: their site, owner, promise and "
-                                     "notices; the timeline says you raised it for them.") if for_others else None
     for_site = False if rtype["restricted"] else st.checkbox(
         "For the site, not only me: the site's deputies hear what I hear", key="raise-for-site")
     files = attach_inputs("raise-new")
@@ -93,7 +101,7 @@ if submitted:
         view = service.raise_request(desk(), actor=current_user(), request_type=rtype["key"], title=title,
                                      detail=detail, fields={k: v for k, v in values.items() if v not in (None, "")},
                                      needed_by=needed_by, for_site=for_site, files=files,
-                                     key=submission_key(form), on_behalf_of=caller["email"] if caller else None)
+                                     key=submission_key(form), on_behalf_of=for_whom)
     except ValidationError as error:  # every problem at once, each under its field; the rest above the button
         drawn = {"title", "detail", "needed_by", *(f["key"] for f in rtype["fields"])}
         st.session_state["raise-problems"] = {k: v for k, v in error.problems.items() if k in drawn}
