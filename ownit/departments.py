@@ -202,6 +202,7 @@ class RequestType:
     skills: tuple[str, ...] = ()
     default_priority: str = "normal"
     restricted: bool = False  # details visible to the requester and the team only
+    site_wide: bool = False  # a fault of a whole site that often strikes its region too (the network): see similar_open
     needed_by_field: str | None = None  # a date field whose value is the requester's needed-by date
 
     def __post_init__(self) -> None:
@@ -224,6 +225,9 @@ class RequestType:
             raise DeclarationError(
                 f"request type {self.key!r} has a promise for unknown priority {sorted(unknown)[0]!r}"
             )
+        if self.site_wide and self.restricted:
+            raise DeclarationError(f"request type {self.key!r}: a private type cannot be site-wide; "
+                                   "its colleagues may not see it")
         if self.default_priority not in PRIORITIES:
             raise DeclarationError(f"request type {self.key!r}: unknown default priority")
         if "normal" not in self.promise:

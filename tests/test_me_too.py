@@ -161,3 +161,66 @@ def test_the_raise_page_hints_at_what_is_open_and_joins_without_raising(app, own
     assert service.show(ownit_demo_org, ref, actor=AMIRA)["affects"] == 2
     {s.label: s for s in at.selectbox}["What do you need?"].select_index(1).run()  # another type: no hint
     assert not [b for b in at.button if b.label == "This is my problem too"]
+
+
+NETWORK = {"what_down": "whole store", "tills_affected": "yes"}
+
+
+def network_down(desk: Any, actor: str, title: str) -> dict[str, Any]:
+    return service.raise_request(desk, actor=actor, request_type="it.network", title=title, fields=NETWORK)
+
+
+def test_a_site_wide_fault_is_hinted_across_the_region_after_the_sites_own(ownit_demo_org) -> None:
+    """The network down at York is likely Leeds's too (the same region):
+    Leeds sees it after its own, can open and join it; Bristol (the south)
+    sees nothing of it. A type that is not site-wide stays the site's."""
+    from conftest import GRACE
+
+    desk = ownit_demo_org
+    york = network_down(desk, TOM, "Network down at York")
+    leeds = network_down(desk, NOAH, "No internet in the back office")
+    desk.clock.advance(hours=1)
+    york_again = network_down(desk, TOM, "Still no network at York")
+    hint = service.similar_open(desk, actor=AMIRA, request_type="it.network")
+    assert [(r["ref"], r["site"]["code"]) for r in hint] == [
+        (leeds["ref"], "S001"), (york_again["ref"], "S002"), (york["ref"], "S002")]  # her site's first
+    assert [r["ref"] for r in service.similar_open(desk, actor=AMIRA, request_type="it.network", limit=2)] == [
+        leeds["ref"], york_again["ref"]]
+    assert service.similar_open(desk, actor=GRACE, request_type="it.network") == []
+    assert service.show(desk, york["ref"], actor=AMIRA)["owner"]["email"] == york["owner"]["email"]
+    with pytest.raises(NotFound):
+        service.show(desk, york["ref"], actor=GRACE)
+
+    joined = service.me_too(desk, york["ref"], actor=AMIRA)
+    assert joined["changed"] and joined["affects"] == 2
+    assert affected(desk, york["ref"]) == [(AMIRA, True)]
+
+    kit = service.raise_request(desk, actor=TOM, request_type="it.broken_kit", title="Till 2 dead",
+                                fields={"device": "POS till", "asset_tag": "AT-100002", "can_trade": "yes"})
+    assert kit["ref"] not in [r["ref"] for r in service.similar_open(desk, actor=AMIRA, request_type="it.broken_kit")]
+    with pytest.raises(NotFound):
+        service.me_too(desk, kit["ref"], actor=AMIRA)
+
+
+def test_a_private_type_cannot_be_site_wide() -> None:
+    from ownit.departments import DeclarationError, RequestType, Stage
+
+    with pytest.raises(DeclarationError, match="a private type cannot be site-wide"):
+        RequestType(key="hr.case", label="A case", why="", stages=(Stage("a", "A"), Stage("b", "B")),
+                    restricted=True, site_wide=True)
+
+
+def test_the_raise_page_shows_a_site_wide_fault_of_the_region_with_its_store(app, ownit_demo_org) -> None:
+    york = network_down(ownit_demo_org, TOM, "Network down at York")
+    at = app(AMIRA).run()
+    at.switch_page("views/raise_request.py").run()
+    {s.label: s for s in at.selectbox}["Department"].set_value(
+        next(d for d in service.departments(ownit_demo_org)["departments"] if d["key"] == "it")).run()
+    rtype = {s.label: s for s in at.selectbox}["What do you need?"]
+    rtype.select_index(next(i for i, t in enumerate(rtype.options) if t.startswith("Network"))).run()
+    assert not at.exception
+    texts = [rendered_text(m.value) for m in at.markdown]
+    assert any(t.startswith("Already raised at your site or in the region") for t in texts)
+    assert any(t.startswith(f"{york['ref']} Network down at York at Market Square, York — ") for t in texts)
+    next(b for b in at.button if b.label == "This is my problem too").click().run()
+    assert not at.exception and service.show(ownit_demo_org, york["ref"], actor=TOM)["affects"] == 2

@@ -278,14 +278,17 @@ def fail_inline(error: OwnitError) -> None:
     st.error(literal(error))
 
 
-def me_too_line(row: dict[str, Any], button: str, on_behalf_of: dict[str, Any] | None = None) -> None:
+def me_too_line(row: dict[str, Any], button: str, on_behalf_of: dict[str, Any] | None = None,
+                where: bool = False) -> None:
     """A colleague's open request at the site (a line of ``service.site_requests``
-    or ``service.similar_open``) with ``button`` to say it affects the user
-    too (or ``on_behalf_of``, the caller an agent is raising for)."""
+    or ``service.similar_open``, saying which site when ``where``) with
+    ``button`` to say it affects the user too (or ``on_behalf_of``, the
+    caller an agent is raising for)."""
     affects = f" · affects {row['affects']} people" if row["affects"] > 1 else ""
+    site = f" at {literal(row['site']['name'])}" if where else ""
     text, press = st.columns([5, 1], vertical_alignment="center")
-    text.markdown(f"**{literal(row['ref'])}** {literal(row['title'])} — {literal(row['owner']['name'])} owns it · "
-                  f"{literal(row['stage_label'])} ({row['progress']['done']}/{row['progress']['total']}) · "
+    text.markdown(f"**{literal(row['ref'])}** {literal(row['title'])}{site} — {literal(row['owner']['name'])} "
+                  f"owns it · {literal(row['stage_label'])} ({row['progress']['done']}/{row['progress']['total']}) · "
                   f"next due {when(row['next_due'], row['timezone'])}{affects}")
     if press.button(button, key=f"metoo-{row['ref']}"):
         if on_behalf_of:

@@ -69,11 +69,19 @@ def is_staff(org: Directory, req: Any, team: TeamEntry, person: PersonEntry) -> 
 
 
 def may_see(org: Directory, req: Any, team: TeamEntry, person: PersonEntry, rtype: RequestType | None) -> bool:
-    """Everyone who may see ``req`` but its watchers (who are in the database: :func:`visible`)."""
+    """Everyone who may see ``req`` but its watchers (who are in the
+    database: :func:`visible`): the people of its site, and of its region
+    for a site-wide fault (``RequestType.site_wide``: the network)."""
     restricted = rtype is None or rtype.restricted  # a type whose plugin is gone may have been restricted
     of_site = req.site_id == person.site_id or person.id in org.sites[req.site_id].deputies
     return (req.requester_id == person.id or req.raised_by_id == person.id or is_staff(org, req, team, person)
-            or (of_site and not restricted))
+            or (not restricted and (of_site or (rtype.site_wide and in_region(org, req, person)))))
+
+
+def in_region(org: Directory, req: Any, person: PersonEntry) -> bool:
+    """``person`` works at a store of ``req``'s site's region."""
+    site = org.sites.get(person.site_id) if person.site_id is not None else None
+    return site is not None and site.region == org.sites[req.site_id].region
 
 
 def acting_for(org: Directory, person: PersonEntry, email: str | None, doing: str,

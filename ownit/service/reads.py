@@ -260,9 +260,12 @@ def similar_open(desk: Any, *, actor: Actor, request_type: str, site: str | None
     worked, newest first, so the actor can say "me too" rather than raise it
     again. A support team's member may look at another site, or raise for a
     caller (``on_behalf_of``, :func:`.access.acting_for`): the caller's site
-    then, less the caller's own requests. Never a restricted type (an HR
-    relations case). An index seek per status (``ix_request_site_type``): a
-    few milliseconds at a million requests (``bench/similar.py``)."""
+    then, less the caller's own requests. For a site-wide type (the network
+    down: ``RequestType.site_wide``), the rest of the region's stores after
+    the site's own, each line saying where (``site``). Never a restricted
+    type (an HR relations case). An index seek per status and site
+    (``ix_request_site_type``): a few milliseconds at a million requests
+    (``bench/similar.py``)."""
     rtype = desk.plugins.request_types.get(request_type)
 
     def work(u: store.Unit) -> list[dict[str, Any]]:
@@ -274,23 +277,34 @@ def similar_open(desk: Any, *, actor: Actor, request_type: str, site: str | None
             raise PermissionDenied("only the support teams can look at another site's requests; leave out the site")
         if site_id is None or rtype is None or rtype.restricted:
             return []
-        # one seek per status: with ``status IN (...)`` SQLite walks the site's whole history by raised_at
-        found = sorted((tuple(row) for status in domain.ACTIVE for row in u.db.run(
-            sa.select(_R.c.raised_at, _R.c.id).where(
-                _R.c.site_id == site_id, _R.c.request_type == request_type, _R.c.status == status,
-                _R.c.requester_id != person.id).order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(limit)).all()),
-            reverse=True)
-        return _site_lines(u, [request_id for _, request_id in found[:limit]], desk.plugins.request_types)
+
+        def newest(where: Any, n: int) -> list[int]:
+            # one seek per status: with ``status IN (...)`` SQLite walks the site's whole history by raised_at
+            found = sorted((tuple(row) for status in domain.ACTIVE for row in u.db.run(
+                sa.select(_R.c.raised_at, _R.c.id).where(
+                    where, _R.c.request_type == request_type, _R.c.status == status, _R.c.requester_id != person.id)
+                .order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(n)).all()), reverse=True)
+            return [request_id for _, request_id in found[:n]]
+
+        ids = newest(_R.c.site_id == site_id, limit)
+        region = org.sites[site_id].region
+        others = [s.id for s in org.sites.values() if s.region == region and s.id != site_id] \
+            if rtype.site_wide else []
+        if others and len(ids) < limit:
+            ids += newest(_R.c.site_id.in_(others), limit - len(ids))
+        return _site_lines(u, ids, desk.plugins.request_types)
 
     return store.run(desk, work, write=False)
 
 
 def _site_lines(u: store.Unit, ids: list[int], types: dict[str, RequestType]) -> list[dict[str, Any]]:
-    """The requests ``ids`` in that order, each as its summary and how many people it affects."""
+    """The requests ``ids`` in that order, each as its summary, its site and
+    how many people it affects."""
     org = u.directory
     found, affects = requests.many(u, ids), watchers.affects(u, ids)
     return [{**summary_view(req, owner=org.people[req.owner_id], team=org.teams[req.team_id],
-                            rtype=types.get(req.request_type), now=u.now), "affects": affects[req.id]}
+                            rtype=types.get(req.request_type), now=u.now), "affects": affects[req.id],
+             "site": {"code": org.sites[req.site_id].code, "name": org.sites[req.site_id].name}}
             for req in (found[i] for i in ids)]
 
 
@@ -387,7 +401,7 @@ def departments(desk: Any) -> dict[str, Any]:
             {"key": d.key, "name": d.name, "prefix": d.prefix, "description": d.description,
              "request_types": [
                  {"key": t.key, "label": t.label, "why": t.why, "skills": list(t.skills),
-                  "default_priority": t.default_priority, "restricted": t.restricted,
+                  "default_priority": t.default_priority, "restricted": t.restricted, "site_wide": t.site_wide,
                   "fields": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
                               "help": f.help, "choices": list(f.choices)} for f in t.fields],
                   "stages": [{"key": s.key, "label": s.label, "days": s.days,

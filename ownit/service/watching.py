@@ -15,7 +15,7 @@ from ..actors import Actor
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..store import outbox, requests, timeline, watchers
 from ..store import unit as store
-from .access import acting_for, may_manage_watchers, visible
+from .access import acting_for, in_region, may_manage_watchers, visible
 from .reactions import Later, transaction
 from ..views import person_view
 from .reads import view_later
@@ -71,7 +71,8 @@ def watch(desk: Any, ref: str, *, actor: Actor, add: str | None = None, remove: 
 
 
 def me_too(desk: Any, ref: str, *, actor: Actor, on_behalf_of: str | None = None) -> dict[str, Any]:
-    """``actor``, at the request's site, says the problem affects them too:
+    """``actor``, at the request's site (or its region, for a site-wide
+    fault: ``RequestType.site_wide``), says the problem affects them too:
     they watch it from now (the requester's view and notifications), marked
     affected, and its owner is told. ``on_behalf_of``: a caller at that site
     a support team's member says it for (:func:`.access.acting_for`), who is
@@ -89,8 +90,10 @@ def me_too(desk: Any, ref: str, *, actor: Actor, on_behalf_of: str | None = None
             raise PermissionDenied(f"{req.ref} is a private case of its requester's; raise a request of {own} own")
         if req.requester_id == affected.id:
             raise ValidationError(f"{you} raised {req.ref}; it counts {them} already")
-        if affected.site_id != req.site_id:
-            raise PermissionDenied(f"only colleagues at {org.sites[req.site_id].name} can join {req.ref}; "
+        if affected.site_id != req.site_id and not (rtype.site_wide and in_region(org, req, affected)):
+            where = f"in the {org.sites[req.site_id].region} region" if rtype.site_wide \
+                else f"at {org.sites[req.site_id].name}"
+            raise PermissionDenied(f"only colleagues {where} can join {req.ref}; "
                                    f"raise a request of {own} own for {own} site")
         if req.status not in domain.ACTIVE:
             raise Conflict(f"{req.ref} is {req.status}; raise a new request if the problem is back")

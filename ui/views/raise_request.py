@@ -50,10 +50,12 @@ similar = service.similar_open(desk(), actor=current_user(), request_type=rtype[
 if similar:  # the type is chosen outside the form, so the hint is there before anything is typed
     with st.container(border=True):
         site = f"{caller['name']}'s site" if caller else "your site"
-        st.markdown(f"**Already raised at {literal(site)}** — the same problem? Join it instead of raising it "
-                    "again.")
+        region = " or in the region (it often strikes more than one store)" if rtype["site_wide"] else ""
+        st.markdown(f"**Already raised at {literal(site)}{region}** — the same problem? Join it instead of raising "
+                    "it again.")
         for row in similar:
-            me_too_line(row, f"This is {'their' if caller else 'my'} problem too", on_behalf_of=caller)
+            me_too_line(row, f"This is {'their' if caller else 'my'} problem too", on_behalf_of=caller,
+                        where=rtype["site_wide"])
 problems = st.session_state.get("raise-problems", {})  # the last try's, by field key, each under its field
 
 

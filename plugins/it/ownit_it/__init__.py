@@ -76,6 +76,7 @@ NETWORK = RequestType(
     promise=KIT_PROMISE,
     skills=("network",),
     default_priority="high",
+    site_wide=True,  # a line or a supplier down often takes the region's stores with it
 )
 
 # --- access -----------------------------------------------------------------------
