@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import AMIRA, HELEN, LEAK, resolved_leak
+from conftest import AMIRA, HELEN, LEAK, NOAH, RAJ, resolved_leak
 from ui_server import start_ui
 from ownit import service
 
@@ -189,6 +189,32 @@ def test_raise_work_and_follow_a_request_in_a_real_browser(server, ownit_demo_or
         snap(page, out / "ui-inbox.png")
     for name in ("ui-raise", "ui-team-queue", "ui-my-requests", "ui-support-people", "ui-inbox"):
         assert (out / f"{name}.png").stat().st_size > 10_000
+
+
+def test_a_store_joins_a_known_issue_from_the_raise_page_banner(server, ownit_demo_org, tmp_path) -> None:
+    """The IT lead declares the north's tills down; a north store manager sees
+    the known issue atop the raise page, who owns it, and with one tap has a
+    request of their own linked to it, which the banner then names."""
+    desk = ownit_demo_org
+    inc = service.declare_incident(desk, actor=RAJ, department="it", scope="region:north",
+                                   title="Tills down in the north region")["ref"]
+    out = shots(tmp_path)
+    with demo_page(server) as page:
+        act_as(page, "Noah Clarke")
+        go(page, "Raise a request")
+        main = page.get_by_test_id("stMain")
+        expect_text(main, "Known issue: Tills down in the north region")
+        expect_text(main, "Raj Patel owns it")
+        main.get_by_role("button", name="This affects my store too — add me").click()
+        expect_text(main, f"your store is part of {inc}; Raj Patel owns it")
+        mine = service.my_requests(desk, actor=NOAH)
+        assert len(mine) == 1, mine
+        ref = mine[0]["ref"]
+        expect_text(main, f"{ref}: your store is part of {inc}")
+        expect_text(main, f"You are part of it: your request {ref} hears every update.")
+        snap(page, out / "ui-incident-banner.png")
+    assert service.show(desk, ref, actor=NOAH)["part_of"]["ref"] == inc
+    assert (out / "ui-incident-banner.png").stat().st_size > 10_000
 
 
 def test_user_text_shows_literally_and_never_runs(server, ownit_demo_org, tmp_path) -> None:
