@@ -278,20 +278,20 @@ def similar_open(desk: Any, *, actor: Actor, request_type: str, site: str | None
         if site_id is None or rtype is None or rtype.restricted:
             return []
 
-        def newest(where: Any, n: int) -> list[int]:
-            # one seek per status: with ``status IN (...)`` SQLite walks the site's whole history by raised_at
-            found = sorted((tuple(row) for status in domain.ACTIVE for row in u.db.run(
+        def newest(sites: list[int], n: int) -> list[int]:
+            # one seek per site and status, n rows each: with ``IN (...)`` SQLite would sort every match
+            found = sorted((tuple(row) for each in sites for status in domain.ACTIVE for row in u.db.run(
                 sa.select(_R.c.raised_at, _R.c.id).where(
-                    where, _R.c.request_type == request_type, _R.c.status == status, _R.c.requester_id != person.id)
-                .order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(n)).all()), reverse=True)
+                    _R.c.site_id == each, _R.c.request_type == request_type, _R.c.status == status,
+                    _R.c.requester_id != person.id).order_by(_R.c.raised_at.desc(), _R.c.id.desc()).limit(n)).all()),
+                reverse=True)
             return [request_id for _, request_id in found[:n]]
 
-        ids = newest(_R.c.site_id == site_id, limit)
+        ids = newest([site_id], limit)
         region = org.sites[site_id].region
-        others = [s.id for s in org.sites.values() if s.region == region and s.id != site_id] \
-            if rtype.site_wide else []
-        if others and len(ids) < limit:
-            ids += newest(_R.c.site_id.in_(others), limit - len(ids))
+        if rtype.site_wide and len(ids) < limit:
+            ids += newest([s.id for s in org.sites.values() if s.region == region and s.id != site_id],
+                          limit - len(ids))
         return _site_lines(u, ids, desk.plugins.request_types)
 
     return store.run(desk, work, write=False)
