@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 E = TypeVar("E", bound="Event")
@@ -146,6 +146,11 @@ def label(kind_name: str) -> str:
     return cls.label if cls else kind_name.replace("_", " ")
 
 
+def hours(span: timedelta) -> float:
+    """A span as the hours an event records, to the second."""
+    return round(span.total_seconds() / 3600, 3)
+
+
 # --- the kinds, in the order a request usually meets them ------------------------------------------
 
 
@@ -176,6 +181,11 @@ class Contacted(Event):
 
     on_time: bool = measure("on_time")
     business_hours: float = measure("hours")  # from raising, in the team's business time
+
+    @classmethod
+    def made(cls, req: Any, calendar: Any, now: datetime) -> "Contacted":
+        """The first contact with ``req`` made at ``now``, in its team's ``calendar``."""
+        return cls(on_time=now <= req.first_contact_due, business_hours=hours(calendar.between(req.raised_at, now)))
 
 
 @kind("agreed", "date agreed")

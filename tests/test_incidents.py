@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import AMIRA, CHLOE, GRACE, HELEN, NOAH, RAJ, TOM, look
+from conftest import AMIRA, GRACE, HELEN, NOAH, RAJ, TOM, look
 from ownit import service
 from ownit.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ownit.models import Notification, Person, Request

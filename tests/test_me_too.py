@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import AMIRA, NOAH, TOM, LEAK, look
+from conftest import AMIRA, NOAH, TOM, look
 from ownit import service
 from ownit.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ownit.models import Watcher

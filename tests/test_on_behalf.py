@@ -48,7 +48,7 @@ def test_an_agent_raises_for_a_store_manager_who_hears_it_as_her_own(ownit_demo_
     assert view["owner"]["name"] in received[0]["message"]
     assert service.inbox(desk, actor=SAM) == []  # the agent did it; nothing to tell them
     [assigned] = [n for n in service.inbox(desk, actor=view["owner"]["email"]) if n["kind"] == "assigned"]
-    assert f"for Amira Khan (raised by Sam Doyle); first contact due" in assigned["message"]
+    assert "for Amira Khan (raised by Sam Doyle); first contact due" in assigned["message"]
 
 
 def test_service_health_counts_it_for_the_requesters_site(ownit_demo_org: Any) -> None:

@@ -378,10 +378,9 @@ def _link(u: store.Unit, inc: RequestRow, req: RequestRow, person: PersonEntry, 
     entries = []
     if req.first_contact_at is None:
         req.first_contact_at = u.now
-        elapsed = team.business_calendar.between(req.raised_at, u.now)
-        entries.append(timeline.Entry(req.id, u.now, events.Contacted(
-            on_time=u.now <= req.first_contact_due, business_hours=round(elapsed.total_seconds() / 3600, 3)),
-            actor_id=person.id, note=f"part of incident {inc.ref}, owned by {u.directory.people[inc.owner_id].name}"))
+        entries.append(timeline.Entry(req.id, u.now, events.Contacted.made(req, team.business_calendar, u.now),
+                                      actor_id=person.id, note=f"part of incident {inc.ref}, owned by "
+                                                                 f"{u.directory.people[inc.owner_id].name}"))
     req.incident_id = inc.id
     req.next_checkin_due = None  # the incident's rhythm stands in for its own
     _store(u, req)

@@ -13,7 +13,7 @@ plugins are told. Each action below is the sentence that describes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Callable, Sequence
 
 from .. import domain, events, notices, promises
@@ -148,10 +148,6 @@ def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Cal
     return work
 
 
-def _hours(span: timedelta) -> float:
-    return round(span.total_seconds() / 3600, 3)
-
-
 def contact(desk: Any, ref: str, *, actor: Actor, note: str | None,
             agreed_by: date | None = None, key: str | None = None) -> dict[str, Any]:
     """The owner's first contact with the requester; check-ins start from here.
@@ -173,8 +169,7 @@ def contact(desk: Any, ref: str, *, actor: Actor, note: str | None,
         act.apply("contact")
         req.first_contact_at = req.last_checkin_at = act.now
         act.schedule_checkin()
-        act.record(events.Contacted(on_time=act.now <= req.first_contact_due,
-                                    business_hours=_hours(act.calendar.between(req.raised_at, act.now))))
+        act.record(events.Contacted.made(req, act.calendar, act.now))
         if agreed_by is not None:
             previous = req.resolve_by
             req.resolve_by = act.calendar.end_of_day(agreed_by)
@@ -254,7 +249,7 @@ def resumed(act: Act) -> None:
     req.stage_due = {key: promises.shift(calendar, datetime.fromisoformat(due), paused).isoformat()
                      for key, due in req.stage_due.items()}
     req.waiting_since = None
-    act.record(events.Resumed(paused_hours=_hours(paused)))
+    act.record(events.Resumed(paused_hours=events.hours(paused)))
     act.tell(req.owner_id, notices.BackWithYou(ref=req.ref, title=req.title, note=act.note))
 
 
@@ -295,7 +290,7 @@ def resolve(desk: Any, ref: str, *, actor: Actor, note: str | None, key: str | N
         req.next_checkin_due = None
         # what the service-health figures (ownit.metrics) count, measured once in the team's business time
         act.record(events.Resolved(from_stage=previous_stage, on_time=act.now <= req.resolve_by,
-                                   business_hours=_hours(elapsed),
+                                   business_hours=events.hours(elapsed),
                                    business_days=round(calendar.in_business_days(elapsed), 3),
                                    waiting_hours=round(waited, 3), checkin_missed=checkin_missed))
         act.tell_requester(notices.Resolved(ref=req.ref, title=req.title, owner=act.person.name, note=act.note))

@@ -8,6 +8,7 @@ link made at the same moment as another change to the request is caught.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -84,7 +85,7 @@ def unlinked(u: Unit, department: str, limit: int) -> list[RequestRow]:
     return [found[i] for i in ids if i in found]
 
 
-def during(u: Unit, since: Any, until: Any, department: str | None = None) -> list[tuple[RequestRow, int, int]]:
+def during(u: Unit, since: datetime, until: datetime, department: str | None = None) -> list[tuple[RequestRow, int, int]]:
     """The incidents affecting stores at some time in ``[since, until)`` (of
     ``department``), the first declared first, each with how many requests
     and how many stores are linked to it now."""
