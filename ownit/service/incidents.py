@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .. import domain, events, notices, promises
+from .. import domain, events, notices
 from ..actors import Actor
 from ..departments import PRIORITIES
 from ..errors import Conflict, PermissionDenied, ValidationError
@@ -173,7 +173,7 @@ def unlink(desk: Any, incident_ref: str, ref: str, *, actor: Actor, note: str | 
         if req.status == domain.OPEN and rtype is not None:  # its own rhythm again, from now
             every = rtype.promise_for(req.priority).checkin_every
             req.next_checkin_due = req_team.business_calendar.add(u.now, every) if every else None
-        _store(u, req)
+        requests.acted_on(u, req)
         said = events.Unlinked(incident=inc.ref, request=req.ref)
         timeline.append(u, timeline.Entry(req.id, u.now, said, actor_id=person.id, note=note_text),
                         timeline.Entry(inc.id, u.now, said, actor_id=person.id, note=note_text))
@@ -383,7 +383,7 @@ def _link(u: store.Unit, inc: RequestRow, req: RequestRow, person: PersonEntry, 
                                                                  f"{u.directory.people[inc.owner_id].name}"))
     req.incident_id = inc.id
     req.next_checkin_due = None  # the incident's rhythm stands in for its own
-    _store(u, req)
+    requests.acted_on(u, req)
     said = events.Linked(incident=inc.ref, request=req.ref)
     entries.append(timeline.Entry(req.id, u.now, said, actor_id=person.id, note=note))
     on_incident = timeline.Entry(inc.id, u.now, said, actor_id=person.id, note=note)
@@ -409,16 +409,9 @@ def _resolve_with(u: store.Unit, inc: RequestRow, req: RequestRow, person: Perso
     moved = domain.apply(now_state, "resolve", ref=req.ref)
     previous = req.stage
     req.status, req.resolved_at, req.next_checkin_due, req.waiting_since = moved.status, u.now, None, None
-    _store(u, req)
+    requests.acted_on(u, req)
     timeline.append(u, timeline.Entry(req.id, u.now, events.IncidentResolved(incident=inc.ref, from_stage=previous),
                                       actor_id=person.id, note=note))
-
-
-def _store(u: store.Unit, req: RequestRow) -> None:
-    req.next_due = promises.next_due_of(req)
-    req.sweep_after = None
-    req.updated_at = u.now
-    requests.update(u, req)
 
 
 def _team_in(org: Any, person: PersonEntry, department: str) -> TeamEntry:

@@ -139,10 +139,7 @@ def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Cal
         if is_incident(rtype):  # every store it affects hears it on its own card
             incidents.relay(act, action)
         act.entries.extend(attach_in(u, req, person.id, stored))
-        req.next_due = promises.next_due_of(req)
-        req.sweep_after = None  # its promises may have moved: the next sweep looks afresh
-        req.updated_at = u.now
-        requests.update(u, req)
+        requests.acted_on(u, req)
         return view_later(u, req, team, rtype, person, entries=act.entries)
 
     return work

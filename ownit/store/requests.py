@@ -21,6 +21,7 @@ import operator
 from typing import Any, Iterable
 
 import sqlalchemy as sa
+from .. import promises
 from ..errors import Conflict
 from ..models import RefCounter, Request
 from .sql import Insert, Statement, defaults, dialect_insert
@@ -136,6 +137,15 @@ def update(u: Unit, row: RequestRow) -> None:
         row.version = seen_version
         raise Conflict("this request was changed by someone else at the same moment; reload it and try again")
     row._loaded()
+
+
+def acted_on(u: Unit, row: RequestRow) -> None:
+    """After an action on the request: its next due time from its promises
+    now, looked at afresh by the next sweep, stored (:func:`update`)."""
+    row.next_due = promises.next_due_of(row)
+    row.sweep_after = None  # its promises may have moved: the next sweep looks afresh
+    row.updated_at = u.now
+    update(u, row)
 
 
 def note_swept(u: Unit, row: RequestRow) -> bool:
