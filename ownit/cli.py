@@ -363,8 +363,10 @@ def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.")], a
     from . import service
 
     counts = service.load_org(_desk(), file, actor=actor)
+    charters = (f", {_count(counts['charters'], 'charter')} ({counts['new_charters']} new)"
+                if counts["charters"] else "")
     typer.echo(f"loaded {_count(counts['sites'], 'site')}, {_count(counts['people'], 'person', 'people')}, "
-               f"{_count(counts['teams'], 'team')} from {file}")
+               f"{_count(counts['teams'], 'team')}{charters} from {file}")
 
 
 @app.command()
@@ -375,7 +377,8 @@ def departments(as_json: Json = False) -> None:
 
     from . import service
 
-    data = service.departments(_desk())
+    desk = _desk()
+    data = {**service.departments(desk), "promises": service.promises_applying(desk)}
     if as_json:
         return _print_json(data)
     table = Table("request type", "label", "priority", "needs skills", "stages", title="Departments")
@@ -386,6 +389,17 @@ def departments(as_json: Json = False) -> None:
             table.add_row(rtype["key"], rtype["label"], rtype["default_priority"], ", ".join(rtype["skills"]),
                           str(len(rtype["stages"])))
     _console().print(table)
+    promised = Table("team", "request type", "first contact / check-in / resolve, by priority", "from",
+                     title="What each team promises: its charter's, else the department's")
+    lines: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in data["promises"]:
+        lines.setdefault((row["team"], row["request_type"]), []).append(row)
+    for (team, rtype), rows in lines.items():
+        said = "; ".join(f"{r['priority']}{' (' + r['tier'] + ')' if r['tier'] else ''} {r['first_contact']} / "
+                         f"{r['checkin'] or 'none'} / {r['resolve']}" for r in rows)
+        sources = sorted({f"charter v{r['version']}" if r["source"] == "charter" else "plugin" for r in rows})
+        promised.add_row(team, rtype, said, ", ".join(sources))
+    _console().print(promised)
     plugins = ", ".join(f"{p['name']} {p['version'] or ''}".strip() for p in data["plugins"]) or "none"
     typer.echo(f"plugins: {plugins}")
     for problem in data["problems"]:
@@ -594,6 +608,8 @@ def _state(state: str | None) -> str:
 
 def _render(view: dict[str, Any]) -> None:
     """The promise card, the stepper and the timeline of one request."""
+    from rich.markup import escape
+
     zone = view["timezone"]
     console = _console()
     owner, promise = view["owner"], view["promise"]
@@ -633,6 +649,12 @@ def _render(view: dict[str, Any]) -> None:
                       f"{_when(promise['next_checkin_due'], zone)}{_state(states['checkin'])}")
     agreed = f" (agreed with the requester: {promise['agreed_by']})" if promise["agreed_by"] else ""
     console.print(f"Resolve by: {_when(promise['resolve_by'], zone)}{agreed}{_state(states['resolve'])}")
+    charter = view.get("charter")
+    if charter:  # what the promise was made under, and what the team needs from the store
+        console.print(f"[dim]Promised under {escape(charter['line'])} (version {charter['version']})[/]")
+        if charter["needs"]:
+            console.print(f"[yellow]{escape(charter['team_name'])} needs from the store:[/] "
+                          + escape("; ".join(charter["needs"])))
     console.print(f"Progress {view['progress']['done']}/{view['progress']['total']}:")
     for stage in promise["stages"]:
         mark = "●" if stage["current"] else ("✓" if stage["reached"] else "○")
@@ -1025,6 +1047,11 @@ def report(
     console.print(table)
     headline = data["headline"]
     console.print(f"{_count(headline['resolved'], 'resolution')}, {_count(headline['responses'], 'rating')}.")
+    if data.get("charter"):  # a team: measured against what it agreed with the stores
+        charter = data["charter"]
+        console.print(f"Measured against {escape(charter['line'])} (version {charter['version']})"
+                      + (f"; [bold yellow]overdue for review since {charter['review']}[/]" if charter["overdue"]
+                         else ""))
     for line in data["alignment"]:
         if line["flag"]:
             console.print(f"[bold red]Flag:[/] {escape(line['flag'])}")
@@ -1222,6 +1249,9 @@ def plugin_new(
 from .incident_commands import incident_app  # noqa: E402  (it uses the helpers above)
 
 app.add_typer(incident_app, name="incident")
+from .charter_commands import charter_app  # noqa: E402  (it uses the helpers above)
+
+app.add_typer(charter_app, name="charter")
 
 COMMANDS_GROUP = "ownit.commands"  # entry points: NAME = "module:attribute", a typer.Typer or a function of the app
 

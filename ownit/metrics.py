@@ -62,9 +62,6 @@ FIGURES = (
 )
 COUNTS = ("first_contacts", "checkins", "resolved", "reopened", "responses", "effort_responses")
 
-# What every owner should reach; the spread counts those who do not.
-STANDARDS = {"first_contact_kept": 0.9, "checkins_kept": 0.9, "promises_kept": 0.9, "reopen_rate": 0.1,
-             "nps": 30.0, "effort": 3.0}
 
 # A team is flagged when it got faster by this much while satisfaction fell by this much.
 FASTER_BY = 0.10  # resolve median down by a tenth, or first contact kept up by 10 points
@@ -274,27 +271,29 @@ def finish(r: dict[str, Any]) -> dict[str, Any]:
 EMPTY = finish(raw_blank())
 
 
-def below_standard(key: str, value: float | None) -> bool:
-    if value is None or key not in STANDARDS:
+def below_standard(key: str, value: float | None, standards: dict[str, float]) -> bool:
+    """``value`` of figure ``key`` falls short of ``standards`` (a team's
+    charter's, :meth:`ownit.charters.Charter.all_standards`)."""
+    if value is None or key not in standards:
         return False
     better = dict((k, b) for k, _, _, b in FIGURES)[key]
-    return value < STANDARDS[key] if better == "higher" else value > STANDARDS[key]
+    return value < standards[key] if better == "higher" else value > standards[key]
 
 
-def spread(owners: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def spread(owners: list[dict[str, Any]], standards: dict[str, float]) -> dict[str, dict[str, Any]]:
     """For each figure: the best and worst owner and how many fall short of
-    the standard — consistency, not just the average."""
+    the ``standards`` — consistency, not just the average."""
     result = {}
     for key, _, _, better in FIGURES:
         measured = [o for o in owners if o[key] is not None]
         if not measured:
-            result[key] = {"best": None, "worst": None, "below_standard": 0, "standard": STANDARDS.get(key)}
+            result[key] = {"best": None, "worst": None, "below_standard": 0, "standard": standards.get(key)}
             continue
         ranked = sorted(measured, key=lambda o: o[key], reverse=better == "higher")
         result[key] = {"best": {"name": ranked[0]["name"], "value": ranked[0][key]},
                        "worst": {"name": ranked[-1]["name"], "value": ranked[-1][key]},
-                       "below_standard": sum(below_standard(key, o[key]) for o in measured),
-                       "standard": STANDARDS.get(key)}
+                       "below_standard": sum(below_standard(key, o[key], standards) for o in measured),
+                       "standard": standards.get(key)}
     return result
 
 
@@ -368,6 +367,6 @@ def names(org: Any, by: str, keys: Iterable[Any]) -> dict[Any, dict[str, str]]:
     return {}
 
 
-__all__ = ["FIGURES", "COUNTS", "STANDARDS", "UNITS", "Scope", "Source", "raw", "combine", "add", "regroup",
+__all__ = ["FIGURES", "COUNTS", "UNITS", "Scope", "Source", "raw", "combine", "add", "regroup",
            "finish", "shown", "spread", "weeks", "alignment", "names", "EMPTY", "below_standard",
            "raw_blank"]

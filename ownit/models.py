@@ -123,6 +123,22 @@ class TeamMember(SQLModel, table=True):
     last_assigned_at: Optional[datetime] = _when()
 
 
+class Charter(SQLModel, table=True):
+    """One version of a team's charter (``ownit.charters``): what it agreed
+    with the stores. Loading a changed charter adds a version; none is ever
+    changed, and each request keeps the one its promise was made under."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "version"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    version: int
+    agreed_on: date
+    review_by: date
+    body: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # ownit.charters.Charter.as_dict
+    loaded_at: datetime = _when(nullable=False)
+
+
 _version = sa.Column("version", sa.Integer, nullable=False)
 
 
@@ -156,6 +172,7 @@ class Request(SQLModel, table=True):
     owner_id: int = Field(foreign_key="person.id", nullable=False)
     # the incident it is part of (ownit.incidents): the incident's promise stands in for its own meanwhile
     incident_id: Optional[int] = Field(default=None, foreign_key="request.id", index=True)
+    charter_id: Optional[int] = Field(default=None, foreign_key="charter.id")  # the version its promise was made under
     stage: str = Field(max_length=64)
     status: str = Field(max_length=16, default="open")
     priority: str = Field(max_length=16, default="normal")

@@ -1,9 +1,10 @@
 """Loading the organisation directory from a TOML file.
 
-The file lists ``[[site]]``, ``[[person]]`` and ``[[team]]`` tables (see
-``docs/operating.md``). Loading is all or nothing, and repeatable: an existing
-site, person or team (matched by code, email or key) is updated. Any mistake
-names the file, the line and the field.
+The file lists ``[[site]]``, ``[[person]]``, ``[[team]]`` and ``[[charter]]``
+tables (see ``docs/operating.md``). Loading is all or nothing, and repeatable:
+an existing site, person or team (matched by code, email or key) is updated,
+and a team's charter that says something new is its next version
+(:mod:`ownit.charters`). Any mistake names the file, the line and the field.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection, Mapping
 
-from . import preferences
+from . import charters, preferences
 from .calendar import BusinessCalendar
 from .clock import parse_date
 from .errors import ConfigError, ValidationError
+from .store import charters as charter_store
 from .store import org as org_store
 from .store import unit as store
 from .store.unit import Unit
@@ -31,8 +33,10 @@ _SECTIONS = {
     "site": {"code", "name", "region", "timezone", "country", "subdivision", "deputies"},
     "person": {"email", "name", "site", "roles", "title", "phone", "login", "chat", "notify"},
     "team": {"key", "name", "department", "regions", "lead", "calendar", "members", "chat"},
+    "charter": charters.KEYS,
 }
-_IDENTITY = {"site": "code", "person": "email", "team": "key"}
+_IDENTITY = {"site": "code", "person": "email", "team": "key", "charter": "team"}
+Departments = Mapping[str, Collection[str]]  # each installed department's request types
 _MEMBER_KEYS = {"email", "skills", "capacity", "covers"}
 _CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -80,7 +84,12 @@ class _Where:
                            + (f" field '{key}'" if key else "") + f": {problem}")
 
 
-def load_file(u: Unit, path: str | Path, *, departments: set[str],
+def catalogue(plugins: Any) -> dict[str, list[str]]:
+    """The installed departments and each one's request types (its incident type too)."""
+    return {key: [t for t in plugins.request_types if t.split(".", 1)[0] == key] for key in plugins.departments}
+
+
+def load_file(u: Unit, path: str | Path, *, departments: Departments,
               skip_missing_departments: bool = False) -> dict[str, int]:
     """Load ``path`` into the directory, in the unit of work ``u``."""
     path = Path(path)
@@ -103,7 +112,7 @@ def load_file(u: Unit, path: str | Path, *, departments: set[str],
                 skip_missing_departments=skip_missing_departments)
 
 
-def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: set[str],
+def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: Departments,
          skip_missing_departments: bool = False) -> dict[str, int]:
     """Load parsed org ``data``; with ``skip_missing_departments`` (the demo), teams
     of departments whose plugin is not installed are left out instead of refused."""
@@ -111,8 +120,8 @@ def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: set[str],
     if unknown:
         line = where.section_line(unknown[0])
         raise ConfigError(f"{where.path} line {line}: unknown section [[{unknown[0]}]]; "
-                          "use [[site]], [[person]] and [[team]]")
-    counts = {"sites": 0, "people": 0, "teams": 0, "skipped_teams": 0}
+                          "use [[site]], [[person]], [[team]] and [[charter]]")
+    counts = {"sites": 0, "people": 0, "teams": 0, "skipped_teams": 0, "charters": 0, "new_charters": 0}
     sites = {s["code"]: s for s in org_store.rows(u, "site")}
     deputies: list[tuple[int, str, list[str]]] = []  # named once the people are in: (entry, site code, emails)
     for index, entry in enumerate(_entries(data, "site", where)):
@@ -149,6 +158,30 @@ def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: set[str],
             continue
         _team(u, entry, index, where, people, teams, departments)
         counts["teams"] += 1
+    promises_before = tasks_before = 0  # [[charter.promise]] and [[charter.task]] are numbered through the file
+    for index, entry in enumerate(_entries(data, "charter", where)):
+        key = _text(entry, "team", "charter", index, where, limit=64)
+        team = teams.get(key)
+        if team is None:
+            if skip_missing_departments:  # its team was left out with its department (the demo)
+                promises_before += len(entry.get("promise", []) or [])
+                tasks_before += len(entry.get("task", []) or [])
+                continue
+            raise where.error("charter", index, "team", f"no team {key!r}; add it as a [[team]]")
+        first, first_task = promises_before, tasks_before
+        charter = charters.parse(
+            entry, team=key, types=departments.get(team["department"], ()), sites=sites, people=people,
+            departments=departments,
+            fail=lambda field, problem, index=index: where.error("charter", index, field, problem),
+            promise_fail=lambda n, field, problem, first=first: where.error("charter.promise", first + n, field,
+                                                                            problem),
+            task_fail=lambda n, field, problem, first=first_task: where.error("charter.task", first + n, field,
+                                                                              problem))
+        promises_before += len(charter.targets)
+        tasks_before += len(charter.commitments)
+        _, new = charter_store.add(u, team["id"], charter)
+        counts["charters"] += 1
+        counts["new_charters"] += new
     return counts
 
 
@@ -337,7 +370,7 @@ def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dic
 
 def load_org(desk: Any, path: str | Path, *, skip_missing_departments: bool = False) -> dict[str, int]:
     """Load an org file through one transaction of ``desk``."""
-    departments = set(desk.plugins.departments)
+    departments = catalogue(desk.plugins)
 
     return store.run(desk, lambda u: load_file(u, path, departments=departments,
                                                skip_missing_departments=skip_missing_departments))

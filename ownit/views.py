@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from .calendar import BusinessCalendar
-from .departments import Field, RequestType
+from .departments import Field, Promise, RequestType
 from .promises import promise_card
 
 
@@ -108,12 +108,27 @@ def attachment_views(events: Sequence[Any], actors: dict[int, Any], *, internal:
             for e in events if e.kind == "attached" and (internal or not e.internal)]
 
 
+def charter_quote(charter: Any, *, version: int, team_name: str, names: dict[str, str], today: Any) -> dict[str, Any]:
+    """A version of a team's charter (:class:`ownit.charters.Charter`) as the
+    card and "Your support people" quote it: who agreed it with whom and when,
+    what the team needs from the store, when it is due for review."""
+    signed = [names.get(email, email) for email in charter.signed_by]
+    return {"team": charter.team, "team_name": team_name, "version": version, "agreed": charter.agreed.isoformat(),
+            "with": charter.with_whom, "signed_by": signed, "review": charter.review.isoformat(),
+            "overdue": charter.overdue(today), "needs": list(charter.needs),
+            "standards": charter.all_standards(),
+            "line": f"{team_name}'s charter, agreed with {charter.with_whom} on {charter.agreed:%-d %b %Y}"
+                    + (f" ({', '.join(signed)})" if signed else "")}
+
+
 def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any, lead: Any,
                    events: Sequence[Any], actors: dict[int, Any], rtype: RequestType | None, now: datetime,
-                   internal: bool) -> dict[str, Any]:
+                   internal: bool, promise: Promise | None, charter: dict[str, Any] | None) -> dict[str, Any]:
     """The whole request from what is already loaded: the request and its
     timeline ``events`` in order, the people, team and site they name
-    (``actors`` by id), as rows or as the directory's entries."""
+    (``actors`` by id), as rows or as the directory's entries; the
+    ``promise`` it was made and the ``charter`` it was made under
+    (:func:`charter_quote`)."""
     progress = progress_view(rtype, req.stage)
     raiser = actors.get(req.raised_by_id) if req.raised_by_id is not None else None  # raised for the requester
     view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now, progress=progress)
@@ -135,9 +150,10 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
         "raised_by": person_view(raiser) if raiser is not None else None,
         "site": {"code": site.code, "name": site.name, "region": site.region},
         "team": {"key": team.key, "name": team.name},
+        "charter": charter,
         "promise": promise_card(
             calendar=BusinessCalendar.of_team(team), now=now,
-            promise=rtype.promise_for(req.priority) if rtype else None, stages=rtype.stages if rtype else (),
+            promise=promise, stages=rtype.stages if rtype else (),
             stage=req.stage, status=req.status, owner=person_view(owner), team_name=team.name,
             first_contact_due=req.first_contact_due, first_contact_at=req.first_contact_at,
             next_checkin_due=req.next_checkin_due, resolve_by=req.resolve_by, resolved_at=req.resolved_at,

@@ -698,7 +698,8 @@ def test_a_bad_database_url_gives_one_line(url: str, tmp_path: Path) -> None:
 
 def test_the_demo_file_loads_with_org_load_and_with_demo(ownit_database_url: str) -> None:
     cli = Cli(ownit_database_url)
-    assert cli.ok("org", "load", str(DEMO_ORG)).stdout == f"loaded 6 sites, 17 people, 4 teams from {DEMO_ORG}\n"
+    assert cli.ok("org", "load", str(DEMO_ORG)).stdout == (
+        f"loaded 6 sites, 17 people, 4 teams, 2 charters (2 new) from {DEMO_ORG}\n")
     result = cli("demo", "--no-ui", "--history-weeks", "3", env={"OWNIT_SMTP_URL": None})  # again, and history
     assert_no_traceback(result)
     assert result.exit_code == 0, result.output

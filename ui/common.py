@@ -173,6 +173,11 @@ def request_card(view: dict[str, Any]) -> None:
             st.info(literal(incident_line(view["part_of"])), icon=":material/campaign:")
         promised = "" if viewer["requester"] else f"**Promised to {literal(view['requester']['name'])}:** "
         st.info(promised + literal(promise["summary"]))
+        charter = view.get("charter")
+        if charter:  # what it was promised under, and what the team needs from the store (the requester's part)
+            needs = f" {charter['team_name']} needs from the store: {'; '.join(charter['needs'])}." \
+                if charter["needs"] else ""
+            st.caption(literal(f"Promised under {charter['line']}.{needs}"))
         if promise["waiting"]:
             who = "you" if viewer["requester"] else view["requester"]["name"]
             st.warning(literal(f"Waiting on {who}: {promise['waiting']['for']}"))

@@ -11,6 +11,11 @@ all requests. The teams behave differently on purpose:
   resolved in a day — but stops checking in and patches rather than fixes, so
   its stores rate it worse and find it harder: fast but unloved;
 - IT is quick and liked.
+
+Facilities South's charter changes halfway: the one agreed in the spring
+(``south-spring.toml``) is loaded as the history starts, and the autumn's
+faster targets (``south-autumn.toml``) at its midpoint, so its requests keep
+the version they were raised under and service health sees the change.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import heapq
 import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Callable
 
 from .. import service
@@ -120,6 +126,17 @@ def play(desk: Desk, *, weeks: int, seed: int = 2026, progress: Callable[[int, i
             order += 1
             heapq.heappush(queue, (at, order, step))
 
+    def charter(name: str) -> Callable[[], list[tuple[datetime, Callable]]]:
+        def load_charter() -> list[tuple[datetime, Callable]]:
+            if "facilities" in sim.plugins.departments:
+                from ..org import load_org
+
+                load_org(sim, Path(__file__).with_name(name))
+            return []
+        return load_charter
+
+    schedule(start, charter("south-spring.toml"))  # before the first request: each is raised under a version
+    schedule(start + (end - start) / 2, charter("south-autumn.toml"))
     for moment, requester, rtype, title, fields, habits in stories:
         schedule(moment, _story(sim, rng, moment, requester, rtype, title, fields, habits, (moment - start) / (end - start)))
     raised = 0

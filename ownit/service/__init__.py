@@ -6,7 +6,7 @@ it) or one read.
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
 on a request), :mod:`.rating` (rating through a mail's link, without signing
 in), :mod:`.watching` (who follows a request, who is affected too), :mod:`.incidents` (one problem
-affecting many stores, with one owner), :mod:`.attachments` (photos
+affecting many stores, with one owner), :mod:`.charters` (what each team agreed with the stores), :mod:`.attachments` (photos
 and files on a request), :mod:`.audience` (who hears what the requester hears), :mod:`.settings` (a person's
 notification preferences), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
 report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to the channels: due
@@ -22,6 +22,8 @@ from .absence import set_away
 from .admin import load_org, ready_to_restore, restore as restore_backup
 from .access import NOTE_MAX, TITLE_MAX
 from .attachments import files, get_file
+from .charters import check as check_charters, everywhere as promises_applying, load as load_charters
+from .charters import show as charter
 from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
 from .incidents import covering as incidents_here, declare as declare_incident, join as join_incident
 from .incidents import link as link_incident, linkable as linkable_requests, of_team as team_incidents
@@ -65,5 +67,6 @@ __all__ = [
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
     "restore_backup", "outbox", "retry_notification", "sent_to_you", "reply_by_mail", "Refused",
     "attach", "files", "get_file", "Upload", "declare_incident", "link_incident", "unlink_incident",
-    "join_incident", "incidents_here", "team_incidents", "linkable_requests", "sites",
+    "join_incident", "incidents_here", "team_incidents", "linkable_requests", "sites", "load_charters", "charter",
+    "promises_applying", "check_charters",
 ]

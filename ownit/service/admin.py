@@ -49,9 +49,9 @@ def _some(names: list[str]) -> str:
 
 def load_org(desk: Any, path: str | Path, *, actor: Actor) -> dict[str, int]:
     """Load (or update) the directory from an org file, as an admin, in one unit of work."""
-    from ..org import load_file
+    from ..org import catalogue, load_file
 
-    departments = set(desk.plugins.departments)
+    departments = catalogue(desk.plugins)
 
     def work(u: store.Unit) -> dict[str, int]:
         require_admin(u, actor, "load the org file")

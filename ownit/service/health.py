@@ -8,10 +8,12 @@ from typing import Any
 
 from .. import metrics, tallies
 from ..actors import Actor
+from ..charters import DEFAULT_STANDARDS
 from ..clock import within_bounds
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..incidents import SUFFIX
 from ..store import incidents as incident_store, unit as store
+from .reads import quoted
 
 REPORT_DAYS = 28  # the default period: the last four weeks
 MAX_REPORT_DAYS = 731  # the longest period: two years (and the two before it, to compare)
@@ -80,6 +82,9 @@ def report(desk: Any, *, actor: Actor, team: str | None = None, department: str 
         in_period = {key: r for key, r in passes.items() if key[3] == 1}
         per_owner = metrics.regroup(in_period, lambda key: key[0])
         owners = named("owner", {key: metrics.finish(r) for key, r in per_owner.items()})
+        # a team is measured against its own charter's standards; any wider scope against the defaults
+        charter = org.charter_now.get(scope.team_id) if scope.team_id is not None else None
+        standards = charter.charter.all_standards() if charter else dict(DEFAULT_STANDARDS)
         result: dict[str, Any] = {
             "scope": {"team": team, "department": department, "owner": owner, "site": site,
                       "request_type": request_type},
@@ -88,7 +93,8 @@ def report(desk: Any, *, actor: Actor, team: str | None = None, department: str 
             "headline": metrics.finish(metrics.combine(per_owner.values())),  # the owners add up to the whole
             "previous_headline": metrics.finish(metrics.combine(
                 tallies.tallied(u, scope, since - span, since, now=now).values())),
-            "owners": owners, "spread": metrics.spread(owners), "standards": metrics.STANDARDS,
+            "owners": owners, "spread": metrics.spread(owners, standards), "standards": standards,
+            "charter": quoted(org, charter.id, now) if charter else None,
         }
         blank = metrics.raw_blank()
         if by == "week":

@@ -171,7 +171,7 @@ def unlink(desk: Any, incident_ref: str, ref: str, *, actor: Actor, note: str | 
             raise PermissionDenied(f"only the owners or leads of {inc.ref} and {req.ref} can unlink it")
         req.incident_id = None
         if req.status == domain.OPEN and rtype is not None:  # its own rhythm again, from now
-            every = rtype.promise_for(req.priority).checkin_every
+            every = u.directory.promise_of(req, rtype).checkin_every
             req.next_checkin_due = req_team.business_calendar.add(u.now, every) if every else None
         requests.acted_on(u, req)
         said = events.Unlinked(incident=inc.ref, request=req.ref)

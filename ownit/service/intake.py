@@ -41,7 +41,7 @@ from .access import NOTE_MAX, TITLE_MAX, acting_for, text, visible
 from .attachments import attach_in, prepare
 from .audience import tell_requester
 from .reactions import Rules, ask, transaction
-from .reads import view_later
+from .reads import quoted, view_later
 from .roster import candidates, team_info
 
 CONTINUITY = timedelta(days=30)  # a requester keeps the owner of their last request of a department this long
@@ -131,7 +131,8 @@ def opened(u: store.Unit, *, rtype: RequestType, prefix: str, title: str, detail
     which tells the requester otherwise: :mod:`.incidents`). Returns the
     request and its timeline."""
     org, now, calendar = u.directory, u.now, team.business_calendar
-    promise = rtype.promise_for(priority)
+    charter = org.charter_now.get(team.id)  # the version the promise is made under, kept with the request
+    promise = org.promise(rtype, priority, where.id, charter)
     first_contact_due = calendar.add(now, promise.first_contact_within)
     resolve_by = calendar.add(now, promise.resolve_within)
     req = requests.new(
@@ -140,7 +141,7 @@ def opened(u: store.Unit, *, rtype: RequestType, prefix: str, title: str, detail
         raised_by_id=raiser.id if raiser.id != requester.id else None,
         team_id=team.id, owner_id=owner_id, stage=rtype.stages[0].key, status=domain.OPEN,
         priority=priority, needed_by=needed_by, raised_at=now, first_contact_due=first_contact_due,
-        resolve_by=resolve_by, updated_at=now, for_site=for_site,
+        resolve_by=resolve_by, updated_at=now, for_site=for_site, charter_id=charter.id if charter else None,
         stage_due=promises.stage_forecast(calendar, now, rtype.stages, resolve_by),
         # the requester's date is never ignored: earlier than the standard, it must be agreed
         needs_agreement=needed_by is not None and calendar.end_of_day(needed_by) < resolve_by)
@@ -215,11 +216,13 @@ def who(desk: Any, *, actor: Actor, site: str | None = None,
             choice = _owner_for(u, team, directory.loads(u.db, team), skills=said[rtype.key].skills,
                                 requester=person if where.id == person.site_id else None,
                                 chosen=said[rtype.key].owner)
-            promise = rtype.promise_for(rtype.default_priority)
+            charter = org.charter_now.get(team.id)
+            promise = org.promise(rtype, rtype.default_priority, where.id, charter)
             rows.append({**line, "team": {"key": team.key, "name": team.name},
                          "owner": person_view(org.people[choice.person_id]), "reason": choice.reason,
                          "lead": person_view(org.people[team.lead_id]),
-                         "first_contact_within": str(promise.first_contact_within)})
+                         "first_contact_within": str(promise.first_contact_within),
+                         "charter": quoted(org, charter.id, u.now) if charter else None})
         return {"site": {"code": where.code, "name": where.name, "region": where.region},
                 "at": u.now.isoformat(), "departments": rows}
 

@@ -18,7 +18,7 @@ from ..incidents import is_incident
 from ..store import directory, incidents, outbox, requests, timeline, watchers
 from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
-from ..views import person_view, render_request, summary_view
+from ..views import charter_quote, person_view, render_request, summary_view
 from .access import acting_for, is_staff, may_manage_watchers, may_work, visible
 from .rating import rated_on
 from .reactions import Later
@@ -69,7 +69,9 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
     def draw() -> dict[str, Any]:
         view = render_request(req, owner=org.people[req.owner_id], requester=org.people[req.requester_id],
                               team=team, site=org.sites[req.site_id], lead=org.people[team.lead_id],
-                              events=entries, actors=org.people, rtype=rtype, now=now, internal=staff)
+                              events=entries, actors=org.people, rtype=rtype, now=now, internal=staff,
+                              promise=org.promise_of(req, rtype) if rtype else None,
+                              charter=quoted(org, req.charter_id, now))
         view["watchers"] = [person_view(org.people[p]) for p in watching]
         view["affects"] = affects  # the requester and those who said "me too"
         view["repeated"] = repeated
@@ -128,6 +130,17 @@ def _incident_view(u: store.Unit, inc: Any, staff: bool) -> dict[str, Any]:
                            "requester": org.people[r.requester_id].name, "owner": org.people[r.owner_id].name}
                           for r in linked]
     return view
+
+
+def quoted(org: Any, charter_id: int | None, now: datetime) -> dict[str, Any] | None:
+    """The charter version ``charter_id`` as a card quotes it (``None``: made under none)."""
+    entry = org.charters.get(charter_id) if charter_id is not None else None
+    if entry is None:
+        return None
+    team, charter = org.teams[entry.team_id], entry.charter
+    names = {email: org.people_by_email[email].name for email in charter.signed_by if email in org.people_by_email}
+    return charter_quote(charter, version=entry.version, team_name=team.name, names=names,
+                         today=team.business_calendar.local(now).date())
 
 
 def site_names(org: Any) -> dict[str, str]:

@@ -155,7 +155,7 @@ def _sweep_one(u: store.Unit, req: RequestRow, report: Report) -> None:
     calendar = team.business_calendar
     owner, lead = org.people[req.owner_id], org.people[team.lead_id]
     rtype = u.desk.plugins.request_types.get(req.request_type)
-    promise = rtype.promise_for(req.priority) if rtype else None
+    promise = org.promise_of(req, rtype) if rtype else None
     escalated = False
     look_again: list[datetime] = []  # when this request next has something new to say
     for key, words, due in _owed(req):

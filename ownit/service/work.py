@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 from .. import domain, events, notices, promises
 from ..actors import SYSTEM, Actor, SystemActor
 from ..calendar import BusinessCalendar
-from ..departments import RequestType
+from ..departments import Promise, RequestType
 from ..clock import within_bounds
 from ..errors import Conflict, PermissionDenied, PluginError, ValidationError
 from ..store import directory, outbox, ratings, requests, timeline
@@ -81,8 +81,13 @@ class Act:
         """The requester, and whoever hears what they hear (:mod:`.audience`)."""
         audience.tell_requester(self.u, self.req, notice, skip=self.person.id)
 
+    @property
+    def promise(self) -> Promise | None:
+        """What the request was promised (its charter version's, or its type's)."""
+        return self.u.directory.promise_of(self.req, self.rtype) if self.rtype else None
+
     def checkin_every(self) -> Any:
-        return self.rtype.promise_for(self.req.priority).checkin_every if self.rtype else None
+        return self.promise.checkin_every if self.promise else None
 
     def schedule_checkin(self) -> None:
         every = self.checkin_every()
@@ -342,8 +347,8 @@ def reopened(act: Act) -> None:
     req.resolved_at = req.closed_at = None
     req.last_checkin_at = act.now
     act.schedule_checkin()
-    if act.rtype is not None:
-        req.resolve_by = act.calendar.add(act.now, act.rtype.promise_for(req.priority).resolve_within)
+    if act.promise is not None:
+        req.resolve_by = act.calendar.add(act.now, act.promise.resolve_within)
         act.reforecast()
     act.record(events.Reopened(resolve_by=req.resolve_by))
     act.tell(req.owner_id, notices.Reopened(ref=req.ref, title=req.title, by=act.person.name, note=act.note))

@@ -1,4 +1,5 @@
-"""The organisation in memory: sites, people, teams and their members.
+"""The organisation in memory: sites, people, teams and their members, and
+the teams' charters (every version: a request keeps the one it was made under).
 
 It changes when the org file is loaded, and every action needs some of it
 (who is acting, the request's team and site, the members' skills), so a desk
@@ -25,6 +26,8 @@ from typing import Any, Iterable
 
 from .. import preferences
 from ..calendar import BusinessCalendar
+from ..charters import Charter
+from ..departments import Promise, RequestType
 from ..errors import NotFound, PermissionDenied, typed
 from ..preferences import Preferences
 from .sql import Cursor, Sql
@@ -37,6 +40,7 @@ ORG_COLUMNS = {
     "person": ("email", "name", "title", "phone", "site_id", "roles", "login", "chat", "notify"),
     "team": ("key", "name", "department", "regions", "lead_id", "calendar", "chat"),
     "team_member": ("team_id", "person_id", "skills", "covers", "capacity"),
+    "charter": ("team_id", "version", "body"),
 }
 
 
@@ -49,6 +53,7 @@ _SITES = _select("site", json=("deputies",))
 _PEOPLE = _select("person", json=("roles", "notify"))
 _TEAMS = _select("team", json=("regions", "calendar"), order="key")
 _MEMBERS = _select("team_member", json=("skills", "covers"))
+_CHARTERS = _select("charter", json=("body",), order="team_id, version")
 # a team's members and its lead, with what changes all the time: load, absence, last assignment
 _LOADS = Sql("SELECT m.person_id, p.open_requests, p.away_from, p.away_until, m.last_assigned_at FROM team_member m "
              "JOIN person p ON p.id = m.person_id WHERE m.team_id = :team "
@@ -113,6 +118,21 @@ class TeamEntry:
         return BusinessCalendar.of(self.calendar)
 
 
+@dataclass(frozen=True, eq=False)
+class CharterEntry:
+    """One version of a team's charter."""
+
+    id: int
+    team_id: int
+    version: int
+    body: dict[str, Any]
+
+    @cached_property
+    def charter(self) -> Charter:
+        """Read from its stored form when first needed."""
+        return Charter.from_dict(self.body)
+
+
 def away_at(away_from: datetime | None, away_until: datetime | None, now: datetime) -> bool:
     """Whether an absence recorded as ``[away_from, away_until)`` covers ``now``."""
     return away_from is not None and away_until is not None and away_from <= now < away_until
@@ -148,8 +168,10 @@ class Directory:
     """One generation of the organisation, indexed the ways OwnIt looks it up."""
 
     def __init__(self, generation: str, sites: list[SiteEntry], people: list[PersonEntry],
-                 teams: list[TeamEntry]) -> None:
+                 teams: list[TeamEntry], charters: Iterable[CharterEntry] = ()) -> None:
         self.generation = generation
+        self.charters = {c.id: c for c in charters}
+        self.charter_now = {c.team_id: c for c in sorted(self.charters.values(), key=lambda c: c.version)}
         self.sites = {s.id: s for s in sites}
         self.sites_by_code = {s.code: s for s in sites}
         self.people = {p.id: p for p in people}
@@ -179,7 +201,8 @@ class Directory:
         teams = [TeamEntry(id, key, name, department, tuple(regions or ()), lead_id, dict(calendar or {}),
                            tuple(members.get(id, ())), chat or "")
                  for id, key, name, department, regions, lead_id, calendar, chat in db.execute(_TEAMS).all()]
-        return cls(generation, sites, people, teams)
+        charters = [CharterEntry(*row) for row in db.execute(_CHARTERS).all()]
+        return cls(generation, sites, people, teams, charters)
 
     # --- lookups, with what OwnIt says when they fail ------------------------------------------
 
@@ -211,6 +234,21 @@ class Directory:
         if found is None:
             raise no_such("team", key, sorted(self.teams_by_key))
         return found
+
+    # --- what was promised ---------------------------------------------------------------------
+
+    def promise(self, rtype: RequestType, priority: str, site_id: int | None,
+                charter: CharterEntry | None) -> Promise:
+        """What a request of ``rtype`` at ``priority`` raised at ``site_id`` is
+        promised under ``charter`` (a version of its team's): the charter's
+        target for it (by tier of store), else what the department declares."""
+        site = self.sites.get(site_id) if site_id is not None else None
+        target = charter.charter.target(rtype.key, priority, site.code if site else None) if charter else None
+        return target.promise if target else rtype.promise_for(priority)
+
+    def promise_of(self, req: Any, rtype: RequestType) -> Promise:
+        """The promise ``req`` was made (its charter version's, or its type's)."""
+        return self.promise(rtype, req.priority, req.site_id, self.charters.get(req.charter_id))
 
     # --- who belongs where ---------------------------------------------------------------------
 

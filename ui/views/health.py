@@ -12,7 +12,7 @@ import streamlit as st
 from common import current_user, desk, fail_inline, literal, service
 
 from ownit import OwnitError
-from ownit.metrics import FIGURES, STANDARDS, UNITS, shown
+from ownit.metrics import FIGURES, UNITS, shown
 
 HEADINGS = {key: heading for key, heading, _, _ in FIGURES}
 LOWER_IS_BETTER = {key for key, _, _, better in FIGURES if better == "lower"}
@@ -53,6 +53,10 @@ except OwnitError as error:
 now, before = report["headline"], report["previous_headline"]
 st.caption(literal(f"{now['resolved']} resolutions and {now['responses']} ratings in the period; "
                    f"changes are against the {(until - since).days} days before."))
+if report["charter"]:  # the team is measured against what it agreed with the stores
+    charter = report["charter"]
+    st.caption(literal(f"Measured against {charter['line']} (version {charter['version']})"
+                       + (f"; overdue for review since {charter['review']}" if charter["overdue"] else "")))
 for column, key in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
     column.metric(SHORT[key], shown(key, now[key]), change(key, now[key], before[key]), help=HEADINGS[key],
                   delta_color="inverse" if key in LOWER_IS_BETTER else "normal", border=True)
@@ -60,6 +64,14 @@ for column, key in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
 for line in report["alignment"]:
     if line["flag"] and (team is None or line["team"] == team["key"]):
         st.warning(literal(line["flag"]), icon=":material/warning:")
+
+settle = service.check_charters(desk(), actor=current_user(), alignment=[])  # speed: just above
+mine = [line for kind in ("conflicts", "reviews") for line in settle[kind]
+        if team is None or team["key"] in (line["team"], line.get("other"))]
+if mine:  # what the teams agreed with the stores, where it cannot hold (ownit charter check)
+    st.subheader("Where goals conflict")
+    for line in mine:
+        st.warning(literal(line["line"]), icon=":material/handshake:")
 
 st.subheader("Speed beside satisfaction, week by week")
 weekly = pd.DataFrame([{"team": line["name"], "week": pd.Timestamp(week["week"]), **week}
@@ -105,8 +117,9 @@ else:
         spread = report["spread"][key]
         if spread["best"] is None:
             continue
-        below = (f"; {spread['below_standard']} below the standard of {shown(key, STANDARDS[key])}"
-                 if key in STANDARDS else "")
+        standards = report["standards"]  # the team's charter's, or every team's default
+        below = (f"; {spread['below_standard']} below the standard of {shown(key, standards[key])}"
+                 if key in standards else "")
         lines.append(f"- **{HEADINGS[key]}**: best {literal(spread['best']['name'])} "
                      f"{shown(key, spread['best']['value'])}, worst {literal(spread['worst']['name'])} "
                      f"{shown(key, spread['worst']['value'])}{below}")

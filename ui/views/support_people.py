@@ -1,5 +1,6 @@
 """Your support people: for your site, who in each department would own a new
-request right now, and who leads them — so you always know whom to call."""
+request right now, and who leads them — so you always know whom to call — and
+what each team agreed with the stores (its charter) and needs from them."""
 
 import streamlit as st
 from common import contact, current_user, desk, fail_inline, literal, service
@@ -35,4 +36,10 @@ for column, line in zip(columns, answer["departments"], strict=True):
         st.markdown(f"**{literal(owner['name'])}**  \n{literal(owner['title'])} · {literal(line['team']['name'])}")
         st.markdown(contact(owner))
         st.caption(literal(f"First contact within {line['first_contact_within']}"))
+        if line["charter"]:  # what the team agreed with the stores, and what it needs from them
+            charter = line["charter"]
+            st.caption(literal(f"Agreed with {charter['with']} on {charter['agreed']}"
+                               + (" (due for review)" if charter["overdue"] else "")))
+            if charter["needs"]:
+                st.caption(literal("They need from the store: " + "; ".join(charter["needs"])))
         st.markdown(f"Their lead: **{literal(lead['name'])}**  \n{contact(lead)}")
