@@ -225,18 +225,26 @@ def test_the_card_and_your_support_people_quote_the_charter(app, ownit_demo_org)
     from test_ui import rendered_text
 
     view = leak(ownit_demo_org, actor=TOM)
+    ownit_demo_org.clock.advance(hours=1)
+    service.contact(ownit_demo_org, view["ref"], actor=view["owner"]["email"], note="On my way")  # on time
+    ownit_demo_org.clock.advance(hours=1)  # the record counts up to now: what happened before it
+    assert service.team_record(ownit_demo_org, "facilities-north") == {
+        "team": "facilities-north", "days": 28, "first_contacts": 1, "first_contact_kept": 1.0, "resolved": 0,
+        "promises_kept": None}
     at = app(TOM).run()
     assert not at.exception
     captions = [rendered_text(c.value) for c in at.caption]
     assert any(c.startswith("Promised under Facilities North's charter, agreed with the store managers of the north "
-                            "region on 1 Oct 2026") and "Facilities North needs from the store: Someone to let the "
-                            "contractor in" in c for c in captions), captions
+                            "region on 1 Oct 2026 (Amira Khan, Tom Hughes, Isla Fraser). Kept 100% of first contacts "
+                            "in the last 28 days. Facilities North needs from the store: Someone to let the "
+                            "contractor in") for c in captions), captions
     assert service.show(ownit_demo_org, view["ref"], actor=TOM)["charter"]["version"] == 1
     at.switch_page("views/support_people.py").run()
     assert not at.exception
     captions = [rendered_text(c.value) for c in at.caption]
-    assert "Agreed with the store managers of the north region on 2026-10-01" in captions
-    assert "Agreed with the store and sales managers' forum on 2026-05-18 (due for review)" in captions
+    assert ("Agreed with the store managers of the north region on 2026-10-01. Kept 100% of first contacts in the "
+            "last 28 days.") in captions
+    assert "Agreed with the store and sales managers' forum on 2026-05-18 (due for review)." in captions  # none yet
 
 
 def test_service_health_measures_a_team_against_its_own_charter(ownit_demo_org) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -92,6 +93,7 @@ def flash() -> None:
         st.success(literal(st.session_state.pop("flash")))
 
 
+RECORD_FRESH = 300  # seconds a team's record is shown before it is read again
 STATE_BADGE = {"on track": ":green-badge[on track]", "due soon": ":orange-badge[due soon]",
                "overdue": ":red-badge[overdue]", "paused": ":blue-badge[waiting on the requester]",
                "met": ":green-badge[kept]", "missed": ":orange-badge[late]"}
@@ -174,10 +176,10 @@ def request_card(view: dict[str, Any]) -> None:
         promised = "" if viewer["requester"] else f"**Promised to {literal(view['requester']['name'])}:** "
         st.info(promised + literal(promise["summary"]))
         charter = view.get("charter")
-        if charter:  # what it was promised under, and what the team needs from the store (the requester's part)
+        if charter:  # what it was promised under, how the team keeps it, what it needs from the store
             needs = f" {charter['team_name']} needs from the store: {'; '.join(charter['needs'])}." \
                 if charter["needs"] else ""
-            st.caption(literal(f"Promised under {charter['line']}.{needs}"))
+            st.caption(literal(f"Promised under {charter['line']}.{record_line(charter['team'])}{needs}"))
         if promise["waiting"]:
             who = "you" if viewer["requester"] else view["requester"]["name"]
             st.warning(literal(f"Waiting on {who}: {promise['waiting']['for']}"))
@@ -281,6 +283,19 @@ def watchers(view: dict[str, Any]) -> None:
 
 def fail_inline(error: OwnitError) -> None:
     st.error(literal(error))
+
+
+def record_line(team: str) -> str:
+    """The team's record, like " Kept 94% of first contacts in the last 28 days."
+    (``service.team_record``: the team's, never one owner's), read once every
+    few minutes in a session; empty with nothing to count."""
+    cached = st.session_state.get(f"record-{team}")
+    if cached is None or time.monotonic() - cached[0] > RECORD_FRESH:
+        cached = st.session_state[f"record-{team}"] = (time.monotonic(), service.team_record(desk(), team))
+    record = cached[1]
+    if record["first_contact_kept"] is None:
+        return ""
+    return f" Kept {record['first_contact_kept']:.0%} of first contacts in the last {record['days']} days."
 
 
 def me_too_line(row: dict[str, Any], button: str, on_behalf_of: dict[str, Any] | None = None,

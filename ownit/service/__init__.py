@@ -24,7 +24,7 @@ from .access import NOTE_MAX, TITLE_MAX
 from .attachments import files, get_file
 from .charters import check as check_charters, everywhere as promises_applying, load as load_charters
 from .charters import show as charter
-from .health import MAX_REPORT_DAYS, REPORT_DAYS, TREND_WEEKS, report
+from .health import MAX_REPORT_DAYS, RECORD_DAYS, REPORT_DAYS, TREND_WEEKS, report, team_record
 from .incidents import covering as incidents_here, declare as declare_incident, join as join_incident
 from .incidents import link as link_incident, linkable as linkable_requests, of_team as team_incidents
 from .incidents import unlink as unlink_incident
@@ -68,5 +68,5 @@ __all__ = [
     "restore_backup", "outbox", "retry_notification", "sent_to_you", "reply_by_mail", "Refused",
     "attach", "files", "get_file", "Upload", "declare_incident", "link_incident", "unlink_incident",
     "join_incident", "incidents_here", "team_incidents", "linkable_requests", "sites", "load_charters", "charter",
-    "promises_applying", "check_charters",
+    "promises_applying", "check_charters", "team_record", "RECORD_DAYS",
 ]

@@ -20,6 +20,29 @@ MAX_REPORT_DAYS = 731  # the longest period: two years (and the two before it, t
 TREND_WEEKS = 12  # the alignment view and the trend charts look back this far
 
 
+RECORD_DAYS = 28  # what requesters are shown of a team's record: its last four weeks
+
+
+def team_record(desk: Any, team: str) -> dict[str, Any]:
+    """How a team kept its promises lately, as the stores it serves see it
+    ("kept 94% of first contacts in the last 28 days"): the team's figures
+    over the last :data:`RECORD_DAYS` days, never one owner's. Anyone may
+    read it. ``first_contact_kept`` and ``promises_kept`` are ``None`` with
+    nothing to count."""
+    now = desk.now()
+    since = now - timedelta(days=RECORD_DAYS)
+    scope = store.run(desk, lambda u: metrics.Scope(team_id=u.directory.team(team).id), write=False)
+    tallies.refresh(desk, [(since, now)])  # the finished days no current tally covers, counted once
+
+    def work(u: store.Unit) -> dict[str, Any]:
+        counted = metrics.finish(metrics.combine(tallies.tallied(u, scope, since, now, now=now).values()))
+        return {"team": team, "days": RECORD_DAYS, "first_contacts": counted["first_contacts"],
+                "first_contact_kept": counted["first_contact_kept"], "resolved": counted["resolved"],
+                "promises_kept": counted["promises_kept"]}
+
+    return store.run(desk, work, write=False)
+
+
 def report(desk: Any, *, actor: Actor, team: str | None = None, department: str | None = None,
            owner: str | None = None, site: str | None = None, request_type: str | None = None,
            since: datetime | None = None, until: datetime | None = None, by: str | None = None) -> dict[str, Any]:

@@ -3,7 +3,7 @@ request right now, and who leads them — so you always know whom to call — an
 what each team agreed with the stores (its charter) and needs from them."""
 
 import streamlit as st
-from common import contact, current_user, desk, fail_inline, literal, service
+from common import contact, current_user, desk, fail_inline, literal, record_line, service
 
 from ownit import OwnitError
 
@@ -39,7 +39,8 @@ for column, line in zip(columns, answer["departments"], strict=True):
         if line["charter"]:  # what the team agreed with the stores, and what it needs from them
             charter = line["charter"]
             st.caption(literal(f"Agreed with {charter['with']} on {charter['agreed']}"
-                               + (" (due for review)" if charter["overdue"] else "")))
+                               + (" (due for review)" if charter["overdue"] else "") + "."
+                               + record_line(line["team"]["key"])))
             if charter["needs"]:
                 st.caption(literal("They need from the store: " + "; ".join(charter["needs"])))
         st.markdown(f"Their lead: **{literal(lead['name'])}**  \n{contact(lead)}")
