@@ -78,12 +78,13 @@ def check(actor: As = None, as_json: Json = False) -> None:
     found = service.check_charters(_desk(), actor=actor)
     if as_json:
         return _print_json(found)
-    count = sum(len(found[k]) for k in ("conflicts", "speed", "reviews"))
+    count = sum(len(found[k]) for k in ("conflicts", "targets", "speed", "reviews"))
     if not count:
         typer.echo("nothing to settle: every commitment fits the promises, and every charter is in date")
         return
     typer.echo(f"{count} thing{'s' * (count != 1)} to settle:")
-    for kind, label in (("conflicts", "conflict"), ("speed", "speed vs satisfaction"), ("reviews", "review")):
+    for kind, label in (("conflicts", "conflict"), ("targets", "faster targets, less happy stores"),
+                        ("speed", "speed vs satisfaction"), ("reviews", "review")):
         for line in found[kind]:
             typer.echo(f"{label}: {line['line']}")  # one line each, whole, for a terminal or a pipe
 

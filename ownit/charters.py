@@ -138,6 +138,30 @@ class Charter:
                    commitments=tuple(Commitment(c["for"], c["within"]) for c in data.get("task", ())))
 
 
+def tightened(before: Charter, after: Charter) -> list[str]:
+    """The promises ``after`` makes faster than ``before`` did, each as
+    "facilities.leak (high): first contact 4h → 1h, resolve 3d → 1d" (the
+    same unit only: a change of unit is not compared)."""
+    said = []
+    for target in after.targets:
+        old = next((t for t in before.targets if (t.request_type, t.priority, t.tier)
+                    == (target.request_type, target.priority, target.tier)), None)
+        if old is None:
+            continue
+        faster = [f"{words} {getattr(old.promise, key)} → {getattr(target.promise, key)}"
+                  for key, words in (("first_contact", "first contact"), ("resolve", "resolve"))
+                  if _faster(getattr(old.promise, key), getattr(target.promise, key))]
+        if faster:
+            where = ", ".join(x for x in (target.priority, target.tier) if x) or "any"
+            said.append(f"{target.request_type} ({where}): {', '.join(faster)}")
+    return said
+
+
+def _faster(old: str, new: str) -> bool:
+    a, b = Duration.parse(old), Duration.parse(new)
+    return a.unit == b.unit and b.amount < a.amount
+
+
 def parse(entry: Mapping[str, Any], *, team: str, types: Iterable[str], sites: Iterable[str], people: Iterable[str],
           departments: Iterable[str], fail: Fail, promise_fail: Callable[[int, str | None, str], Exception],
           task_fail: Callable[[int, str | None, str], Exception]) -> Charter:
@@ -319,4 +343,4 @@ def _tiers(values: Any, codes: set[str], fail: Fail) -> dict[str, tuple[str, ...
     return tiers
 
 
-__all__ = ["Charter", "Commitment", "Target", "STANDARDS", "DEFAULT_STANDARDS", "parse"]
+__all__ = ["Charter", "Commitment", "Target", "STANDARDS", "DEFAULT_STANDARDS", "parse", "tightened"]

@@ -338,3 +338,26 @@ def test_the_demo_history_changes_facilities_souths_charter_halfway(ownit_desk) 
         if view["request_type"] == "facilities.leak" and view["priority"] == "high":
             found.setdefault(view["charter"]["version"], set()).add(view["promise"]["first_contact_within"])
     assert found == {1: {"4 business hours"}, 2: {"1 business hour"}}
+    # and its stores grew less happy since: the charter check says so, with the numbers
+    [targets] = service.check_charters(ownit_desk, actor=OWEN)["targets"]
+    assert (targets["team"], targets["version"]) == ("facilities-south", 2)
+    assert targets["tightened"] == ["facilities.leak (high): first contact 4h → 1h, resolve 3d → 1d"]
+    assert "and its customers grew less happy since: NPS " in targets["line"]
+
+
+def test_tightened_compares_the_same_promise_in_the_same_unit() -> None:
+    from datetime import date
+
+    from ownit.charters import Charter, Target, tightened
+    from ownit.departments import Promise
+
+    def charter(*targets: Target) -> Charter:
+        return Charter("t", date(2026, 1, 1), "x", ("a@example.com",), date(2026, 6, 1), targets=targets)
+
+    before = charter(Target("it.broken_kit", "high", None, Promise("4h", "1d", "3d")),
+                     Target("it.broken_kit", None, None, Promise("1d", "1d", "5d")))
+    after = charter(Target("it.broken_kit", "high", None, Promise("2h", "1d", "3d")),  # faster first contact
+                    Target("it.broken_kit", None, None, Promise("8h", "1d", "6d")),  # another unit; slower resolve
+                    Target("it.network", "high", None, Promise("1h", "1d", "1d")))  # new: nothing to compare
+    assert tightened(before, after) == ["it.broken_kit (high): first contact 4h → 2h"]
+    assert tightened(after, before) == ["it.broken_kit (any): resolve 6d → 5d"]  # 8h against 1d: not compared

@@ -9,12 +9,15 @@ whose charter the file holds: agreeing it with the stores is the lead's job.
 from __future__ import annotations
 
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from .. import charters, metrics
 from ..actors import Actor
 from ..departments import PRIORITIES, Duration
 from ..errors import ConfigError, PermissionDenied
+from ..store import charters as charter_store
 from ..store import unit as store
 from .reads import quoted
 
@@ -93,11 +96,14 @@ def check(desk: Any, *, actor: Actor, alignment: list[dict[str, Any]] | None = N
     (``ownit charter check``, the health page): ``conflicts``, where a team's
     commitment to another department's tasks cannot fit inside a promise
     that department made to the stores (IT's three days inside Facilities'
-    two-day resolve); ``speed``, where a team got faster while its customers
-    grew less happy (service health over the last four weeks and the twelve
-    before; ``alignment``: a report's, when in hand); ``reviews``, charters
-    past their review date. For the support teams and their leads, like
-    service health."""
+    two-day resolve); ``targets``, where a team's charter made its promises
+    faster and its customers grew less happy since (NPS down 20 or effort up
+    three quarters of a point, the same span before and after the change,
+    with enough ratings on each side); ``speed``, where a team got faster
+    while its customers grew less happy (service health over the last four
+    weeks and the twelve before; ``alignment``: a report's, when in hand);
+    ``reviews``, charters past their review date. For the support teams and
+    their leads, like service health."""
     from .health import report
 
     flags = [line for line in (report(desk, actor=actor)["alignment"] if alignment is None else alignment)
@@ -105,12 +111,17 @@ def check(desk: Any, *, actor: Actor, alignment: list[dict[str, Any]] | None = N
 
     def work(u: store.Unit) -> dict[str, Any]:
         org = u.directory
-        conflicts, reviews = [], []
+        conflicts, reviews, faster = [], [], []
         for team in sorted(org.teams.values(), key=lambda t: t.key):
             entry = org.charter_now.get(team.id)
             if entry is None:
                 continue
             charter = entry.charter
+            before = next((c for c in org.charters.values() if c.team_id == team.id
+                           and c.version == entry.version - 1), None)
+            said = charters.tightened(before.charter, charter) if before else []
+            if said:
+                faster.append((team, entry, said, charter_store.loaded_at(u, entry.id)))
             if charter.overdue(team.business_calendar.local(u.now).date()):
                 reviews.append({"team": team.key, "name": team.name, "version": entry.version,
                                 "review": charter.review.isoformat(), "with": charter.with_whom,
@@ -123,10 +134,37 @@ def check(desk: Any, *, actor: Actor, alignment: list[dict[str, Any]] | None = N
                              if _hours(Duration.parse(row["resolve"]), other) <= within]
                     if tight:
                         conflicts.append(_conflict(desk, team, entry, commitment, within, other, tight))
-        return {"conflicts": conflicts, "speed": [{"team": f["team"], "name": f["name"], "line": f["flag"]}
-                                                  for f in flags], "reviews": reviews}
+        return {"conflicts": conflicts, "faster": faster, "speed": [
+            {"team": f["team"], "name": f["name"], "line": f["flag"]} for f in flags], "reviews": reviews}
 
-    return store.run(desk, work, write=False)
+    found = store.run(desk, work, write=False)
+    now = desk.now()
+    targets = []
+    for team, entry, said, since in found.pop("faster"):
+        if now - since < timedelta(days=1):
+            continue  # nothing to compare yet
+        health = report(desk, actor=actor, team=team.key, since=since, until=now)
+        fell = _less_happy(health["previous_headline"], health["headline"])
+        if fell:
+            targets.append({"team": team.key, "name": team.name, "version": entry.version, "tightened": said,
+                            "line": f"{team.name}'s charter version {entry.version} (agreed "
+                                    f"{entry.charter.agreed:%-d %b %Y}) made promises faster — {'; '.join(said)} — "
+                                    f"and its customers grew less happy since: {fell}"})
+    return {**found, "targets": targets}
+
+
+def _less_happy(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """How satisfaction fell from ``before`` to ``after`` (two report
+    headlines), in words; empty when it did not, or too few rated either."""
+    if min(before["responses"], after["responses"]) < metrics.ENOUGH_RATINGS:
+        return ""
+    fell = []
+    if None not in (before["nps"], after["nps"]) and before["nps"] - after["nps"] >= metrics.NPS_DROP:
+        fell.append(f"NPS {before['nps']:.0f} → {after['nps']:.0f} ({before['responses']} and "
+                    f"{after['responses']} ratings)")
+    if None not in (before["effort"], after["effort"]) and after["effort"] - before["effort"] >= metrics.EFFORT_RISE:
+        fell.append(f"effort {before['effort']:.1f} → {after['effort']:.1f} of 7")
+    return ", ".join(fell)
 
 
 def _hours(duration: Duration, team: Any) -> float:

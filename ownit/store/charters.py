@@ -7,6 +7,8 @@ organisation (:mod:`.directory`), whose generation each new one moves.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from ..charters import Charter
@@ -18,6 +20,14 @@ TABLE = CharterTable.__table__
 _ADD = Insert(TABLE)
 _LATEST = Statement(sa.select(TABLE.c.id, TABLE.c.version, TABLE.c.body)
                     .where(TABLE.c.team_id == sa.bindparam("team")).order_by(TABLE.c.version.desc()).limit(1))
+
+
+_LOADED = Statement(sa.select(TABLE.c.loaded_at).where(TABLE.c.id == sa.bindparam("charter")))
+
+
+def loaded_at(u: Unit, charter_id: int) -> Any:
+    """When the version ``charter_id`` was loaded: from then on new requests were promised under it."""
+    return u.db.execute(_LOADED, charter=charter_id).scalar()
 
 
 def add(u: Unit, team_id: int, charter: Charter) -> tuple[int, bool]:
