@@ -1163,6 +1163,7 @@ def sweep(as_json: Json = False) -> None:
     typer.echo(f"swept {report['looked_at']} requests: {len(report['due_soon'])} due soon, "
                f"{len(report['overdue'])} overdue, {len(report['escalated'])} escalated, "
                f"{len(report['reassigned'])} reassigned, {len(report['closed'])} closed"
+               + (f"; {_count(len(report['tasks_late']), 'late task')} told" if report["tasks_late"] else "")
                + (f"; {_count(len(report['digests']), 'morning digest')} sent" if report["digests"] else "")
                + (f"; {len(report['redelivered'])} notifications delivered on retry" if report["redelivered"] else "")
                + (f"; {report['tallies_recounted']} days of service health recounted"

@@ -1,7 +1,9 @@
 """The sweep (``ownit sweep``, from cron every few minutes): keep the promises
 visible. Nudge owners before a due time, tell them when it passes, escalate to
 the lead after a grace period, hand on the work of people whose absence has
-begun, close resolved requests nobody confirmed, send the morning digests,
+begun, close resolved requests nobody confirmed, tell the owners of tasks
+past their due time (and the owners of the requests waiting on them), send
+the morning digests,
 and offer the channels every notification whose time has come
 (:mod:`ownit.service.outgoing`).
 
@@ -23,7 +25,7 @@ from .. import domain, events, notices, promises
 from ..departments import Duration
 from ..errors import Conflict
 from ..models import Person, Request
-from ..store import outbox, requests, submissions, timeline
+from ..store import outbox, requests, submissions, tasks, timeline
 from ..store import unit as store
 from ..store.requests import RequestRow
 from .absence import hand_on
@@ -45,7 +47,7 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
     now = desk.now()
     report: Report = {"at": now.isoformat(), "due_soon": [], "overdue": [], "escalated": [], "reassigned": [],
                       "closed": [], "skipped": [], "digests": [], "redelivered": [], "declined": [], "retrying": [],
-                      "undeliverable": []}
+                      "undeliverable": [], "tasks_late": []}
     away, due, quiet = store.run(desk, lambda u: _candidates(desk, u), write=False)
 
     def hand_on_work(person_id: int) -> None:
@@ -69,6 +71,8 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
         if progress:
             progress(done, total)
     report["looked_at"] = len(away) + len(due) + len(quiet)
+    while _late_tasks(desk, report) == SWEEP_BATCH:  # each batch is told once: the next are others
+        pass
     outgoing.send_digests(desk, report)  # after the work above: a digest tells the day as it now stands
     outgoing.deliver_due(desk, report)
     from .. import tallies
@@ -196,6 +200,33 @@ def _sweep_one(u: store.Unit, req: RequestRow, report: Report) -> None:
         requests.update(u, req)
     else:
         requests.note_swept(u, req)
+
+
+def _late_tasks(desk: Any, report: Report) -> int:
+    """Tell the owner of each open task past its due time, and the owner of
+    the request it is part of, once per due time (``task.nudged_for``): in
+    one unit of work for a batch. Returns how many it looked at."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        org, lines = u.directory, []
+        found = tasks.late(u, u.now, SWEEP_BATCH)
+        rows = requests.many(u, {t.request_id for t in found})
+        for task in found:
+            req, team, owner = rows[task.request_id], org.teams[task.team_id], org.people[task.owner_id]
+            said = dict(ref=req.ref, title=req.title, team=team.name, owner=owner.name, what=task.what,
+                        due=task.due.isoformat(), zone=team.business_calendar.timezone)
+            stamp = f"task-late:{task.id}:{task.due.isoformat()}"
+            outbox.put(u, owner.id, req.id, notices.TaskLate(**said, yours=True), dedupe_key=stamp)
+            if req.owner_id != owner.id:
+                outbox.put(u, req.owner_id, req.id, notices.TaskLate(**said), dedupe_key=f"{stamp}:request")
+            task.nudged_for = task.due
+            tasks.update(u, task)
+            lines.append({"ref": req.ref, "task": task.id, "team": team.key, "owner": owner.email,
+                          "due": task.due.isoformat()})
+        return lines
+
+    lines = transaction(desk, work)
+    report["tasks_late"].extend(lines)
+    return len(lines)
 
 
 def _auto_close(u: store.Unit, req: RequestRow, report: Report) -> None:
