@@ -195,3 +195,36 @@ def test_a_resolved_request_takes_no_new_task(ownit_demo_org) -> None:
     service.resolve(desk, ref, actor=owner, note="Patched")
     with pytest.raises(Conflict, match="is resolved; a task is asked for a request still being worked"):
         ask_it(desk, ref, owner)
+
+
+def test_the_command_line_end_to_end(ownit_demo_org, ownit_database_url: str) -> None:
+    cli = Cli(ownit_database_url)
+    view = cli.raise_leak()
+    ref, owner = view["ref"], view["owner"]["email"]
+    said = cli.ok("task", "add", ref, "--team", "it-service", "--what", TILLS, "--by", "2026-11-25", "--key", "k1",
+                  "--as", owner).stdout
+    assert said.startswith(f"{ref}: task ") and f"IT Service Desk is doing: {TILLS} — Chloe Martin, by Thu 26 Nov " \
+                                                  "10:00" in said
+    again = cli.ok("task", "add", ref, "--team", "it-service", "--what", TILLS, "--by", "2026-11-25", "--key", "k1",
+                   "--as", owner).stdout
+    assert "asked earlier with this key, nothing changed" in again
+    assert "Task 1: IT Service Desk is doing" in cli.ok("show", ref, "--as", AMIRA).stdout
+    listed = cli.ok("task", "list", "--team", "it-service", "--as", RAJ).stdout.splitlines()
+    assert len(listed) == 1 and ref in listed[0] and "Chloe Martin, due Thu 26 Nov 10:00" in listed[0]
+    assert [t["id"] for t in cli.json("task", "list", "--team", "it-service", "--as", CHLOE)] == [1]
+    # wrong steps: one line, exit 1, nothing written
+    assert "of FAC-1001's own department" in cli.fails("task", "add", ref, "--team", "facilities-south", "--what",
+                                                      "x", "--by", "2026-11-25", "--as", owner)
+    assert "only the owner" in cli.fails("task", "add", ref, "--team", "it-service", "--what", "x", "--by",
+                                         "2026-11-25", "--as", AMIRA)
+    assert "--by" in cli.fails("task", "add", ref, "--team", "it-service", "--what", "x", "--by", "someday",
+                               "--as", owner)
+    assert "only the task's owner" in cli.fails("task", "done", "1", "--note", "Done", "--as", DAN)
+    assert "you are not in IT Service Desk" in cli.fails("task", "list", "--team", "it-service", "--as", AMIRA)
+    done = cli.ok("task", "done", "1", "--note", "Tills isolated", "--key", "d1", "--as", CHLOE).stdout
+    assert f"IT Service Desk did: {TILLS} — Chloe Martin, done Mon 23 Nov 10:00" in done and "is told" in done
+    assert "nothing changed" in cli.ok("task", "done", "1", "--note", "Tills isolated", "--key", "d1",
+                                       "--as", CHLOE).stdout
+    assert "task 1 is done already" in cli.fails("task", "done", "1", "--note", "Again", "--as", CHLOE)
+    assert cli.ok("task", "list", "--team", "it-service", "--as", RAJ).stdout.strip() == "no open task for it-service"
+    assert [t["status"] for t in cli.show(ref)["tasks"]] == ["done"]

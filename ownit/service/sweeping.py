@@ -48,7 +48,7 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
     report: Report = {"at": now.isoformat(), "due_soon": [], "overdue": [], "escalated": [], "reassigned": [],
                       "closed": [], "skipped": [], "digests": [], "redelivered": [], "declined": [], "retrying": [],
                       "undeliverable": [], "tasks_late": []}
-    away, due, quiet = store.run(desk, lambda u: _candidates(desk, u), write=False)
+    away, due, quiet, late = store.run(desk, lambda u: _candidates(desk, u), write=False)
 
     def hand_on_work(person_id: int) -> None:
         def work(u: store.Unit) -> list[dict[str, str]]:
@@ -63,7 +63,8 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
 
     steps = ([(lambda batch: hand_on_work(batch[0]), [p]) for p in away]
              + [(lambda batch: _in_batches(desk, batch, _sweep_one, report), batch) for batch in batches(due)]
-             + [(lambda batch: _in_batches(desk, batch, _auto_close, report), batch) for batch in batches(quiet)])
+             + [(lambda batch: _in_batches(desk, batch, _auto_close, report), batch) for batch in batches(quiet)]
+             + [(lambda batch: _late_tasks(desk, batch, report), batch) for batch in batches(late)])
     total, done = sum(len(batch) for _, batch in steps), 0
     for step, batch in steps:
         step(batch)
@@ -71,8 +72,6 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
         if progress:
             progress(done, total)
     report["looked_at"] = len(away) + len(due) + len(quiet)
-    while _late_tasks(desk, report) == SWEEP_BATCH:  # each batch is told once: the next are others
-        pass
     outgoing.send_digests(desk, report)  # after the work above: a digest tells the day as it now stands
     outgoing.deliver_due(desk, report)
     from .. import tallies
@@ -82,10 +81,10 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
     return report
 
 
-def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[int]]:
+def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[int], list[int]]:
     """Whose absence has begun while they own work; the open requests with
     news (a promise near, due or due for escalation); the resolved requests
-    quiet long enough to close."""
+    quiet long enough to close; the tasks late with nobody told yet."""
     now = u.now
     away = [row[0] for row in u.db.run(sa.select(_R.c.owner_id).distinct().select_from(
         _R.join(_P, _P.c.id == _R.c.owner_id)).where(
@@ -104,7 +103,7 @@ def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[in
         quiet += [row[0] for row in u.db.run(sa.select(_R.c.id).where(
             _R.c.team_id == team.id, _R.c.status == domain.RESOLVED,
             _R.c.resolved_at <= now - calendar.to_span(promises.AUTO_CLOSE_AFTER))).all()]
-    return away, due, quiet
+    return away, due, quiet, tasks.late(u, now)
 
 
 Step = Callable[[store.Unit, RequestRow, Report], None]
@@ -202,13 +201,13 @@ def _sweep_one(u: store.Unit, req: RequestRow, report: Report) -> None:
         requests.note_swept(u, req)
 
 
-def _late_tasks(desk: Any, report: Report) -> int:
-    """Tell the owner of each open task past its due time, and the owner of
-    the request it is part of, once per due time (``task.nudged_for``): in
-    one unit of work for a batch. Returns how many it looked at."""
+def _late_tasks(desk: Any, ids: list[int], report: Report) -> None:
+    """Tell the owner of each task of ``ids`` still late, and the owner of the
+    request it is part of, once per due time (``task.nudged_for``), in one
+    unit of work."""
     def work(u: store.Unit) -> list[dict[str, Any]]:
         org, lines = u.directory, []
-        found = tasks.late(u, u.now, SWEEP_BATCH)
+        found = [t for t in (tasks.get(u, i) for i in ids) if t is not None and t.untold(u.now)]
         rows = requests.many(u, {t.request_id for t in found})
         for task in found:
             req, team, owner = rows[task.request_id], org.teams[task.team_id], org.people[task.owner_id]
@@ -224,9 +223,10 @@ def _late_tasks(desk: Any, report: Report) -> int:
                           "due": task.due.isoformat()})
         return lines
 
-    lines = transaction(desk, work)
-    report["tasks_late"].extend(lines)
-    return len(lines)
+    try:
+        report["tasks_late"].extend(transaction(desk, work))
+    except Conflict:  # marked done meanwhile, say: the next sweep looks again
+        report["skipped"].extend(f"task {i}" for i in ids)
 
 
 def _auto_close(u: store.Unit, req: RequestRow, report: Report) -> None:

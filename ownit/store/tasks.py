@@ -36,6 +36,10 @@ class TaskRow:
         """Still open past its due time."""
         return self.status == OPEN and self.due < now
 
+    def untold(self, now: datetime) -> bool:
+        """Late, and nobody was told of it for its due time yet."""
+        return self.late(now) and self.nudged_for != self.due
+
 
 def _from(values: tuple[Any, ...]) -> TaskRow:
     row = TaskRow()
@@ -51,9 +55,9 @@ _BY_ID = Statement(_ALL.where(TABLE.c.id == sa.bindparam("id")))
 _OF = Statement(_ALL.where(TABLE.c.request_id == sa.bindparam("request")).order_by(TABLE.c.id))
 _OPEN_OF = Statement(_ALL.where(TABLE.c.team_id == sa.bindparam("team"), TABLE.c.status == OPEN)
                      .order_by(TABLE.c.due, TABLE.c.id))
-_LATE = Statement(_ALL.where(TABLE.c.status == OPEN, TABLE.c.due < sa.bindparam("now"),
-                             sa.or_(TABLE.c.nudged_for.is_(None), TABLE.c.nudged_for != TABLE.c.due))
-                  .order_by(TABLE.c.due, TABLE.c.id).limit(sa.bindparam("limit")))
+_LATE = Statement(sa.select(TABLE.c.id).where(TABLE.c.status == OPEN, TABLE.c.due < sa.bindparam("now"),
+                                              sa.or_(TABLE.c.nudged_for.is_(None), TABLE.c.nudged_for != TABLE.c.due))
+                  .order_by(TABLE.c.due, TABLE.c.id))
 _UPDATES: dict[tuple[str, ...], Statement] = {}
 
 
@@ -79,10 +83,10 @@ def open_of(u: Unit, team_id: int) -> list[TaskRow]:
     return [_from(row) for row in u.db.execute(_OPEN_OF, team=team_id).all()]
 
 
-def late(u: Unit, now: datetime, limit: int) -> list[TaskRow]:
-    """Open tasks past their due time whose lateness nobody was told of yet
-    (for this due time), the longest late first."""
-    return [_from(row) for row in u.db.execute(_LATE, now=now, limit=limit).all()]
+def late(u: Unit, now: datetime) -> list[int]:
+    """The open tasks past their due time whose lateness nobody was told of
+    yet (for this due time), the longest late first (ids)."""
+    return [row[0] for row in u.db.execute(_LATE, now=now).all()]
 
 
 def asked_of(u: Unit, request_id: int, person_id: int, team_ids: list[int]) -> bool:
