@@ -25,6 +25,7 @@ from ownit import service
 from ownit.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from test_cli import Cli
 from test_incidents import DAN, heard
+from test_ui import app, button, open_team_queue, rendered_text, shown  # noqa: F401  (the app fixture)
 
 TILLS = "Isolate the tills before the roofer starts"
 WEDNESDAY = date(2026, 11, 25)
@@ -228,3 +229,35 @@ def test_the_command_line_end_to_end(ownit_demo_org, ownit_database_url: str) ->
     assert "task 1 is done already" in cli.fails("task", "done", "1", "--note", "Again", "--as", CHLOE)
     assert cli.ok("task", "list", "--team", "it-service", "--as", RAJ).stdout.strip() == "no open task for it-service"
     assert [t["status"] for t in cli.show(ref)["tasks"]] == ["done"]
+
+
+def test_in_the_browser_the_owner_asks_the_requester_reads_it_the_task_owner_marks_it_done(
+        app, ownit_demo_org) -> None:  # noqa: F811  (the fixture)
+    desk = ownit_demo_org
+    ref, owner = leak(desk)
+    at = open_team_queue(app, owner)
+    team = next(s for s in at.selectbox if (s.key or "").startswith(f"task-{ref}~"))
+    assert team.options == ["HR Partners (hr)", "IT Service Desk (it)"]  # other departments' teams only
+    next(t for t in at.text_input if (t.key or "").startswith(f"task-{ref}~")).input(TILLS)
+    next(d for d in at.date_input if (d.key or "").startswith(f"task-{ref}~")).set_value(WEDNESDAY)
+    button(at, "Ask the team").click().run()
+    assert not at.exception and [rendered_text(e.value) for e in at.error] == ["Choose the team to ask."]
+    assert service.show(desk, ref, actor=owner)["tasks"] == []
+    next(s for s in at.selectbox if (s.key or "").startswith(f"task-{ref}~")).select_index(1)
+    button(at, "Ask the team").click().run()
+    assert not at.exception and not at.error
+    task = service.show(desk, ref, actor=owner)["tasks"][0]
+    assert rendered_text(at.success[0].value) == f"{ref}: task {task['id']}: {task['line']}"
+    assert task["owner"]["email"] == CHLOE
+    # the requester's card says who is doing part of it, and by when
+    card = app(AMIRA).run()
+    assert not card.exception
+    assert f"IT Service Desk is doing part of it: {TILLS}, by Thu 26 Nov 10:00" in shown(card)
+    # the task's owner marks it done from the IT team's page
+    at = open_team_queue(app, CHLOE)
+    assert f"{ref} Roof leak" in shown(at) and "Chloe Martin, due Thu 26 Nov 10:00" in shown(at)
+    next(t for t in at.text_input if (t.key or "").startswith(f"task-done-{task['id']}~")).input("Tills isolated")
+    button(at, "Mark it done").click().run()
+    assert not at.exception and not at.error
+    assert service.show(desk, ref, actor=owner)["tasks"][0]["status"] == "done"
+    assert not [b for b in at.button if b.label == "Mark it done"]
