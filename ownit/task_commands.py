@@ -20,6 +20,14 @@ def _task_line(task: dict[str, Any]) -> str:
     return f"task {task['id']}: {task['line']}"
 
 
+def _answer(view: dict[str, Any], as_json: bool, *, earlier: str, now: str) -> None:
+    """The action's answer: its JSON, what was done ``now``, or that it was
+    done ``earlier`` with the same key and nothing changed."""
+    if as_json:
+        return _print_json(view)
+    typer.echo(f"{view['ref']}: {earlier} with this key, nothing changed." if view["repeated"] else now)
+
+
 @task_app.command("add")
 @friendly
 def add(
@@ -34,12 +42,8 @@ def add(
 
     view = service.ask_task(_desk(), ref, actor=actor, team=team, what=what, needed_by=_date(needed_by, "--by"),
                             key=key)
-    if as_json:
-        return _print_json(view)
-    if view["repeated"]:
-        typer.echo(f"{view['ref']}: asked earlier with this key, nothing changed.")
-        return
-    typer.echo(f"{view['ref']}: {_task_line(view['task'])}. {view['owner']['name']} still owns {view['ref']}.")
+    _answer(view, as_json, earlier="asked earlier",
+            now=f"{view['ref']}: {_task_line(view['task'])}. {view['owner']['name']} still owns {view['ref']}.")
 
 
 @task_app.command("done")
@@ -52,12 +56,8 @@ def done(
     from . import service
 
     view = service.task_done(_desk(), task_id, actor=actor, note=note, key=key)
-    if as_json:
-        return _print_json(view)
-    if view["repeated"]:
-        typer.echo(f"{view['ref']}: task {task_id} marked done earlier with this key, nothing changed.")
-        return
-    typer.echo(f"{view['ref']}: {_task_line(view['task'])}; {view['owner']['name']} is told.")
+    _answer(view, as_json, earlier=f"task {task_id} marked done earlier",
+            now=f"{view['ref']}: {_task_line(view['task'])}; {view['owner']['name']} is told.")
 
 
 @task_app.command("list")
