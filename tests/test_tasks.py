@@ -249,6 +249,15 @@ def test_in_the_browser_the_owner_asks_the_requester_reads_it_the_task_owner_mar
     task = service.show(desk, ref, actor=owner)["tasks"][0]
     assert rendered_text(at.success[0].value) == f"{ref}: task {task['id']}: {task['line']}"
     assert task["owner"]["email"] == CHLOE
+    # a double click: the first ask landed but the page was cut short before it drew again
+    token = at.session_state[f"armed-task-{ref}"]
+    service.ask_task(desk, ref, actor=owner, team="hr-partners", what="Rota", needed_by=WEDNESDAY, key=token)
+    next(s for s in at.selectbox if (s.key or "").startswith(f"task-{ref}~")).select_index(0)
+    next(t for t in at.text_input if (t.key or "").startswith(f"task-{ref}~")).input("Rota")
+    next(d for d in at.date_input if (d.key or "").startswith(f"task-{ref}~")).set_value(WEDNESDAY)
+    button(at, "Ask the team").click().run()
+    assert not at.exception and rendered_text(at.success[0].value) == f"{ref}: asked earlier, nothing changed"
+    assert len(service.show(desk, ref, actor=owner)["tasks"]) == 2
     # the requester's card says who is doing part of it, and by when
     card = app(AMIRA).run()
     assert not card.exception

@@ -582,7 +582,8 @@ def task_form(view: dict[str, Any]) -> None:
             if team is None:
                 st.error("Choose the team to ask.")
             else:
-                act(lambda done: f"{ref}: task {done['task']['id']}: {done['task']['line']}", service.ask_task,
+                act(lambda done: f"{ref}: asked earlier, nothing changed" if done["repeated"] else
+                    f"{ref}: task {done['task']['id']}: {done['task']['line']}", service.ask_task,
                     form=form, ref=ref, team=team["key"], what=what, needed_by=needed_by)
 
 
