@@ -4,7 +4,7 @@ do, with one named owner in that team and a dated commitment
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 import typer
 
@@ -20,12 +20,12 @@ def _task_line(task: dict[str, Any]) -> str:
     return f"task {task['id']}: {task['line']}"
 
 
-def _answer(view: dict[str, Any], as_json: bool, *, earlier: str, now: str) -> None:
+def _answer(view: dict[str, Any], as_json: bool, *, earlier: str, now: Callable[[], str]) -> None:
     """The action's answer: its JSON, what was done ``now``, or that it was
     done ``earlier`` with the same key and nothing changed."""
     if as_json:
         return _print_json(view)
-    typer.echo(f"{view['ref']}: {earlier} with this key, nothing changed." if view["repeated"] else now)
+    typer.echo(f"{view['ref']}: {earlier} with this key, nothing changed." if view["repeated"] else now())
 
 
 @task_app.command("add")
@@ -43,7 +43,7 @@ def add(
     view = service.ask_task(_desk(), ref, actor=actor, team=team, what=what, needed_by=_date(needed_by, "--by"),
                             key=key)
     _answer(view, as_json, earlier="asked earlier",
-            now=f"{view['ref']}: {_task_line(view['task'])}. {view['owner']['name']} still owns {view['ref']}.")
+            now=lambda: f"{view['ref']}: {_task_line(view['task'])}. {view['owner']['name']} still owns {view['ref']}.")
 
 
 @task_app.command("done")
@@ -57,7 +57,7 @@ def done(
 
     view = service.task_done(_desk(), task_id, actor=actor, note=note, key=key)
     _answer(view, as_json, earlier=f"task {task_id} marked done earlier",
-            now=f"{view['ref']}: {_task_line(view['task'])}; {view['owner']['name']} is told.")
+            now=lambda: f"{view['ref']}: {_task_line(view['task'])}; {view['owner']['name']} is told.")
 
 
 @task_app.command("list")
