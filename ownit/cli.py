@@ -634,6 +634,9 @@ def _render(view: dict[str, Any]) -> None:
         for line in incident.get("linked", []):
             console.print(f"  {line['ref']} {line['title']} — {line['site']}, {line['requester']}; "
                           f"owner {line['owner']}, {line['status']}")
+    for task in view.get("tasks", []):  # the parts other departments' teams were asked to do
+        line = f"[bold red]{escape(task['line'])}[/]" if task["late"] else escape(task["line"])
+        console.print(f"[cyan]Task {task['id']}:[/] {line}")
     console.print(f"[italic]{promise['summary']}[/]")
     if promise["needs_agreement"]:
         console.print(f"[bold yellow]Needs agreement:[/] needed by {promise['needed_by']}, "
@@ -1159,10 +1162,13 @@ def sweep(as_json: Json = False) -> None:
         typer.echo(f"{line['ref']}: handed to {line['to']} (owner away)")
     for line in report["closed"]:
         typer.echo(f"{line['ref']}: closed (resolved, no reply)")
+    for line in report["tasks_late"]:
+        typer.echo(f"{line['ref']}: task {line['task']} for {line['team']} late, told {line['owner']}")
     _undeliverable(report)
     typer.echo(f"swept {report['looked_at']} requests: {len(report['due_soon'])} due soon, "
                f"{len(report['overdue'])} overdue, {len(report['escalated'])} escalated, "
                f"{len(report['reassigned'])} reassigned, {len(report['closed'])} closed"
+               + (f"; {_count(len(report['tasks_late']), 'late task')} told" if report["tasks_late"] else "")
                + (f"; {_count(len(report['digests']), 'morning digest')} sent" if report["digests"] else "")
                + (f"; {len(report['redelivered'])} notifications delivered on retry" if report["redelivered"] else "")
                + (f"; {report['tallies_recounted']} days of service health recounted"
@@ -1252,6 +1258,9 @@ app.add_typer(incident_app, name="incident")
 from .charter_commands import charter_app  # noqa: E402  (it uses the helpers above)
 
 app.add_typer(charter_app, name="charter")
+from .task_commands import task_app  # noqa: E402  (it uses the helpers above)
+
+app.add_typer(task_app, name="task")
 
 COMMANDS_GROUP = "ownit.commands"  # entry points: NAME = "module:attribute", a typer.Typer or a function of the app
 

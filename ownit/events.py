@@ -403,6 +403,32 @@ class WatcherRemoved(Event):
     watcher: str
 
 
+@kind("task_asked", "task asked of another team")
+@dataclass(frozen=True)
+class TaskAsked(Event):
+    """The request's owner asked another department's team (``team``, its
+    key) for part of the work: ``what``, needed by ``needed_by``; ``owner``
+    (email) owns the task, due by ``due`` (the team's commitment). The
+    request keeps its own owner."""
+
+    task: int
+    team: str
+    owner: str
+    what: str
+    needed_by: date
+    due: datetime
+
+
+@kind("task_done", "task done")
+@dataclass(frozen=True)
+class TaskDone(Event):
+    """The task ``task`` asked of ``team`` (its key), ``what``, is done (the note says how)."""
+
+    task: int
+    team: str
+    what: str
+
+
 @kind("plugin_error", "plugin error")
 @dataclass(frozen=True)
 class PluginFailed(Event):

@@ -207,6 +207,29 @@ class Incident(SQLModel, table=True):
     joins_as: str = Field(max_length=128)  # the request type of a store that joins it from the raise page
 
 
+class Task(SQLModel, table=True):
+    """Part of a request another department's team was asked to do ("isolate
+    the tills before the roofer starts"): one named owner in that team, due
+    by the team's charter commitment to the request's department. The request
+    keeps its own owner. ``owner_id`` is NOT NULL: a task always has one."""
+
+    __table_args__ = (sa.Index("ix_task_team_open", "team_id", "status", "due"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    team_id: int = Field(foreign_key="team.id")  # the team asked
+    owner_id: int = Field(foreign_key="person.id", nullable=False)
+    what: str = Field(max_length=500)
+    needed_by: date  # the asker's date
+    due: datetime = _when(nullable=False)  # the team's dated commitment
+    status: str = Field(max_length=16, default="open")  # open, done
+    asked_by: int = Field(foreign_key="person.id")
+    asked_at: datetime = _when(nullable=False)
+    done_at: Optional[datetime] = _when()
+    nudged_for: Optional[datetime] = _when()  # the due time its lateness was told for (once each)
+    version: int = Field(default=1)  # checked by ownit.store.tasks.update
+
+
 class Watcher(SQLModel, table=True):
     """A colleague the requester (or the team) added to follow one request: they
     hear what the requester hears and see it as the requester does."""

@@ -50,7 +50,8 @@ HEADINGS = {
     "incident": "part of an incident", "incident_update": "incident update", "unlinked": "no longer in the incident",
     "checkin": "checked in", "stage": "moved on", "waiting": "waiting on you", "resolved": "resolved",
     "closed": "closed", "watching": "now watching", "me_too": "affects more people",
-    "digest": "morning digest",
+    "digest": "morning digest", "task": "a task for you", "task_asked": "another team is helping",
+    "task_done": "task done", "task_late": "task late",
 }
 
 
@@ -473,6 +474,75 @@ class NoLongerPart(Notice):
                 f"{self.note}); its own owner carries on with it")
 
 
+# --- tasks: part of a request another department's team was asked to do ----------------------------------
+
+
+@dataclass(frozen=True)
+class TaskForYou(Notice):
+    """To the task's owner: another department's request needs part of its
+    work from your team, which you own, due by the team's commitment."""
+
+    kind: ClassVar[str] = "task"
+    urgent: ClassVar[bool] = True
+    what: str
+    asked_by: str
+    needed_by: str  # the asker's date, in words
+    due: str
+    zone: str
+
+    def text(self) -> str:
+        return (f"{self.asked_by} asks you, for {self.ref} '{self.title}': {self.what} (needed by "
+                f"{self.needed_by}); due by {_when(self.due, self.zone)}")
+
+
+@dataclass(frozen=True)
+class TaskAsked(Notice):
+    """To the requester: another team is doing part of their request, by when."""
+
+    kind: ClassVar[str] = "task_asked"
+    team: str
+    what: str
+    due: str
+    zone: str
+
+    def text(self) -> str:
+        return f"{self.ref} '{self.title}': {self.team} is doing part of it: {self.what}, by {_when(self.due, self.zone)}"
+
+
+@dataclass(frozen=True)
+class TaskDone(Notice):
+    """To the request's owner: the task another team was asked for is done."""
+
+    kind: ClassVar[str] = "task_done"
+    team: str
+    what: str
+    by: str
+    note: str
+
+    def text(self) -> str:
+        return f"{self.ref} '{self.title}': {self.team} did its part ({self.what}); {self.by} says: {self.note}"
+
+
+@dataclass(frozen=True)
+class TaskLate(Notice):
+    """A task is past its due time: to its owner (``yours``), and to the
+    request's owner, who is waiting on it."""
+
+    kind: ClassVar[str] = "task_late"
+    urgent: ClassVar[bool] = True
+    team: str
+    owner: str
+    what: str
+    due: str
+    zone: str
+    yours: bool = False
+
+    def text(self) -> str:
+        whose = "your task" if self.yours else f"{self.team}'s task ({self.owner})"
+        return (f"{self.ref} '{self.title}': {whose} was due {_when(self.due, self.zone)} and is late: "
+                f"{self.what}")
+
+
 # --- a digest --------------------------------------------------------------------------------------------
 
 
@@ -524,6 +594,8 @@ _NEEDED: dict[str, Any] = {
     "NeedsYou": lambda d: str(d.get("note") or ""),
     "NowAt": lambda d: sentence(str(d.get("your_part") or "")),
     "Resolved": lambda d: "Confirm the fix, or reopen the request if it is not right.",
+    "TaskForYou": lambda d: f"Do it by {when_in_full(d.get('due'), d.get('zone'))}, then mark it done.",
+    "TaskLate": lambda d: "Finish the task and mark it done." if d.get("yours") else "",
     "ClosedQuietly": lambda d: "Nothing, unless it is not fixed: then reopen it.",
 }
 

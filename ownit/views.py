@@ -121,6 +121,28 @@ def charter_quote(charter: Any, *, version: int, team_name: str, names: dict[str
                     + (f" ({', '.join(signed)})" if signed else "")}
 
 
+def task_view(task: Any, *, team: Any, owner: Any, now: datetime) -> dict[str, Any]:
+    """A task another team was asked for (:mod:`ownit.service.tasks`), with
+    its ``line`` in people's words ("IT Service Desk is doing: isolate the
+    tills — Chloe Martin, by Wed 25 Nov 10:00") and the requester's
+    (``for_requester``: "IT Service Desk is doing part of it: isolate the
+    tills, by Wed 25 Nov 10:00")."""
+    calendar = BusinessCalendar.of_team(team)
+    late = task.status == "open" and task.due < now
+    if task.status == "open":
+        by = f"by {calendar.local(task.due):%a %d %b %H:%M}" + (" (late)" if late else "")
+        line = f"{team.name} is doing: {task.what} — {owner.name}, {by}"
+        told = f"{team.name} is doing part of it: {task.what}, {by}"
+    else:
+        on = f"done {calendar.local(task.done_at):%a %d %b %H:%M}" if task.done_at else "done"
+        line = f"{team.name} did: {task.what} — {owner.name}, {on}"
+        told = f"{team.name} did part of it: {task.what}, {on}"
+    return {"id": task.id, "team": {"key": team.key, "name": team.name}, "owner": person_view(owner, team),
+            "what": task.what, "due": iso(task.due), "needed_by": task.needed_by.isoformat(),
+            "status": task.status, "late": late, "done_at": iso(task.done_at), "timezone": calendar.timezone,
+            "line": line, "for_requester": told}
+
+
 def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any, lead: Any,
                    events: Sequence[Any], actors: dict[int, Any], rtype: RequestType | None, now: datetime,
                    internal: bool, promise: Promise | None, charter: dict[str, Any] | None) -> dict[str, Any]:

@@ -110,6 +110,13 @@ def test_every_action_has_one_service_function_one_command_and_one_form(monkeypa
     for name, function in {**service.ACTIONS, "raise": service.raise_request, "note": service.add_note}.items():
         assert "key" in inspect.signature(function).parameters, f"service.{function.__name__} takes no key"
         assert "--key" in {o for p in commands[name].params for o in p.opts}, f"'ownit {name}' has no --key"
+    # the actions beside the lifecycle's, in groups of commands of their own, the same
+    grouped = {("incident", "declare"): service.declare_incident, ("incident", "link"): service.link_incident,
+               ("task", "add"): service.ask_task, ("task", "done"): service.task_done}
+    for (group, name), function in grouped.items():
+        assert "key" in inspect.signature(function).parameters, f"service.{function.__name__} takes no key"
+        params = commands[group].commands[name].params
+        assert "--key" in {o for p in params for o in p.opts}, f"'ownit {group} {name}' has no --key"
 
 
 def test_notifications_and_events_are_data(ownit_demo_org: Any) -> None:

@@ -180,6 +180,7 @@ def request_card(view: dict[str, Any]) -> None:
             needs = f" {charter['team_name']} needs from the store: {'; '.join(charter['needs'])}." \
                 if charter["needs"] else ""
             st.caption(literal(f"Promised under {charter['line']}.{record_line(charter['team'])}{needs}"))
+        tasks_line(view)
         if promise["waiting"]:
             who = "you" if viewer["requester"] else view["requester"]["name"]
             st.warning(literal(f"Waiting on {who}: {promise['waiting']['for']}"))
@@ -217,6 +218,8 @@ def request_card(view: dict[str, Any]) -> None:
         elif (viewer["works_it"] and view["status"] in ("open", "waiting") and not view.get("part_of")
               and not view["private"]):
             declare_form(view)
+        if viewer["works_it"] and view["status"] in ("open", "waiting"):
+            task_form(view)
         if viewer["requester"]:
             requester_actions(view)
         noted = owner_actions(view) if viewer["works_it"] else False
@@ -568,6 +571,46 @@ def declare_form(view: dict[str, Any]) -> None:
                     service.declare_incident, form=form, from_ref=ref, scope=where, title=title)
 
 
+def tasks_line(view: dict[str, Any]) -> None:
+    """The parts of the request other departments' teams were asked to do:
+    to the requester "IT Service Desk is doing part of it: isolate the tills,
+    by Thu 26 Nov 10:00", to the team who owns each task too."""
+    staff = view["viewer"]["staff"]
+    for task in view.get("tasks", []):
+        said = literal(task["line"] if staff else task["for_requester"])
+        st.markdown(f":material/handshake: {f':red[{said}]' if task['late'] else said}")
+
+
+def task_form(view: dict[str, Any]) -> None:
+    """Ask another department's team for a task on this request, for its owner
+    or lead: what, and the date it is needed by; one of that team owns it, due
+    by the team's charter."""
+    ref = view["ref"]
+    teams = [t for t in service.teams(desk()) if t["department"] != view["department"]]
+    with st.expander("Ask another team for a task"), st.form(form := armed(f"task-{ref}")):
+        team = st.selectbox("Team", teams, index=None, key=f"{form}:team", placeholder="Another department's team",
+                            format_func=lambda t: f"{t['name']} ({t['department']})")
+        what = st.text_input("What they are asked to do", key=f"{form}:what",
+                             placeholder="Isolate the tills before the roofer starts")
+        needed_by = st.date_input("Needed by", value=None, key=f"{form}:by")
+        if st.form_submit_button("Ask the team"):
+            if team is None:
+                st.error("Choose the team to ask.")
+            else:
+                act(lambda done: f"{ref}: asked earlier, nothing changed" if done["repeated"] else
+                    f"{ref}: task {done['task']['id']}: {done['task']['line']}", service.ask_task,
+                    form=form, ref=ref, team=team["key"], what=what, needed_by=needed_by)
+
+
+def task_done_form(task: dict[str, Any]) -> None:
+    """Mark a task of the team's done, with a note: for its owner and the team's lead."""
+    with st.popover("Done", key=f"task-done-open-{task['id']}"), st.form(form := armed(f"task-done-{task['id']}")):
+        note = st.text_input("What was done (the request's owner reads it)", key=f"{form}:note")
+        if st.form_submit_button("Mark it done"):
+            act(f"task {task['id']} done; {task['request']['owner']} is told", service.task_done, form=form,
+                task_id=task["id"], note=note)
+
+
 def join_banner(incident: dict[str, Any], on_behalf_of: dict[str, Any] | None = None) -> None:
     """A known issue at the user's store (a line of ``service.incidents_here``):
     who owns it and when they next say something, and one tap to be part of
@@ -594,4 +637,5 @@ def join_banner(incident: dict[str, Any], on_behalf_of: dict[str, Any] | None = 
 
 
 __all__ = ["desk", "current_user", "on_phone", "request_card", "fail_inline", "service", "literal", "flash",
-           "contact", "when", "sign_in", "watchers", "rating_inputs", "rating_given", "incident_line", "join_banner"]
+           "contact", "when", "sign_in", "watchers", "rating_inputs", "rating_given", "incident_line", "join_banner",
+           "task_done_form"]

@@ -6,7 +6,8 @@ it) or one read.
 The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
 on a request), :mod:`.rating` (rating through a mail's link, without signing
 in), :mod:`.watching` (who follows a request, who is affected too), :mod:`.incidents` (one problem
-affecting many stores, with one owner), :mod:`.charters` (what each team agreed with the stores), :mod:`.attachments` (photos
+affecting many stores, with one owner), :mod:`.charters` (what each team agreed with the stores), :mod:`.tasks` (part of a request another
+department's team is asked to do), :mod:`.attachments` (photos
 and files on a request), :mod:`.audience` (who hears what the requester hears), :mod:`.settings` (a person's
 notification preferences), :mod:`.absence`, :mod:`.reads`, :mod:`.health` (service-health
 report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to the channels: due
@@ -36,6 +37,7 @@ from .reads import (calendar_of, departments, following, inbox, load_problems, m
                     teams)
 from .outgoing import outbox_lines as outbox, retry as retry_notification, sent_to_you
 from .settings import channels, my_preferences, set_preferences
+from .tasks import ask as ask_task, done as task_done, of_team as team_tasks
 from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
 from .watching import me_too, watch
 from ..store.outbox import MAX_ATTEMPTS, RETRY_AFTER
@@ -68,5 +70,5 @@ __all__ = [
     "restore_backup", "outbox", "retry_notification", "sent_to_you", "reply_by_mail", "Refused",
     "attach", "files", "get_file", "Upload", "declare_incident", "link_incident", "unlink_incident",
     "join_incident", "incidents_here", "team_incidents", "linkable_requests", "sites", "load_charters", "charter",
-    "promises_applying", "check_charters", "team_record", "RECORD_DAYS",
+    "promises_applying", "check_charters", "team_record", "RECORD_DAYS", "ask_task", "task_done", "team_tasks",
 ]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from .. import assign, domain, events, notices
+from .. import domain, events, notices
 from ..actors import Actor
 from ..clock import within_bounds
 from ..errors import PermissionDenied, ValidationError
@@ -20,7 +20,7 @@ from ..store.directory import PersonEntry
 from .audience import tell_requester
 from .reactions import transaction
 from .reads import state
-from .roster import candidates
+from . import roster
 
 _R = Request.__table__
 
@@ -65,8 +65,7 @@ def hand_on(desk: Any, u: store.Unit, person: PersonEntry, away_until: datetime)
         team = org.teams[req.team_id]
         rtype = desk.plugins.request_types.get(req.request_type)
         loads = directory.loads(u.db, team)  # afresh for each: the last hand-off changed a load
-        choice = assign.choose_owner(candidates(org, team, loads, now), required_skills=rtype.skills if rtype else (),
-                                     lead_id=team.lead_id, exclude_id=person.id)
+        choice = roster.choose(org, team, loads, now, skills=rtype.skills if rtype else (), exclude_id=person.id)
         if choice.person_id == person.id:
             continue
         if any(m.person_id == choice.person_id for m in team.members):

@@ -8,7 +8,9 @@ the team's lead or an admin. Watchers and deputies see it as the requester
 does (no internal notes) and act for nobody: confirming and reopening stay
 the requester's. An incident (``ownit.incidents``) is seen by its team, the
 people of the stores in its scope, and the requesters and owners of the
-requests linked to it; a store outside its scope sees nothing of it.
+requests linked to it; a store outside its scope sees nothing of it. A team
+asked for a task on a request (``ownit.service.tasks``) sees that request as
+its requester does.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from ..departments import RequestType
 from ..errors import NotFound, PermissionDenied, ValidationError, typed, utf8
 from ..incidents import is_incident
-from ..store import incidents, requests, watchers
+from ..store import incidents, requests, tasks, watchers
 from ..store.directory import Directory, PersonEntry, TeamEntry
 from ..store.unit import Unit
 
@@ -130,6 +132,8 @@ def visible(u: Unit, ref: str, person: PersonEntry | None) -> tuple[Any, TeamEnt
             return req, team, rtype
     elif watchers.watches(u, req.id, person.id):
         return req, team, rtype
+    if tasks.asked_of(u, req.id, person.id, [t.id for t in org.teams_of(person.id)]):
+        return req, team, rtype  # a team asked for part of it sees it, as the requester does
     raise no_request(ref)
 
 

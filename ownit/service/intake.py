@@ -36,7 +36,7 @@ from ..store.directory import PersonEntry, SiteEntry, TeamEntry
 from ..store.sql import Statement
 from ..uploads import Upload
 from ..views import person_view
-from . import repeats
+from . import repeats, roster
 from .access import NOTE_MAX, TITLE_MAX, acting_for, text, visible
 from .attachments import attach_in, prepare
 from .audience import tell_requester
@@ -269,8 +269,7 @@ def _owner_for(u: store.Unit, team: TeamEntry, loads: dict[int, directory.Load],
         return choice
     continuity = u.db.execute(_LAST_OWNER, requester=requester.id, department=team.department,
                               since=u.now - CONTINUITY).scalar() if requester is not None else None
-    return assign.choose_owner(candidates(u.directory, team, loads, u.now), required_skills=tuple(skills),
-                               lead_id=team.lead_id, continuity_id=continuity)
+    return roster.choose(u.directory, team, loads, u.now, skills=skills, continuity_id=continuity)
 
 
 def _ruled_owner(u: store.Unit, team: TeamEntry, loads: dict[int, directory.Load],

@@ -20,7 +20,7 @@ from ..store.unit import Unit
 
 WORDS = {**domain.SAID, "raise": "raise a request", "note": "add a note to", "attach": "attach a file to",
          "declare": "declare an incident", "link": "link requests to", "unlink": "unlink a request from",
-         "join": "join"}
+         "join": "join", "task": "ask another team for a task on", "task_done": "mark done a task on"}
 
 
 def key_of(key: str | None) -> str | None:

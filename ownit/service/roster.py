@@ -5,7 +5,7 @@ directory (who, skills, cover, capacity) and their loads, read fresh
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from .. import assign
 from ..records import MemberInfo, TeamInfo
@@ -20,6 +20,16 @@ def candidates(org: Directory, team: TeamEntry, loads: dict[int, Load], now: dat
                              last_assigned_at=loads[m.person_id].last_assigned_at,
                              away=loads[m.person_id].is_away(now))
             for m in team.members]
+
+
+def choose(org: Directory, team: TeamEntry, loads: dict[int, Load], now: datetime, *, skills: Iterable[str] = (),
+           continuity_id: int | None = None, exclude_id: int | None = None) -> assign.Choice:
+    """Who in ``team`` takes on new work now — a request raised or handed on,
+    a task another department asks of it — by the standard choice over its
+    members' ``loads`` (:func:`ownit.assign.choose_owner`): never nobody, the
+    lead last."""
+    return assign.choose_owner(candidates(org, team, loads, now), required_skills=tuple(skills), lead_id=team.lead_id,
+                               continuity_id=continuity_id, exclude_id=exclude_id)
 
 
 def team_info(org: Directory, team: TeamEntry, loads: dict[int, Load], now: datetime) -> TeamInfo:

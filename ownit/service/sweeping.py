@@ -1,7 +1,9 @@
 """The sweep (``ownit sweep``, from cron every few minutes): keep the promises
 visible. Nudge owners before a due time, tell them when it passes, escalate to
 the lead after a grace period, hand on the work of people whose absence has
-begun, close resolved requests nobody confirmed, send the morning digests,
+begun, close resolved requests nobody confirmed, tell the owners of tasks
+past their due time (and the owners of the requests waiting on them), send
+the morning digests,
 and offer the channels every notification whose time has come
 (:mod:`ownit.service.outgoing`).
 
@@ -23,7 +25,7 @@ from .. import domain, events, notices, promises
 from ..departments import Duration
 from ..errors import Conflict
 from ..models import Person, Request
-from ..store import outbox, requests, submissions, timeline
+from ..store import outbox, requests, submissions, tasks, timeline
 from ..store import unit as store
 from ..store.requests import RequestRow
 from .absence import hand_on
@@ -45,8 +47,8 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
     now = desk.now()
     report: Report = {"at": now.isoformat(), "due_soon": [], "overdue": [], "escalated": [], "reassigned": [],
                       "closed": [], "skipped": [], "digests": [], "redelivered": [], "declined": [], "retrying": [],
-                      "undeliverable": []}
-    away, due, quiet = store.run(desk, lambda u: _candidates(desk, u), write=False)
+                      "undeliverable": [], "tasks_late": []}
+    away, due, quiet, late = store.run(desk, lambda u: _candidates(desk, u), write=False)
 
     def hand_on_work(person_id: int) -> None:
         def work(u: store.Unit) -> list[dict[str, str]]:
@@ -61,7 +63,8 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
 
     steps = ([(lambda batch: hand_on_work(batch[0]), [p]) for p in away]
              + [(lambda batch: _in_batches(desk, batch, _sweep_one, report), batch) for batch in batches(due)]
-             + [(lambda batch: _in_batches(desk, batch, _auto_close, report), batch) for batch in batches(quiet)])
+             + [(lambda batch: _in_batches(desk, batch, _auto_close, report), batch) for batch in batches(quiet)]
+             + [(lambda batch: _late_tasks(desk, batch, report), batch) for batch in batches(late)])
     total, done = sum(len(batch) for _, batch in steps), 0
     for step, batch in steps:
         step(batch)
@@ -78,10 +81,10 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
     return report
 
 
-def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[int]]:
+def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[int], list[int]]:
     """Whose absence has begun while they own work; the open requests with
     news (a promise near, due or due for escalation); the resolved requests
-    quiet long enough to close."""
+    quiet long enough to close; the tasks late with nobody told yet."""
     now = u.now
     away = [row[0] for row in u.db.run(sa.select(_R.c.owner_id).distinct().select_from(
         _R.join(_P, _P.c.id == _R.c.owner_id)).where(
@@ -100,7 +103,7 @@ def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[in
         quiet += [row[0] for row in u.db.run(sa.select(_R.c.id).where(
             _R.c.team_id == team.id, _R.c.status == domain.RESOLVED,
             _R.c.resolved_at <= now - calendar.to_span(promises.AUTO_CLOSE_AFTER))).all()]
-    return away, due, quiet
+    return away, due, quiet, tasks.late(u, now)
 
 
 Step = Callable[[store.Unit, RequestRow, Report], None]
@@ -196,6 +199,34 @@ def _sweep_one(u: store.Unit, req: RequestRow, report: Report) -> None:
         requests.update(u, req)
     else:
         requests.note_swept(u, req)
+
+
+def _late_tasks(desk: Any, ids: list[int], report: Report) -> None:
+    """Tell the owner of each task of ``ids`` still late, and the owner of the
+    request it is part of, once per due time (``task.nudged_for``), in one
+    unit of work."""
+    def work(u: store.Unit) -> list[dict[str, Any]]:
+        org, lines = u.directory, []
+        found = [t for t in (tasks.get(u, i) for i in ids) if t is not None and t.untold(u.now)]
+        rows = requests.many(u, {t.request_id for t in found})
+        for task in found:
+            req, team, owner = rows[task.request_id], org.teams[task.team_id], org.people[task.owner_id]
+            said = dict(ref=req.ref, title=req.title, team=team.name, owner=owner.name, what=task.what,
+                        due=task.due.isoformat(), zone=team.business_calendar.timezone)
+            stamp = f"task-late:{task.id}:{task.due.isoformat()}"
+            outbox.put(u, owner.id, req.id, notices.TaskLate(**said, yours=True), dedupe_key=stamp)
+            if req.owner_id != owner.id:
+                outbox.put(u, req.owner_id, req.id, notices.TaskLate(**said), dedupe_key=f"{stamp}:request")
+            task.nudged_for = task.due
+            tasks.update(u, task)
+            lines.append({"ref": req.ref, "task": task.id, "team": team.key, "owner": owner.email,
+                          "due": task.due.isoformat()})
+        return lines
+
+    try:
+        report["tasks_late"].extend(transaction(desk, work))
+    except Conflict:  # marked done meanwhile, say: the next sweep looks again
+        report["skipped"].extend(f"task {i}" for i in ids)
 
 
 def _auto_close(u: store.Unit, req: RequestRow, report: Report) -> None:

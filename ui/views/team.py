@@ -1,12 +1,14 @@
 """The team's queue for agents and leads: the team's open incidents first
-(each opens like a row), filters, a search by reference or words of the
+(each opens like a row), the tasks other departments asked of it (each
+marked done by its owner or the lead), filters, a search by reference or words of the
 title, the queue a page at a time (a click on a row opens that
 request first), the same cards the requester sees (plus internal notes), and
 the owner's actions on each."""
 
 import pandas as pd
 import streamlit as st
-from common import current_user, desk, fail_inline, flash, linked_request, literal, request_card, service, when
+from common import (current_user, desk, fail_inline, flash, linked_request, literal, request_card, service,
+                    task_done_form, when)
 
 from ownit import OwnitError
 
@@ -56,6 +58,19 @@ if incidents:  # one problem at many stores comes before any single request
                       f"{when(incident['next_update'], incident['zone'])}")
         if press.button("Open", key=f"incident-{incident['ref']}", disabled=incident["ref"] == linked):
             open_request(incident["ref"])
+tasks = service.team_tasks(desk(), actor=current_user(), team=team["key"])
+if tasks:  # parts of other departments' requests this team was asked to do, the most pressing first
+    st.subheader("Tasks for other departments")
+    for task in tasks:
+        text, press = st.columns([5, 1], vertical_alignment="center")
+        request = task["request"]
+        late = " · :red[late]" if task["late"] else ""
+        text.markdown(f":material/handshake: **{literal(request['ref'])}** {literal(request['title'])} "
+                      f"({literal(request['site'])}; {literal(request['owner'])} owns it) — {literal(task['what'])} — "
+                      f"{literal(task['owner']['name'])}, due {when(task['due'], task['timezone'])}{late}")
+        if task["owner"]["email"] == current_user() or team["leads"]:
+            with press:
+                task_done_form(task)
 summary = service.team_summary(desk(), actor=current_user(), team=team["key"])
 glance = st.columns(5)
 for column, (label, key) in zip(glance, [("Open", "open"), ("Overdue", "overdue"), ("Due later today", "due_today"),
