@@ -557,6 +557,7 @@ def queue(
     from .clock import SystemClock
     from .plugins import get_plugins
     from .queues import queue as read_queue
+    from .queues import tasks as read_tasks
     from .store.unit import default_database_url, reading
 
     if mine and team:
@@ -569,21 +570,29 @@ def queue(
     with reading(default_database_url(), now=state.now or SystemClock().now()) as u:
         rows = read_queue(u, plugins=plugins, actor=actor, team=team, overdue=overdue, due_today=due_today,
                           owner=owner, statuses=status, search=search, limit=limit)
+        asked = read_tasks(u, actor=actor, team=team) if team and not as_json else []
     if as_json:
         return _print_json(rows)
     if not rows:
         typer.echo("nothing here: the queue is empty")
-        return
-    table = Table("ref", "title", "priority", "status", "owner", "stage", "next due",
-                  title=f"{'Team ' + team if team else 'Your'} queue")
-    for r in rows:
-        due = _when(r["next_due"], r["timezone"])
-        table.add_row(r["ref"], r["title"], r["priority"], r["status"], r["owner"]["name"],
-                      f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
-                      f"[bold red]{due} overdue[/]" if r["overdue"] else due)
-    if len(rows) == limit:
-        table.caption = f"the {limit} most pressing; --limit {limit * 4} shows more"
-    _console().print(table)
+    else:
+        table = Table("ref", "title", "priority", "status", "owner", "stage", "next due",
+                      title=f"{'Team ' + team if team else 'Your'} queue")
+        for r in rows:
+            due = _when(r["next_due"], r["timezone"])
+            table.add_row(r["ref"], r["title"], r["priority"], r["status"], r["owner"]["name"],
+                          f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
+                          f"[bold red]{due} overdue[/]" if r["overdue"] else due)
+        if len(rows) == limit:
+            table.caption = f"the {limit} most pressing; --limit {limit * 4} shows more"
+        _console().print(table)
+    if asked:  # beside its requests: the parts of other departments' requests it was asked to do
+        tasks = Table("task", "for", "what", "owner", "due", title=f"Tasks asked of {team}")
+        for t in asked:
+            due = _when(t["due"], t["timezone"])
+            tasks.add_row(str(t["id"]), f"{t['ref']} {t['title']}", t["what"], t["owner"],
+                          f"[bold red]{due} late[/]" if t["late"] else due)
+        _console().print(tasks)
 
 
 @app.command()

@@ -44,6 +44,25 @@ def queue(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None,
     return _lines(u, plugins, conditions, params, offset=0, limit=limit, tiers=None)
 
 
+_TASKS = Sql("SELECT t.id, t.what, t.due, t.owner_id, r.ref, r.title FROM task t JOIN request r ON r.id = t.request_id "
+             "WHERE t.team_id = :team AND t.status = 'open' ORDER BY t.due, t.id LIMIT :limit", when=("due",))
+
+
+def tasks(u: Unit, *, actor: Actor, team: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The open tasks other departments asked of ``team``, the earliest due
+    first (``ref`` and ``title`` of the request each is part of, ``what``,
+    ``owner``, ``due``, ``late``): what its queue lists beside its requests.
+    The same plain SQL as the queue, for the command line."""
+    org = u.directory
+    person = u.person(actor)
+    the_team = org.team(team)
+    if not (org.in_team(the_team, person.id) or person.admin):
+        raise PermissionDenied(f"you are not in {the_team.name}; ask its lead to add you")
+    return [{"id": r.id, "ref": r.ref, "title": r.title, "what": r.what, "owner": org.people[r.owner_id].name,
+             "due": r.due.isoformat(), "late": r.due < u.now, "timezone": the_team.calendar.get("timezone", "UTC")}
+            for r in u.db.execute(_TASKS, team=the_team.id, limit=limit).records()]
+
+
 def page(u: Unit, *, plugins: Any, actor: Actor, team: str | None = None, overdue: bool = False,
          due_today: bool = False, owner: str | None = None, statuses: Iterable[str] | None = None,
          search: str | None = None, number: int = 1, size: int = 20) -> dict[str, Any]:

@@ -213,6 +213,8 @@ def test_the_command_line_end_to_end(ownit_demo_org, ownit_database_url: str) ->
     listed = cli.ok("task", "list", "--team", "it-service", "--as", RAJ).stdout.splitlines()
     assert len(listed) == 1 and ref in listed[0] and "Chloe Martin, due Thu 26 Nov 10:00" in listed[0]
     assert [t["id"] for t in cli.json("task", "list", "--team", "it-service", "--as", CHLOE)] == [1]
+    queue = " ".join(cli.ok("queue", "--team", "it-service", "--as", RAJ).stdout.split())  # beside its requests
+    assert "nothing here: the queue is empty Tasks asked of it-service" in queue and ref in queue
     # wrong steps: one line, exit 1, nothing written
     assert "of FAC-1001's own department" in cli.fails("task", "add", ref, "--team", "facilities-south", "--what",
                                                       "x", "--by", "2026-11-25", "--as", owner)
