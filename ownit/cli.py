@@ -983,7 +983,8 @@ def away(
         return _print_json(result)
     typer.echo(f"{result['email']} away from {result['away_from']} until {result['away_until']}")
     for moved in result["reassigned"]:
-        typer.echo(f"  {moved['ref']} handed to {moved['to']}")
+        what = f"{moved['ref']}'s task {moved['task']}" if moved.get("task") else moved["ref"]
+        typer.echo(f"  {what} handed to {moved['to']}")
 
 
 @app.command()
@@ -1168,7 +1169,8 @@ def sweep(as_json: Json = False) -> None:
     for line in report["due_soon"]:
         typer.echo(f"{line['ref']}: {line['what']} due soon, told {line['owner']}")
     for line in report["reassigned"]:
-        typer.echo(f"{line['ref']}: handed to {line['to']} (owner away)")
+        what = f"task {line['task']} " if line.get("task") else ""
+        typer.echo(f"{line['ref']}: {what}handed to {line['to']} (owner away)")
     for line in report["closed"]:
         typer.echo(f"{line['ref']}: closed (resolved, no reply)")
     for line in report["tasks_late"]:

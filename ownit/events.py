@@ -429,6 +429,19 @@ class TaskDone(Event):
     what: str
 
 
+@kind("task_handed_on", "task handed on")
+@dataclass(frozen=True)
+class TaskHandedOn(Event):
+    """The task ``task`` asked of ``team`` (its key) went from ``from_owner``
+    to ``to_owner`` (emails): its owner is away (``reason``)."""
+
+    task: int
+    team: str
+    from_owner: str
+    to_owner: str
+    reason: str = "away"
+
+
 @kind("plugin_error", "plugin error")
 @dataclass(frozen=True)
 class PluginFailed(Event):

@@ -489,8 +489,12 @@ class TaskForYou(Notice):
     needed_by: str  # the asker's date, in words
     due: str
     zone: str
+    away: str = ""  # handed on from its owner, away (ownit.service.absence)
 
     def text(self) -> str:
+        if self.away:
+            return (f"{self.away} is away: their task for {self.ref} '{self.title}' is yours now: {self.what} "
+                    f"(needed by {self.needed_by}); due by {_when(self.due, self.zone)}")
         return (f"{self.asked_by} asks you, for {self.ref} '{self.title}': {self.what} (needed by "
                 f"{self.needed_by}); due by {_when(self.due, self.zone)}")
 

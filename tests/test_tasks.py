@@ -272,3 +272,23 @@ def test_in_the_browser_the_owner_asks_the_requester_reads_it_the_task_owner_mar
     assert not at.exception and not at.error
     assert service.show(desk, ref, actor=owner)["tasks"][0]["status"] == "done"
     assert not [b for b in at.button if b.label == "Mark it done"]
+
+
+def test_a_task_owner_going_away_hands_the_task_on_in_their_team(ownit_demo_org, ownit_database_url) -> None:
+    """Every task keeps one named owner who is here: an absence that begins
+    hands it to whom the team would give new work, on the request's timeline."""
+    desk = ownit_demo_org
+    ref, owner = leak(desk)
+    task = ask_it(desk, ref, owner)["task"]
+    assert task["owner"]["email"] == CHLOE
+    out = Cli(ownit_database_url).ok("away", CHLOE, "--from", "2026-11-23", "--until", "2026-11-30", "--as", RAJ).stdout
+    assert f"  {ref}'s task {task['id']} handed to {DAN}" in out
+    view = service.show(desk, ref, actor=owner)
+    [moved] = view["tasks"]
+    assert (moved["owner"]["email"], moved["status"]) == (DAN, "open")
+    entry = view["timeline"][-1]
+    assert entry["kind"] == "task_handed_on" and entry["note"].startswith("Chloe Martin is away until 2026-11-30; "
+                                                                          "Dan Lee takes over the task")
+    told = [h for h in heard(desk, DAN) if h["kind"] == "task"]
+    assert told[-1]["message"].startswith(f"Chloe Martin is away: their task for {ref} 'Roof leak' is yours now: ")
+    assert service.task_done(desk, task["id"], actor=DAN, note="Isolated")["task"]["status"] == "done"

@@ -14,7 +14,7 @@ from ..actors import Actor
 from ..clock import within_bounds
 from ..errors import PermissionDenied, ValidationError
 from ..models import Request
-from ..store import directory, org as org_store, outbox, requests, timeline
+from ..store import directory, org as org_store, outbox, requests, tasks, timeline
 from ..store import unit as store
 from ..store.directory import PersonEntry
 from .audience import tell_requester
@@ -53,9 +53,9 @@ def set_away(desk: Any, *, actor: Actor, email: str, start: date, until: date) -
 
 
 def hand_on(desk: Any, u: store.Unit, person: PersonEntry, away_until: datetime) -> list[dict[str, str]]:
-    """Hand every request ``person`` owns that is not closed to a colleague who
-    qualifies, or the team lead when nobody does (a lead nobody can stand in
-    for keeps it, visibly theirs)."""
+    """Hand every request ``person`` owns that is not closed, and every open
+    task (:mod:`.tasks`), to a colleague who qualifies, or the team lead when
+    nobody does (a lead nobody can stand in for keeps it, visibly theirs)."""
     org, now = u.directory, u.now
     ids = [row[0] for row in u.db.run(sa.select(_R.c.id).where(
         _R.c.owner_id == person.id, _R.c.status != domain.CLOSED).order_by(_R.c.id)).all()]
@@ -81,4 +81,29 @@ def hand_on(desk: Any, u: store.Unit, person: PersonEntry, away_until: datetime)
         tell_requester(u, req, notices.NewOwner(ref=req.ref, title=req.title, owner=new_owner.name, away=person.name),
                        skip=new_owner.id)
         moved.append({"ref": req.ref, "to": new_owner.email})
+    return moved + _hand_on_tasks(u, person, away_until)
+
+
+def _hand_on_tasks(u: store.Unit, person: PersonEntry, away_until: datetime) -> list[dict[str, str]]:
+    """``person``'s open tasks, each to whom its team would give new work now."""
+    org, now = u.directory, u.now
+    moved = []
+    for task in tasks.owned_open(u, person.id):
+        team = org.teams[task.team_id]
+        choice = roster.choose(org, team, directory.loads(u.db, team), now, exclude_id=person.id)
+        if choice.person_id == person.id:
+            continue
+        new_owner = org.people[choice.person_id]
+        task.owner_id = new_owner.id
+        tasks.update(u, task)
+        req = requests.get(u, task.request_id)
+        note = (f"{person.name} is away until {away_until:%Y-%m-%d}; {new_owner.name} takes over the task "
+                f"for {team.name}: {task.what}")
+        timeline.append(u, timeline.Entry(req.id, now, events.TaskHandedOn(
+            task=task.id, team=team.key, from_owner=person.email, to_owner=new_owner.email), note=note))
+        calendar = team.business_calendar
+        outbox.put(u, new_owner.id, req.id, notices.TaskForYou(
+            ref=req.ref, title=req.title, what=task.what, asked_by="", needed_by=f"{task.needed_by:%a %d %b}",
+            due=task.due.isoformat(), zone=calendar.timezone, away=person.name))
+        moved.append({"ref": req.ref, "task": str(task.id), "to": new_owner.email})
     return moved

@@ -58,6 +58,8 @@ _OPEN_OF = Statement(_ALL.where(TABLE.c.team_id == sa.bindparam("team"), TABLE.c
 _LATE = Statement(sa.select(TABLE.c.id).where(TABLE.c.status == OPEN, TABLE.c.due < sa.bindparam("now"),
                                               sa.or_(TABLE.c.nudged_for.is_(None), TABLE.c.nudged_for != TABLE.c.due))
                   .order_by(TABLE.c.due, TABLE.c.id))
+_OWNED = Statement(_ALL.where(TABLE.c.owner_id == sa.bindparam("owner"), TABLE.c.status == OPEN)
+                   .order_by(TABLE.c.id))
 _UPDATES: dict[tuple[str, ...], Statement] = {}
 
 
@@ -81,6 +83,11 @@ def of(u: Unit, request_id: int) -> list[TaskRow]:
 def open_of(u: Unit, team_id: int) -> list[TaskRow]:
     """A team's open tasks, the earliest due first."""
     return [_from(row) for row in u.db.execute(_OPEN_OF, team=team_id).all()]
+
+
+def owned_open(u: Unit, person_id: int) -> list[TaskRow]:
+    """The open tasks ``person_id`` owns, the first asked first."""
+    return [_from(row) for row in u.db.execute(_OWNED, owner=person_id).all()]
 
 
 def late(u: Unit, now: datetime) -> list[int]:
