@@ -129,9 +129,13 @@ def task_view(task: Any, *, team: Any, owner: Any, now: datetime) -> dict[str, A
     tills, by Wed 25 Nov 10:00")."""
     calendar = BusinessCalendar.of_team(team)
     late = task.status == "open" and task.due < now
+    # the team's commitment may land after the day it is needed: the request's owner agrees a date with the task's
+    after_need = task.status == "open" and task.due > calendar.end_of_day(task.needed_by)
     if task.status == "open":
         by = f"by {calendar.local(task.due):%a %d %b %H:%M}" + (" (late)" if late else "")
-        line = f"{team.name} is doing: {task.what} — {owner.name}, {by}"
+        line = f"{team.name} is doing: {task.what} — {owner.name}, {by}" + (
+            f" (after {task.needed_by:%a %d %b}, when it is needed: agree a date with {owner.name})"
+            if after_need else "")
         told = f"{team.name} is doing part of it: {task.what}, {by}"
     else:
         on = f"done {calendar.local(task.done_at):%a %d %b %H:%M}" if task.done_at else "done"
@@ -139,7 +143,8 @@ def task_view(task: Any, *, team: Any, owner: Any, now: datetime) -> dict[str, A
         told = f"{team.name} did part of it: {task.what}, {on}"
     return {"id": task.id, "team": {"key": team.key, "name": team.name}, "owner": person_view(owner, team),
             "what": task.what, "due": iso(task.due), "needed_by": task.needed_by.isoformat(),
-            "status": task.status, "late": late, "done_at": iso(task.done_at), "timezone": calendar.timezone,
+            "status": task.status, "late": late, "after_need": after_need, "done_at": iso(task.done_at),
+            "timezone": calendar.timezone,
             "line": line, "for_requester": told}
 
 

@@ -50,7 +50,10 @@ def test_the_lifecycle_one_owner_in_the_team_asked_due_by_its_charter(ownit_demo
     assert task["owner"]["email"] == CHLOE and task["team"]["name"] == "IT Service Desk"
     assert task["due"] == "2026-11-26T10:00:00+00:00"  # IT's "3d" in IT's hours, not the date asked
     assert (task["needed_by"], task["status"], task["late"]) == ("2026-11-25", "open", False)
-    assert task["line"] == f"IT Service Desk is doing: {TILLS} — Chloe Martin, by Thu 26 Nov 10:00"
+    # IT's commitment lands the day after it is needed: the line says so, for the owners to agree a date
+    assert task["after_need"] and task["line"] == (f"IT Service Desk is doing: {TILLS} — Chloe Martin, by Thu 26 Nov "
+                                                   "10:00 (after Wed 25 Nov, when it is needed: agree a date with "
+                                                   "Chloe Martin)")
     assert view["tasks"] == [task]
     asked = view["timeline"][-1]
     assert asked["kind"] == "task_asked" and asked["data"]["owner"] == CHLOE and asked["data"]["team"] == "it-service"
@@ -170,7 +173,7 @@ def test_a_late_task_is_told_to_its_owner_and_the_requests_owner_once(ownit_demo
     assert theirs == [f"{ref} 'Roof leak': IT Service Desk's task (Chloe Martin) was due Thu 26 Nov 10:00 and is "
                       f"late: {TILLS}"]
     shown = service.show(desk, ref, actor=owner)["tasks"][0]
-    assert shown["late"] and shown["line"].endswith("by Thu 26 Nov 10:00 (late)")
+    assert shown["late"] and "by Thu 26 Nov 10:00 (late) (after Wed 25 Nov" in shown["line"]
 
 
 def test_the_team_list_comes_most_pressing_first(ownit_demo_org) -> None:
@@ -292,3 +295,10 @@ def test_a_task_owner_going_away_hands_the_task_on_in_their_team(ownit_demo_org,
     told = [h for h in heard(desk, DAN) if h["kind"] == "task"]
     assert told[-1]["message"].startswith(f"Chloe Martin is away: their task for {ref} 'Roof leak' is yours now: ")
     assert service.task_done(desk, task["id"], actor=DAN, note="Isolated")["task"]["status"] == "done"
+
+
+def test_a_commitment_within_the_day_needed_says_nothing_more(ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    ref, owner = leak(desk)
+    task = service.ask_task(desk, ref, actor=owner, team="it-service", what=TILLS, needed_by=date(2026, 11, 27))["task"]
+    assert not task["after_need"] and task["line"].endswith("— Chloe Martin, by Thu 26 Nov 10:00")
