@@ -377,8 +377,14 @@ def departments(as_json: Json = False) -> None:
 
     from . import service
 
+    from .errors import ConfigError
+
     desk = _desk()
-    data = {**service.departments(desk), "promises": service.promises_applying(desk)}
+    data = service.departments(desk)  # what the plugins declare: no database needed
+    try:  # what each team promises, its charter's or the department's: the teams are in the database
+        data["promises"] = service.promises_applying(desk)
+    except ConfigError:  # not set up yet ('ownit init'): the departments alone
+        data["promises"] = []
     if as_json:
         return _print_json(data)
     table = Table("request type", "label", "priority", "needs skills", "stages", title="Departments")
@@ -399,7 +405,8 @@ def departments(as_json: Json = False) -> None:
                          f"{r['checkin'] or 'none'} / {r['resolve']}" for r in rows)
         sources = sorted({f"charter v{r['version']}" if r["source"] == "charter" else "plugin" for r in rows})
         promised.add_row(team, rtype, said, ", ".join(sources))
-    _console().print(promised)
+    if lines:
+        _console().print(promised)
     plugins = ", ".join(f"{p['name']} {p['version'] or ''}".strip() for p in data["plugins"]) or "none"
     typer.echo(f"plugins: {plugins}")
     for problem in data["problems"]:

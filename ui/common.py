@@ -176,7 +176,7 @@ def request_card(view: dict[str, Any]) -> None:
         promised = "" if viewer["requester"] else f"**Promised to {literal(view['requester']['name'])}:** "
         st.info(promised + literal(promise["summary"]))
         charter = view.get("charter")
-        if charter:  # what it was promised under, how the team keeps it, what it needs from the store
+        if charter and not phone:  # what it was promised under, how the team keeps it, what it needs from the store
             needs = f" {charter['team_name']} needs from the store: {'; '.join(charter['needs'])}." \
                 if charter["needs"] else ""
             st.caption(literal(f"Promised under {charter['line']}.{record_line(charter['team'])}{needs}"))
