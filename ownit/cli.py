@@ -506,6 +506,8 @@ def raise_(
     for_site: Annotated[bool, typer.Option("--for-site", help="For the site, not only you: its deputies hear "
                                                               "what you hear.")] = False,
     on_behalf_of: For = None,
+    mystery: Annotated[Optional[int], typer.Option("--mystery", metavar="ID", help="The mystery request you were "
+                                                   "asked to raise ('ownit mystery mine').")] = None,
     key: Key = None,
     actor: As = None,
     as_json: Json = False,
@@ -521,7 +523,7 @@ def raise_(
         fields[name.strip()] = value
     view = service.raise_request(_desk(), actor=actor, request_type=request_type, title=title, detail=detail,
                                  fields=fields, needed_by=_date(needed_by, "--needed-by"), site=site,
-                                 for_site=for_site, key=key, on_behalf_of=on_behalf_of)
+                                 for_site=for_site, key=key, on_behalf_of=on_behalf_of, mystery=mystery)
     if as_json:
         return _print_json(view)
     owner = view["owner"]
@@ -1279,6 +1281,9 @@ app.add_typer(charter_app, name="charter")
 from .task_commands import task_app  # noqa: E402  (it uses the helpers above)
 
 app.add_typer(task_app, name="task")
+from .mystery_commands import mystery_app  # noqa: E402  (it uses the helpers above)
+
+app.add_typer(mystery_app, name="mystery")
 
 COMMANDS_GROUP = "ownit.commands"  # entry points: NAME = "module:attribute", a typer.Typer or a function of the app
 

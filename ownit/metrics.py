@@ -30,6 +30,8 @@ Definitions (all over events in the period ``[since, until)``):
   mean customer effort (1 very easy – 7 very hard).
 
 Per-owner figures go to the request's owner (the named person answers for it).
+Mystery requests (:mod:`ownit.service.mystery`) count in none of them: they are
+scored on their own, beside these figures.
 p90 interpolates between ranks (a spreadsheet's PERCENTILE.INC).
 """
 
@@ -44,7 +46,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from . import events
-from .models import Feedback, Measure, Request
+from .models import Feedback, Measure, Mystery, Request
 
 # (key, heading, unit, better) — the figures of a report row, in order
 FIGURES = (
@@ -183,6 +185,9 @@ def raw(u: Any, scope: Scope, since: datetime, until: datetime, *, now: datetime
         return func.count().filter(column == sa.true())
 
     measures = Source(Measure.owner_id, Measure.team_id, Measure.department, Measure.at)
+    # a mystery request counts in no figure: it has no measures (ownit.store.derived), and its missed first
+    # contact and its rating are left out here
+    ordinary = ~sa.exists().where(Mystery.request_id == Request.id)
 
     def measured(kind: type[events.Event]) -> Any:
         return select(Measure.event_id).where(Measure.kind == kind.kind, Measure.at >= since, Measure.at < until,
@@ -195,7 +200,7 @@ def raw(u: Any, scope: Scope, since: datetime, until: datetime, *, now: datetime
         r["first_hours"] += _floats(hours)
     # first contacts due in the period and still not made: promises already broken
     missed = select(Request.id).where(Request.first_contact_at.is_(None), Request.first_contact_due >= since,
-                                      Request.first_contact_due < min(until, now), *scope.where())
+                                      Request.first_contact_due < min(until, now), *scope.where(), ordinary)
     for r, (count,) in each(missed, Source(Request.owner_id, Request.team_id, Request.department,
                                            Request.first_contact_due), func.count()):
         r["first_missed"] += count
@@ -215,7 +220,7 @@ def raw(u: Any, scope: Scope, since: datetime, until: datetime, *, now: datetime
     for r, (count,) in each(measured(events.Reopened), measures, func.count()):
         r["reopened"] += count
     ratings = (select(Feedback.id).select_from(Feedback).join(Request, Request.id == Feedback.request_id)
-               .where(Feedback.at >= since, Feedback.at < until, *scope.where()))
+               .where(Feedback.at >= since, Feedback.at < until, *scope.where(), ordinary))
     for r, (responses, promoters, detractors, effort_sum, effort_responses) in each(
             ratings, Source(Request.owner_id, Request.team_id, Request.department, Feedback.at),
             func.count(Feedback.nps), func.count().filter(Feedback.nps >= 9), func.count().filter(Feedback.nps <= 6),

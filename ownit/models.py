@@ -230,6 +230,48 @@ class Task(SQLModel, table=True):
     version: int = Field(default=1)  # checked by ownit.store.tasks.update
 
 
+class MysteryProgramme(SQLModel, table=True):
+    """A team's mystery programme (``ownit.service.mystery``): how many mystery
+    requests a month, of which request types, raised by which store managers
+    (each agrees to take part). Set by the team's lead or an admin; one per team."""
+
+    __tablename__ = "mystery_programme"
+
+    team_id: int = Field(primary_key=True, foreign_key="team.id")
+    per_month: int
+    request_types: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    shoppers: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # person id -> ISO instant agreed, or None
+    set_by: int = Field(foreign_key="person.id")
+    set_at: datetime = _when(nullable=False)
+
+
+class Mystery(SQLModel, table=True):
+    """One mystery request: a scenario a nominated store manager raises
+    through the ordinary page, worked like any other, then scored. The mark
+    lives only here, never on the request: no owner-facing read joins it
+    while the request is open, and service health leaves its request out."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    request_type: str = Field(max_length=128)
+    scenario: str = Field(max_length=2000)
+    shopper_id: int = Field(foreign_key="person.id", index=True)
+    planned_by: int = Field(foreign_key="person.id")
+    planned_at: datetime = _when(nullable=False)
+    raise_by: date
+    request_id: Optional[int] = Field(default=None, foreign_key="request.id", unique=True)
+    raised_at: Optional[datetime] = _when()
+    answers: Optional[dict[str, Any]] = Field(default=None, sa_type=sa.JSON)  # the mystery form, as given
+    parts: Optional[dict[str, Any]] = Field(default=None, sa_type=sa.JSON)  # each part's 0-1 score (ownit.mystery)
+    score: Optional[float] = Field(default=None)  # 0-100
+    rubric: Optional[int] = Field(default=None)  # ownit.mystery.RUBRIC's version
+    charter_id: Optional[int] = Field(default=None, foreign_key="charter.id")  # the team's, when raised
+    owner_id: Optional[int] = Field(default=None, foreign_key="person.id")  # who owned it at the close
+    scored_at: Optional[datetime] = _when()
+    note: str = Field(default="", max_length=2000)  # the lead's coaching note
+    noted_by: Optional[int] = Field(default=None, foreign_key="person.id")
+
+
 class Watcher(SQLModel, table=True):
     """A colleague the requester (or the team) added to follow one request: they
     hear what the requester hears and see it as the requester does."""

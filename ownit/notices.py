@@ -51,7 +51,9 @@ HEADINGS = {
     "checkin": "checked in", "stage": "moved on", "waiting": "waiting on you", "resolved": "resolved",
     "closed": "closed", "watching": "now watching", "me_too": "affects more people",
     "digest": "morning digest", "task": "a task for you", "task_asked": "another team is helping",
-    "task_done": "task done", "task_late": "task late",
+    "task_done": "task done", "task_late": "task late", "mystery_invite": "mystery requests: will you take part?",
+    "mystery_scenario": "a mystery request to raise", "mystery_form": "mystery form to answer",
+    "mystery": "it was a mystery request",
 }
 
 
@@ -67,6 +69,8 @@ class Notice:
     kind: ClassVar[str] = ""
     # sent at once even to someone who takes a morning digest: it asks for something soon
     urgent: ClassVar[bool] = False
+    # about one request (its subject names it); a digest or an invitation is not: its subject is its own
+    about_request: ClassVar[bool] = True
 
     ref: str
     title: str
@@ -547,6 +551,78 @@ class TaskLate(Notice):
                 f"{self.what}")
 
 
+# --- mystery requests (ownit.service.mystery): to the store manager taking part, and at the reveal --------------
+
+
+@dataclass(frozen=True)
+class MysteryInvite(Notice):
+    """To a store manager nominated for a team's mystery programme: would they
+    take part? Not about one request: ``ref`` is empty, ``title`` names the team."""
+
+    kind: ClassVar[str] = "mystery_invite"
+    about_request: ClassVar[bool] = False
+    lead: str
+    per_month: int
+
+    def subject(self) -> str:
+        return f"{self.title}: would you raise mystery requests?"
+
+    def text(self) -> str:
+        return (f"{self.lead} asks you to raise mystery requests for {self.title} (up to {self.per_month} a month): "
+                f"realistic requests, worked like any other, to test the service you get. Agree on the "
+                f"Mystery requests page or with 'ownit mystery agree'")
+
+
+@dataclass(frozen=True)
+class MysteryScenario(Notice):
+    """To the store manager taking part: a scenario to raise, by when. ``ref``
+    is empty until it is raised; ``title`` names the team."""
+
+    kind: ClassVar[str] = "mystery_scenario"
+    about_request: ClassVar[bool] = False
+    mystery: int
+    request_type: str
+    scenario: str
+    raise_by: str  # in words
+
+    def subject(self) -> str:
+        return f"{self.title}: a mystery request to raise by {self.raise_by}"
+
+    def text(self) -> str:
+        return (f"Please raise mystery request {self.mystery} for {self.title} by {self.raise_by}, as a "
+                f"'{self.request_type}', in your own words: {sentence(self.scenario)} Choose it on the raise page "
+                f"('This is mystery request {self.mystery}') and tell nobody in the team")
+
+
+@dataclass(frozen=True)
+class MysteryForm(Notice):
+    """To the store manager who raised a mystery request, once it is closed: the short form."""
+
+    kind: ClassVar[str] = "mystery_form"
+    mystery: int
+
+    def text(self) -> str:
+        return (f"{self.ref} '{self.title}' is closed: please answer the mystery form for it (mystery request "
+                f"{self.mystery}) on the Mystery requests page or with 'ownit mystery answer {self.mystery}'")
+
+
+@dataclass(frozen=True)
+class MysteryRevealed(Notice):
+    """The reveal, to the owner at its close and the team's lead: the request
+    was a mystery request, its score, and the lead's note when there is one."""
+
+    kind: ClassVar[str] = "mystery"
+    score: float
+    note: str = ""
+    yours: bool = True
+
+    def text(self) -> str:
+        whose = "your request" if self.yours else "this request"
+        said = f" The lead's note: {sentence(self.note)}" if self.note else ""
+        return (f"{self.ref} '{self.title}' was a mystery request, raised to test the service; {whose} scored "
+                f"{self.score:g} out of 100.{said} It is for coaching: see it on the Mystery requests page")
+
+
 # --- a digest --------------------------------------------------------------------------------------------
 
 
@@ -557,6 +633,7 @@ class Digest(Notice):
     it. Not about one request: ``ref`` is empty, ``title`` names the day."""
 
     kind: ClassVar[str] = "digest"
+    about_request: ClassVar[bool] = False
     urgent: ClassVar[bool] = True  # it is the digest: never held for the next one
 
     sections: list = dataclasses.field(default_factory=list)

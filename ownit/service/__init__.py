@@ -37,6 +37,9 @@ from .reads import (calendar_of, departments, following, inbox, load_problems, m
                     teams)
 from .outgoing import outbox_lines as outbox, retry as retry_notification, sent_to_you
 from .settings import channels, my_preferences, set_preferences
+from .mystery import add_note as note_mystery, answer as answer_mystery, mine as my_mysteries
+from .mystery import plan as plan_mystery, programme as mystery_programme, results as mystery_results
+from .mystery import set_programme as set_mystery_programme, take_part as take_part_in_mysteries
 from .tasks import ask as ask_task, done as task_done, of_team as team_tasks
 from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
 from .watching import me_too, watch
@@ -71,4 +74,6 @@ __all__ = [
     "attach", "files", "get_file", "Upload", "declare_incident", "link_incident", "unlink_incident",
     "join_incident", "incidents_here", "team_incidents", "linkable_requests", "sites", "load_charters", "charter",
     "promises_applying", "check_charters", "team_record", "RECORD_DAYS", "ask_task", "task_done", "team_tasks",
+    "note_mystery", "answer_mystery", "my_mysteries", "plan_mystery", "mystery_programme", "mystery_results",
+    "set_mystery_programme", "take_part_in_mysteries",
 ]

@@ -39,6 +39,7 @@ from ..views import person_view
 from . import repeats, roster
 from .access import NOTE_MAX, TITLE_MAX, acting_for, text, visible
 from .attachments import attach_in, prepare
+from .mystery import check_raisable, link
 from .audience import tell_requester
 from .reactions import Rules, ask, transaction
 from .reads import quoted, view_later
@@ -57,7 +58,8 @@ _LAST_OWNER = Statement(  # the owner of the requester's last request of the dep
 def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, detail: str = "",
                   fields: dict[str, Any] | None = None, needed_by: date | None = None,
                   site: str | None = None, for_site: bool = False, key: str | None = None,
-                  files: Sequence[Upload] | None = None, on_behalf_of: str | None = None) -> dict[str, Any]:
+                  files: Sequence[Upload] | None = None, on_behalf_of: str | None = None,
+                  mystery: int | None = None) -> dict[str, Any]:
     """Raise a request: the plugins' rules asked, then route, pick one named
     owner and set the promise in one transaction. Returns the request view.
     ``for_site`` marks it as the site's: the site's deputies hear what the
@@ -68,7 +70,9 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
     ``on_behalf_of``: the email of the person it is for (a phone call to the
     desk; the support teams and admins only, :func:`.access.acting_for`): it is
     theirs as if they had raised it — their site, their owner, their promise
-    and notices — and the actor is recorded as who raised it."""
+    and notices — and the actor is recorded as who raised it. ``mystery``: the
+    planned mystery request (:mod:`.mystery`) the raiser is raising, which is
+    marked so in its own table and nowhere on the request."""
     rtype = desk.plugins.request_type(request_type)
     if is_incident(rtype):
         raise ValidationError("an incident is declared, not raised: 'ownit incident declare' (or join one shown "
@@ -92,6 +96,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
             first, team, known = visible(u, requests.get(u, earlier.request_id).ref, raiser)
             return view_later(u, first, team, known, raiser, repeated=True)
         requester = acting_for(org, raiser, on_behalf_of, "raise a request", rtype)
+        planned = check_raisable(u, mystery, raiser, requester, rtype) if mystery is not None else None
         where = _site_of(org, requester, site, raising=True)
         team = _route(u, department.key, where.region, routed=said.team)
         loads = directory.loads(u.db, team)
@@ -107,6 +112,8 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
                               requester=requester, raiser=raiser, where=where, team=team, owner_id=choice.person_id,
                               reason=choice.reason, priority=said.priority, needed_by=needed_by, for_site=for_site,
                               stored=stored)
+        if planned is not None:
+            link(u, planned, req)
         if key is not None:
             submissions.settle(u, raiser.id, key, req.id)
         if any(m.person_id == choice.person_id for m in team.members):  # the lead is not always a member

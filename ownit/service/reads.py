@@ -21,6 +21,7 @@ from ..store.directory import PersonEntry, TeamEntry
 from ..views import charter_quote, person_view, render_request, summary_view, task_view
 from .access import acting_for, is_staff, may_manage_watchers, may_work, visible
 from .rating import rated_on
+from .mystery import reveal
 from .reactions import Later
 from .roster import candidates, handoff_lines
 
@@ -66,6 +67,7 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
     part_of = incident_summary(u, requests.get(u, req.incident_id)) if req.incident_id is not None else None
     incident = _incident_view(u, req, staff) if is_incident(rtype) else None
     asked = tasks.of(u, req.id)  # the parts other departments' teams were asked to do
+    mystery = reveal(u, req, team, person)  # None while open: a mystery request looks like any other
 
     def draw() -> dict[str, Any]:
         view = render_request(req, owner=org.people[req.owner_id], requester=org.people[req.requester_id],
@@ -78,6 +80,7 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
         view["repeated"] = repeated
         view["part_of"] = part_of  # the incident it is part of, as its card says it
         view["incident"] = incident  # what makes it an incident: its scope and the requests linked to it
+        view["mystery"] = mystery
         view["tasks"] = [task_view(t, team=org.teams[t.team_id], owner=org.people[t.owner_id], now=now)
                          for t in asked]
         if person is None:

@@ -20,7 +20,9 @@ from ..store.unit import Unit
 
 WORDS = {**domain.SAID, "raise": "raise a request", "note": "add a note to", "attach": "attach a file to",
          "declare": "declare an incident", "link": "link requests to", "unlink": "unlink a request from",
-         "join": "join", "task": "ask another team for a task on", "task_done": "mark done a task on"}
+         "join": "join", "task": "ask another team for a task on", "task_done": "mark done a task on",
+         "mystery_plan": "plan a mystery request", "mystery_answer": "answer the mystery form for",
+         "mystery_note": "add a note to the mystery request"}
 
 
 def key_of(key: str | None) -> str | None:

@@ -2,7 +2,8 @@
 visible. Nudge owners before a due time, tell them when it passes, escalate to
 the lead after a grace period, hand on the work of people whose absence has
 begun, close resolved requests nobody confirmed, tell the owners of tasks
-past their due time (and the owners of the requests waiting on them), send
+past their due time (and the owners of the requests waiting on them), ask the
+store managers of closed mystery requests for their form, send
 the morning digests,
 and offer the channels every notification whose time has come
 (:mod:`ownit.service.outgoing`).
@@ -29,7 +30,7 @@ from ..store import outbox, requests, submissions, tasks, timeline
 from ..store import unit as store
 from ..store.requests import RequestRow
 from .absence import hand_on
-from . import outgoing
+from . import mystery, outgoing
 from .audience import tell_requester
 from .reactions import transaction
 from .reads import state
@@ -72,6 +73,7 @@ def sweep(desk: Any, *, progress: Callable[[int, int], None] | None = None) -> R
         if progress:
             progress(done, total)
     report["looked_at"] = len(away) + len(due) + len(quiet)
+    report["mystery_forms"] = mystery.ask_for_forms(desk)  # closed mystery requests: their forms asked for
     outgoing.send_digests(desk, report)  # after the work above: a digest tells the day as it now stands
     outgoing.deliver_due(desk, report)
     from .. import tallies

@@ -11,7 +11,8 @@ no writer can forget them and a bulk write keeps them too:
 - **measures**: one ``measure`` row per measured event (:data:`ownit.events.MEASURED`),
   its columns filled from the fields each event class declares with
   ``measure("column")``, with the request's scope; moved with the request when
-  it changes owner or team;
+  it changes owner or team; none for a mystery request (``mystery``), which
+  service health leaves out;
 - **day tallies' freshness**: a day of service-health tallies stops being
   current (``tally_day`` loses it) when anything it counted changes.
 
@@ -126,7 +127,9 @@ def declared(dialect_name: str) -> list[Trigger]:
         body=f"INSERT INTO measure (event_id, request_id, kind, at, {', '.join(MEASURE_SCOPE)}, "
              f"{', '.join(MEASURE_VALUES)}) SELECT NEW.id, NEW.request_id, NEW.kind, NEW.at, "
              f"{', '.join('r.' + c for c in MEASURE_SCOPE)}, {', '.join(value(c) for c in MEASURE_VALUES)} "
-             "FROM request r WHERE r.id = NEW.request_id;"))
+             "FROM request r WHERE r.id = NEW.request_id "
+             # a mystery request is worked like any other but counts in no service health figure
+             "AND NOT EXISTS (SELECT 1 FROM mystery m WHERE m.request_id = r.id);"))
     triggers.append(Trigger(
         "request_measure_moves", "request", "UPDATE OF owner_id, team_id", when=d.changed(("owner_id", "team_id")),
         body="UPDATE measure SET owner_id = NEW.owner_id, team_id = NEW.team_id WHERE request_id = NEW.id;"))
