@@ -145,6 +145,29 @@ def raise_many(url: str, index: int, count: int, how_many: int, start_iso: str,
     _report(queue, index, refs=refs, owners=owners, errors=errors)
 
 
+def raise_mystery(url: str, index: int, count: int, mystery_id: int, start_iso: str, barrier: Any,
+                  queue: Any) -> None:
+    """Raise the mystery request ``mystery_id`` as Tom, together with the others (a double tap on two phones)."""
+    from ownit import service
+    from ownit.errors import Conflict
+
+    refs: list[str] = []
+    conflicts: Counter[str] = Counter()
+    errors: list[str] = []
+    try:
+        desk = _open(url, TickingClock(datetime.fromisoformat(start_iso), index, count))
+        barrier.wait(timeout=60)
+        try:
+            view = service.raise_request(desk, actor="tom.hughes@example.com", request_type="facilities.leak",
+                                         title=f"Stockroom drips {index}", fields=dict(LEAK), mystery=mystery_id)
+            refs.append(view["ref"])
+        except Conflict as exc:
+            conflicts[str(exc).split(";")[0]] += 1
+    except Exception:  # noqa: BLE001
+        errors.append("worker failed: " + traceback.format_exc())
+    _report(queue, index, refs=refs, conflicts=dict(conflicts), errors=errors)
+
+
 def sweep_once(url: str, index: int, at_iso: str, barrier: Any, queue: Any) -> None:
     """Run one escalation sweep at the instant ``at_iso``, together with the others."""
     report: dict[str, Any] = {}

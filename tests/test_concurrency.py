@@ -285,3 +285,24 @@ def test_an_incident_keeps_one_owner_and_its_links_stay_whole_under_concurrent_w
         marks = [e["kind"] for e in card["timeline"] if e["kind"] in ("linked", "unlinked")]
         assert (card["part_of"] is not None) == (bool(marks) and marks[-1] == "linked"), (ref, marks)
     assert look(desk, lambda s: s.exec(select(Request).where(Request.owner_id.is_(None))).all()) == []
+
+
+def test_a_mystery_request_raised_from_two_places_at_once_is_raised_once(ownit_demo_org: Any) -> None:
+    """The mark is linked to one request: the other raises are refused and leave nothing behind."""
+    desk = ownit_demo_org
+    tom = "tom.hughes@example.com"
+    service.set_mystery_programme(desk, actor=_workers.LEAD, team="facilities-north", per_month=2,
+                                  request_types=["facilities.leak"], shoppers=[tom])
+    service.take_part_in_mysteries(desk, actor=tom, team="facilities-north")
+    mystery_id = service.plan_mystery(desk, actor=_workers.LEAD, team="facilities-north", scenario="Drips")["planned"]
+    results = run_workers(_workers.raise_mystery, lambda i, barrier, q: (
+        desk.url, i, WORKERS, mystery_id, START.isoformat(), barrier, q))
+    errors = [e for r in results for e in r["errors"]]
+    assert not errors, errors[0]
+    refs = [ref for r in results for ref in r["refs"]]
+    assert len(refs) == 1
+    assert sum(sum(r["conflicts"].values()) for r in results) == WORKERS - 1
+    rows = look(desk, lambda session: list(session.exec(select(Request))))
+    assert [r.ref for r in rows] == refs  # the refused raises left no request
+    assert service.my_mysteries(desk, actor=tom)["raised"][0]["ref"] == refs[0]
+    assert service.ownership_problems(desk) == []
