@@ -652,6 +652,13 @@ def _render(view: dict[str, Any]) -> None:
         for line in incident.get("linked", []):
             console.print(f"  {line['ref']} {line['title']} — {line['site']}, {line['requester']}; "
                           f"owner {line['owner']}, {line['status']}")
+    mystery = view.get("mystery")
+    if mystery:  # closed and scored: the reveal, for coaching
+        parts = ", ".join(f"{p['label']} {p['value'] * 100:.0f}%" for p in mystery["parts"] if p["value"] is not None)
+        console.print(f"[bold blue]This was a mystery request[/], raised to test the service: it scored "
+                      f"{mystery['score']:g} out of 100 (rubric {mystery['rubric']}) — {escape(parts)}")
+        if mystery["note"]:
+            console.print(f"[blue]{escape(mystery['noted_by'])}'s note:[/] {escape(mystery['note'])}")
     for task in view.get("tasks", []):  # the parts other departments' teams were asked to do
         line = f"[bold red]{escape(task['line'])}[/]" if task["late"] else escape(task["line"])
         console.print(f"[cyan]Task {task['id']}:[/] {line}")
@@ -1190,6 +1197,7 @@ def sweep(as_json: Json = False) -> None:
                f"{len(report['reassigned'])} reassigned, {len(report['closed'])} closed"
                + (f"; {_count(len(report['tasks_late']), 'late task')} told" if report["tasks_late"] else "")
                + (f"; {_count(len(report['digests']), 'morning digest')} sent" if report["digests"] else "")
+               + (f"; {_count(report['mystery_forms'], 'mystery form')} asked for" if report["mystery_forms"] else "")
                + (f"; {len(report['redelivered'])} notifications delivered on retry" if report["redelivered"] else "")
                + (f"; {report['tallies_recounted']} days of service health recounted"
                   if report["tallies_recounted"] else ""))

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import As, Json, Key, Note, _console, _date, _desk, _print_json, friendly
+from .cli import As, Json, Key, Note, _console, _count, _date, _desk, _print_json, friendly
 
 mystery_app = typer.Typer(help="Mystery requests: test the service a store meets, then coach.",
                           no_args_is_help=True, rich_markup_mode=None)
@@ -63,8 +63,9 @@ def agree(
     found = service.take_part_in_mysteries(_desk(), actor=actor, team=team, agree=not withdraw)
     if as_json:
         return _print_json(found)
-    typer.echo(f"you no longer raise {team}'s mystery requests" if withdraw
-               else f"thank you: you raise {team}'s mystery requests; each scenario comes to your inbox")
+    name = next(i["name"] for i in found["invitations"] if i["team"] == team)
+    typer.echo(f"you no longer raise {name}'s mystery requests" if withdraw
+               else f"thank you: you raise {name}'s mystery requests; each scenario comes to your inbox")
 
 
 @mystery_app.command("plan")
@@ -225,7 +226,7 @@ def results(
         typer.echo(f"{name}: no mystery request scored from {found['since'][:10]} to {found['until'][:10]}")
         return
     spread = found["spread"]
-    typer.echo(f"{name}: {found['count']} mystery requests scored, mean {_score(found['mean'])}; owners from "
+    typer.echo(f"{name}: {_count(found['count'], 'mystery request')} scored, mean {_score(found['mean'])}; owners from "
                f"{_score(spread['lowest'])} to {_score(spread['highest'])}"
                + (" — a wide spread: the service depends on who you get" if spread["wide"] else ""))
     months = Table("month", "mean", "scored", title="By month")

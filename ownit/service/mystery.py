@@ -433,18 +433,19 @@ def mine(desk: Any, *, actor: Actor) -> dict[str, Any]:
     return store.run(desk, work, write=False)
 
 
-def ask_for_forms(desk: Any) -> list[str]:
+def ask_for_forms(desk: Any) -> int:
     """The sweep's part: each closed mystery request not yet scored asks its
-    store manager for the form, once. Returns the refs asked about."""
-    def work(u: store.Unit) -> list[str]:
-        asked = []
+    store manager for the form, once. Returns how many were asked: a count,
+    not the refs, since whoever runs the sweep may work requests too."""
+    def work(u: store.Unit) -> int:
+        asked = 0
         waiting = stored.closed_unscored(u)
         reqs = requests.many(u, {m.request_id for m in waiting})
         for m in waiting:
             req = reqs[m.request_id]
-            if outbox.put(u, m.shopper_id, req.id, notices.MysteryForm(ref=req.ref, title=req.title, mystery=m.id),
-                          dedupe_key=f"mystery-form:{m.id}"):
-                asked.append(req.ref)
+            asked += outbox.put(u, m.shopper_id, req.id, notices.MysteryForm(ref=req.ref, title=req.title,
+                                                                             mystery=m.id),
+                                dedupe_key=f"mystery-form:{m.id}")
         return asked
 
     return store.run(desk, work)
