@@ -290,25 +290,40 @@ def test_service_health_is_unchanged_by_a_mystery_request(ownit_demo_org) -> Non
 
 
 def test_results_per_owner_with_the_spread_beside_service_health(ownit_demo_org) -> None:
+    """Two mystery requests, owned at their close by the team's two members:
+    the first worked well and loved, the second handed over without a word
+    and scored low by the store — a wide spread; ordinary work beside them."""
     desk = ownit_demo_org
-    planned(desk)
-    scored = []
-    for i, nps in enumerate((10, 2)):
-        mystery_id = service.plan_mystery(desk, actor=HELEN, team="facilities-north", scenario=f"Leak {i}",
-                                          raise_by=date(2026, 12, 31))["planned"] if i else \
-            service.mystery_programme(desk, actor=HELEN, team="facilities-north")["mysteries"][0]["id"]
-        view = raise_it(desk, mystery_id, title=f"Leak {i}")
-        work_and_close(desk, view["ref"], view["owner"]["email"])
-        scored.append(answer(desk, mystery_id, nps=nps))
+    first = planned(desk)
+    second = service.plan_mystery(desk, actor=HELEN, team="facilities-north", scenario="Fire door",
+                                  raise_by=date(2026, 11, 30))["planned"]
+    ordinary = raise_it(desk, None, title="Ordinary drip")
+    view = raise_it(desk, first, title="Leak one")
+    owner = view["owner"]["email"]
+    work_and_close(desk, view["ref"], owner)
+    high = answer(desk, first, nps=10)
+    view = raise_it(desk, second, title="Leak two")  # Tom's again: the same owner, by continuity
+    other = SAM if owner == PRIYA else PRIYA
+    service.hand_off(desk, view["ref"], actor=owner, to=other, note="Over to you")
+    work_and_close(desk, view["ref"], other)
+    low = service.answer_mystery(desk, second, actor=TOM, answers={
+        **{k: "no" for k in YES}, "nps": 2, "effort": 6})
     desk.clock.advance(minutes=1)  # results count what was scored before now
     found = service.mystery_results(desk, actor=HELEN, team="facilities-north")
-    assert found["count"] == 2 and found["mean"] == round((scored[0]["score"] + scored[1]["score"]) / 2, 1)
-    assert {o["name"] for o in found["owners"]} == {s["owner"] for s in scored}
+    assert found["count"] == 2 and found["mean"] == rubric.tenth((high["score"] + low["score"]) / 2)
+    assert [(o["name"], o["mean"]) for o in found["owners"]] == [(high["owner"], high["score"]),
+                                                                 (low["owner"], low["score"])]
+    assert found["spread"]["gap"] == rubric.tenth(high["score"] - low["score"]) and found["spread"]["wide"]
     assert found["mystery_nps"] == 0.0  # one promoter, one detractor
+    assert found["parts"]["handoffs"] == {"label": "each hand-off with a note", "mean": 1.0, "count": 1}
     figures = {row["figure"]: row for row in found["beside"]}
     assert figures["first contact kept"]["mystery"] == 1.0
-    assert figures["first contact kept"]["health"] is None  # nothing ordinary was worked
+    assert figures["first contact kept"]["health"] == 0.0  # the ordinary request's first contact was missed
+    assert figures["NPS"]["health"] is None  # and it was never rated, while both mystery requests were
     assert found["months"] == [{"month": "2026-11", "mean": found["mean"], "count": 2}]
+    assert sorted((m["owner"], m["mean"]) for m in found["owner_months"]) == sorted(
+        [(high["owner"], high["score"]), (low["owner"], low["score"])])
+    assert ordinary["ref"] not in json.dumps(found)
 
 
 # --- the rubric's arithmetic, by hand ----------------------------------------------------------------------

@@ -458,7 +458,8 @@ def results(desk: Any, *, actor: Actor, team: str, since: datetime | None = None
             until: datetime | None = None) -> dict[str, Any]:
     """The team's mystery results over ``[since, until)`` (default: the last
     quarter), by when they were scored: the mean score and each part's,
-    ``months`` (mean and count each), ``owners`` (each owner's mean, count,
+    ``months`` (mean and count each), ``owner_months`` (each owner's, month
+    by month: over time), ``owners`` (each owner's mean, count,
     lowest and highest) with the ``spread`` across owners (``wide`` when the
     gap passes :data:`ownit.mystery.WIDE`), the ``scored`` requests, and
     ``beside``: what the team's service health says of the same period next
@@ -481,11 +482,14 @@ def results(desk: Any, *, actor: Actor, team: str, since: datetime | None = None
         zone = chosen.business_calendar
         by_month: dict[str, list[float]] = {}
         by_owner: dict[int, list[float]] = {}
+        by_owner_month: dict[tuple[str, int], list[float]] = {}
         for m in rows:
-            by_month.setdefault(f"{zone.local(m.scored_at):%Y-%m}", []).append(m.score)
+            month = f"{zone.local(m.scored_at):%Y-%m}"
+            by_month.setdefault(month, []).append(m.score)
             by_owner.setdefault(m.owner_id, []).append(m.score)
+            by_owner_month.setdefault((month, m.owner_id), []).append(m.score)
         owners = sorted(({"email": org.people[pid].email, "name": org.people[pid].name,
-                          "mean": round(mean(s), 1), "count": len(s), "lowest": min(s), "highest": max(s)}
+                          "mean": rubric.tenth(mean(s)), "count": len(s), "lowest": min(s), "highest": max(s)}
                          for pid, s in by_owner.items()), key=lambda o: (-o["mean"], o["name"]))
         spread = rubric.spread(o["mean"] for o in owners)
         spread["wide"] = spread["gap"] is not None and len(owners) > 1 and spread["gap"] > rubric.WIDE
@@ -496,8 +500,13 @@ def results(desk: Any, *, actor: Actor, team: str, since: datetime | None = None
         answers = [m.answers for m in rows if m.answers]
         return {"team": {"key": chosen.key, "name": chosen.name}, "since": since.isoformat(),
                 "until": until.isoformat(), "count": len(rows),
-                "mean": round(mean(m.score for m in rows), 1) if rows else None,
-                "months": [{"month": k, "mean": round(mean(v), 1), "count": len(v)} for k, v in sorted(by_month.items())],
+                "mean": rubric.tenth(mean(m.score for m in rows)) if rows else None,
+                "months": [{"month": k, "mean": rubric.tenth(mean(v)), "count": len(v)}
+                           for k, v in sorted(by_month.items())],
+                "owner_months": [{"month": month, "owner": org.people[pid].name, "mean": rubric.tenth(mean(v)),
+                                  "count": len(v)}
+                                 for (month, pid), v in sorted(by_owner_month.items(),
+                                                               key=lambda kv: (kv[0][0], org.people[kv[0][1]].name))],
                 "owners": owners, "spread": spread, "parts": parts,
                 "mystery_nps": _nps([a["nps"] for a in answers]),
                 "mystery_effort": round(mean(a["effort"] for a in answers), 2) if answers else None,
