@@ -16,7 +16,9 @@ Rubric 1, every part a number from 0 to 1:
     and missed when it was resolved;
   - ``owner_from_start``: the owner named when it was raised made the first
     contact themselves (the requester met the person they were told of);
-  - ``stages``: stages left by their expected dates, over stages left;
+  - ``stages``: stages reached by their expected dates (as the card's
+    stepper shows them), over stages moved on to (the last, reached by the
+    resolution, is the ``resolved`` part's);
   - ``handoffs``: hand-offs that came with a note, over hand-offs;
   - ``resolved``: the last resolution was within the promise.
 
@@ -92,7 +94,7 @@ def measured(entries: Iterable[Any], stage_due: Mapping[str, str],
     first_contact = owner_from_start = resolved = None
     on_time = checkins = missed = 0
     handoffs = noted = 0
-    left = left_on_time = 0
+    reached = reached_on_time = 0
     named_at_start: str | None = None
     for entry in entries:
         event = entry.event
@@ -107,17 +109,16 @@ def measured(entries: Iterable[Any], stage_due: Mapping[str, str],
         elif isinstance(event, (events.HandedOff, events.Reassigned)):
             handoffs += 1
             noted += bool((entry.note or "").strip())
-        elif isinstance(event, (events.MovedOn, events.Resolved)):
-            stage = event.from_stage
-            due = stage_due.get(stage)
+        elif isinstance(event, events.MovedOn):
+            due = stage_due.get(event.to_stage)
             if due is not None:
-                left += 1
-                left_on_time += entry.at <= datetime.fromisoformat(due)
-            if isinstance(event, events.Resolved):
-                resolved = 1.0 if event.on_time else 0.0
-                missed += bool(event.checkin_missed)
+                reached += 1
+                reached_on_time += entry.at <= datetime.fromisoformat(due)
+        elif isinstance(event, events.Resolved):
+            resolved = 1.0 if event.on_time else 0.0
+            missed += bool(event.checkin_missed)
     return {"first_contact": first_contact, "checkins": _ratio(on_time, checkins + missed),
-            "owner_from_start": owner_from_start, "stages": _ratio(left_on_time, left),
+            "owner_from_start": owner_from_start, "stages": _ratio(reached_on_time, reached),
             "handoffs": _ratio(noted, handoffs), "resolved": resolved}
 
 

@@ -46,10 +46,12 @@ def raise_it(desk: Any, mystery_id: int | None, title: str = "Stockroom ceiling 
 
 
 def work_and_close(desk: Any, ref: str, owner: str) -> None:
-    """The owner works it well: contact, a check-in, resolved; Tom confirms it fixed."""
+    """The owner works it well: contact, moves it on, a check-in, resolved; Tom confirms it fixed."""
     desk.clock.advance(hours=1)
     service.contact(desk, ref, actor=owner, note="I own this; roofer booked for tomorrow")
-    desk.clock.advance(hours=4)
+    desk.clock.advance(hours=2)
+    service.advance(desk, ref, actor=owner, note="Seen it: the flashing is loose; a roofer is needed")
+    desk.clock.advance(hours=2)
     service.check_in(desk, ref, actor=owner, note="Roofer confirmed for 9am")
     desk.clock.advance(hours=20)
     service.resolve(desk, ref, actor=owner, note="Roof patched and the shutter oiled")
@@ -109,12 +111,12 @@ def test_plan_raise_work_score_and_reveal(ownit_demo_org) -> None:
     assert [(m["ref"], m["to_answer"]) for m in mine] == [(ref, True)]
 
     scored = answer(desk, one["planned"], comment="Quick and kind")
-    # measured: contact on time, one check-in on time, the named owner called, resolved within the promise,
-    # no hand-off (left out) — but "reported" was left only at the resolution, after its expected date:
-    # 4/5 → 80; asked: 5 yes of 6, NPS 9 → 0.9, effort 2 → 5/6: (5 + 0.9 + 0.8333) / 8 = 0.8417 → 84.2;
-    # the score is their mean: (80 + 84.17) / 2 = 82.08 → 82.1
-    assert parts_of(scored)["stages"] == 0.0
-    assert scored["score"] == 82.1 and scored["rubric"] == rubric.RUBRIC and scored["owner"] == view["owner"]["name"]
+    # measured: contact on time, one check-in on time, the named owner called, the next stage reached by its
+    # expected time, resolved within the promise, no hand-off (left out): 5/5 → 100; asked: 5 yes of 6,
+    # NPS 9 → 0.9, effort 2 → 5/6: (5 + 0.9 + 0.8333) / 8 = 0.8417 → 84.2; the score is their mean:
+    # (100 + 84.17) / 2 = 92.08 → 92.1
+    assert parts_of(scored)["stages"] == 1.0
+    assert scored["score"] == 92.1 and scored["rubric"] == rubric.RUBRIC and scored["owner"] == view["owner"]["name"]
     assert scored["charter_version"] == 1  # Facilities North's charter of the demo
     parts = {p["key"]: p["value"] for p in scored["parts"]}
     assert parts["handoffs"] is None and parts["first_contact"] == 1.0 and parts["told_part"] == 0.0
@@ -123,20 +125,20 @@ def test_plan_raise_work_score_and_reveal(ownit_demo_org) -> None:
     # the reveal: the owner and the lead are told, and the card says so for the owner
     assert [n["message"] for n in heard(desk, owner) if n["kind"] == "mystery"] == [
         f"{ref} 'Stockroom ceiling drips' was a mystery request, raised to test the service; your request scored "
-        "82.1 out of 100. It is for coaching: see it on the Mystery requests page"]
+        "92.1 out of 100. It is for coaching: see it on the Mystery requests page"]
     assert [n["kind"] for n in heard(desk, HELEN)].count("mystery") == 1
-    assert service.show(desk, ref, actor=owner)["mystery"]["score"] == 82.1
-    assert service.show(desk, ref, actor=TOM)["mystery"]["score"] == 82.1
+    assert service.show(desk, ref, actor=owner)["mystery"]["score"] == 92.1
+    assert service.show(desk, ref, actor=TOM)["mystery"]["score"] == 92.1
     noted = service.note_mystery(desk, one["planned"], actor=HELEN, note="Great first call; tell them their part")
     assert noted["note"] == "Great first call; tell them their part" and noted["noted_by"] == "Helen Price"
     assert "The lead's note: Great first call; tell them their part." in \
         [n for n in heard(desk, owner) if n["kind"] == "mystery"][0]["message"]
     revealed = service.my_mysteries(desk, actor=owner)["revealed"]
-    assert [(m["ref"], m["score"]) for m in revealed] == [(ref, 82.1)]
+    assert [(m["ref"], m["score"]) for m in revealed] == [(ref, 92.1)]
     lead_line = next(m for m in service.mystery_programme(desk, actor=HELEN, team="facilities-north")["mysteries"]
                      if m["id"] == one["planned"])
     assert (lead_line["stage"], lead_line["ref"], lead_line["owner"], lead_line["score"]) == (
-        "scored", ref, view["owner"]["name"], 82.1)
+        "scored", ref, view["owner"]["name"], 92.1)
 
 
 def test_who_may_plan_raise_and_answer(ownit_demo_org) -> None:
@@ -341,14 +343,15 @@ def test_the_rubric_on_a_hand_built_timeline() -> None:
         _entry(10, events.Contacted(on_time=True, business_hours=1.0), actor=2),  # Priya, not Sam, called
         _entry(11, events.CheckedIn(on_time=True)),
         _entry(12, events.CheckedIn(on_time=False)),
-        _entry(13, events.MovedOn(from_stage="triage", to_stage="repair")),  # on time (due 13:00)
+        _entry(13, events.MovedOn(from_stage="triage", to_stage="repair")),  # reached on time (expected 13:00)
         _entry(14, events.HandedOff(from_owner="sam@x", to_owner="priya@x"), note="Priya knows the roof"),
         _entry(15, events.HandedOff(from_owner="priya@x", to_owner="sam@x")),  # no note
-        _entry(16, events.Resolved(from_stage="repair", on_time=False, business_hours=7.0, business_days=0.8,
-                                   waiting_hours=0.0, checkin_missed=True)),  # left repair late (due 15:00)
+        _entry(16, events.MovedOn(from_stage="repair", to_stage="check")),  # reached late (expected 15:00)
+        _entry(17, events.Resolved(from_stage="check", on_time=False, business_hours=7.0, business_days=0.8,
+                                   waiting_hours=0.0, checkin_missed=True)),  # "done" is the resolution's part
     ]
-    stage_due = {"triage": "2026-11-23T13:00:00+00:00", "repair": "2026-11-23T15:00:00+00:00",
-                 "done": due.isoformat()}
+    stage_due = {"triage": "2026-11-23T09:00:00+00:00", "repair": "2026-11-23T13:00:00+00:00",
+                 "check": "2026-11-23T15:00:00+00:00", "done": due.isoformat()}
     parts = rubric.measured(entries, stage_due, {1: "sam@x", 2: "priya@x"})
     # check-ins: 1 on time of 2 made + 1 missed at resolution = 1/3; stages 1 of 2; hand-offs 1 of 2
     assert parts == {"first_contact": 1.0, "checkins": pytest.approx(1 / 3), "owner_from_start": 0.0,
