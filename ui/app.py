@@ -78,6 +78,9 @@ pages = [
     st.Page(str(here / "raise_request.py"), title="Raise a request", icon=":material/add_circle:"),
     st.Page(str(here / "support_people.py"), title="Your support people", icon=":material/contact_phone:"),
     st.Page(str(here / "inbox.py"), title="Inbox", icon=":material/inbox:"),
+    # for everyone: a store manager's scenarios and forms, an owner's reveals, a lead's programme (the page says which)
+    st.Page(str(here / "mystery.py"), title="Mystery requests", icon=":material/theater_comedy:",
+            url_path="mystery"),
     st.Page(str(here / "settings.py"), title="Settings", icon=":material/settings:", url_path="settings"),
 ]
 if service.memberships(desk(), actor=user):  # agents and leads work their team's queue and see its health

@@ -22,6 +22,7 @@ import streamlit as st
 from attachments import attach_inputs, show_attachments
 from ownit import OwnitError, service
 from ownit.desk import Desk
+from ownit.mystery import MEASURED, QUESTIONS as MYSTERY_QUESTIONS
 from ownit.signin import DEMO, SignIn, configured, identity
 from ownit.views import answer_line
 
@@ -93,6 +94,8 @@ def flash() -> None:
         st.success(literal(st.session_state.pop("flash")))
 
 
+QUESTION_KEYS = {key for key, _ in MYSTERY_QUESTIONS}  # a mystery request's score: asked yes or no
+MEASURED_KEYS = {key for key, _ in MEASURED}  # measured on its timeline
 RECORD_FRESH = 300  # seconds a team's record is shown before it is read again
 STATE_BADGE = {"on track": ":green-badge[on track]", "due soon": ":orange-badge[due soon]",
                "overdue": ":red-badge[overdue]", "paused": ":blue-badge[waiting on the requester]",
@@ -173,6 +176,8 @@ def request_card(view: dict[str, Any]) -> None:
         st.markdown(f"**{literal(owner['name'])}**{who} {corner} — " + " · ".join(reach_links(owner).values()))
         if view.get("part_of"):  # every linked requester hears who owns the whole problem and when the next word is due
             st.info(literal(incident_line(view["part_of"])), icon=":material/campaign:")
+        if view.get("mystery"):  # closed and scored: revealed to its owner, the lead, an admin and its requester
+            mystery_box(view["mystery"])
         promised = "" if viewer["requester"] else f"**Promised to {literal(view['requester']['name'])}:** "
         st.info(promised + literal(promise["summary"]))
         charter = view.get("charter")
@@ -636,6 +641,43 @@ def join_banner(incident: dict[str, Any], on_behalf_of: dict[str, Any] | None = 
             on_behalf_of=on_behalf_of["email"] if on_behalf_of else None)
 
 
+def part_shown(key: str, value: float | None) -> str:
+    """One part of a mystery request's score in people's words: a question's
+    yes or no, the NPS and effort as given, a measured part met or not (or
+    its share), and what had nothing to measure."""
+    if value is None:
+        return ":gray[nothing to measure]"
+    if key in QUESTION_KEYS:
+        return ":green[yes]" if value else ":orange[no]"
+    if key == "nps":
+        return f"{round(10 * value)}"
+    if key == "effort":
+        return f"{round(7 - 6 * value)}"
+    return ":green[met]" if value == 1 else ":orange[missed]" if value == 0 else f"{value:.0%}"
+
+
+def mystery_box(scored: dict[str, Any]) -> None:
+    """A scored mystery request (``service`` scored view): that it was one, its
+    score, each part, and the lead's note. Said for coaching: what the store met,
+    part by part, not a verdict on one person."""
+    with st.container(border=True):
+        st.markdown(f":material/theater_comedy: **This was a mystery request** — it scored "
+                    f"**{scored['score']:g}** out of 100")
+        st.caption("A store manager raised it to test the service, and it was worked like any other. "
+                   "It is for coaching: what went well, and the one thing to do differently next time.")
+        halves = [st.container()] if on_phone() else st.columns(2)  # side by side on a desktop
+        for n, (heading, measured) in enumerate((("What its timeline shows", True),
+                                                 ("What the store manager said", False))):
+            lines = [f"{literal(p['label'])}{'' if p['label'].endswith('?') else ':'} "
+                     f"{part_shown(p['key'], p['value'])}" for p in scored["parts"]
+                     if (p["key"] in MEASURED_KEYS) == measured]
+            if lines:
+                halves[n % len(halves)].markdown(f"**{heading}:**  \n" + "  \n".join(lines))
+        if scored["note"]:
+            st.info(f"**{literal(scored['noted_by'] or 'The lead')}'s note:** {literal(scored['note'])}",
+                    icon=":material/sports:")
+
+
 __all__ = ["desk", "current_user", "on_phone", "request_card", "fail_inline", "service", "literal", "flash",
            "contact", "when", "sign_in", "watchers", "rating_inputs", "rating_given", "incident_line", "join_banner",
-           "task_done_form"]
+           "task_done_form", "mystery_box"]

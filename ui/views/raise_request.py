@@ -4,7 +4,9 @@ the user's store come first (a known issue: who owns it, the next update, one
 tap to be part of it), then colleagues' open requests of the chosen type at
 the site, to join ("me too") rather than raise the same problem again. An
 agent taking a call picks the caller first: the page is then the caller's
-(their store's incidents, their site's requests, raised for them)."""
+(their store's incidents, their site's requests, raised for them). A store
+manager with mystery requests to raise (:mod:`ownit.service.mystery`) says
+whether this is one; nobody else sees the choice."""
 
 import streamlit as st
 from attachments import attach_inputs
@@ -12,6 +14,11 @@ from common import (armed, current_user, desk, fail_inline, flash, join_banner, 
                     service, submission_key)
 
 from ownit import OwnitError, ValidationError
+
+
+def short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
 
 st.title("Raise a request")
 flash()
@@ -38,9 +45,24 @@ for incident in service.incidents_here(desk(), actor=current_user(), on_behalf_o
     with st.container(border=True):
         join_banner(incident, on_behalf_of=caller)
 
+# a store manager raising a mystery request their team's lead planned: which one (only they see this choice)
+planned = {m["id"]: m for m in service.my_mysteries(desk(), actor=current_user())["to_raise"]} if not caller else {}
+if st.session_state.get("raise-mystery") not in planned:  # chosen on the mystery page, and still to raise
+    st.session_state.pop("raise-mystery", None)
+mystery = planned.get(st.selectbox(
+    "Raising a mystery request?", [None, *planned], key="raise-mystery",
+    format_func=lambda i: "No: an ordinary request" if i is None else
+    f"This is mystery request {i} ({planned[i]['team']}: {short(planned[i]['scenario'])})")) if planned else None
+
 catalogue = service.departments(desk())["departments"]
-department = st.selectbox("Department", catalogue, format_func=lambda d: d["name"])
-rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"])
+typed = next(((n, k) for n, d in enumerate(catalogue) for k, t in enumerate(d["request_types"])
+              if mystery and t["key"] == mystery["request_type"]), (0, 0))  # a mystery's own type, chosen for it
+department = st.selectbox("Department", catalogue, index=typed[0], format_func=lambda d: d["name"])
+rtype = st.selectbox("What do you need?", department["request_types"], format_func=lambda t: t["label"],
+                     index=typed[1] if department["key"] == catalogue[typed[0]]["key"] else 0)
+if mystery:
+    st.caption(literal(f"Raise it in your own words by {mystery['raise_by']}, as you would any request, and tell "
+                       "nobody in the team: it is worked like any other."))
 st.caption(f"Why it matters: {literal(rtype['why'])}")
 if caller and rtype["restricted"] and not any(t["department"] == department["key"] for t in teams):
     st.warning(literal(f"{rtype['label']} is private to the requester and the {department['name']} team: "
@@ -103,7 +125,8 @@ if submitted:
         view = service.raise_request(desk(), actor=current_user(), request_type=rtype["key"], title=title,
                                      detail=detail, fields={k: v for k, v in values.items() if v not in (None, "")},
                                      needed_by=needed_by, for_site=for_site, files=files,
-                                     key=submission_key(form), on_behalf_of=for_whom)
+                                     key=submission_key(form), on_behalf_of=for_whom,
+                                     mystery=mystery["id"] if mystery else None)
     except ValidationError as error:  # every problem at once, each under its field; the rest above the button
         drawn = {"title", "detail", "needed_by", *(f["key"] for f in rtype["fields"])}
         st.session_state["raise-problems"] = {k: v for k, v in error.problems.items() if k in drawn}
