@@ -132,15 +132,16 @@ def checked_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, str) and value.strip().lower() in ("yes", "no", "y", "n"):
             value = value.strip().lower().startswith("y")
         if not isinstance(value, bool):
-            raise BadAnswers(f"answer yes or no to '{question}' ({key})")
+            raise BadAnswers(f"answer yes or no to '{question}'")
         checked[key] = value
-    for key, low, high, what in (("nps", 0, 10, "how likely you are to recommend the team, 0 to 10"),
-                                 ("effort", 1, 7, "how much effort it took you, 1 very easy to 7 very hard")):
+    for key, name, low, high, what in (("nps", "NPS", 0, 10, "how likely you are to recommend the team"),
+                                       ("effort", "effort", 1, 7, "how much effort it took you, 1 very easy to 7 "
+                                                                  "very hard")):
         value = answers.get(key)
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise BadAnswers(f"give {key} as a whole number from {low} to {high}: {what}")
+            raise BadAnswers(f"give {name} as a whole number from {low} to {high}: {what}")
         checked[key] = value
     comment = answers.get("comment") or ""
     if not isinstance(comment, str) or len(comment) > 2000:
