@@ -168,8 +168,8 @@ def test_plan_raise_answer_and_reveal_through_the_pages(app, ownit_demo_org) -> 
     at = mystery_page(app, HELEN)
     assert "Results" in [h.value for h in at.subheader]
     assert "1 mystery request scored between" in rendered_text(" ".join(c.value for c in at.caption))
-    charts = at.get("vega_lite_chart")  # the monthly mean score
-    assert len(charts) == 1 and "mean score" in charts[0].proto.spec
+    charts = at.get("vega_lite_chart")  # each owner's mean score, month by month
+    assert len(charts) == 1 and "mean score" in charts[0].proto.spec and '"owner"' in charts[0].proto.spec
     tables = [d.value for d in at.dataframe]
     assert list(tables[-2]["owner"]) == [view["owner"]["name"]] and list(tables[-2]["mean"]) == [scored["score"]]
     beside = tables[-1].set_index("figure")

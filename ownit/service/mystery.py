@@ -516,7 +516,7 @@ def results(desk: Any, *, actor: Actor, team: str, since: datetime | None = None
     health = report(desk, actor=actor, team=team, since=since, until=until)["headline"]
     parts = found["parts"]
     found["beside"] = [
-        {"figure": label, "health": health.get(hkey), "mystery": parts[mkey]["mean"] if mkey else found[fkey]}
+        {"figure": label, "health": _rounded(health.get(hkey)), "mystery": parts[mkey]["mean"] if mkey else found[fkey]}
         for label, hkey, mkey, fkey in (
             ("first contact kept", "first_contact_kept", "first_contact", None),
             ("check-ins kept", "checkins_kept", "checkins", None),
@@ -524,6 +524,12 @@ def results(desk: Any, *, actor: Actor, team: str, since: datetime | None = None
             ("NPS", "nps", None, "mystery_nps"),
             ("effort (1-7)", "effort", None, "mystery_effort"))]
     return found
+
+
+def _rounded(value: float | None) -> float | None:
+    """A health figure as the mystery requests' are given: shares to a tenth of a percent, NPS and effort to
+    two decimals."""
+    return None if value is None else round(value, 3 if abs(value) <= 1 else 2)
 
 
 def _nps(scores: list[int]) -> float | None:

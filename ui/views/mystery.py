@@ -31,7 +31,9 @@ NUMBERS = {"NPS", "effort (1-7)"}
 def figure(row: dict, value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:g}" if row["figure"] in NUMBERS else f"{value:.0%}"
+    if row["figure"] == "NPS":
+        return f"{value:.0f}"
+    return f"{value:.1f}" if row["figure"] in NUMBERS else f"{value:.0%}"
 
 
 def type_labels(department: str | None = None) -> dict[str, str]:
@@ -191,11 +193,14 @@ def results(team: dict) -> None:
     count = f"{found['count']} mystery request{'s' * (found['count'] != 1)}"
     st.caption(literal(f"{count} scored between {since:%d %b %Y} and {until:%d %b %Y}; mean score "
                        f"{found['mean']:g} out of 100."))
-    months = pd.DataFrame(found["months"])
-    st.altair_chart(alt.Chart(months).mark_bar(size=36).encode(
+    # each owner's mean month by month, side by side: over time, and how far apart they are
+    by_owner = pd.DataFrame(found["owner_months"])
+    st.altair_chart(alt.Chart(by_owner).mark_bar().encode(
         x=alt.X("month:N", title=None, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("owner:N"),
         y=alt.Y("mean:Q", title="mean score", scale=alt.Scale(domain=[0, 100])),
-        tooltip=["month", "mean", "count"]).properties(height=220), width="stretch")
+        color=alt.Color("owner:N", title="owner", legend=alt.Legend(orient="top")),
+        tooltip=["month", "owner", "mean", "count"]).properties(height=240), width="stretch")
     st.markdown("**Per owner**")
     st.dataframe(pd.DataFrame([{"owner": o["name"], "mean": o["mean"], "scored": o["count"], "lowest": o["lowest"],
                                 "highest": o["highest"]} for o in found["owners"]]), hide_index=True, width="stretch")
