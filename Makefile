@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python bench/actions.py --n $(BENCH_N) --repeat 3
 	$(BIN)/python bench/ui_page.py --n $(BENCH_N)
 	$(BIN)/python bench/raise_during_report.py --n $(BENCH_N)
+	$(BIN)/python bench/cli.py --n $(BENCH_N) --repeat 3
 	@if [ -n "$$OWNIT_TEST_DATABASE_URL" ]; then \
 		$(BIN)/python bench/pg_throughput.py --db "$$OWNIT_TEST_DATABASE_URL" --n 10000 --actions 400; \
 	else echo "bench/pg_throughput.py skipped: set OWNIT_TEST_DATABASE_URL to a PostgreSQL database"; fi

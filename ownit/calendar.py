@@ -7,6 +7,12 @@ team's zone, so daylight-saving changes need no special case.
 
 A business day is the length of one day's working hours, so "1d" from Friday
 16:30 on a Monday–Friday 09:00–17:00 calendar is Monday 16:30.
+
+The ``holidays`` package is asked when the org file is loaded: a team's stored
+calendar keeps the public holidays of the years around then (``holidays``, by
+year), so a command that works out a promise reads them instead of importing
+the package and building the country's list again (a tenth of a second, in
+every process). A year not kept is asked of the package as before.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule
@@ -74,6 +80,8 @@ class BusinessCalendar:
     _windows: dict[date, tuple[datetime, datetime]] = field(default_factory=dict, compare=False, hash=False,
                                                              repr=False)
     _by_year: dict[int, tuple[list, list]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # public holidays by year, as kept with a stored calendar (worked out when the org was loaded)
+    _known: dict[int, dict[date, str]] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "closures", tuple(sorted(set(self.closures))))
@@ -83,13 +91,15 @@ class BusinessCalendar:
             raise ConfigError(f"unknown time zone {self.timezone!r}; use a name like 'Europe/London'") from None
         parse_days(self.days)
         parse_hours(self.hours)
-        if self.country:
+        if self.country and not self._known:  # a country the package does not know is refused here, once
             self._holidays(date.today().year)
 
     @classmethod
     def from_dict(cls, data: dict) -> "BusinessCalendar":
         closures = tuple(c if isinstance(c, date) else date.fromisoformat(str(c))
                          for c in data.get("closures", ()))
+        known = {int(year): {date.fromisoformat(day): name for day, name in days.items()}
+                 for year, days in (data.get("holidays") or {}).items()} if data.get("country") else {}
         return cls(
             timezone=data.get("timezone", "UTC"),
             days=data.get("days", "MO-FR"),
@@ -97,6 +107,7 @@ class BusinessCalendar:
             country=data.get("country"),
             subdivision=data.get("subdivision"),
             closures=closures,
+            _known=known,
         )
 
     @classmethod
@@ -115,10 +126,16 @@ class BusinessCalendar:
         from its stored table (:meth:`of`)."""
         return getattr(team, "business_calendar", None) or cls.of(team.calendar)
 
-    def to_dict(self) -> dict:
-        return {"timezone": self.timezone, "days": self.days, "hours": self.hours,
-                "country": self.country, "subdivision": self.subdivision,
-                "closures": [d.isoformat() for d in self.closures]}
+    def to_dict(self, *, holidays_of: Iterable[int] = ()) -> dict:
+        """The calendar as stored; with ``holidays_of``, the public holidays of
+        those years kept with it (``{"2026": {"2026-12-25": "Christmas Day"}}``)."""
+        stored: dict[str, Any] = {"timezone": self.timezone, "days": self.days, "hours": self.hours,
+                                  "country": self.country, "subdivision": self.subdivision,
+                                  "closures": [d.isoformat() for d in self.closures]}
+        if self.country and holidays_of:
+            stored["holidays"] = {str(year): {day.isoformat(): name for day, name in sorted(self._holidays(year).items())}
+                                  for year in holidays_of}
+        return stored
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -136,6 +153,9 @@ class BusinessCalendar:
     def _holidays(self, year: int) -> dict[date, str]:
         if not self.country:
             return {}
+        known = self._known.get(year)
+        if known is not None:
+            return known
         import holidays
 
         try:

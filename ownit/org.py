@@ -296,6 +296,9 @@ def _with_role(u: Unit, people: dict[str, Row], email: str, role: str) -> None:
         people[email] = org_store.save(u, "person", {"roles": sorted({*person["roles"], role})}, person)
 
 
+HOLIDAY_YEARS = 3  # a team's public holidays are kept for last year, this year and the next two (ownit.calendar)
+
+
 def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dict[str, Row],
           teams: dict[str, Row], departments: set[str]) -> None:
     key = _text(entry, "key", "team", index, where, limit=64)
@@ -337,7 +340,8 @@ def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dic
     team = teams[key] = org_store.save(u, "team", {
         "key": key, "name": _text(entry, "name", "team", index, where, required=False) or key,
         "department": department, "regions": regions, "lead_id": people[lead_email]["id"],
-        "calendar": cal.to_dict(), "chat": _chat(entry, "team", index, where)}, teams.get(key))
+        "calendar": cal.to_dict(holidays_of=range(u.now.year - 1, u.now.year + HOLIDAY_YEARS)),
+        "chat": _chat(entry, "team", index, where)}, teams.get(key))
     _with_role(u, people, lead_email, "lead")
     existing = {m["person_id"]: m for m in org_store.rows(u, "team_member", team_id=team["id"])}
     keep = set()

@@ -72,3 +72,38 @@ def test_bad_calendars_are_refused_clearly(kwargs, message) -> None:
 def test_parse_days() -> None:
     assert parse_days("MO-FR") == ("MO", "TU", "WE", "TH", "FR")
     assert parse_days("mo,we,sa") == ("MO", "WE", "SA")
+
+
+def test_a_stored_calendar_keeps_its_years_public_holidays_so_a_command_never_imports_the_package(tmp_path) -> None:
+    """The org file's load asks the ``holidays`` package once and keeps the
+    years around it with the team's calendar; a process that reads the stored
+    calendar works out a promise across Christmas without importing it."""
+    import json
+    import subprocess
+    import sys
+
+    england = BusinessCalendar(timezone="Europe/London", country="GB", subdivision="ENG")
+    stored = england.to_dict(holidays_of=range(2025, 2029))
+    assert list(stored["holidays"]) == ["2025", "2026", "2027", "2028"]
+    assert stored["holidays"]["2026"]["2026-12-25"] == "Christmas Day"
+    kept = BusinessCalendar.from_dict(json.loads(json.dumps(stored)))
+    assert kept == england and kept.holiday_name(date(2026, 12, 28)) == england.holiday_name(date(2026, 12, 28))
+    start = datetime(2026, 12, 24, 16, tzinfo=timezone.utc)
+    assert kept.add(start, "1d") == england.add(start, "1d")  # over Christmas and Boxing Day (moved to the 28th)
+    (tmp_path / "calendar.json").write_text(json.dumps(stored))
+    probe = ("import json, sys; from datetime import datetime, timezone; from ownit.calendar import BusinessCalendar; "
+             f"c = BusinessCalendar.from_dict(json.load(open({str(tmp_path / 'calendar.json')!r}))); "
+             "print(c.add(datetime(2026, 12, 24, 16, tzinfo=timezone.utc), '1d').isoformat(), "
+             "'holidays' in sys.modules)")
+    said = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert said == [england.add(start, "1d").isoformat(), "False"]
+    # a year not kept is asked of the package, as before
+    assert kept.holiday_name(date(2031, 12, 25)) == "Christmas Day"
+
+
+def test_loading_the_org_file_keeps_the_holidays_around_now(ownit_demo_org) -> None:
+    from ownit.store import unit as store
+
+    teams = store.run(ownit_demo_org, lambda u: {t.key: t.calendar for t in u.directory.teams.values()}, write=False)
+    north = teams["facilities-north"]
+    assert north["country"] == "GB" and list(north["holidays"]) == ["2025", "2026", "2027", "2028"]  # now: 2026

@@ -401,7 +401,8 @@ def teams(desk: Any) -> list[dict[str, Any]]:
             members, _ = _load_lines(u, team)
             result.append({
                 "key": team.key, "name": team.name, "department": team.department, "regions": list(team.regions),
-                "lead": person_view(org.people[team.lead_id]), "calendar": team.calendar,
+                "lead": person_view(org.people[team.lead_id]),
+                "calendar": {k: v for k, v in team.calendar.items() if k != "holidays"},  # as the org file says
                 "members": [{"email": c.email, "name": org.people[c.person_id].name, "skills": sorted(c.skills),
                              "capacity": c.capacity, "open": c.open_count, "away": c.away} for c in members],
             })
