@@ -55,6 +55,15 @@ def programme(u: Unit, team_id: int) -> SimpleNamespace | None:
     return None if found is None else SimpleNamespace(**dict(zip((c.key for c in PROGRAMME.columns), found)))
 
 
+_PROGRAMMES = Statement(sa.select(*PROGRAMME.columns).order_by(PROGRAMME.c.team_id))
+
+
+def programmes(u: Unit) -> list[SimpleNamespace]:
+    """Every team's programme, in one read (a person's page looks for them in each)."""
+    return [SimpleNamespace(**dict(zip((c.key for c in PROGRAMME.columns), found)))
+            for found in u.db.execute(_PROGRAMMES).all()]
+
+
 def set_programme(u: Unit, team_id: int, *, per_month: int, request_types: list[str],
                   shoppers: dict[str, str | None], set_by: int) -> None:
     """The team's programme, set whole (one per team)."""
