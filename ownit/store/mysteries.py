@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..models import Mystery, MysteryProgramme
+from ..models import Mystery, MysteryProgramme, Request
 from .sql import Insert, Statement
 from .unit import Unit
 
@@ -45,14 +45,18 @@ _SCORE = Statement(TABLE.update().where(TABLE.c.id == sa.bindparam("row_id"), TA
 _NOTE = Statement(TABLE.update().where(TABLE.c.id == sa.bindparam("row_id")), keys=("note", "noted_by"))
 
 
+def _as(table: Any, found: Any) -> SimpleNamespace | None:
+    """A row of ``table`` with its columns as attributes (``None`` for none)."""
+    return None if found is None else SimpleNamespace(**dict(zip((c.key for c in table.columns), found)))
+
+
 def _row(found: Any) -> SimpleNamespace | None:
-    return None if found is None else SimpleNamespace(**dict(zip((c.key for c in TABLE.columns), found)))
+    return _as(TABLE, found)
 
 
 def programme(u: Unit, team_id: int) -> SimpleNamespace | None:
     """The team's programme (``shoppers``: person id, as text, to when they agreed, or ``None``)."""
-    found = u.db.execute(_PROGRAMME, team=team_id).first()
-    return None if found is None else SimpleNamespace(**dict(zip((c.key for c in PROGRAMME.columns), found)))
+    return _as(PROGRAMME, u.db.execute(_PROGRAMME, team=team_id).first())
 
 
 _PROGRAMMES = Statement(sa.select(*PROGRAMME.columns).order_by(PROGRAMME.c.team_id))
@@ -60,8 +64,7 @@ _PROGRAMMES = Statement(sa.select(*PROGRAMME.columns).order_by(PROGRAMME.c.team_
 
 def programmes(u: Unit) -> list[SimpleNamespace]:
     """Every team's programme, in one read (a person's page looks for them in each)."""
-    return [SimpleNamespace(**dict(zip((c.key for c in PROGRAMME.columns), found)))
-            for found in u.db.execute(_PROGRAMMES).all()]
+    return [_as(PROGRAMME, found) for found in u.db.execute(_PROGRAMMES).all()]
 
 
 def set_programme(u: Unit, team_id: int, *, per_month: int, request_types: list[str],
@@ -125,8 +128,6 @@ def note(u: Unit, mystery_id: int, text: str, by: int) -> None:
 
 def closed_unscored(u: Unit) -> list[SimpleNamespace]:
     """Mystery requests whose request is closed and not yet scored: their requesters are asked for the form."""
-    from ..models import Request
-
     request = Request.__table__
     found = u.db.run(_ALL.join(request, request.c.id == TABLE.c.request_id)
                      .where(TABLE.c.scored_at.is_(None), request.c.status == "closed").order_by(TABLE.c.id)).all()
