@@ -268,7 +268,7 @@ def _target(item: Mapping[str, Any], types: set[str], tiers: Mapping[str, Any],
                           resolve=values["resolve"])
     except DeclarationError as exc:
         bad = next(k for k, v in values.items() if not re.match(r"^\d+(\.\d+)?[hd]$", v))
-        raise fail(bad, f"{exc}: \"4h\" is four business hours, \"2d\" two business days") from None
+        raise fail(bad, str(exc)) from None
     first, resolve = promise.first_contact_within, promise.resolve_within
     if first.unit == resolve.unit and first.amount > resolve.amount:
         raise fail("resolve", f"resolve within {resolve} comes before first contact within {first}")

@@ -1271,12 +1271,14 @@ def inbox(actor: As = None, as_json: Json = False) -> None:
 @friendly
 def plugin_new(
     name: Annotated[str, typer.Argument(help="The department's key, a lower-case word, e.g. cleaning.")],
-    where: Annotated[Path, typer.Option("--dir", help="Where to create the package.")] = Path("."),
+    where: Annotated[Path, typer.Option("--dir", help="Where to create its folder (OwnIt's own: plugins).")] = Path("."),
+    prefix: Annotated[Optional[str], typer.Option(help="Its refs' prefix, 2-6 capitals [default: the name's "
+                                                       "first letter and consonants, CLN for cleaning].")] = None,
 ) -> None:
     """Scaffold a working department plugin package (pip install -e it)."""
     from .scaffold import new_plugin
 
-    folder = new_plugin(name, where)
+    folder = new_plugin(name, where, prefix=prefix)
     typer.echo(f"created {folder}\nnext: pip install -e {folder} && ownit departments && pytest {folder}")
 
 

@@ -18,7 +18,7 @@ from .errors import ValidationError, utf8
 
 FIELD_KINDS = ("text", "choice", "number", "date", "yesno")
 PRIORITIES = ("urgent", "high", "normal", "low")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
 _YES = {"yes", "y", "true", "1", "on"}
 _NO = {"no", "n", "false", "0", "off"}
@@ -30,7 +30,10 @@ class DeclarationError(ValueError):
 
 @dataclass(frozen=True)
 class Duration:
-    """A span of business time: ``h`` business hours or ``d`` business days."""
+    """A span of business time: a number (a fraction too) and its unit, ``m``
+    business minutes, ``h`` business hours or ``d`` business days (each the
+    length of one day's working hours of the team's calendar): ``"30m"``,
+    ``"0.5h"``, ``"4h"``, ``"1.5d"``. Minutes are kept as the hours they are."""
 
     amount: float
     unit: str  # "h" or "d"
@@ -40,12 +43,15 @@ class Duration:
     def parse(cls, text: str) -> "Duration":
         match = _DURATION.match(text)
         if not match:
-            raise DeclarationError(f"duration {text!r} must look like '4h' or '2d'")
-        return cls(float(match.group(1)), match.group(2))
+            raise DeclarationError(f"duration {text!r} must be a number and m, h or d, like '30m', '4h' or '2d'")
+        amount, unit = float(match.group(1)), match.group(2)
+        return cls(amount / 60, "h") if unit == "m" else cls(amount, unit)
 
     def __str__(self) -> str:
-        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
-        word = {"h": "business hour", "d": "business day"}[self.unit]
+        amount, word = self.amount, {"h": "business hour", "d": "business day"}[self.unit]
+        if self.unit == "h" and amount < 1 and (amount * 60).is_integer():
+            amount, word = amount * 60, "business minute"
+        amount = int(amount) if amount == int(amount) else amount
         return f"{amount} {word}{'' if amount == 1 else 's'}"
 
 
@@ -204,11 +210,15 @@ class RequestType:
     restricted: bool = False  # details visible to the requester and the team only
     site_wide: bool = False  # a fault of a whole site that often strikes its region too (the network): see similar_open
     needed_by_field: str | None = None  # a date field whose value is the requester's needed-by date
+    # the priorities a request of this type can have (see ``reachable``); empty: its default and those it has
+    # a promise for. Each needs a promise; ``ownit_priority`` giving another is refused.
+    priorities: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(self.fields))
         object.__setattr__(self, "stages", tuple(self.stages))
         object.__setattr__(self, "skills", tuple(self.skills))
+        object.__setattr__(self, "priorities", tuple(self.priorities))
         if not _KEY.match(self.key) or "." not in self.key:
             raise DeclarationError(
                 f"request type key {self.key!r} must look like 'department.name' in lower case"
@@ -229,9 +239,17 @@ class RequestType:
             raise DeclarationError(f"request type {self.key!r}: a private type cannot be site-wide; "
                                    "its colleagues may not see it")
         if self.default_priority not in PRIORITIES:
-            raise DeclarationError(f"request type {self.key!r}: unknown default priority")
-        if "normal" not in self.promise:
-            raise DeclarationError(f"request type {self.key!r} needs a promise for 'normal'")
+            raise DeclarationError(f"request type {self.key!r}: unknown default priority "
+                                   f"{self.default_priority!r}; use one of {', '.join(PRIORITIES)}")
+        unknown = [p for p in self.priorities if p not in PRIORITIES]
+        if unknown:
+            raise DeclarationError(f"request type {self.key!r}: priorities names unknown priority {unknown[0]!r}; "
+                                   f"use {', '.join(PRIORITIES)}")
+        for priority in self.reachable:
+            if priority not in self.promise:
+                why = "its default_priority" if priority == self.default_priority else "listed in its priorities"
+                raise DeclarationError(f"request type {self.key!r} can be {priority!r} ({why}) but has no promise "
+                                       f"for it; add promise={{{priority!r}: Promise(...)}}")
         if self.needed_by_field is not None and not any(
                 f.key == self.needed_by_field and f.kind == "date" for f in self.fields):
             raise DeclarationError(
@@ -241,8 +259,18 @@ class RequestType:
     def department(self) -> str:
         return self.key.split(".", 1)[0]
 
+    @property
+    def reachable(self) -> tuple[str, ...]:
+        """The priorities a request of this type can have, most pressing first:
+        ``priorities`` when declared (with the default), else the default and
+        every priority the type has a promise for."""
+        found = {self.default_priority, *(self.priorities or self.promise)}
+        return tuple(p for p in PRIORITIES if p in found)
+
     def promise_for(self, priority: str) -> Promise:
-        return self.promise.get(priority) or self.promise["normal"]
+        """The promise for ``priority``; a priority it has none for (a request
+        raised before the type changed) keeps the default priority's."""
+        return self.promise.get(priority) or self.promise[self.default_priority]
 
     def position(self, stage_key: str) -> int:
         """Where ``stage_key`` is in the workflow (0 for a stage no longer declared)."""

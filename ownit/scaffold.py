@@ -1,7 +1,11 @@
 """``ownit plugin new NAME``: a working department plugin to start from.
 
 The package it writes installs with ``pip install -e``, shows up in
-``ownit departments`` with no change to OwnIt, and its test passes.
+``ownit departments`` with no change to OwnIt, and its test passes. It is
+laid out as OwnIt's own departments are: the folder ``NAME`` (as
+``plugins/facilities``), the distribution ``ownit-NAME``, the module
+``ownit_NAME``; its refs' prefix is the name's first letter and the
+consonants after it (``cleaning``: ``CLN-1001``) unless one is given.
 """
 
 from __future__ import annotations
@@ -106,8 +110,12 @@ name = "Team Agent"
 
 [[team]]
 key = "{name}-team"
+name = "{title}"
 department = "{name}"
+regions = ["north"]
 lead = "lead@example.com"
+# When the team works: its promises count in these hours (without a calendar: 09:00-17:00 UTC, Monday to Friday)
+calendar = {{ timezone = "Europe/London", days = "MO-FR", hours = "08:00-18:00", country = "GB", subdivision = "ENG" }}
 members = [{{ email = "agent@example.com", skills = ["{name}"], capacity = 10 }}]
 """
 
@@ -148,15 +156,25 @@ Give it a team in your org file (`department = "{name}"`) and requests of
 '''
 
 
-def new_plugin(name: str, where: Path) -> Path:
-    """Write the package ``ownit-NAME`` under ``where``; returns its folder."""
+def prefix_of(name: str) -> str:
+    """The refs' prefix for a department ``name``: its first letter and the
+    consonants after it, three at most (``cleaning``: ``CLN``; ``hr``: ``HR``)."""
+    letters = re.sub(r"[^A-Z]", "", name.upper())
+    found = (letters[:1] + "".join(c for c in letters[1:] if c not in "AEIOU"))[:3]
+    return found if len(found) >= 2 else letters[:3].ljust(2, "X")
+
+
+def new_plugin(name: str, where: Path, *, prefix: str | None = None) -> Path:
+    """Write the package ``ownit-NAME`` into the folder ``NAME`` under ``where``; returns the folder."""
     if not _NAME.match(name):
         raise ValidationError(f"plugin name {name!r} must be a lower-case word (letters, digits, _), like 'cleaning'")
-    folder = where / f"ownit-{name.replace('_', '-')}"
+    if prefix is not None and not re.match(r"^[A-Z]{2,6}$", prefix):
+        raise ValidationError(f"prefix {prefix!r} must be 2-6 capital letters, like CLN")
+    folder = where / name
     if folder.exists():
         raise ValidationError(f"{folder} already exists; pick another name or folder")
     values = {"name": name, "dist": name.replace("_", "-"), "title": name.replace("_", " ").capitalize(),
-              "prefix": re.sub(r"[^A-Z]", "", name.upper())[:3].ljust(2, "X")}
+              "prefix": prefix or prefix_of(name)}
     (folder / f"ownit_{name}").mkdir(parents=True)
     (folder / "tests").mkdir()
     (folder / "pyproject.toml").write_text(PYPROJECT.format(**values), encoding="utf-8")

@@ -8,8 +8,12 @@
     a :class:`~ownit.clock.FixedClock` at Monday 2026-11-23 10:00 UTC.
 ``ownit_plugins``
     the installed plugins, loaded through the ``ownit`` entry points — only
-    those named in the ``ownit_plugins`` ini option when it is set (a plugin's
-    own tests set ``ownit_plugins = cleaning`` to run with nothing else).
+    those a test is pinned to (:func:`pinned_plugins`): a plugin's own tests
+    set ``ownit_plugins = ["cleaning"]`` in its ``pyproject.toml`` to run with
+    nothing else, and OwnIt's suite names its own departments and channels,
+    so that any number of other plugins can be installed beside them. While
+    the ini option is set, ``OWNIT_PLUGINS`` says the same for the session,
+    so that the commands and pages a test starts load the same plugins.
 ``ownit_desk``
     a :class:`~ownit.desk.Desk` over the three above.
 ``ownit_demo_org``
@@ -22,6 +26,7 @@ local server the channel delivers to).
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from datetime import datetime, timezone
@@ -90,11 +95,54 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                    "empty for every installed one", type="args", default=[])
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    pinned = config.getini("ownit_plugins")
+    if pinned:  # the commands and pages the tests start (CliRunner, AppTest, a browser's server) load these too
+        config.add_cleanup(_restore_env("OWNIT_PLUGINS", os.environ.get("OWNIT_PLUGINS")))
+        os.environ["OWNIT_PLUGINS"] = ",".join(pinned)
+
+
+def _restore_env(name: str, value: str | None) -> Any:
+    def restore() -> None:
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    return restore
+
+
+def pinned_plugins(test_file: Path, config: pytest.Config) -> list[str] | None:
+    """The plugins a test runs with: the ``ownit_plugins`` that the nearest
+    ``pyproject.toml`` above ``test_file`` names (a plugin's own folder, also
+    when its tests run inside another project's run, as OwnIt's own ``make
+    test`` runs every folder of ``plugins/``), else the run's ini option;
+    ``None`` for every installed plugin (``OWNIT_PLUGINS`` steering them)."""
+    for folder in test_file.parents:
+        found = _pins_in(folder)
+        if found is not None:
+            return found or None
+    return config.getini("ownit_plugins") or None
+
+
+@functools.lru_cache(maxsize=None)
+def _pins_in(folder: Path) -> list[str] | None:
+    """``ownit_plugins`` of ``folder``'s ``pyproject.toml``: ``None`` when it has
+    no such file, ``[]`` when its file names none (the search stops at a project)."""
+    project = folder / "pyproject.toml"
+    if not project.is_file():
+        return None
+    import tomllib
+
+    with project.open("rb") as handle:
+        options = tomllib.load(handle).get("tool", {}).get("pytest", {}).get("ini_options", {})
+    return list(options.get("ownit_plugins", []))
+
+
 @pytest.fixture
-def ownit_plugins(pytestconfig: pytest.Config) -> Any:
+def ownit_plugins(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Any:
     from .plugins import build_plugins
 
-    return build_plugins(only=pytestconfig.getini("ownit_plugins") or None)
+    return build_plugins(only=pinned_plugins(Path(request.path), pytestconfig))
 
 
 def load_org_text(desk: Any, text: str, tmp_path: Path) -> dict[str, int]:

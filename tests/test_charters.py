@@ -153,7 +153,7 @@ BAD = [
     ('[[charter]]\nteam = "facilities-north"\nagreed = 2026-10-01\nwith = "x"\n'
      'signed_by = ["amira.khan@example.com"]\nreview = 2027-01-01\n\n[[charter.promise]]\ntype = "facilities.leak"\n'
      'first_contact = "soon"\nresolve = "1d"\n',
-     "line 10: charter.promise #1 field 'first_contact': duration 'soon' must look like '4h' or '2d'"),
+     "line 10: charter.promise #1 field 'first_contact': duration 'soon' must be a number and m, h or d, like '30m', '4h' or '2d'"),
     ('[[charter]]\nteam = "facilities-north"\nagreed = 2026-10-01\nwith = "x"\n'
      'signed_by = ["amira.khan@example.com"]\nreview = 2027-01-01\n\n[[charter.promise]]\ntype = "facilities.leak"\n'
      'tier = "flagship"\nfirst_contact = "1h"\nresolve = "1d"\n',

@@ -46,9 +46,10 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, now: str | None = NOW, env: dict[str, str | None] | None = None) -> Result:
-        # An 80-column terminal; no identity or plugin steering leaks in from the caller's shell.
+        # An 80-column terminal; no identity leaks in from the caller's shell, and the plugins are the suite's
+        # own (ownit_plugins in pyproject.toml, through OWNIT_PLUGINS).
         environment: dict[str, str | None] = {"OWNIT_DATABASE_URL": self.url, "OWNIT_USER": None,
-                                              "OWNIT_CLI_IDENTITY": None, "OWNIT_PLUGINS": None, "OWNIT_DISABLE_PLUGINS": None,
+                                              "OWNIT_CLI_IDENTITY": None, "OWNIT_DISABLE_PLUGINS": None,
                                               "COLUMNS": "80", "NO_COLOR": "1"}
         environment.update(env or {})
         argv = (["--now", now] if now else []) + [str(a) for a in args]

@@ -66,9 +66,13 @@ def test_unknown_fields_are_refused_by_name() -> None:
     (lambda: rtype(key="Thing"), "must look like 'department.name'"),
     (lambda: rtype(stages=STAGES[:1]), "at least two stages"),
     (lambda: rtype(fields=(Field("a", "A"), Field("a", "B"))), "repeats field 'a'"),
-    (lambda: rtype(promise={"urgent": Promise()}), "needs a promise for 'normal'"),
+    (lambda: rtype(promise={"urgent": Promise()}), "can be 'normal' \\(its default_priority\\) but has no promise"),
+    (lambda: rtype(promise={"normal": Promise()}, priorities=("urgent",)), "can be 'urgent' \\(listed in its priorities"),
+    (lambda: rtype(priorities=("asap",)), "unknown priority 'asap'"),
+    (lambda: rtype(default_priority="asap"), "unknown default priority 'asap'"),
     (lambda: rtype(promise={"normal": Promise(), "asap": Promise()}), "unknown priority 'asap'"),
-    (lambda: Promise(first_contact="soon"), "must look like '4h' or '2d'"),
+    (lambda: Promise(first_contact="soon"), "must be a number and m, h or d, like '30m'"),
+    (lambda: Promise(first_contact="30s"), "must be a number and m, h or d"),
     (lambda: Department(key="other", name="Other", request_types=(rtype(),)), "must start with 'other.'"),
     (lambda: Department(key="dept", name="Dept", prefix="d1", request_types=()), "prefix"),
 ])
@@ -84,6 +88,26 @@ def test_promise_durations() -> None:
     assert str(promise.resolve_within) == "1.5 business days"
     assert str(Duration(1, "d")) == "1 business day"
     assert Department(key="dept", name="D", request_types=()).prefix == "DEP"
+
+
+@pytest.mark.parametrize("text, amount, unit, said", [
+    ("30m", 0.5, "h", "30 business minutes"), ("0.5h", 0.5, "h", "30 business minutes"),
+    ("90m", 1.5, "h", "1.5 business hours"), ("1m", 1 / 60, "h", "1 business minute"),
+    ("4h", 4, "h", "4 business hours"), ("1d", 1, "d", "1 business day"), (" 2.5 d ", 2.5, "d", "2.5 business days"),
+])
+def test_durations_in_minutes_hours_and_days(text, amount, unit, said) -> None:
+    duration = Duration.parse(text)
+    assert (duration.amount, duration.unit, str(duration)) == (pytest.approx(amount), unit, said)
+
+
+def test_a_type_needs_promises_only_for_the_priorities_it_can_reach() -> None:
+    deep = rtype(default_priority="low", promise={"low": Promise(first_contact="1d", resolve="10d")})
+    assert deep.reachable == ("low",) and deep.promise_for("low").resolve == "10d"
+    spill = rtype(default_priority="urgent", priorities=("urgent", "normal"),
+                  promise={"urgent": Promise(first_contact="30m"), "normal": Promise()})
+    assert spill.reachable == ("urgent", "normal")
+    assert str(spill.promise_for("urgent").first_contact_within) == "30 business minutes"
+    assert spill.promise_for("high") is spill.promise["urgent"]  # none for high: its default's
 
 
 def test_every_problem_is_found_at_once_each_on_its_field() -> None:

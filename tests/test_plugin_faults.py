@@ -48,6 +48,12 @@ class FailsRouting:
         raise RuntimeError("boom")
 
 
+class GivesAPriorityWithoutAPromise:
+    @hookimpl(tryfirst=True)
+    def ownit_priority(self, request_type, fields):
+        return "low"  # a leak has promises for urgent, high and normal
+
+
 class RoutesNowhere:
     @hookimpl
     def ownit_route(self, request, teams):
@@ -65,6 +71,9 @@ class Refuses:
     (FailsPriority(), PluginError, "failed while setting the priority, so nothing was saved"),
     (FailsRouting(), PluginError, "failed while routing the request, so nothing was saved"),
     (RoutesNowhere(), PluginError, "unknown team 'no-such-team'"),
+    (GivesAPriorityWithoutAPromise(), PluginError,
+     "plugin 'faulty' gave facilities.leak the priority 'low', which it has no promise for, so nothing was saved; "
+     "it can be urgent, high, normal"),
     (Refuses(), ValidationError, "say which floor"),
 ])
 def test_failures_before_commit_reject_cleanly(ownit_database_url, ownit_clock, plugin, error, message) -> None:
@@ -326,7 +335,7 @@ def test_ownit_raise_with_a_routing_rule_that_exits_says_so_in_one_line(ownit_de
     result = CliRunner().invoke(app, ["--now", "2026-11-23T10:00:00+00:00", "raise", "--as", AMIRA,
                                       "--type", "facilities.leak", "--title", "Leak", "--field", "location=stockroom",
                                       "--field", "near_electrics=no"],
-                                env={"OWNIT_DATABASE_URL": ownit_demo_org.url, "OWNIT_PLUGINS": None})
+                                env={"OWNIT_DATABASE_URL": ownit_demo_org.url})
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.splitlines() == ["error: plugin 'exits' failed while routing the request, "
                                           "so nothing was saved: SystemExit(0)"]

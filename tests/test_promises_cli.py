@@ -162,7 +162,7 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, now: str) -> Result:
-        env: dict[str, str | None] = {"OWNIT_DATABASE_URL": self.url, "OWNIT_USER": None, "OWNIT_PLUGINS": None,
+        env: dict[str, str | None] = {"OWNIT_DATABASE_URL": self.url, "OWNIT_USER": None,
                                       "OWNIT_DISABLE_PLUGINS": None, "COLUMNS": "200", "NO_COLOR": "1"}
         return self.runner.invoke(app, ["--now", now, *map(str, args)], env=env)
 

@@ -351,6 +351,10 @@ def _consult_plugins(desk: Any, rtype: RequestType, fields: dict[str, Any] | Non
             if answer is not None and answer not in PRIORITIES:
                 raise PluginError(f"plugin {plugin!r} gave unknown priority {answer!r}, so nothing was saved; "
                                   f"it must return one of {', '.join(PRIORITIES)} or None")
+            if answer is not None and answer not in rtype.reachable:
+                raise PluginError(f"plugin {plugin!r} gave {rtype.key} the priority {answer!r}, which it has no "
+                                  f"promise for, so nothing was saved; it can be {', '.join(rtype.reachable)} "
+                                  f"(add {answer!r} to the type's promise and priorities, or return None)")
             priority = answer or priority
         _, skills = rules.first(pm.hook.ownit_required_skills, "deciding the skills needed", request_type=rtype.key,
                                 fields=dict(given))

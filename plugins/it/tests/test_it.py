@@ -256,7 +256,7 @@ def test_ownit_departments_lists_the_it_plugin(ownit_database_url) -> None:
     from ownit.cli import app
 
     result = CliRunner().invoke(app, ["departments", "--json"],
-                                env={"OWNIT_DATABASE_URL": ownit_database_url, "OWNIT_PLUGINS": None,
+                                env={"OWNIT_DATABASE_URL": ownit_database_url,
                                      "OWNIT_DISABLE_PLUGINS": None})
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
