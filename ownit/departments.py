@@ -17,6 +17,16 @@ from typing import Any
 from .errors import ValidationError, utf8
 
 FIELD_KINDS = ("text", "choice", "number", "date", "yesno")
+# What each kind's answer is once parsed — in a request's ``fields`` wherever hooks see them — and what
+# a requester may type for it (the plugin guide's table, kept equal to this by a test).
+KIND_VALUES = {
+    "text": ("str", "the text as typed, surrounding spaces trimmed; at most `max_length` characters"),
+    "choice": ("str", "one of `choices`, spelt as declared (typed in any case)"),
+    "number": ("int or float", "an `int` when whole (`12`), else a `float` (`12.5`); finite"),
+    "date": ("str", "an ISO date, `YYYY-MM-DD`, as stored (JSON has no dates): `date.fromisoformat(value)` "
+                    "makes it a `date` to compare. Typed as `2026-12-01`, between 1900 and 2200"),
+    "yesno": ("bool", "`True` or `False`; typed as yes/no, y/n, true/false, 1/0, on/off"),
+}
 PRIORITIES = ("urgent", "high", "normal", "low")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
@@ -332,3 +342,9 @@ class Department:
                 raise DeclarationError(
                     f"request type {rtype.key!r} must start with '{self.key}.' to belong to {self.key!r}"
                 )
+
+
+def kinds_reference() -> str:
+    """The plugin guide's table of field kinds and the Python type each answer arrives as."""
+    rows = [f"| `{kind}` | `{KIND_VALUES[kind][0]}` | {KIND_VALUES[kind][1]} |" for kind in FIELD_KINDS]
+    return "\n".join(["| kind | arrives as | what it is |", "|---|---|---|", *rows, ""])

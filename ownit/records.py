@@ -6,108 +6,126 @@ change a request except through :mod:`ownit.service`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
+
+
+def _(doc: str, **kwargs: Any) -> Any:
+    """A field and what it is, for the plugin guide's reference (:func:`reference`)."""
+    return field(metadata={"doc": doc}, **kwargs)
 
 
 @dataclass(frozen=True)
 class MemberInfo:
     """A team member as plugins see them."""
 
-    email: str
-    name: str
-    skills: tuple[str, ...]
-    covers: tuple[str, ...]  # site codes and regions this person looks after (org file)
-    available: bool  # not away, and under capacity
-    open_requests: int
+    email: str = _("their email, which names them everywhere in OwnIt")
+    name: str = _("their name")
+    skills: tuple[str, ...] = _("their skills, from the org file")
+    covers: tuple[str, ...] = _("the site codes and regions they look after (the org file's `covers`; empty when not given)")
+    available: bool = _("here (not away) and under their capacity")
+    open_requests: int = _("the open requests they own now")
 
 
 @dataclass(frozen=True)
 class TeamInfo:
-    key: str
-    department: str
-    name: str
-    regions: tuple[str, ...]
-    lead_email: str
-    members: tuple[MemberInfo, ...] = ()
+    """A team as plugins see it (given to ``ownit_route`` and ``ownit_choose_owner``)."""
+
+    key: str = _("its key in the org file (`facilities-north`)")
+    department: str = _("the department it works for (`facilities`)")
+    name: str = _("its name (`Facilities North`)")
+    regions: tuple[str, ...] = _("the regions whose stores it serves (empty: every region)")
+    lead_email: str = _("its lead's email")
+    members: tuple[MemberInfo, ...] = _("its members, each a `MemberInfo`", default=())
 
 
 @dataclass(frozen=True)
 class Draft:
-    """A request being raised, before it exists (given to ``ownit_route``)."""
+    """A request being raised, before it exists (given to ``ownit_route`` and ``ownit_choose_owner``)."""
 
-    request_type: str
-    fields: dict[str, Any]
-    title: str
-    priority: str
-    site_code: str
-    region: str
-    requester_email: str
+    request_type: str = _("its type's key (`cleaning.spill`)")
+    fields: dict[str, Any] = _("the answers, by field key, each of its kind's type (the field kinds table)")
+    title: str = _("the title the requester gave")
+    priority: str = _("its priority: the type's default, or what `ownit_priority` said")
+    site_code: str = _("the code of the store it is raised for (`S001`)")
+    region: str = _("that store's region (`north`)")
+    requester_email: str = _("the requester's email (the person it is raised for)")
 
 
 @dataclass(frozen=True)
 class RequestSnapshot:
-    ref: str
-    department: str
-    request_type: str
-    title: str
-    status: str
-    stage: str
-    priority: str
-    owner_email: str
-    requester_email: str
-    site_code: str
-    team_key: str
-    fields: dict[str, Any]
+    """A request as it is after a change was saved (given to ``ownit_on_event``)."""
+
+    ref: str = _("its reference (`CLN-1001`)")
+    department: str = _("its department's key")
+    request_type: str = _("its type's key")
+    title: str = _("its title")
+    status: str = _("`open`, `waiting`, `resolved`, `closed` (OwnIt's lifecycle)")
+    stage: str = _("the key of the stage it has reached")
+    priority: str = _("its priority")
+    owner_email: str = _("its owner's email: always one named person")
+    requester_email: str = _("its requester's email")
+    site_code: str = _("its store's code")
+    team_key: str = _("the key of the team that owns it")
+    fields: dict[str, Any] = _("the answers, as for `Draft.fields`")
 
 
 @dataclass(frozen=True)
 class EventSnapshot:
-    """One timeline event: ``event`` is its typed form (a class of
-    :mod:`ownit.events`, e.g. ``Contacted(on_time=True, business_hours=2.0)``);
-    ``data`` the same fields as stored (JSON keys)."""
+    """One timeline event (given to ``ownit_on_event``)."""
 
-    kind: str
-    at: datetime
-    actor_email: str | None  # None: OwnIt itself
-    note: str
-    data: dict[str, Any]
-    event: Any = None
+    kind: str = _("which event (the events table)")
+    at: datetime = _("when, an aware UTC `datetime`")
+    actor_email: str | None = _("who did it; `None`: OwnIt itself")
+    note: str = _("what they wrote, or OwnIt's own words")
+    data: dict[str, Any] = _("the event's fields as stored (JSON keys and values)")
+    event: Any = _("the typed event, one class of `ownit.events` per kind (`Contacted(on_time=True, "
+                   "business_hours=2.0)`)", default=None)
 
 
 @dataclass(frozen=True)
 class NotificationSnapshot:
-    """A notification for a channel to deliver: its content as ``data`` (a
-    notice of :mod:`ownit.notices`: who, what changed, what is wanted, when),
-    and laid out as a ``subject`` line, plain text (``message``) and ``html``
-    (user text escaped)."""
+    """A notification for a channel to deliver (given to ``ownit_notify`` and ``ownit_preview``)."""
 
-    id: int
-    recipient_email: str
-    ref: str | None
-    kind: str
-    message: str
-    created_at: datetime
-    data: dict[str, Any] = field(default_factory=dict)
-    subject: str = ""
-    html: str = ""
-    recipient_name: str = ""
-    recipient_chat: str = ""  # the recipient's chat (Apprise URLs, space-separated), "" if none
-    team: str | None = None  # the key of the team that owns the request
-    team_chat: str = ""  # that team's channel (Apprise URLs, space-separated), "" if none
-    # signed tokens (ownit.tokens) to be handed back without signing in: the reply address's (request and
-    # recipient), and a rating link's (this notification; for a resolved or quietly closed request only)
-    reply_token: str = ""
-    rate_token: str = ""
+    id: int = _("its id: a channel that delivers it twice must not send twice")
+    recipient_email: str = _("whom it is for")
+    ref: str | None = _("the request it is about (`None` for a morning digest)")
+    kind: str = _("the inbox's category (`assigned`, `overdue`, ...)")
+    message: str = _("the notice in plain text, as the inbox shows it")
+    created_at: datetime = _("when it was made, an aware UTC `datetime`")
+    data: dict[str, Any] = _("the notice of `ownit.notices` as data (`ownit.notices.load(data)` gives it back): "
+                             "who, what changed, what is wanted, when", default_factory=dict)
+    subject: str = _("a one-line subject: `REF title: heading`", default="")
+    html: str = _("the notice as HTML, every piece of user text escaped", default="")
+    recipient_name: str = _("the recipient's name", default="")
+    recipient_chat: str = _("the recipient's chat (Apprise URLs, space-separated); `\"\"` if none", default="")
+    team: str | None = _("the key of the team that owns the request", default=None)
+    team_chat: str = _("that team's channel (Apprise URLs, space-separated); `\"\"` if none", default="")
+    reply_token: str = _("a signed token to hand back with a reply, without signing in (`ownit.tokens`)", default="")
+    rate_token: str = _("a signed token for a rating link, for a resolved or quietly closed request", default="")
 
 
 @dataclass(frozen=True)
 class Preview:
     """A notification as a channel sends it, for the person it is for to see
-    in the UI ("Sent to you"): the channel's name for itself, the subject and
-    the message as HTML (every piece of user text escaped)."""
+    in the UI ("Sent to you"; returned by ``ownit_preview``)."""
 
-    channel: str
-    subject: str
-    html: str
+    channel: str = _("the channel's name for itself (`email`)")
+    subject: str = _("the subject")
+    html: str = _("the message as HTML, every piece of user text escaped")
+
+
+SNAPSHOTS = (Draft, TeamInfo, MemberInfo, RequestSnapshot, EventSnapshot, NotificationSnapshot, Preview)
+
+
+def reference() -> str:
+    """The plugin guide's table of what hooks are given: every attribute of
+    every snapshot, its type and what it is (a test keeps the guide equal to it)."""
+    out = []
+    for kind in SNAPSHOTS:
+        out.append(f"**`{kind.__name__}`** — {' '.join(kind.__doc__.split())}\n\n| attribute | type | what it is |\n|---|---|---|")
+        for found in fields(kind):
+            out.append(f"| `{found.name}` | `{found.type}` | {found.metadata['doc']} |")
+        out.append("")
+    return "\n".join(out)

@@ -90,6 +90,7 @@ def test_a_plugin_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatch)
         return found + [metadata.EntryPoint(name="broken", value="no_such_module_for_ownit", group="ownit")]
 
     monkeypatch.setattr(metadata, "entry_points", with_broken)
+    monkeypatch.delenv("OWNIT_PLUGINS")  # every installed plugin, as a desk loads them (the suite pins its own)
     plugins = build_plugins()
     assert "facilities" in plugins.departments
     assert len(plugins.problems) == 1 and plugins.problems[0].startswith("plugin 'broken' failed to import")
@@ -171,6 +172,37 @@ def test_the_hook_reference_in_the_docs_is_the_hookspecs() -> None:
     assert section == hook_reference(), "regenerate the reference: python -c 'from ownit.plugins import hook_reference'"
     for name in [n for n in dir(hookspecs) if n.startswith("ownit_")]:
         assert f"`{name}(" in doc, name
+
+
+def _section(name: str) -> str:
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "writing-a-plugin.md").read_text()
+    return doc[doc.index(f"<!-- {name}:start -->\n") + len(f"<!-- {name}:start -->\n"):doc.index(f"<!-- {name}:end -->")]
+
+
+def test_the_guide_lists_every_attribute_of_every_snapshot_hooks_are_given() -> None:
+    from dataclasses import fields
+
+    from ownit import records
+
+    assert _section("snapshots") == records.reference(), \
+        "regenerate it: python -c 'from ownit.records import reference; print(reference())'"
+    for kind in records.SNAPSHOTS:
+        for found in fields(kind):
+            assert found.metadata.get("doc"), f"{kind.__name__}.{found.name} says what it is"
+
+
+def test_the_guide_says_what_each_field_kind_arrives_as() -> None:
+    from ownit.departments import FIELD_KINDS, KIND_VALUES, Field, kinds_reference
+
+    assert _section("kinds") == kinds_reference()
+    assert set(KIND_VALUES) == set(FIELD_KINDS)
+    examples = {"text": " hello ", "choice": "A", "number": "12.5", "date": "2026-12-01", "yesno": "yes"}
+    arrives = {"str": str, "int or float": (int, float), "bool": bool}
+    for kind in FIELD_KINDS:
+        value = Field("f", "F", kind=kind, choices=("a",) if kind == "choice" else ()).parse(examples[kind])
+        assert isinstance(value, arrives[KIND_VALUES[kind][0]]), kind
 
 
 def test_a_declaration_that_names_a_missing_date_field_fails() -> None:
