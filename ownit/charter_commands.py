@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli import As, Json, _console, _desk, _print_json, friendly
+from .cli import As, Json, _console, _desk, _print_json, friendly, path_given
 
 charter_app = typer.Typer(help="Team charters: the promises and standards each team agreed with the stores.",
                           no_args_is_help=True, rich_markup_mode=None)
@@ -16,7 +16,7 @@ charter_app = typer.Typer(help="Team charters: the promises and standards each t
 
 @charter_app.command("load")
 @friendly
-def load(file: Annotated[Path, typer.Argument(help="A TOML file of [[charter]] tables.")], actor: As = None,
+def load(file: Annotated[Path, typer.Argument(help="A TOML file of [[charter]] tables.", parser=path_given)], actor: As = None,
          as_json: Json = False) -> None:
     """Load teams' charters (an admin, or the lead of each team): a changed one is its next version."""
     from . import service

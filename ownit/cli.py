@@ -126,6 +126,14 @@ def _one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
+def path_given(text: str | Path) -> Path:
+    """A file or folder named on the command line, or an option's default. (Typer's own path
+    type asks the file system at once, which fails with a traceback on a name no file can have.)"""
+    if "\x00" in str(text):
+        raise typer.BadParameter("holds a NUL character, which no file name can; retype it")
+    return Path(text)
+
+
 def _fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {_one_line(message)}", err=True)
     raise typer.Exit(code)
@@ -358,7 +366,7 @@ def _start_ui(*, demo: bool, port: int, env: dict[str, str] | None = None) -> No
 
 @org_app.command("load")
 @friendly
-def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.")], actor: As = None) -> None:
+def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.", parser=path_given)], actor: As = None) -> None:
     """Load (or update) sites, people and teams from a TOML file (an admin's job)."""
     from . import service
 
@@ -850,7 +858,7 @@ def list_files(ref: str, actor: As = None, as_json: Json = False) -> None:
 def get_file(
     attachment: Annotated[int, typer.Argument(metavar="ID", help="The file's id, from 'ownit files REF'.")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="PATH", help="Where to save it; by "
-                                                "default its name, in this folder.")] = None,
+                                                "default its name, in this folder.", parser=path_given)] = None,
     thumbnail: Annotated[bool, typer.Option("--thumbnail", help="A photo's thumbnail instead.")] = False,
     actor: As = None, as_json: Json = False,
 ) -> None:
@@ -1102,7 +1110,7 @@ def _progress_bar(description: str) -> Any:
 
 @app.command()
 @friendly
-def backup(path: Annotated[Path, typer.Argument(help="A new file for the copy.")],
+def backup(path: Annotated[Path, typer.Argument(help="A new file for the copy.", parser=path_given)],
            as_json: Json = False) -> None:
     """Copy the live SQLite database to PATH (consistent while people work), and check the copy."""
     from . import backup as backups
@@ -1122,7 +1130,7 @@ def backup(path: Annotated[Path, typer.Argument(help="A new file for the copy.")
 
 @app.command()
 @friendly
-def restore(path: Annotated[Path, typer.Argument(help="A file made by ownit backup.")],
+def restore(path: Annotated[Path, typer.Argument(help="A file made by ownit backup.", parser=path_given)],
             check: Annotated[bool, typer.Option("--check", help="Only check the copy; change nothing.")] = False,
             replace: Annotated[bool, typer.Option("--replace", help="Overwrite a database that holds requests, "
                                                                    "or a file that is not an OwnIt database.")] = False,
@@ -1271,7 +1279,7 @@ def inbox(actor: As = None, as_json: Json = False) -> None:
 @friendly
 def plugin_new(
     name: Annotated[str, typer.Argument(help="The department's key, a lower-case word, e.g. cleaning.")],
-    where: Annotated[Path, typer.Option("--dir", help="Where to create its folder (OwnIt's own: plugins).")] = Path("."),
+    where: Annotated[Path, typer.Option("--dir", help="Where to create its folder (OwnIt's own: plugins).", parser=path_given)] = Path("."),
     prefix: Annotated[Optional[str], typer.Option(help="Its refs' prefix, 2-6 capitals [default: the name's "
                                                        "first letter and consonants, CLN for cleaning].")] = None,
 ) -> None:
