@@ -16,12 +16,14 @@ from typing import Any
 
 from .errors import ValidationError, utf8
 
-FIELD_KINDS = ("text", "choice", "number", "date", "yesno")
+FIELD_KINDS = ("text", "choice", "multichoice", "number", "date", "yesno")
 # What each kind's answer is once parsed — in a request's ``fields`` wherever hooks see them — and what
 # a requester may type for it (the plugin guide's table, kept equal to this by a test).
 KIND_VALUES = {
     "text": ("str", "the text as typed, surrounding spaces trimmed; at most `max_length` characters"),
     "choice": ("str", "one of `choices`, spelt as declared (typed in any case)"),
+    "multichoice": ("list[str]", "one or more of `choices`, each once, in the order declared; typed at the "
+                                 "command line separated by commas (`--field areas=aisle,tills`)"),
     "number": ("int or float", "an `int` when whole (`12`), else a `float` (`12.5`); finite"),
     "date": ("str", "an ISO date, `YYYY-MM-DD`, as stored (JSON has no dates): `date.fromisoformat(value)` "
                     "makes it a `date` to compare. Typed as `2026-12-01`, between 1900 and 2200"),
@@ -36,6 +38,13 @@ _NO = {"no", "n", "false", "0", "off"}
 
 class DeclarationError(ValueError):
     """A plugin declared something malformed (raised at start-up, naming it)."""
+
+
+def matches(value: Any, answers: tuple[Any, ...]) -> bool:
+    """Whether a stored answer is one of ``answers`` (for several choices: any of them is)."""
+    if value is None:
+        return False
+    return any(item in answers for item in value) if isinstance(value, list) else value in answers
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,9 @@ class Field:
     """One intake question on a request form. ``risk_when`` is the answer (or
     a tuple of answers) that means a safety risk — ``True`` for a yes on a
     yes/no question, ``False`` for a no, a choice — and is highlighted wherever
-    the answers are shown."""
+    the answers are shown. ``shown_when`` makes it a follow-up question, asked
+    only when an earlier field has one of some answers: ``("what", "other")``,
+    ``("hazard", True)``, ``("areas", ("tills", "entrance"))``."""
 
     key: str
     label: str
@@ -80,29 +91,40 @@ class Field:
     choices: tuple[str, ...] = ()
     max_length: int = 2000
     risk_when: Any = None
+    shown_when: tuple[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FIELD_KINDS:
             raise DeclarationError(
                 f"field {self.key!r} has unknown kind {self.kind!r}; use one of {', '.join(FIELD_KINDS)}"
             )
-        if self.kind == "choice" and not self.choices:
-            raise DeclarationError(f"choice field {self.key!r} needs choices")
+        if self.kind in ("choice", "multichoice") and not self.choices:
+            raise DeclarationError(f"{self.kind} field {self.key!r} needs choices")
         object.__setattr__(self, "choices", tuple(self.choices))
+        if self.kind == "multichoice" and any("," in choice for choice in self.choices):
+            raise DeclarationError(f"multichoice field {self.key!r}: a choice cannot hold a comma (the command "
+                                   "line separates answers with commas)")
+        if self.shown_when is not None and (not isinstance(self.shown_when, (tuple, list))
+                                            or len(self.shown_when) != 2 or not isinstance(self.shown_when[0], str)):
+            raise DeclarationError(f"field {self.key!r}: shown_when must be (an earlier field's key, its answer "
+                                   "or a tuple of answers), like ('what', 'other')")
         if self.risk_when is not None:
             risky = self.risk_when if isinstance(self.risk_when, (tuple, list, set, frozenset)) else (self.risk_when,)
             try:
-                object.__setattr__(self, "risk_when", tuple(self.parse(value) for value in risky))
+                parse = self._parse_choice if self.kind == "multichoice" else self.parse  # a risk is one choice
+                object.__setattr__(self, "risk_when", tuple(parse(value) for value in risky))
             except ValidationError as exc:
                 raise DeclarationError(f"field {self.key!r}: risk_when is not an answer to it: {exc}") from None
 
     def is_risk(self, value: Any) -> bool:
         """Whether the stored answer ``value`` is one that means a safety risk."""
-        return value is not None and value in (self.risk_when or ())
+        return matches(value, self.risk_when or ())
 
     @staticmethod
     def shown(value: Any) -> str:
-        """A stored answer as people read it: yes or no, a date, a number, the text."""
+        """A stored answer as people read it: yes or no, a date, a number, the text, the choices."""
+        if isinstance(value, list):
+            return ", ".join(map(str, value))
         return ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
     def parse(self, raw: Any) -> Any:
@@ -133,6 +155,16 @@ class Field:
             if str(raw).casefold() == choice.casefold():
                 return choice
         raise self._error(f"{raw!r} is not one of: {', '.join(self.choices)}")
+
+    def _parse_multichoice(self, raw: Any) -> list[str] | None:
+        items = [part for part in (raw.split(",") if isinstance(raw, str) else raw) if str(part).strip()] \
+            if isinstance(raw, (str, list, tuple, set, frozenset)) else [raw]
+        picked = {self._parse_choice(str(item).strip()) for item in items}
+        if not picked:
+            if self.required:
+                raise ValidationError.about(self.key, f"{self.label} ({self.key}) is required", "is required")
+            return None
+        return [choice for choice in self.choices if choice in picked]
 
     def _parse_number(self, raw: Any) -> float | int:
         if isinstance(raw, bool):
@@ -240,6 +272,7 @@ class RequestType:
             doubles = sorted({k for k in keys if keys.count(k) > 1})
             if doubles:
                 raise DeclarationError(f"request type {self.key!r} repeats {group} {doubles[0]!r}")
+        self._check_follow_ups()
         unknown = set(self.promise) - set(PRIORITIES)
         if unknown:
             raise DeclarationError(
@@ -265,6 +298,30 @@ class RequestType:
             raise DeclarationError(
                 f"request type {self.key!r}: needed_by_field {self.needed_by_field!r} must name one of its date fields")
 
+    def _check_follow_ups(self) -> None:
+        """Each ``shown_when`` names an earlier field and answers to it (kept parsed)."""
+        earlier: dict[str, Field] = {}
+        for f in self.fields:
+            if f.shown_when is not None:
+                key, answers = f.shown_when
+                if key not in earlier:
+                    raise DeclarationError(f"request type {self.key!r}: field {f.key!r} is shown when {key!r} is "
+                                           "answered, which must be a field before it")
+                answers = answers if isinstance(answers, (tuple, list, set, frozenset)) else (answers,)
+                try:
+                    parsed = tuple(earlier[key].parse(a) if earlier[key].kind != "multichoice"
+                                   else earlier[key]._parse_choice(a) for a in answers)
+                except ValidationError as exc:
+                    raise DeclarationError(f"request type {self.key!r}: field {f.key!r} is shown when {key!r} "
+                                           f"is answered, but not with an answer to it: {exc}") from None
+                object.__setattr__(f, "shown_when", (key, parsed))
+            earlier[f.key] = f
+
+    @staticmethod
+    def asked(f: Field, answers: dict[str, Any]) -> bool:
+        """Whether ``f`` is asked given the (parsed) ``answers``: always, or when it follows up one of them."""
+        return f.shown_when is None or matches(answers.get(f.shown_when[0]), f.shown_when[1])
+
     @property
     def department(self) -> str:
         return self.key.split(".", 1)[0]
@@ -278,9 +335,10 @@ class RequestType:
         return tuple(p for p in PRIORITIES if p in found)
 
     def promise_for(self, priority: str) -> Promise:
-        """The promise for ``priority``; a priority it has none for (a request
-        raised before the type changed) keeps the default priority's."""
-        return self.promise.get(priority) or self.promise[self.default_priority]
+        """The promise for ``priority``; for a priority it has none for (a
+        request raised before the type changed, an incident declared by hand),
+        its promise for ``normal``, else its default priority's."""
+        return self.promise.get(priority) or self.promise.get("normal") or self.promise[self.default_priority]
 
     def position(self, stage_key: str) -> int:
         """Where ``stage_key`` is in the workflow (0 for a stage no longer declared)."""
@@ -301,10 +359,19 @@ class RequestType:
         problems = [ValidationError.about(key, f"{self.label} has no field {key!r}; its fields are: "
                                           + (", ".join(known) or "none"), "is not a question of this form")
                     for key in sorted(set(raw) - set(known))]
-        parsed = {}
+        parsed: dict[str, Any] = {}
         for f in self.fields:
+            given = raw.get(f.key)
+            if not self.asked(f, parsed):  # a follow-up to an answer not given: not asked, so not answered
+                if given is not None and given != "" and given != []:
+                    on = known[f.shown_when[0]]
+                    problems.append(ValidationError.about(
+                        f.key, f"{f.label} ({f.key}) is asked only when {on.label} is "
+                        f"{' or '.join(on.shown(a) for a in f.shown_when[1])}; leave it empty",
+                        f"is asked only when {on.label} is {' or '.join(on.shown(a) for a in f.shown_when[1])}"))
+                continue
             try:
-                value = f.parse(raw.get(f.key))
+                value = f.parse(given)
             except ValidationError as problem:
                 problems.append(problem)
                 continue

@@ -107,7 +107,8 @@ def test_a_type_needs_promises_only_for_the_priorities_it_can_reach() -> None:
                   promise={"urgent": Promise(first_contact="30m"), "normal": Promise()})
     assert spill.reachable == ("urgent", "normal")
     assert str(spill.promise_for("urgent").first_contact_within) == "30 business minutes"
-    assert spill.promise_for("high") is spill.promise["urgent"]  # none for high: its default's
+    assert spill.promise_for("high") is spill.promise["normal"]  # none for high: normal's, as before
+    assert deep.promise_for("urgent") is deep.promise["low"]  # nor for normal: its default's
 
 
 def test_every_problem_is_found_at_once_each_on_its_field() -> None:

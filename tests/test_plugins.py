@@ -198,10 +198,11 @@ def test_the_guide_says_what_each_field_kind_arrives_as() -> None:
 
     assert _section("kinds") == kinds_reference()
     assert set(KIND_VALUES) == set(FIELD_KINDS)
-    examples = {"text": " hello ", "choice": "A", "number": "12.5", "date": "2026-12-01", "yesno": "yes"}
-    arrives = {"str": str, "int or float": (int, float), "bool": bool}
+    examples = {"text": " hello ", "choice": "A", "multichoice": "a, b", "number": "12.5", "date": "2026-12-01",
+                "yesno": "yes"}
+    arrives = {"str": str, "list[str]": list, "int or float": (int, float), "bool": bool}
     for kind in FIELD_KINDS:
-        value = Field("f", "F", kind=kind, choices=("a",) if kind == "choice" else ()).parse(examples[kind])
+        value = Field("f", "F", kind=kind, choices=("a", "b") if "choice" in kind else ()).parse(examples[kind])
         assert isinstance(value, arrives[KIND_VALUES[kind][0]]), kind
 
 

@@ -149,6 +149,14 @@ def quoted(org: Any, charter_id: int | None, now: datetime) -> dict[str, Any] | 
                          today=team.business_calendar.local(now).date())
 
 
+def asked_when(rtype: Any, f: Any) -> str | None:
+    """When a follow-up question is asked, in the form's words ("if What is it? is other"); ``None``: always."""
+    if f.shown_when is None:
+        return None
+    on = next(g for g in rtype.fields if g.key == f.shown_when[0])
+    return f"if {on.label.rstrip('?')} is {' or '.join(on.shown(a) for a in f.shown_when[1])}"
+
+
 def site_names(org: Any) -> dict[str, str]:
     return {code: site.name for code, site in org.sites_by_code.items()}
 
@@ -422,8 +430,10 @@ def departments(desk: Any) -> dict[str, Any]:
              "request_types": [
                  {"key": t.key, "label": t.label, "why": t.why, "skills": list(t.skills),
                   "default_priority": t.default_priority, "restricted": t.restricted, "site_wide": t.site_wide,
+                  "priorities": list(t.reachable),
                   "fields": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
-                              "help": f.help, "choices": list(f.choices)} for f in t.fields],
+                              "help": f.help, "choices": list(f.choices), "asked_when": asked_when(t, f)}
+                             for f in t.fields],
                   "stages": [{"key": s.key, "label": s.label, "days": s.days,
                               "requester_action": s.requester_action} for s in t.stages],
                   "promise": {p: {"first_contact": v.first_contact, "checkin": v.checkin, "resolve": v.resolve}

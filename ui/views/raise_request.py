@@ -96,11 +96,16 @@ with st.form(form := armed(f"raise-{rtype['key']}")):
     problem("title")
     values = {}
     for field in rtype["fields"]:
-        label = marked(field["label"] + ("" if field["required"] else " (optional)"), field["key"])
+        # a follow-up says when it is asked: a form does not redraw as it is filled in
+        when = f" ({field['asked_when']})" if field["asked_when"] else ""
+        label = marked(field["label"] + ("" if field["required"] or when else " (optional)") + when, field["key"])
         key = f"raise-field-{rtype['key']}-{field['key']}"
         if field["kind"] == "choice":
             values[field["key"]] = st.selectbox(label, field["choices"], index=None, help=field["help"] or None,
                                                 key=key, placeholder="Choose one")
+        elif field["kind"] == "multichoice":
+            values[field["key"]] = st.multiselect(label, field["choices"], help=field["help"] or None, key=key,
+                                                  placeholder="Choose one or more") or None
         elif field["kind"] == "yesno":  # yes or no, nothing picked until the requester picks
             values[field["key"]] = st.radio(label, ["yes", "no"], index=None, horizontal=True,
                                             help=field["help"] or None, key=key)

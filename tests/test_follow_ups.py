@@ -1,0 +1,151 @@
+"""Several choices and follow-up questions: a department declares them, and
+they are asked, checked and shown alike through the service, the command
+line and the browser's form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from conftest import AMIRA
+from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, service
+from ownit.departments import DeclarationError
+from ownit.errors import ValidationError
+from ownit.plugins import build_plugins
+from ownit.testing import load_org_text
+
+APP = str(Path(__file__).parent.parent / "ui" / "app.py")
+
+DEEP_CLEAN = RequestType(
+    key="upkeep.deep_clean", label="Deep clean", why="A clean store is a safe store.",
+    fields=(Field("areas", "Which areas?", kind="multichoice", required=True,
+                  choices=("shop floor", "stockroom", "toilets", "other"), risk_when="toilets"),
+            Field("other_area", "Which other area?", required=True, shown_when=("areas", "other")),
+            Field("spill", "Is anything spilt?", kind="yesno"),
+            Field("cordoned", "Is it cordoned off?", kind="yesno", shown_when=("spill", True))),
+    stages=(Stage("asked", "Asked"), Stage("booked", "Cleaners booked", days=1), Stage("done", "Cleaned", days=2)),
+    promise={"normal": Promise(first_contact="30m", checkin="1d", resolve="5d")},
+)
+
+
+class Upkeep:
+    @hookimpl
+    def ownit_register_departments(self, register):
+        register(Department(key="upkeep", name="Upkeep", prefix="UPK", request_types=(DEEP_CLEAN,)))
+
+
+TEAM = """
+[[team]]
+key = "upkeep-north"
+name = "Upkeep North"
+department = "upkeep"
+regions = ["north"]
+lead = "helen.price@example.com"
+calendar = { timezone = "Europe/London", days = "MO-FR", hours = "08:00-18:00" }
+members = [{ email = "sam.doyle@example.com", skills = [], capacity = 10 }]
+"""
+
+
+@pytest.fixture
+def upkeep(ownit_demo_org, tmp_path, monkeypatch):
+    """The demo desk with the Upkeep department and a team for it, for the service, the CLI and the UI."""
+    plugins = build_plugins(extra=[("upkeep", Upkeep())])
+    monkeypatch.setattr("ownit.plugins._loaded", plugins)  # what the command line and the pages load
+    ownit_demo_org.plugins = plugins
+    load_org_text(ownit_demo_org, TEAM, tmp_path)
+    return ownit_demo_org
+
+
+def raise_clean(desk, **fields):
+    return service.raise_request(desk, actor=AMIRA, request_type="upkeep.deep_clean", title="Deep clean", fields=fields)
+
+
+def test_several_choices_arrive_as_a_list_in_the_declared_order_and_show_joined(upkeep) -> None:
+    view = raise_clean(upkeep, areas=["toilets", "Shop floor", "toilets"])
+    assert view["fields"]["areas"] == ["shop floor", "toilets"]
+    answer = view["answers"][0]
+    assert (answer["value"], answer["safety"]) == ("shop floor, toilets", True)  # any risky choice is a risk
+    assert raise_clean(upkeep, areas="stockroom")["answers"][0] == {
+        "key": "areas", "label": "Which areas?", "value": "stockroom", "safety": False}
+
+
+def test_a_follow_up_is_asked_only_after_its_answer(upkeep) -> None:
+    view = raise_clean(upkeep, areas=["other"], other_area="car park", spill="no")
+    assert view["fields"] == {"areas": ["other"], "other_area": "car park", "spill": False}
+    with pytest.raises(ValidationError) as missing:  # asked, and required
+        raise_clean(upkeep, areas=["stockroom", "other"])
+    assert missing.value.problems == {"other_area": "It is required."}
+    with pytest.raises(ValidationError) as unasked:  # not asked: an answer to it is refused, not dropped
+        raise_clean(upkeep, areas="stockroom", spill="no", cordoned="yes")
+    assert str(unasked.value) == ("Is it cordoned off? (cordoned) is asked only when Is anything spilt? is yes; "
+                                  "leave it empty")
+    assert len(service.my_requests(upkeep, actor=AMIRA)) == 1  # the two refused saved nothing
+
+
+@pytest.mark.parametrize("shown_when, message", [
+    (("nowhere", "x"), "must be a field before it"),
+    (("areas", "garden"), "not with an answer to it"),
+    ("areas", "shown_when must be"),
+])
+def test_a_follow_up_on_no_earlier_answer_is_refused_at_start(shown_when, message) -> None:
+    with pytest.raises(DeclarationError, match=message):
+        RequestType(key="upkeep.x", label="X", why="-", stages=DEEP_CLEAN.stages, promise=DEEP_CLEAN.promise,
+                    fields=(DEEP_CLEAN.fields[0], Field("other_area", "Other", shown_when=shown_when)))
+
+
+def test_several_choices_need_choices_without_commas() -> None:
+    with pytest.raises(DeclarationError, match="multichoice field 'a' needs choices"):
+        Field("a", "A", kind="multichoice")
+    with pytest.raises(DeclarationError, match="cannot hold a comma"):
+        Field("a", "A", kind="multichoice", choices=("tills, front", "back"))
+
+
+def test_the_command_line_takes_several_choices_separated_by_commas(upkeep) -> None:
+    from ownit.cli import app
+
+    env = {"OWNIT_DATABASE_URL": upkeep.url, "OWNIT_USER": AMIRA}
+    now = ["--now", upkeep.now().isoformat()]
+    made = CliRunner().invoke(app, [*now, "raise", "--type", "upkeep.deep_clean", "--title", "Deep clean",
+                                    "--field", "areas=stockroom, other", "--field", "other_area=car park",
+                                    "--json"], env=env)
+    assert made.exit_code == 0, made.output
+    ref = service.my_requests(upkeep, actor=AMIRA)[0]["ref"]
+    shown = CliRunner().invoke(app, [*now, "show", ref], env={**env, "COLUMNS": "120"})
+    assert "Which areas? stockroom, other" in shown.stdout and "Which other area? car park" in shown.stdout
+    refused = CliRunner().invoke(app, [*now, "raise", "--type", "upkeep.deep_clean", "--title", "Clean",
+                                       "--field", "areas=stockroom,garden"], env=env)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert refused.stderr.strip() == ("error: Which areas? (areas): 'garden' is not one of: shop floor, stockroom, "
+                                      "toilets, other")
+
+
+def test_the_form_asks_several_choices_and_says_when_a_follow_up_is_asked(upkeep, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setenv("OWNIT_DATABASE_URL", upkeep.url)
+    monkeypatch.setenv("OWNIT_UI_DEMO", "1")
+    monkeypatch.setenv("OWNIT_NOW", upkeep.now().isoformat())
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["user"] = AMIRA
+    at.run()
+    at.switch_page("views/raise_request.py").run()
+    department = next(s for s in at.selectbox if s.label == "Department")
+    department.set_value(next(d for d in department.options if "Upkeep" in str(d))).run()
+    assert not at.exception
+    areas = at.multiselect[0]
+    assert areas.label == "Which areas?" and areas.options == ["shop floor", "stockroom", "toilets", "other"]
+    labels = [w.label for w in [*at.text_input, *at.radio]]
+    assert "Which other area? (if Which areas is other)" in labels
+    assert "Is it cordoned off? (if Is anything spilt is yes)" in labels
+    at.text_input[0].input("Deep clean after the refit")
+    areas.set_value(["stockroom", "other"])
+    next(t for t in at.text_input if t.label.startswith("Which other area?")).input("car park")
+    at.button[0].click().run()
+    assert not at.exception and at.success
+    mine = service.my_requests(upkeep, actor=AMIRA)
+    assert mine[0]["fields"] == {"areas": ["stockroom", "other"], "other_area": "car park"}
+
