@@ -1282,11 +1282,13 @@ def plugin_new(
     where: Annotated[Path, typer.Option("--dir", help="Where to create its folder (OwnIt's own: plugins).", parser=path_given)] = Path("."),
     prefix: Annotated[Optional[str], typer.Option(help="Its refs' prefix, 2-6 capitals [default: the name's "
                                                        "first letter and consonants, CLN for cleaning].")] = None,
+    example: Annotated[bool, typer.Option("--example", help="The plugin guide's Cleaning department (spills and "
+                                                            "deep cleans) instead of one general type.")] = False,
 ) -> None:
     """Scaffold a working department plugin package (pip install -e it)."""
     from .scaffold import new_plugin
 
-    folder = new_plugin(name, where, prefix=prefix)
+    folder = new_plugin(name, where, prefix=prefix, example=example)
     typer.echo(f"created {folder}\nnext: pip install -e {folder} && ownit departments && pytest {folder}")
 
 

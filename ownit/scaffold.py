@@ -80,6 +80,80 @@ def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
     return None  # no opinion: the request type's default
 '''
 
+# ``--example``: the plugin guide's Cleaning department, which shows the kit at work: a choice with a
+# follow-up question, several choices, a safety question, a priority rule within the type's declared
+# priorities, promises in minutes, and a needed-by date.
+EXAMPLE_MODULE = '''\
+"""{title}: an OwnIt department (the plugin guide's example)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ownit import Department, Field, Promise, RequestType, Stage, hookimpl
+
+SPILL = RequestType(
+    key="{name}.spill",
+    label="Spill or mess",
+    why="A spill on the shop floor is a slip hazard for customers and staff.",
+    fields=(
+        Field("where", "Where is it?", required=True, help="For example: aisle 4, by the tills"),
+        Field("what", "What is spilt?", kind="choice", required=True,
+              choices=("water", "oil or grease", "glass", "food", "other")),
+        Field("what_other", "What is it, then?", required=True, shown_when=("what", "other")),
+        Field("slippery", "Could someone slip on it?", kind="yesno", required=True, risk_when=True),
+        Field("cordoned", "Is it cordoned off?", kind="yesno", shown_when=("slippery", True),
+              help="Keep people away from it until the cleaner has been"),
+    ),
+    stages=(
+        Stage("reported", "Reported"),
+        Stage("cleaning", "Cleaner on the way", days=0.05),
+        Stage("cleaned", "Cleaned", days=0.1),
+        Stage("checked", "Checked by the store", requester_action="Check the floor is dry and safe"),
+    ),
+    default_priority="normal",
+    priorities=("urgent", "high"),  # what ownit_priority below may give, besides the default
+    promise={{"urgent": Promise(first_contact="15m", checkin="30m", resolve="2h"),
+              "high": Promise(first_contact="30m", checkin="1h", resolve="4h"),
+              "normal": Promise(first_contact="2h", checkin="4h", resolve="1d")}},
+    skills=("{name}",),
+)
+
+DEEP_CLEAN = RequestType(
+    key="{name}.deep",
+    label="Deep clean",
+    why="A deep clean keeps the store fit to trade and ready for visits.",
+    fields=(
+        Field("areas", "Which areas?", kind="multichoice", required=True,
+              choices=("shop floor", "stockroom", "toilets", "staff room", "other")),
+        Field("other_area", "Which other area?", required=True, shown_when=("areas", "other")),
+        Field("by", "Needed by", kind="date", required=True, help="The day it must be done by"),
+    ),
+    stages=(
+        Stage("asked", "Asked"),
+        Stage("booked", "Cleaners booked", days=2),
+        Stage("done", "Deep cleaned", days=3),
+        Stage("checked", "Checked by the store", requester_action="Walk the areas and confirm"),
+    ),
+    default_priority="low",  # only ever low: one promise
+    promise={{"low": Promise(first_contact="1d", checkin="2d", resolve="10d")}},
+    needed_by_field="by",  # a date sooner than the promise is agreed at first contact
+    skills=("{name}",),
+)
+
+
+@hookimpl
+def ownit_register_departments(register: Any) -> None:
+    register(Department(key="{name}", name="{title}", prefix="{prefix}", request_types=(SPILL, DEEP_CLEAN)))
+
+
+@hookimpl
+def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
+    if request_type == "{name}.spill" and fields.get("slippery"):
+        return "high" if fields.get("cordoned") else "urgent"  # not cordoned off yet: someone could fall now
+    return None  # no opinion: the request type's default
+'''
+
 TEST = '''\
 """{title} through a real OwnIt desk (fixtures from ownit.testing)."""
 
@@ -140,6 +214,41 @@ def test_missing_fields_are_refused(ownit_desk, tmp_path):
         raise AssertionError("a request without its required field was accepted")
 '''
 
+EXAMPLE_TESTS = '''
+
+def test_a_slippery_spill_not_cordoned_off_is_urgent(ownit_desk, tmp_path):
+    load_org_text(ownit_desk, ORG, tmp_path)
+    view = service.raise_request(ownit_desk, actor="manager@example.com", request_type="{name}.spill",
+                                 title="Oil by the tills", fields={{"where": "tills", "what": "oil or grease",
+                                                                   "slippery": "yes", "cordoned": "no"}})
+    assert view["priority"] == "urgent"
+    assert view["promise"]["first_contact_within"] == "15 business minutes"
+    assert [a["safety"] for a in view["answers"] if a["key"] == "slippery"] == [True]
+
+
+def test_what_is_spilt_asks_more_only_for_other(ownit_desk, tmp_path):
+    load_org_text(ownit_desk, ORG, tmp_path)
+    try:
+        service.raise_request(ownit_desk, actor="manager@example.com", request_type="{name}.spill", title="Spill",
+                              fields={{"where": "aisle 4", "what": "other", "slippery": "no"}})
+    except ValidationError as error:
+        assert error.problems == {{"what_other": "It is required."}}
+    else:
+        raise AssertionError("a spill of 'other' was raised without saying what")
+    view = service.raise_request(ownit_desk, actor="manager@example.com", request_type="{name}.spill",
+                                 title="Spill", fields={{"where": "aisle 4", "what": "other",
+                                                         "what_other": "paint", "slippery": "no"}})
+    assert view["priority"] == "normal" and view["fields"]["what_other"] == "paint"
+
+
+def test_a_deep_clean_takes_several_areas(ownit_desk, tmp_path):
+    load_org_text(ownit_desk, ORG, tmp_path)
+    view = service.raise_request(ownit_desk, actor="manager@example.com", request_type="{name}.deep",
+                                 title="Before the area visit", fields={{"areas": "toilets, shop floor",
+                                                                         "by": "2026-12-18"}})
+    assert view["fields"]["areas"] == ["shop floor", "toilets"] and view["priority"] == "low"
+'''
+
 README = '''\
 # ownit-{dist}
 
@@ -164,8 +273,9 @@ def prefix_of(name: str) -> str:
     return found if len(found) >= 2 else letters[:3].ljust(2, "X")
 
 
-def new_plugin(name: str, where: Path, *, prefix: str | None = None) -> Path:
-    """Write the package ``ownit-NAME`` into the folder ``NAME`` under ``where``; returns the folder."""
+def new_plugin(name: str, where: Path, *, prefix: str | None = None, example: bool = False) -> Path:
+    """Write the package ``ownit-NAME`` into the folder ``NAME`` under ``where``; returns the folder.
+    ``example``: the plugin guide's Cleaning department and its tests, rather than one general type."""
     if not _NAME.match(name):
         raise ValidationError(f"plugin name {name!r} must be a lower-case word (letters, digits, _), like 'cleaning'")
     if prefix is not None and not re.match(r"^[A-Z]{2,6}$", prefix):
@@ -178,7 +288,9 @@ def new_plugin(name: str, where: Path, *, prefix: str | None = None) -> Path:
     (folder / f"ownit_{name}").mkdir(parents=True)
     (folder / "tests").mkdir()
     (folder / "pyproject.toml").write_text(PYPROJECT.format(**values), encoding="utf-8")
-    (folder / f"ownit_{name}" / "__init__.py").write_text(MODULE.format(**values), encoding="utf-8")
-    (folder / "tests" / f"test_{name}.py").write_text(TEST.format(**values), encoding="utf-8")
+    head = TEST[:TEST.index("\n\ndef test_")]  # its imports and its test organisation
+    module, test = (EXAMPLE_MODULE, head + "\n" + EXAMPLE_TESTS) if example else (MODULE, TEST)
+    (folder / f"ownit_{name}" / "__init__.py").write_text(module.format(**values), encoding="utf-8")
+    (folder / "tests" / f"test_{name}.py").write_text(test.format(**values), encoding="utf-8")
     (folder / "README.md").write_text(README.format(**values), encoding="utf-8")
     return folder

@@ -83,3 +83,19 @@ def test_the_suite_pins_its_plugins_and_a_plugin_folder_its_own(tmp_path: Path, 
     assert pinned_plugins(tmp_path / "cleaning" / "tests" / "test_cleaning.py", pytestconfig) == ["cleaning"]
     # a built-in department's folder names none: the run's own (OWNIT_PLUGINS)
     assert pinned_plugins(root / "plugins" / "facilities" / "tests" / "test_x.py", pytestconfig) is None
+
+
+def test_the_example_is_the_guides_cleaning_department_and_declares_cleanly(tmp_path: Path) -> None:
+    import importlib.util
+
+    made = CliRunner().invoke(app, ["plugin", "new", "cleaning", "--example", "--dir", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    spec = importlib.util.spec_from_file_location("example_cleaning",
+                                                  tmp_path / "cleaning" / "ownit_cleaning" / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # every declaration checked as OwnIt loads it
+    assert (module.SPILL.reachable, module.DEEP_CLEAN.reachable) == (("urgent", "high", "normal"), ("low",))
+    assert [f.kind for f in module.DEEP_CLEAN.fields] == ["multichoice", "text", "date"]
+    assert module.ownit_priority("cleaning.spill", {"slippery": True, "cordoned": False}) == "urgent"
+    tests = (tmp_path / "cleaning" / "tests" / "test_cleaning.py").read_text()
+    assert "def test_a_slippery_spill_not_cordoned_off_is_urgent" in tests and ".general" not in tests
