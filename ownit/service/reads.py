@@ -150,7 +150,7 @@ def quoted(org: Any, charter_id: int | None, now: datetime) -> dict[str, Any] | 
 
 
 def asked_when(rtype: Any, f: Any) -> str | None:
-    """When a follow-up question is asked, in the form's words ("if What is it? is other"); ``None``: always."""
+    """When a follow-up question is asked, in the form's words ("if What is spilt is other"); ``None``: always."""
     if f.shown_when is None:
         return None
     on = next(g for g in rtype.fields if g.key == f.shown_when[0])
