@@ -267,7 +267,7 @@ def _target(item: Mapping[str, Any], types: set[str], tiers: Mapping[str, Any],
         promise = Promise(first_contact=values["first_contact"], checkin=values.get("checkin"),
                           resolve=values["resolve"])
     except DeclarationError as exc:
-        bad = next(k for k, v in values.items() if not re.match(r"^\d+(\.\d+)?[hd]$", v))
+        bad = next(k for k, v in values.items() if not Duration.valid(v))
         raise fail(bad, str(exc)) from None
     first, resolve = promise.first_contact_within, promise.resolve_within
     if first.unit == resolve.unit and first.amount > resolve.amount:

@@ -40,6 +40,11 @@ class DeclarationError(ValueError):
     """A plugin declared something malformed (raised at start-up, naming it)."""
 
 
+def _several(answers: Any) -> tuple[Any, ...]:
+    """An answer, or a tuple (list, set) of answers, as a tuple (``risk_when``, ``shown_when``)."""
+    return tuple(answers) if isinstance(answers, (tuple, list, set, frozenset)) else (answers,)
+
+
 def matches(value: Any, answers: tuple[Any, ...]) -> bool:
     """Whether a stored answer is one of ``answers`` (for several choices: any of them is)."""
     if value is None:
@@ -65,6 +70,15 @@ class Duration:
             raise DeclarationError(f"duration {text!r} must be a number and m, h or d, like '30m', '4h' or '2d'")
         amount, unit = float(match.group(1)), match.group(2)
         return cls(amount / 60, "h") if unit == "m" else cls(amount, unit)
+
+    @classmethod
+    def valid(cls, text: str) -> bool:
+        """Whether ``text`` is a duration (:meth:`parse` says why not)."""
+        try:
+            cls.parse(text)
+        except DeclarationError:
+            return False
+        return True
 
     def __str__(self) -> str:
         amount, word = self.amount, {"h": "business hour", "d": "business day"}[self.unit]
@@ -109,12 +123,16 @@ class Field:
             raise DeclarationError(f"field {self.key!r}: shown_when must be (an earlier field's key, its answer "
                                    "or a tuple of answers), like ('what', 'other')")
         if self.risk_when is not None:
-            risky = self.risk_when if isinstance(self.risk_when, (tuple, list, set, frozenset)) else (self.risk_when,)
             try:
-                parse = self._parse_choice if self.kind == "multichoice" else self.parse  # a risk is one choice
-                object.__setattr__(self, "risk_when", tuple(parse(value) for value in risky))
+                object.__setattr__(self, "risk_when", self.answers(self.risk_when))
             except ValidationError as exc:
                 raise DeclarationError(f"field {self.key!r}: risk_when is not an answer to it: {exc}") from None
+
+    def answers(self, declared: Any) -> tuple[Any, ...]:
+        """An answer or a tuple of answers a declaration names (``risk_when``,
+        another field's ``shown_when``), parsed: for several choices, each is one choice."""
+        parse = self._parse_choice if self.kind == "multichoice" else self.parse
+        return tuple(parse(answer) for answer in _several(declared))
 
     def is_risk(self, value: Any) -> bool:
         """Whether the stored answer ``value`` is one that means a safety risk."""
@@ -161,9 +179,7 @@ class Field:
             if isinstance(raw, (str, list, tuple, set, frozenset)) else [raw]
         picked = {self._parse_choice(str(item).strip()) for item in items}
         if not picked:
-            if self.required:
-                raise ValidationError.about(self.key, f"{self.label} ({self.key}) is required", "is required")
-            return None
+            return self.parse(None)  # none picked: as if left empty (refused when required)
         return [choice for choice in self.choices if choice in picked]
 
     def _parse_number(self, raw: Any) -> float | int:
@@ -307,10 +323,8 @@ class RequestType:
                 if key not in earlier:
                     raise DeclarationError(f"request type {self.key!r}: field {f.key!r} is shown when {key!r} is "
                                            "answered, which must be a field before it")
-                answers = answers if isinstance(answers, (tuple, list, set, frozenset)) else (answers,)
                 try:
-                    parsed = tuple(earlier[key].parse(a) if earlier[key].kind != "multichoice"
-                                   else earlier[key]._parse_choice(a) for a in answers)
+                    parsed = earlier[key].answers(answers)
                 except ValidationError as exc:
                     raise DeclarationError(f"request type {self.key!r}: field {f.key!r} is shown when {key!r} "
                                            f"is answered, but not with an answer to it: {exc}") from None
@@ -321,6 +335,13 @@ class RequestType:
     def asked(f: Field, answers: dict[str, Any]) -> bool:
         """Whether ``f`` is asked given the (parsed) ``answers``: always, or when it follows up one of them."""
         return f.shown_when is None or matches(answers.get(f.shown_when[0]), f.shown_when[1])
+
+    def asked_after(self, f: Field) -> tuple[Field, str]:
+        """What a follow-up question ``f`` is asked after: the earlier field, and
+        the answers that ask it as people read them ("other", "yes or no")."""
+        key, answers = f.shown_when
+        on = next(g for g in self.fields if g.key == key)
+        return on, " or ".join(on.shown(answer) for answer in answers)
 
     @property
     def department(self) -> str:
@@ -364,11 +385,9 @@ class RequestType:
             given = raw.get(f.key)
             if not self.asked(f, parsed):  # a follow-up to an answer not given: not asked, so not answered
                 if given is not None and given != "" and given != []:
-                    on = known[f.shown_when[0]]
-                    problems.append(ValidationError.about(
-                        f.key, f"{f.label} ({f.key}) is asked only when {on.label} is "
-                        f"{' or '.join(on.shown(a) for a in f.shown_when[1])}; leave it empty",
-                        f"is asked only when {on.label} is {' or '.join(on.shown(a) for a in f.shown_when[1])}"))
+                    on, answers = self.asked_after(f)
+                    when = f"is asked only when {on.label} is {answers}"
+                    problems.append(ValidationError.about(f.key, f"{f.label} ({f.key}) {when}; leave it empty", when))
                 continue
             try:
                 value = f.parse(given)

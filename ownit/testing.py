@@ -98,17 +98,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     pinned = config.getini("ownit_plugins")
     if pinned:  # the commands and pages the tests start (CliRunner, AppTest, a browser's server) load these too
-        config.add_cleanup(_restore_env("OWNIT_PLUGINS", os.environ.get("OWNIT_PLUGINS")))
-        os.environ["OWNIT_PLUGINS"] = ",".join(pinned)
-
-
-def _restore_env(name: str, value: str | None) -> Any:
-    def restore() -> None:
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    return restore
+        environment = pytest.MonkeyPatch()
+        environment.setenv("OWNIT_PLUGINS", ",".join(pinned))
+        config.add_cleanup(environment.undo)
 
 
 def pinned_plugins(test_file: Path, config: pytest.Config) -> list[str] | None:

@@ -156,6 +156,10 @@ BAD = [
      "line 10: charter.promise #1 field 'first_contact': duration 'soon' must be a number and m, h or d, like '30m', '4h' or '2d'"),
     ('[[charter]]\nteam = "facilities-north"\nagreed = 2026-10-01\nwith = "x"\n'
      'signed_by = ["amira.khan@example.com"]\nreview = 2027-01-01\n\n[[charter.promise]]\ntype = "facilities.leak"\n'
+     'first_contact = "30m"\nresolve = "soon"\n',  # a duration in minutes is not the one named
+     "line 11: charter.promise #1 field 'resolve': duration 'soon' must be a number and m, h or d"),
+    ('[[charter]]\nteam = "facilities-north"\nagreed = 2026-10-01\nwith = "x"\n'
+     'signed_by = ["amira.khan@example.com"]\nreview = 2027-01-01\n\n[[charter.promise]]\ntype = "facilities.leak"\n'
      'tier = "flagship"\nfirst_contact = "1h"\nresolve = "1d"\n',
      "line 10: charter.promise #1 field 'tier': no tier 'flagship'; the charter names no tiers"),
     ('[[charter]]\nteam = "facilities-north"\nagreed = 2026-10-01\nwith = "x"\n'

@@ -153,8 +153,8 @@ def asked_when(rtype: Any, f: Any) -> str | None:
     """When a follow-up question is asked, in the form's words ("if What is spilt is other"); ``None``: always."""
     if f.shown_when is None:
         return None
-    on = next(g for g in rtype.fields if g.key == f.shown_when[0])
-    return f"if {on.label.rstrip('?')} is {' or '.join(on.shown(a) for a in f.shown_when[1])}"
+    on, answers = rtype.asked_after(f)
+    return f"if {on.label.rstrip('?')} is {answers}"
 
 
 def site_names(org: Any) -> dict[str, str]:
