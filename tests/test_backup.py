@@ -27,7 +27,7 @@ import sys, time
 from ownit import service
 from ownit.desk import Desk
 desk = Desk.open(sys.argv[1])
-stop, done = sys.argv[2], 0
+stop, progress, done = sys.argv[2], sys.argv[3], 0
 while True:
     try:
         open(stop).close()
@@ -37,8 +37,28 @@ while True:
     service.raise_request(desk, actor="amira.khan@example.com", request_type="facilities.leak",
                           title=f"leak {done}", fields={"location": "x", "near_electrics": "no"})
     done += 1
+    with open(progress, "w") as out:
+        out.write(str(done))
 print(done)
 """
+
+
+def _raised_so_far(progress: Path) -> int:
+    try:
+        return int(progress.read_text() or 0)
+    except (FileNotFoundError, ValueError):  # not written yet, or caught mid-write
+        return 0
+
+
+def _wait_for_a_raise_after(progress: Path, seen: int, writer: subprocess.Popen) -> int:
+    """Wait until the writer has raised more than ``seen`` requests: on a slow
+    machine a fixed sleep can pass before its first raise commits."""
+    deadline = time.monotonic() + 120
+    while (now := _raised_so_far(progress)) <= seen:
+        assert writer.poll() is None, "the writer stopped before raising"
+        assert time.monotonic() < deadline, "the writer raised nothing in two minutes"
+        time.sleep(0.05)
+    return now
 
 
 @pytest.fixture
@@ -49,16 +69,15 @@ def live(ownit_demo_org, ownit_database_url, tmp_path):
 
 
 def test_backups_taken_while_requests_are_raised_are_consistent(live, tmp_path: Path) -> None:
-    stop = tmp_path / "stop"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, live.url, str(stop)], stdout=subprocess.PIPE,
-                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    copies = []
+    stop, progress = tmp_path / "stop", tmp_path / "progress"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, live.url, str(stop), str(progress)],
+                              stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    copies, seen = [], 0
     try:
-        time.sleep(0.5)
         for i in range(5):
+            seen = _wait_for_a_raise_after(progress, seen, writer)  # so each copy has more than the last
             result = backup.backup(live.url, tmp_path / f"copy-{i}.db")
             copies.append((tmp_path / f"copy-{i}.db", result))
-            time.sleep(0.2)
     finally:
         stop.touch()
         raised = int(writer.communicate(timeout=60)[0])
