@@ -52,15 +52,31 @@ def parse_days(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(days))
 
 
+MIDNIGHT = time(0)
+
+
 def parse_hours(text: str) -> tuple[time, time]:
-    """``"09:00-17:00"`` as opening and closing times."""
+    """``"09:00-17:00"`` as opening and closing times; a day that closes at
+    midnight (``"00:00-24:00"``, ``"18:00-24:00"``) closes at :data:`MIDNIGHT`,
+    the start of the next day."""
     try:
-        opens, closes = (time.fromisoformat(part.strip()) for part in text.split("-"))
+        opens, closes = (MIDNIGHT if part.strip() == "24:00" else time.fromisoformat(part.strip())
+                         for part in text.split("-"))
     except ValueError:
-        raise ConfigError(f"working hours {text!r} must look like '09:00-17:00'") from None
-    if closes <= opens:
+        raise ConfigError(f"working hours {text!r} must look like '09:00-17:00' (or '00:00-24:00')") from None
+    if closes <= opens and closes != MIDNIGHT:
         raise ConfigError(f"working hours {text!r} close before they open")
     return opens, closes
+
+
+AROUND_THE_CLOCK = "24x7"  # what a request type's ``calendar`` says to count every hour of every day
+
+
+def around_the_clock(timezone: str) -> "BusinessCalendar":
+    """Every hour of every day, holidays too, days reckoned in ``timezone``:
+    the calendar of a request type declared ``calendar = "24x7"`` (a spill is
+    urgent at 3 a.m. on Christmas Day). "1d" is 24 hours."""
+    return BusinessCalendar.of({"timezone": timezone, "days": "MO-SU", "hours": "00:00-24:00"})
 
 
 _BUILT: dict[str, "BusinessCalendar"] = {}  # stored calendar (as JSON) -> its calendar, see BusinessCalendar.of
@@ -148,7 +164,22 @@ class BusinessCalendar:
     @cached_property
     def day_length(self) -> timedelta:
         opens, closes = self._window
-        return datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
+        day = date(2000, 1, 1)
+        return (datetime.combine(day + timedelta(days=1) if closes == MIDNIGHT else day, closes)
+                - datetime.combine(day, opens))
+
+    @property
+    def is_around_the_clock(self) -> bool:
+        return self.day_length == timedelta(days=1) and len(parse_days(self.days)) == 7 and not self.country \
+            and not self.closures
+
+    def describe(self) -> str:
+        """How its time counts, in words: "around the clock", or "in working
+        hours, MO-FR 09:00-17:00 Europe/London" (and its public holidays off)."""
+        if self.is_around_the_clock:
+            return "around the clock"
+        extra = f", {self.country} public holidays off" if self.country else ""
+        return f"in working hours, {self.days} {self.hours} {self.timezone}{extra}"
 
     def _holidays(self, year: int) -> dict[date, str]:
         if not self.country:
@@ -205,8 +236,9 @@ class BusinessCalendar:
         found = self._windows.get(day)
         if found is None:
             opens, closes = self._window
+            closing_day = day + timedelta(days=1) if closes == MIDNIGHT else day
             found = self._windows[day] = (datetime.combine(day, opens, self.zone).astimezone(timezone.utc),
-                                          datetime.combine(day, closes, self.zone).astimezone(timezone.utc))
+                                          datetime.combine(closing_day, closes, self.zone).astimezone(timezone.utc))
         return found
 
     def _year_windows(self, year: int) -> tuple[list[tuple[datetime, datetime]], list[datetime]]:

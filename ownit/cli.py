@@ -373,8 +373,9 @@ def org_load(file: Annotated[Path, typer.Argument(help="The org TOML file.", par
     counts = service.load_org(_desk(), file, actor=actor)
     charters = (f", {_count(counts['charters'], 'charter')} ({counts['new_charters']} new)"
                 if counts["charters"] else "")
-    typer.echo(f"loaded {_count(counts['sites'], 'site')}, {_count(counts['people'], 'person', 'people')}, "
-               f"{_count(counts['teams'], 'team')}{charters} from {file}")
+    calendars = f", {_count(counts['calendars'], 'calendar')}" if counts["calendars"] else ""
+    typer.echo(f"loaded {_count(counts['sites'], 'site')}, {_count(counts['people'], 'person', 'people')}"
+               f"{calendars}, {_count(counts['teams'], 'team')}{charters} from {file}")
 
 
 @app.command()
@@ -685,6 +686,7 @@ def _render(view: dict[str, Any]) -> None:
                       f"{_when(promise['next_checkin_due'], zone)}{_state(states['checkin'])}")
     agreed = f" (agreed with the requester: {promise['agreed_by']})" if promise["agreed_by"] else ""
     console.print(f"Resolve by: {_when(promise['resolve_by'], zone)}{agreed}{_state(states['resolve'])}")
+    console.print(f"[dim]These times count {promise['clock']}.[/]")
     charter = view.get("charter")
     if charter:  # what the promise was made under, and what the team needs from the store
         console.print(f"[dim]Promised under {escape(charter['line'])} (version {charter['version']})[/]")

@@ -32,6 +32,7 @@ KIND_VALUES = {
 PRIORITIES = ("urgent", "high", "normal", "low")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+_CALENDAR = re.compile(r"^(24x7|[a-z][a-z0-9_-]{0,63})$")  # a request type's calendar: "24x7" or an org file [[calendar]] key
 _YES = {"yes", "y", "true", "1", "on"}
 _NO = {"no", "n", "false", "0", "off"}
 
@@ -271,6 +272,9 @@ class RequestType:
     # the priorities a request of this type can have (see ``reachable``); empty: its default and those it has
     # a promise for. Each needs a promise; ``ownit_priority`` giving another is refused.
     priorities: tuple[str, ...] = ()
+    # the clock its promises count on: None, its team's working hours; "24x7", every hour of every day; or the
+    # key of a [[calendar]] in the org file (office hours for a job done by day, whoever works the queue)
+    calendar: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(self.fields))
@@ -309,6 +313,9 @@ class RequestType:
                 why = "its default_priority" if priority == self.default_priority else "listed in its priorities"
                 raise DeclarationError(f"request type {self.key!r} can be {priority!r} ({why}) but has no promise "
                                        f"for it; add promise={{{priority!r}: Promise(...)}}")
+        if self.calendar is not None and not (isinstance(self.calendar, str) and _CALENDAR.match(self.calendar)):
+            raise DeclarationError(f"request type {self.key!r}: calendar {self.calendar!r} must be \"24x7\" or the "
+                                   "key of a [[calendar]] in the org file, like \"office-hours\"")
         if self.needed_by_field is not None and not any(
                 f.key == self.needed_by_field and f.kind == "date" for f in self.fields):
             raise DeclarationError(

@@ -184,7 +184,7 @@ class Contacted(Event):
 
     @classmethod
     def made(cls, req: Any, calendar: Any, now: datetime) -> "Contacted":
-        """The first contact with ``req`` made at ``now``, in its team's ``calendar``."""
+        """The first contact with ``req`` made at ``now``, in the ``calendar`` its promises count on."""
         return cls(on_time=now <= req.first_contact_due, business_hours=hours(calendar.between(req.raised_at, now)))
 
 

@@ -110,6 +110,18 @@ class Team(SQLModel, table=True):
     chat: str = Field(default="", max_length=2000)  # the team's channel: Apprise URLs, space-separated
 
 
+class NamedCalendar(SQLModel, table=True):
+    """A ``[[calendar]]`` of the org file: working hours a request type may
+    follow instead of its team's (``RequestType.calendar``), stored as a team's
+    ``calendar`` is (``BusinessCalendar.to_dict``)."""
+
+    __tablename__ = "calendar"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    body: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
 class TeamMember(SQLModel, table=True):
     __tablename__ = "team_member"
     __table_args__ = (sa.UniqueConstraint("team_id", "person_id"),)

@@ -1,8 +1,9 @@
 """Loading the organisation directory from a TOML file.
 
-The file lists ``[[site]]``, ``[[person]]``, ``[[team]]`` and ``[[charter]]``
-tables (see ``docs/operating.md``). Loading is all or nothing, and repeatable:
-an existing site, person or team (matched by code, email or key) is updated,
+The file lists ``[[site]]``, ``[[person]]``, ``[[calendar]]``, ``[[team]]``
+and ``[[charter]]`` tables (see ``docs/operating.md``). Loading is all or
+nothing, and repeatable: an existing site, person, calendar or team (matched
+by code, email or key) is updated,
 and a team's charter that says something new is its next version
 (:mod:`ownit.charters`). Any mistake names the file, the line and the field.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, Collection, Mapping
 
 from . import charters, preferences
-from .calendar import BusinessCalendar
+from .calendar import AROUND_THE_CLOCK, BusinessCalendar
 from .clock import parse_date
 from .errors import ConfigError, ValidationError
 from .store import charters as charter_store
@@ -35,10 +36,12 @@ _SECTIONS = {
     "team": {"key", "name", "department", "regions", "lead", "calendar", "members", "chat"},
     "charter": charters.KEYS,
 }
-_IDENTITY = {"site": "code", "person": "email", "team": "key", "charter": "team"}
+_CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
+_SECTIONS["calendar"] = {"key", *_CALENDAR_KEYS}
+_IDENTITY = {"site": "code", "person": "email", "team": "key", "charter": "team", "calendar": "key"}
 Departments = Mapping[str, Collection[str]]  # each installed department's request types
 _MEMBER_KEYS = {"email", "skills", "capacity", "covers"}
-_CALENDAR_KEYS = {"timezone", "days", "hours", "country", "subdivision", "closures"}
+_CALENDAR_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")  # as a request type names it (ownit.departments)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOGIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")  # an operating-system account name
 _CHAT_URL = re.compile(r"^[a-z][a-z0-9+]{1,31}://\S+$")  # an Apprise URL: workflows://..., slack://..., https://...
@@ -89,7 +92,7 @@ def catalogue(plugins: Any) -> dict[str, list[str]]:
     return {key: [t for t in plugins.request_types if t.split(".", 1)[0] == key] for key in plugins.departments}
 
 
-def load_file(u: Unit, path: str | Path, *, departments: Departments,
+def load_file(u: Unit, path: str | Path, *, departments: Departments, calendars_wanted: Mapping[str, str] = {},
               skip_missing_departments: bool = False) -> dict[str, int]:
     """Load ``path`` into the directory, in the unit of work ``u``."""
     path = Path(path)
@@ -109,19 +112,23 @@ def load_file(u: Unit, path: str | Path, *, departments: Departments,
             message = message.replace("end of document", f"line {written[-1] if written else 1}")
         raise ConfigError(f"{path}: not valid TOML: {message}") from None
     return load(u, data, where=_Where(str(path), text.splitlines()), departments=departments,
-                skip_missing_departments=skip_missing_departments)
+                calendars_wanted=calendars_wanted, skip_missing_departments=skip_missing_departments)
 
 
 def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: Departments,
-         skip_missing_departments: bool = False) -> dict[str, int]:
+         calendars_wanted: Mapping[str, str] = {}, skip_missing_departments: bool = False) -> dict[str, int]:
     """Load parsed org ``data``; with ``skip_missing_departments`` (the demo), teams
-    of departments whose plugin is not installed are left out instead of refused."""
+    of departments whose plugin is not installed are left out instead of refused.
+    ``calendars_wanted`` (request type -> calendar, :func:`calendars_wanted`) are
+    the calendars the installed request types count on: one the database would
+    not hold after this load is refused."""
     unknown = sorted(set(data) - set(_SECTIONS))
     if unknown:
         line = where.section_line(unknown[0])
         raise ConfigError(f"{where.path} line {line}: unknown section [[{unknown[0]}]]; "
-                          "use [[site]], [[person]], [[team]] and [[charter]]")
-    counts = {"sites": 0, "people": 0, "teams": 0, "skipped_teams": 0, "charters": 0, "new_charters": 0}
+                          "use [[site]], [[person]], [[calendar]], [[team]] and [[charter]]")
+    counts = {"sites": 0, "people": 0, "calendars": 0, "teams": 0, "skipped_teams": 0, "charters": 0,
+              "new_charters": 0}
     sites = {s["code"]: s for s in org_store.rows(u, "site")}
     deputies: list[tuple[int, str, list[str]]] = []  # named once the people are in: (entry, site code, emails)
     for index, entry in enumerate(_entries(data, "site", where)):
@@ -151,6 +158,15 @@ def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: Departmen
         if missing:
             raise where.error("site", index, "deputies", f"no person {missing!r}; add them as a [[person]]")
         org_store.save(u, "site", {"deputies": [people[email]["id"] for email in emails]}, sites[code])
+    calendars = {c["key"]: c for c in org_store.rows(u, "calendar")}
+    for index, entry in enumerate(_entries(data, "calendar", where)):
+        key = _text(entry, "key", "calendar", index, where, limit=64)
+        if key == AROUND_THE_CLOCK or not _CALENDAR_KEY.match(key):
+            raise where.error("calendar", index, "key", f"{key!r} must be lower case letters, digits and '-', "
+                                                        "like \"office-hours\" (\"24x7\" needs no table)")
+        body = _calendar(u, {k: v for k, v in entry.items() if k != "key"}, "calendar", index, None, where)
+        calendars[key] = org_store.save(u, "calendar", {"key": key, "body": body}, calendars.get(key))
+        counts["calendars"] += 1
     teams = {t["key"]: t for t in org_store.rows(u, "team")}
     for index, entry in enumerate(_entries(data, "team", where)):
         if skip_missing_departments and entry.get("department") not in departments:
@@ -158,6 +174,11 @@ def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: Departmen
             continue
         _team(u, entry, index, where, people, teams, departments)
         counts["teams"] += 1
+    staffed = {t["department"] for t in teams.values()}
+    for rtype_key, wanted in sorted(calendars_wanted.items()):  # those a team could be given a request of
+        if rtype_key.split(".", 1)[0] in staffed and wanted != AROUND_THE_CLOCK and wanted not in calendars:
+            raise ConfigError(f"{where.path}: request type {rtype_key} counts its promises on calendar {wanted!r}; "
+                              f"add a [[calendar]] with key = \"{wanted}\" (its timezone, days and hours)")
     promises_before = tasks_before = 0  # [[charter.promise]] and [[charter.task]] are numbered through the file
     for index, entry in enumerate(_entries(data, "charter", where)):
         key = _text(entry, "team", "charter", index, where, limit=64)
@@ -299,6 +320,34 @@ def _with_role(u: Unit, people: dict[str, Row], email: str, role: str) -> None:
 HOLIDAY_YEARS = 3  # a team's public holidays are kept for last year, this year and the next two (ownit.calendar)
 
 
+def _calendar(u: Unit, calendar: Any, section: str, index: int, field: str | None, where: _Where) -> dict[str, Any]:
+    """A team's ``calendar`` table or a ``[[calendar]]`` (``field`` None) as
+    stored, with the public holidays of the years around now kept with it."""
+    def error(problem: str) -> ConfigError:
+        return where.error(section, index, field, problem) if field else where.error(section, index, None, problem)
+
+    if not isinstance(calendar, dict) or set(calendar) - _CALENDAR_KEYS:
+        raise error(f"must be a table with: {', '.join(sorted(_CALENDAR_KEYS))}")
+    not_text = sorted(k for k in _CALENDAR_KEYS - {"closures"} if k in calendar and not isinstance(calendar[k], str))
+    if not_text:
+        raise error(f"{not_text[0]} must be text in quotes, like "
+                    + {"days": '"MO-FR"', "hours": '"08:00-18:00"', "timezone": '"Europe/London"'}.get(
+                        not_text[0], '"GB"'))
+    if not isinstance(calendar.get("closures", []), list):
+        raise error("closures must be a list of dates, like [2026-12-25]")
+    closures = []
+    for closure in calendar.get("closures", []):
+        try:
+            closures.append(parse_date(closure if isinstance(closure, date) else str(closure)))
+        except ValidationError as exc:
+            raise error(f"closure {exc}") from None
+    try:
+        cal = BusinessCalendar.from_dict({**calendar, "closures": closures})
+    except ConfigError as exc:
+        raise error(str(exc)) from None
+    return cal.to_dict(holidays_of=range(u.now.year - 1, u.now.year + HOLIDAY_YEARS))
+
+
 def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dict[str, Row],
           teams: dict[str, Row], departments: set[str]) -> None:
     key = _text(entry, "key", "team", index, where, limit=64)
@@ -314,33 +363,14 @@ def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dic
     regions = entry.get("regions", [])
     if not _words(regions):
         raise where.error("team", index, "regions", "must be a list of region names, like [\"north\"]")
-    calendar = entry.get("calendar", {})
-    if not isinstance(calendar, dict) or set(calendar) - _CALENDAR_KEYS:
-        raise where.error("team", index, "calendar", f"must be a table with: {', '.join(sorted(_CALENDAR_KEYS))}")
-    not_text = sorted(k for k in _CALENDAR_KEYS - {"closures"} if k in calendar and not isinstance(calendar[k], str))
-    if not_text:
-        raise where.error("team", index, "calendar", f"{not_text[0]} must be text in quotes, like "
-                          + {"days": '"MO-FR"', "hours": '"08:00-18:00"', "timezone": '"Europe/London"'}.get(
-                              not_text[0], '"GB"'))
-    if not isinstance(calendar.get("closures", []), list):
-        raise where.error("team", index, "calendar", "closures must be a list of dates, like [2026-12-25]")
-    closures = []
-    for closure in calendar.get("closures", []):
-        try:
-            closures.append(parse_date(closure if isinstance(closure, date) else str(closure)))
-        except ValidationError as exc:
-            raise where.error("team", index, "calendar", f"closure {exc}") from None
-    try:
-        cal = BusinessCalendar.from_dict({**calendar, "closures": closures})
-    except ConfigError as exc:
-        raise where.error("team", index, "calendar", str(exc)) from None
+    calendar = _calendar(u, entry.get("calendar", {}), "team", index, "calendar", where)
     members = entry.get("members", [])
     if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
         raise where.error("team", index, "members", "must be a list of { email = ..., skills = [...], capacity = N }")
     team = teams[key] = org_store.save(u, "team", {
         "key": key, "name": _text(entry, "name", "team", index, where, required=False) or key,
         "department": department, "regions": regions, "lead_id": people[lead_email]["id"],
-        "calendar": cal.to_dict(holidays_of=range(u.now.year - 1, u.now.year + HOLIDAY_YEARS)),
+        "calendar": calendar,
         "chat": _chat(entry, "team", index, where)}, teams.get(key))
     _with_role(u, people, lead_email, "lead")
     existing = {m["person_id"]: m for m in org_store.rows(u, "team_member", team_id=team["id"])}
@@ -372,9 +402,15 @@ def _team(u: Unit, entry: dict[str, Any], index: int, where: _Where, people: dic
             org_store.remove(u, "team_member", row["id"])
 
 
+def calendars_wanted(plugins: Any) -> dict[str, str]:
+    """The installed request types that count their promises on a calendar of
+    their own, and its name (``RequestType.calendar``)."""
+    return {key: rtype.calendar for key, rtype in plugins.request_types.items() if rtype.calendar}
+
+
 def load_org(desk: Any, path: str | Path, *, skip_missing_departments: bool = False) -> dict[str, int]:
     """Load an org file through one transaction of ``desk``."""
-    departments = catalogue(desk.plugins)
+    departments, wanted = catalogue(desk.plugins), calendars_wanted(desk.plugins)
 
-    return store.run(desk, lambda u: load_file(u, path, departments=departments,
+    return store.run(desk, lambda u: load_file(u, path, departments=departments, calendars_wanted=wanted,
                                                skip_missing_departments=skip_missing_departments))

@@ -149,9 +149,10 @@ def promise_card(*, calendar: BusinessCalendar, now: datetime, promise: Promise 
         "first_contact_at": first_contact_at.isoformat() if first_contact_at else None,
         "next_checkin_due": next_checkin_due.isoformat() if next_checkin_due else None,
         "resolve_by": resolve_by.isoformat(),
-        "first_contact_within": str(promise.first_contact_within) if promise else None,
-        "checkin_every": str(promise.checkin_every) if promise and promise.checkin_every else None,
-        "resolve_within": str(promise.resolve_within) if promise else None,
+        "first_contact_within": _span(calendar, promise.first_contact_within) if promise else None,
+        "checkin_every": _span(calendar, promise.checkin_every) if promise and promise.checkin_every else None,
+        "resolve_within": _span(calendar, promise.resolve_within) if promise else None,
+        "clock": calendar.describe(),  # the hours the promises count: "around the clock", "MO-FR 09:00-17:00 …"
         "needed_by": needed_by.isoformat() if needed_by else None,
         "needs_agreement": needs_agreement,
         "agreed_by": agreed_by.isoformat() if agreed_by else None,
@@ -165,6 +166,12 @@ def promise_card(*, calendar: BusinessCalendar, now: datetime, promise: Promise 
                                first_contact_due=first_contact_due, first_contact_at=first_contact_at,
                                next_checkin_due=next_checkin_due, resolve_by=resolve_by)
     return card
+
+
+def _span(calendar: BusinessCalendar, duration: Duration) -> str:
+    """"30 business minutes", or "30 minutes" on a clock that never stops."""
+    said = str(duration)
+    return said.replace("business ", "") if calendar.is_around_the_clock else said
 
 
 def _every(span: str) -> str:

@@ -82,7 +82,7 @@ def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
 
 # ``--example``: the plugin guide's Cleaning department, which shows the kit at work: a choice with a
 # follow-up question, several choices, a safety question, a priority rule within the type's declared
-# priorities, promises in minutes, and a needed-by date.
+# priorities, promises in minutes on a clock of their own (24x7), and a needed-by date.
 EXAMPLE_MODULE = '''\
 """{title}: an OwnIt department (the plugin guide's example)."""
 
@@ -113,6 +113,7 @@ SPILL = RequestType(
     ),
     default_priority="normal",
     priorities=("urgent", "high"),  # what ownit_priority below may give, besides the default
+    calendar="24x7",  # a spill is a hazard at any hour: its promises count every hour, not the team's
     promise={{"urgent": Promise(first_contact="15m", checkin="30m", resolve="2h"),
               "high": Promise(first_contact="30m", checkin="1h", resolve="4h"),
               "normal": Promise(first_contact="2h", checkin="4h", resolve="1d")}},
@@ -222,7 +223,8 @@ def test_a_slippery_spill_not_cordoned_off_is_urgent(ownit_desk, tmp_path):
                                  title="Oil by the tills", fields={{"where": "tills", "what": "oil or grease",
                                                                    "slippery": "yes", "cordoned": "no"}})
     assert view["priority"] == "urgent"
-    assert view["promise"]["first_contact_within"] == "15 business minutes"
+    assert view["promise"]["first_contact_within"] == "15 minutes"  # around the clock: not business minutes
+    assert view["promise"]["clock"] == "around the clock"
     assert [a["safety"] for a in view["answers"] if a["key"] == "slippery"] == [True]
 
 
@@ -247,6 +249,7 @@ def test_a_deep_clean_takes_several_areas(ownit_desk, tmp_path):
                                  title="Before the area visit", fields={{"areas": "toilets, shop floor",
                                                                          "by": "2026-12-18"}})
     assert view["fields"]["areas"] == ["shop floor", "toilets"] and view["priority"] == "low"
+    assert view["promise"]["first_contact_within"] == "1 business day"  # in the team's working hours
 '''
 
 README = '''\

@@ -150,12 +150,13 @@ def task_view(task: Any, *, team: Any, owner: Any, now: datetime) -> dict[str, A
 
 def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any, lead: Any,
                    events: Sequence[Any], actors: dict[int, Any], rtype: RequestType | None, now: datetime,
-                   internal: bool, promise: Promise | None, charter: dict[str, Any] | None) -> dict[str, Any]:
+                   internal: bool, promise: Promise | None, charter: dict[str, Any] | None,
+                   calendar: BusinessCalendar) -> dict[str, Any]:
     """The whole request from what is already loaded: the request and its
     timeline ``events`` in order, the people, team and site they name
     (``actors`` by id), as rows or as the directory's entries; the
     ``promise`` it was made and the ``charter`` it was made under
-    (:func:`charter_quote`)."""
+    (:func:`charter_quote`), and the ``calendar`` its promises count on."""
     progress = progress_view(rtype, req.stage)
     raiser = actors.get(req.raised_by_id) if req.raised_by_id is not None else None  # raised for the requester
     view = summary_view(req, owner=owner, team=team, rtype=rtype, now=now, progress=progress)
@@ -179,7 +180,7 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
         "team": {"key": team.key, "name": team.name},
         "charter": charter,
         "promise": promise_card(
-            calendar=BusinessCalendar.of_team(team), now=now,
+            calendar=calendar, now=now,
             promise=promise, stages=rtype.stages if rtype else (),
             stage=req.stage, status=req.status, owner=person_view(owner), team_name=team.name,
             first_contact_due=req.first_contact_due, first_contact_at=req.first_contact_at,

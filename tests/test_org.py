@@ -89,7 +89,7 @@ members = [
 ]
 """
 
-COUNTS = {"sites": 2, "people": 5, "teams": 1, "skipped_teams": 0, "charters": 0, "new_charters": 0}
+COUNTS = {"sites": 2, "people": 5, "calendars": 0, "teams": 1, "skipped_teams": 0, "charters": 0, "new_charters": 0}
 
 
 def write(tmp_path: Path, text: str, name: str = "org.toml") -> Path:

@@ -96,6 +96,7 @@ def test_the_example_is_the_guides_cleaning_department_and_declares_cleanly(tmp_
     spec.loader.exec_module(module)  # every declaration checked as OwnIt loads it
     assert (module.SPILL.reachable, module.DEEP_CLEAN.reachable) == (("urgent", "high", "normal"), ("low",))
     assert [f.kind for f in module.DEEP_CLEAN.fields] == ["multichoice", "text", "date"]
+    assert (module.SPILL.calendar, module.DEEP_CLEAN.calendar) == ("24x7", None)  # spills around the clock
     assert module.ownit_priority("cleaning.spill", {"slippery": True, "cordoned": False}) == "urgent"
     tests = (tmp_path / "cleaning" / "tests" / "test_cleaning.py").read_text()
     assert "def test_a_slippery_spill_not_cordoned_off_is_urgent" in tests and ".general" not in tests

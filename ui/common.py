@@ -199,6 +199,7 @@ def request_card(view: dict[str, Any]) -> None:
             if promise["states"]["checkin"]:
                 badges.insert(1, f"check-in {STATE_BADGE.get(promise['states']['checkin'], '')}")
             st.markdown(" · ".join(badges))
+            st.caption(f"These times count {literal(promise['clock'])}.")
         answers(view)
         if phone:
             progress = view["progress"]

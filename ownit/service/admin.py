@@ -49,13 +49,13 @@ def _some(names: list[str]) -> str:
 
 def load_org(desk: Any, path: str | Path, *, actor: Actor) -> dict[str, int]:
     """Load (or update) the directory from an org file, as an admin, in one unit of work."""
-    from ..org import catalogue, load_file
+    from ..org import calendars_wanted, catalogue, load_file
 
-    departments = catalogue(desk.plugins)
+    departments, wanted = catalogue(desk.plugins), calendars_wanted(desk.plugins)
 
     def work(u: store.Unit) -> dict[str, int]:
         require_admin(u, actor, "load the org file")
-        return load_file(u, path, departments=departments)
+        return load_file(u, path, departments=departments, calendars_wanted=wanted)
 
     return store.run(desk, work)
 

@@ -172,7 +172,7 @@ def unlink(desk: Any, incident_ref: str, ref: str, *, actor: Actor, note: str | 
         req.incident_id = None
         if req.status == domain.OPEN and rtype is not None:  # its own rhythm again, from now
             every = u.directory.promise_of(req, rtype).checkin_every
-            req.next_checkin_due = req_team.business_calendar.add(u.now, every) if every else None
+            req.next_checkin_due = u.directory.calendar_for(req_team, rtype).add(u.now, every) if every else None
         requests.acted_on(u, req)
         said = events.Unlinked(incident=inc.ref, request=req.ref)
         timeline.append(u, timeline.Entry(req.id, u.now, said, actor_id=person.id, note=note_text),
@@ -378,7 +378,8 @@ def _link(u: store.Unit, inc: RequestRow, req: RequestRow, person: PersonEntry, 
     entries = []
     if req.first_contact_at is None:
         req.first_contact_at = u.now
-        entries.append(timeline.Entry(req.id, u.now, events.Contacted.made(req, team.business_calendar, u.now),
+        calendar = u.directory.calendar_for(team, u.desk.plugins.request_types.get(req.request_type))
+        entries.append(timeline.Entry(req.id, u.now, events.Contacted.made(req, calendar, u.now),
                                       actor_id=person.id, note=f"part of incident {inc.ref}, owned by "
                                                                  f"{u.directory.people[inc.owner_id].name}"))
     req.incident_id = inc.id

@@ -137,7 +137,8 @@ def opened(u: store.Unit, *, rtype: RequestType, prefix: str, title: str, detail
     be (raised here; declared as an ``incident``, or raised by joining one,
     which tells the requester otherwise: :mod:`.incidents`). Returns the
     request and its timeline."""
-    org, now, calendar = u.directory, u.now, team.business_calendar
+    org, now = u.directory, u.now
+    calendar = org.calendar_for(team, rtype)  # the type's own clock (a spill's is 24x7), else the team's
     charter = org.charter_now.get(team.id)  # the version the promise is made under, kept with the request
     promise = org.promise(rtype, priority, where.id, charter)
     first_contact_due = calendar.add(now, promise.first_contact_within)

@@ -41,7 +41,8 @@ def state(req: Any, rtype: RequestType | None, team: TeamEntry, now: datetime) -
 
 
 def _reopen_until(req: Any, team: TeamEntry) -> datetime | None:
-    """Until when a closed request may still be reopened (``None`` unless closed)."""
+    """Until when a closed request may still be reopened (``None`` unless
+    closed): business days of its team, who would take it up again."""
     if req.status != domain.CLOSED or req.closed_at is None:
         return None
     return team.business_calendar.add(req.closed_at, promises.REOPEN_WITHIN)
@@ -73,6 +74,7 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
         view = render_request(req, owner=org.people[req.owner_id], requester=org.people[req.requester_id],
                               team=team, site=org.sites[req.site_id], lead=org.people[team.lead_id],
                               events=entries, actors=org.people, rtype=rtype, now=now, internal=staff,
+                              calendar=org.calendar_for(team, rtype),
                               promise=org.promise_of(req, rtype) if rtype else None,
                               charter=quoted(org, req.charter_id, now))
         view["watchers"] = [person_view(org.people[p]) for p in watching]
@@ -431,6 +433,7 @@ def departments(desk: Any) -> dict[str, Any]:
                  {"key": t.key, "label": t.label, "why": t.why, "skills": list(t.skills),
                   "default_priority": t.default_priority, "restricted": t.restricted, "site_wide": t.site_wide,
                   "priorities": list(t.reachable),
+                  "calendar": t.calendar,  # None: its team's working hours
                   "fields": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
                               "help": f.help, "choices": list(f.choices), "asked_when": asked_when(t, f)}
                              for f in t.fields],

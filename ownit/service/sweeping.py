@@ -28,6 +28,7 @@ from ..errors import Conflict
 from ..models import Person, Request
 from ..store import outbox, requests, submissions, tasks, timeline
 from ..store import unit as store
+from ..store.directory import TeamEntry
 from ..store.requests import RequestRow
 from .absence import hand_on
 from . import mystery, outgoing
@@ -94,9 +95,10 @@ def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[in
     due: list[int] = []
     quiet: list[int] = []
     for team in sorted(u.directory.teams.values(), key=lambda t: t.id):  # each team keeps its own hours
-        calendar = team.business_calendar
-        # the last instant still within DUE_SOON of business time from now (no promise is due soon earlier)
-        horizon = calendar.next_business_moment(calendar.add(now, promises.DUE_SOON) + timedelta(microseconds=1))
+        # the last instant still within DUE_SOON of business time from now (no promise is due soon earlier), on
+        # the latest of the clocks its requests count on (its own, and those of its department's types)
+        horizon = max(calendar.next_business_moment(calendar.add(now, promises.DUE_SOON) + timedelta(microseconds=1))
+                      for calendar in _clocks(u, team))
         due += [row[0] for row in u.db.run(sa.select(_R.c.id).where(
             _R.c.team_id == team.id, _R.c.status == domain.OPEN, _R.c.next_due <= horizon,
             sa.or_(_R.c.sweep_after.is_(None), _R.c.sweep_after <= now))  # only what has news
@@ -104,7 +106,7 @@ def _candidates(desk: Any, u: store.Unit) -> tuple[list[int], list[int], list[in
         # business time never outruns the clock: nothing resolved more recently can be due to close
         quiet += [row[0] for row in u.db.run(sa.select(_R.c.id).where(
             _R.c.team_id == team.id, _R.c.status == domain.RESOLVED,
-            _R.c.resolved_at <= now - calendar.to_span(promises.AUTO_CLOSE_AFTER))).all()]
+            _R.c.resolved_at <= now - team.business_calendar.to_span(promises.AUTO_CLOSE_AFTER))).all()]
     return away, due, quiet, tasks.late(u, now)
 
 
@@ -151,15 +153,22 @@ def _owed(req: RequestRow) -> list[tuple[str, str, datetime]]:
     return owed
 
 
+def _clocks(u: store.Unit, team: TeamEntry) -> set[Any]:
+    """The calendars ``team``'s requests count their promises on: its own, and
+    any its department's request types declare (``RequestType.calendar``)."""
+    types = [t for t in u.desk.plugins.request_types.values() if t.department == team.department and t.calendar]
+    return {team.business_calendar, *(u.directory.calendar_for(team, t) for t in types)}
+
+
 def _sweep_one(u: store.Unit, req: RequestRow, report: Report) -> None:
     """What the sweep owes one open request's people."""
     if req.status != domain.OPEN:
         return  # acted on since we looked
     org, now = u.directory, u.now
     team = org.teams[req.team_id]
-    calendar = team.business_calendar
     owner, lead = org.people[req.owner_id], org.people[team.lead_id]
     rtype = u.desk.plugins.request_types.get(req.request_type)
+    calendar = org.calendar_for(team, rtype)
     promise = org.promise_of(req, rtype) if rtype else None
     escalated = False
     look_again: list[datetime] = []  # when this request next has something new to say

@@ -54,7 +54,7 @@ class Act:
 
     @property
     def calendar(self) -> BusinessCalendar:
-        return self.team.business_calendar
+        return self.u.directory.calendar_for(self.team, self.rtype)
 
     def apply(self, action: str, *, to_stage: int | None = None, new_owner: int | None = None) -> domain.State:
         """The lifecycle's move (:func:`ownit.domain.apply`), written to the request."""

@@ -25,10 +25,10 @@ from functools import cached_property
 from typing import Any, Iterable
 
 from .. import preferences
-from ..calendar import BusinessCalendar
+from ..calendar import AROUND_THE_CLOCK, BusinessCalendar, around_the_clock
 from ..charters import Charter
 from ..departments import Promise, RequestType
-from ..errors import NotFound, PermissionDenied, typed
+from ..errors import ConfigError, NotFound, PermissionDenied, typed
 from ..preferences import Preferences
 from .sql import Cursor, Sql
 
@@ -41,6 +41,7 @@ ORG_COLUMNS = {
     "team": ("key", "name", "department", "regions", "lead_id", "calendar", "chat"),
     "team_member": ("team_id", "person_id", "skills", "covers", "capacity"),
     "charter": ("team_id", "version", "body"),
+    "calendar": ("key", "body"),
 }
 
 
@@ -54,6 +55,7 @@ _PEOPLE = _select("person", json=("roles", "notify"))
 _TEAMS = _select("team", json=("regions", "calendar"), order="key")
 _MEMBERS = _select("team_member", json=("skills", "covers"))
 _CHARTERS = _select("charter", json=("body",), order="team_id, version")
+_CALENDARS = _select("calendar", json=("body",), order="key")
 # a team's members and its lead, with what changes all the time: load, absence, last assignment
 _LOADS = Sql("SELECT m.person_id, p.open_requests, p.away_from, p.away_until, m.last_assigned_at FROM team_member m "
              "JOIN person p ON p.id = m.person_id WHERE m.team_id = :team "
@@ -168,8 +170,10 @@ class Directory:
     """One generation of the organisation, indexed the ways OwnIt looks it up."""
 
     def __init__(self, generation: str, sites: list[SiteEntry], people: list[PersonEntry],
-                 teams: list[TeamEntry], charters: Iterable[CharterEntry] = ()) -> None:
+                 teams: list[TeamEntry], charters: Iterable[CharterEntry] = (),
+                 calendars: dict[str, dict[str, Any]] | None = None) -> None:
         self.generation = generation
+        self.calendars = calendars or {}  # the org file's [[calendar]] tables, stored, by key
         self.charters = {c.id: c for c in charters}
         self.charter_now = {c.team_id: c for c in sorted(self.charters.values(), key=lambda c: c.version)}
         self.sites = {s.id: s for s in sites}
@@ -202,7 +206,8 @@ class Directory:
                            tuple(members.get(id, ())), chat or "")
                  for id, key, name, department, regions, lead_id, calendar, chat in db.execute(_TEAMS).all()]
         charters = [CharterEntry(*row) for row in db.execute(_CHARTERS).all()]
-        return cls(generation, sites, people, teams, charters)
+        calendars = {key: body for _, key, body in db.execute(_CALENDARS).all()}
+        return cls(generation, sites, people, teams, charters, calendars)
 
     # --- lookups, with what OwnIt says when they fail ------------------------------------------
 
@@ -249,6 +254,23 @@ class Directory:
     def promise_of(self, req: Any, rtype: RequestType) -> Promise:
         """The promise ``req`` was made (its charter version's, or its type's)."""
         return self.promise(rtype, req.priority, req.site_id, self.charters.get(req.charter_id))
+
+    # --- on whose clock ------------------------------------------------------------------------
+
+    def calendar_for(self, team: TeamEntry, rtype: RequestType | None) -> BusinessCalendar:
+        """The working hours a request of ``rtype`` owned by ``team`` counts its
+        promises in: the type's own calendar (``"24x7"``, in the team's time
+        zone, or a ``[[calendar]]`` of the org file), else the team's."""
+        wanted = rtype.calendar if rtype is not None else None
+        if wanted is None:
+            return team.business_calendar
+        if wanted == AROUND_THE_CLOCK:
+            return around_the_clock(team.business_calendar.timezone)
+        stored = self.calendars.get(wanted)
+        if stored is None:
+            raise ConfigError(f"request type {rtype.key} counts its promises on calendar {wanted!r}, which the org "
+                              f"file does not declare; add a [[calendar]] with key = \"{wanted}\" and load it")
+        return BusinessCalendar.of(stored)
 
     # --- who belongs where ---------------------------------------------------------------------
 

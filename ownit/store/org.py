@@ -1,10 +1,10 @@
-"""The only code that writes the organisation: ``site``, ``person``, ``team``
-and ``team_member`` — what the org file loads (:mod:`ownit.org`), someone's
+"""The only code that writes the organisation: ``site``, ``person``, ``team``,
+``team_member`` and the named ``calendar`` tables — what the org file loads (:mod:`ownit.org`), someone's
 absence, and when a member last got a request.
 
 Rows are read and written as plain dictionaries of their columns. A row is
 saved by its natural key (a site's code, a person's email, a team's key, a
-membership's team and person); only the columns that differ are written, so
+membership's team and person, a calendar's key); only the columns that differ are written, so
 loading the same file again changes nothing, not even the organisation's
 generation.
 """
@@ -16,12 +16,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..models import Person, Site, Team, TeamMember
+from ..models import NamedCalendar, Person, Site, Team, TeamMember
 from .sql import Statement, defaults
 from .unit import Unit
 
 TABLES = {"site": Site.__table__, "person": Person.__table__, "team": Team.__table__,
-          "team_member": TeamMember.__table__}
+          "team_member": TeamMember.__table__, "calendar": NamedCalendar.__table__}
 _M, _P = TeamMember.__table__, Person.__table__
 _ASSIGNED = Statement(_M.update().where(_M.c.team_id == sa.bindparam("team"), _M.c.person_id == sa.bindparam("person")),
                       keys=("last_assigned_at",))
