@@ -229,9 +229,9 @@ def _commitments(raw: Any, departments: set[str], fail: Callable[[int, str | Non
         if department in found:
             raise fail(n, "for", f"the tasks of {department} are committed to above; give them once")
         within = item.get("within")
-        if not isinstance(within, str) or not re.match(r"^\d+(\.\d+)?[hd]$", within.strip()):
+        if not isinstance(within, str) or not Duration.valid(within):
             raise fail(n, "within" if within is not None else None,
-                       "'within' must be a duration like \"4h\" (business hours) or \"3d\" (business days)")
+                       "'within' must be a duration like \"30m\", \"4h\" or \"3d\" (business minutes, hours or days)")
         found[department] = Commitment(department, within.strip())
     return tuple(found.values())
 

@@ -314,6 +314,9 @@ def test_a_task_commitment_names_an_installed_department_and_a_duration(ownit_de
         with pytest.raises(ConfigError) as error:
             service.load_charters(ownit_demo_org, path, actor=RAJ)
         assert str(error.value).startswith(f"{path} {said}"), str(error.value)
+    # the durations' one grammar: minutes too, as a promise takes them
+    path = charter_file(tmp_path, base + 'for = "facilities"\nwithin = "30m"\n')
+    assert service.load_charters(ownit_demo_org, path, actor=RAJ)["new_charters"] == 1
 
 
 def test_the_health_page_shows_where_goals_conflict(app, ownit_demo_org) -> None:
