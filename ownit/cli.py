@@ -501,14 +501,28 @@ def who(
 # --- intake ------------------------------------------------------------------------------
 
 
+Fields = Annotated[Optional[list[str]], typer.Option("--field", "-f", metavar="KEY=VALUE",
+                                                      help="A form field; repeat for each.")]
+
+
+def _fields(given: list[str] | None) -> dict[str, str]:
+    """``--field key=value`` options as answers (one line, exit 2, for one without ``=``)."""
+    fields: dict[str, str] = {}
+    for item in given or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            _fail(f"--field {item!r} must look like key=value", 2)
+        fields[name.strip()] = value
+    return fields
+
+
 @app.command("raise")
 @friendly
 def raise_(
     request_type: Annotated[str, typer.Option("--type", "-t", help="Request type, e.g. facilities.leak.")],
     title: Annotated[str, typer.Option("--title", help="One line a colleague would understand.")],
     detail: Annotated[str, typer.Option("--detail", help="Anything else the owner should know.")] = "",
-    field: Annotated[Optional[list[str]], typer.Option("--field", "-f", metavar="KEY=VALUE",
-                                                       help="A form field; repeat for each.")] = None,
+    field: Fields = None,
     needed_by: Annotated[Optional[str], typer.Option("--needed-by", metavar="DATE",
                                                      help="When you need it (YYYY-MM-DD).")] = None,
     site: Annotated[Optional[str], typer.Option("--site", help="Site code, if not your own.")] = None,
@@ -524,14 +538,8 @@ def raise_(
     """Raise a request; it gets one named owner straight away."""
     from . import service
 
-    fields: dict[str, str] = {}
-    for item in field or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            _fail(f"--field {item!r} must look like key=value", 2)
-        fields[name.strip()] = value
     view = service.raise_request(_desk(), actor=actor, request_type=request_type, title=title, detail=detail,
-                                 fields=fields, needed_by=_date(needed_by, "--needed-by"), site=site,
+                                 fields=_fields(field), needed_by=_date(needed_by, "--needed-by"), site=site,
                                  for_site=for_site, key=key, on_behalf_of=on_behalf_of, mystery=mystery)
     if as_json:
         return _print_json(view)
@@ -813,6 +821,24 @@ def note(
     from . import service
 
     _done(service.add_note(_desk(), ref, actor=actor, note=note, internal=internal, key=key), "note added", as_json)
+
+
+@app.command()
+@friendly
+def answer(
+    ref: str, field: Fields = None,
+    note: Annotated[Optional[str], typer.Option("--note", "-n", help="Why, for the timeline.")] = None,
+    key: Key = None, actor: As = None, as_json: Json = False,
+) -> None:
+    """Change answers to the request's form ("--field cordoned=yes"; "key=" clears one): its
+    department's rule may change the priority, and with it the promise."""
+    from . import service
+
+    view = service.change_answers(_desk(), ref, actor=actor, answers=_fields(field), note=note, key=key)
+    if as_json or view["repeated"] or view["timeline"][-1]["kind"] != "priority_changed":
+        return _done(view, "answers changed", as_json)
+    _done(view, f"answers changed; now {view['priority']} priority, resolve by "
+                f"{_when(view['promise']['resolve_by'], view['timezone'])}", as_json)
 
 
 @app.command()

@@ -24,7 +24,7 @@ SYSTEM_ACTIONS = ("close",)  # OwnIt's own moves: closing a resolved request nob
 # How a message says each action to be done to a request ("cannot check in on FAC-1001: ...").
 SAID = {"contact": "record first contact on", "checkin": "check in on", "advance": "move on", "wait":
         "wait on the requester of", "resume": "resume", "handoff": "hand off", "resolve": "resolve",
-        "confirm": "confirm", "reopen": "reopen", "close": "close"}
+        "confirm": "confirm", "reopen": "reopen", "close": "close", "answer": "change the answers of"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class State:
 def _why_not(state: State, action: str) -> str | None:
     """``None`` when ``action`` is allowed in ``state``, else the reason."""
     status = state.status
+    if action == "answer":  # the form's answers change until the request is closed
+        return "it is closed (reopen it first)" if status == CLOSED else None
     if action == "close":
         return None if status == RESOLVED else "only a resolved request closes on its own"
     if status == CLOSED:

@@ -216,6 +216,27 @@ class MovedOn(Event):
     to_stage: str = stored_as("to")
 
 
+@kind("answers_changed", "answers changed")
+@dataclass(frozen=True)
+class AnswersChanged(Event):
+    """The requester or the team changed answers to the form after the raise:
+    each changed question's key and its answers before and after (``None``:
+    not answered). The entry's note says it in the form's words."""
+
+    changes: dict[str, list[Any]]
+
+
+@kind("priority_changed", "priority changed")
+@dataclass(frozen=True)
+class PriorityChanged(Event):
+    """Changed answers gave the request another priority by its department's
+    rule (``ownit_priority``); its promise was worked out again for it."""
+
+    from_priority: str = stored_as("from")
+    to_priority: str = stored_as("to")
+    resolve_by: datetime
+
+
 @kind("waiting", "waiting on the requester")
 @dataclass(frozen=True)
 class Waiting(Event):

@@ -96,7 +96,8 @@ def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datet
     """Check a request's fields beyond their declared kinds.
 
     Called while a request is raised, after each field was parsed and before
-    anything is written; every plugin is asked.
+    anything is written, and again with the whole form when the requester or
+    the team changes answers (``ownit answer``); every plugin is asked.
 
     :param request_type: the request type key, e.g. ``"facilities.leak"``.
     :param fields: the parsed field values, by field key.
@@ -111,9 +112,14 @@ def ownit_validate_request(request_type: str, fields: dict[str, Any], now: datet
 @hookspec(firstresult=True)
 @returns("a priority (str: urgent, high, normal or low) or None")
 def ownit_priority(request_type: str, fields: dict[str, Any]) -> str | None:
-    """Decide a new request's priority from its fields.
+    """Decide a request's priority from its fields.
 
-    Called while a request is raised, after validation. First result wins.
+    Called while a request is raised, after validation, and again with the
+    whole form when the requester or the team changes answers (``ownit
+    answer``, the card's "Change an answer"): a different answer moves the
+    request to that priority, its promise worked out again for it, on the
+    timeline (``priority_changed``), and the other side is told. Only a
+    priority the type can reach may be given. First result wins.
 
     :param request_type: the request type key.
     :param fields: the parsed field values.

@@ -53,7 +53,7 @@ HEADINGS = {
     "digest": "morning digest", "task": "a task for you", "task_asked": "another team is helping",
     "task_done": "task done", "task_late": "task late", "mystery_invite": "mystery requests: will you take part?",
     "mystery_scenario": "a mystery request to raise", "mystery_form": "mystery form to answer",
-    "mystery": "it was a mystery request",
+    "mystery": "it was a mystery request", "answers": "answers changed",
 }
 
 
@@ -196,6 +196,27 @@ class Reopened(Notice):
 
     def text(self) -> str:
         return f"{self.ref} was reopened by {self.by}: {self.note}"
+
+
+@dataclass(frozen=True)
+class AnswersChanged(Notice):
+    """Answers to the form changed: told to the owner when the requester
+    changes them, to the requester when the team does; with the priority and
+    resolve date they brought, when the priority changed."""
+
+    kind: ClassVar[str] = "answers"
+    by: str
+    changes: str  # in the form's words: "Is it cordoned off? no → yes"
+    note: str = ""  # why, if they said
+    priority: str = ""  # the new priority; "" when it stayed
+    due: str | None = None  # the resolve date it brought (ISO), with the priority
+    zone: str = "UTC"
+
+    def text(self) -> str:
+        said = f"{self.ref}: {self.by} changed the answers: {self.changes}" + (f" — {self.note}" if self.note else "")
+        if not self.priority:
+            return said
+        return f"{sentence(said)} It is now {self.priority} priority: resolve by {_when(self.due, self.zone)}."
 
 
 @dataclass(frozen=True)

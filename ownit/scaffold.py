@@ -228,6 +228,18 @@ def test_a_slippery_spill_not_cordoned_off_is_urgent(ownit_desk, tmp_path):
     assert [a["safety"] for a in view["answers"] if a["key"] == "slippery"] == [True]
 
 
+def test_once_cordoned_off_a_spill_is_high_priority(ownit_desk, tmp_path):
+    load_org_text(ownit_desk, ORG, tmp_path)
+    view = service.raise_request(ownit_desk, actor="manager@example.com", request_type="{name}.spill",
+                                 title="Oil by the tills", fields={{"where": "tills", "what": "oil or grease",
+                                                                   "slippery": "yes", "cordoned": "no"}})
+    changed = service.change_answers(ownit_desk, view["ref"], actor="manager@example.com",
+                                     answers={{"cordoned": "yes"}}, note="Tape across the aisle")
+    assert changed["priority"] == "high"  # the priority rule asked again: the promise with it
+    assert changed["promise"]["first_contact_within"] == "30 minutes"
+    assert [e["kind"] for e in changed["timeline"]][-2:] == ["answers_changed", "priority_changed"]
+
+
 def test_what_is_spilt_asks_more_only_for_other(ownit_desk, tmp_path):
     load_org_text(ownit_desk, ORG, tmp_path)
     try:

@@ -98,3 +98,30 @@ def look(desk, work):
 
     with Session(desk.engine, expire_on_commit=False) as session:
         return work(session)
+
+
+# A team for a department a test declares ("upkeep"), in the demo's north, with Sam as its one member.
+UPKEEP_TEAM = """
+[[team]]
+key = "upkeep-north"
+name = "Upkeep North"
+department = "upkeep"
+regions = ["north"]
+lead = "helen.price@example.com"
+calendar = { timezone = "Europe/London", days = "MO-FR", hours = "08:00-18:00" }
+members = [{ email = "sam.doyle@example.com", skills = [], capacity = 10 }]
+"""
+
+
+def with_department(desk, plugin, org_text: str, tmp_path, monkeypatch):
+    """``desk`` with the department ``plugin`` declares installed (for the
+    service, and for the command line and the pages, which load plugins
+    themselves) and ``org_text`` loaded, which gives it a team."""
+    from ownit.plugins import build_plugins
+    from ownit.testing import load_org_text
+
+    plugins = build_plugins(extra=[("upkeep", plugin)])
+    monkeypatch.setattr("ownit.plugins._loaded", plugins)
+    desk.plugins = plugins
+    load_org_text(desk, org_text, tmp_path)
+    return desk

@@ -10,12 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from conftest import AMIRA
+from conftest import AMIRA, UPKEEP_TEAM, with_department
 from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, service
 from ownit.departments import DeclarationError
 from ownit.errors import ValidationError
-from ownit.plugins import build_plugins
-from ownit.testing import load_org_text
 
 APP = str(Path(__file__).parent.parent / "ui" / "app.py")
 
@@ -37,26 +35,12 @@ class Upkeep:
         register(Department(key="upkeep", name="Upkeep", prefix="UPK", request_types=(DEEP_CLEAN,)))
 
 
-TEAM = """
-[[team]]
-key = "upkeep-north"
-name = "Upkeep North"
-department = "upkeep"
-regions = ["north"]
-lead = "helen.price@example.com"
-calendar = { timezone = "Europe/London", days = "MO-FR", hours = "08:00-18:00" }
-members = [{ email = "sam.doyle@example.com", skills = [], capacity = 10 }]
-"""
 
 
 @pytest.fixture
 def upkeep(ownit_demo_org, tmp_path, monkeypatch):
     """The demo desk with the Upkeep department and a team for it, for the service, the CLI and the UI."""
-    plugins = build_plugins(extra=[("upkeep", Upkeep())])
-    monkeypatch.setattr("ownit.plugins._loaded", plugins)  # what the command line and the pages load
-    ownit_demo_org.plugins = plugins
-    load_org_text(ownit_demo_org, TEAM, tmp_path)
-    return ownit_demo_org
+    return with_department(ownit_demo_org, Upkeep(), UPKEEP_TEAM, tmp_path, monkeypatch)
 
 
 def raise_clean(desk, **fields):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import AMIRA
+from conftest import AMIRA, UPKEEP_TEAM, with_department
 from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, service
 from ownit.calendar import BusinessCalendar, around_the_clock, parse_hours
 from ownit.departments import DeclarationError
@@ -45,25 +45,12 @@ timezone = "Europe/London"
 days = "MO-SU"
 hours = "06:00-22:00"
 """
-TEAM = """
-[[team]]
-key = "upkeep-north"
-name = "Upkeep North"
-department = "upkeep"
-regions = ["north"]
-lead = "helen.price@example.com"
-calendar = { timezone = "Europe/London", days = "MO-FR", hours = "08:00-18:00" }
-members = [{ email = "sam.doyle@example.com", skills = [], capacity = 10 }]
-"""
 SATURDAY_2AM = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)  # London is on UTC in November
 
 
 @pytest.fixture
 def upkeep(ownit_demo_org, tmp_path, monkeypatch):
-    plugins = build_plugins(extra=[("upkeep", Upkeep())])
-    monkeypatch.setattr("ownit.plugins._loaded", plugins)  # what the command line loads
-    ownit_demo_org.plugins = plugins
-    load_org_text(ownit_demo_org, STORE_HOURS + TEAM, tmp_path)
+    with_department(ownit_demo_org, Upkeep(), STORE_HOURS + UPKEEP_TEAM, tmp_path, monkeypatch)
     ownit_demo_org.clock.set(SATURDAY_2AM)
     return ownit_demo_org
 
@@ -127,7 +114,7 @@ def test_the_card_says_which_clock_the_times_count_on(upkeep) -> None:
 def test_a_calendar_a_staffed_type_needs_must_be_in_the_org_file(ownit_demo_org, tmp_path, monkeypatch) -> None:
     ownit_demo_org.plugins = build_plugins(extra=[("upkeep", Upkeep())])
     with pytest.raises(ConfigError) as missing:
-        load_org_text(ownit_demo_org, TEAM, tmp_path)
+        load_org_text(ownit_demo_org, UPKEEP_TEAM, tmp_path)
     assert str(missing.value) == (f"{tmp_path / 'org.toml'}: request type upkeep.deep_clean counts its promises on "
                                   "calendar 'store-hours'; add a [[calendar]] with key = \"store-hours\" (its "
                                   "timezone, days and hours)")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from attachments import attach_inputs, show_attachments
+from fields import as_given, field_input, label_of
 from ownit import OwnitError, service
 from ownit.desk import Desk
 from ownit.mystery import MEASURED, QUESTIONS as MYSTERY_QUESTIONS
@@ -153,6 +154,33 @@ def answers(view: dict[str, Any]) -> None:
         st.markdown("  \n".join(lines))
 
 
+def answers_form(view: dict[str, Any]) -> None:
+    """"Change an answer": the form's questions as answered so far, for the
+    requester or the team to correct or bring up to date ("cordoned off:
+    yes"); only what was changed is sent. The department's rule may change
+    the priority, and the promise with it: the flash says so."""
+    ref = view["ref"]
+    rtype = next((t for d in service.departments(desk())["departments"] for t in d["request_types"]
+                  if t["key"] == view["request_type"]), None)
+    if rtype is None or not rtype["fields"]:
+        return
+    with st.expander("Change an answer", icon=":material/edit:"), st.form(form := armed(f"answers-{ref}")):
+        given = {f["key"]: field_input(f, label=label_of(f, optional=False), key=f"{form}:{f['key']}",
+                                       answer=view["fields"].get(f["key"])) for f in rtype["fields"]}
+        why = st.text_input("Why (optional)", key=f"{form}:note")
+        if st.form_submit_button("Save the answers"):
+            changed = {k: "" if v is None else v for k, v in given.items()
+                       if v != as_given(next(f for f in rtype["fields"] if f["key"] == k), view["fields"].get(k))}
+
+            def said(done: dict[str, Any]) -> str:
+                moved = done["priority"] != view["priority"]
+                return f"{ref}: answers changed" + (f"; now {done['priority']} priority, resolve by "
+                                                    f"{when(done['promise']['resolve_by'], done['timezone'])}"
+                                                    if moved else "")
+
+            act(said, service.change_answers, form=form, ref=ref, answers=changed, note=why)
+
+
 def request_card(view: dict[str, Any]) -> None:
     """Owner, promise, progress, the department's answers, the latest word and
     the timeline of one request, with the actions the viewer may take on it:
@@ -210,6 +238,8 @@ def request_card(view: dict[str, Any]) -> None:
                 stepper(view)
         else:
             stepper(view)
+        if (viewer["requester"] or viewer["works_it"]) and view["status"] != "closed":
+            answers_form(view)
         if view["detail"]:
             st.markdown(f"> {literal(view['detail'])}")
         show_attachments(view)

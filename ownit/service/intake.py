@@ -340,23 +340,7 @@ def _consult_plugins(desk: Any, rtype: RequestType, fields: dict[str, Any] | Non
     given = dict(fields or {})
 
     def consult(rules: Rules) -> Said:
-        priority = rtype.default_priority
-        if fields is not None:
-            problems = [message for _, messages in rules.every(
-                pm.hook.ownit_validate_request, "checking the request", request_type=rtype.key, fields=dict(given),
-                now=now) for message in messages]
-            if problems:
-                raise ValidationError("; ".join(problems))
-            plugin, answer = rules.first(pm.hook.ownit_priority, "setting the priority", request_type=rtype.key,
-                                         fields=dict(given))
-            if answer is not None and answer not in PRIORITIES:
-                raise PluginError(f"plugin {plugin!r} gave unknown priority {answer!r}, so nothing was saved; "
-                                  f"it must return one of {', '.join(PRIORITIES)} or None")
-            if answer is not None and answer not in rtype.reachable:
-                raise PluginError(f"plugin {plugin!r} gave {rtype.key} the priority {answer!r}, which it has no "
-                                  f"promise for, so nothing was saved; it can be {', '.join(rtype.reachable)} "
-                                  f"(add {answer!r} to the type's promise and priorities, or return None)")
-            priority = answer or priority
+        priority = rtype.default_priority if fields is None else _judged(rules, pm, rtype, given, now)
         _, skills = rules.first(pm.hook.ownit_required_skills, "deciding the skills needed", request_type=rtype.key,
                                 fields=dict(given))
         said = Said(priority=priority, skills=rtype.skills if skills is None else tuple(skills))
@@ -375,6 +359,36 @@ def _consult_plugins(desk: Any, rtype: RequestType, fields: dict[str, Any] | Non
 
     return ask(desk, consult, hooks=(pm.hook.ownit_validate_request, pm.hook.ownit_priority,
                                      pm.hook.ownit_required_skills, route, choose))
+
+
+def _judged(rules: Rules, pm: Any, rtype: RequestType, fields: dict[str, Any], now: datetime) -> str:
+    """The priority of a request of ``rtype`` with these (parsed) ``fields``,
+    once the department's checks pass (``ownit_validate_request``, refused
+    with a :class:`ValidationError`): its ``ownit_priority`` rule's answer,
+    else the type's default. A priority the type cannot reach is refused."""
+    problems = [message for _, messages in rules.every(
+        pm.hook.ownit_validate_request, "checking the request", request_type=rtype.key, fields=dict(fields),
+        now=now) for message in messages]
+    if problems:
+        raise ValidationError("; ".join(problems))
+    plugin, answer = rules.first(pm.hook.ownit_priority, "setting the priority", request_type=rtype.key,
+                                 fields=dict(fields))
+    if answer is not None and answer not in PRIORITIES:
+        raise PluginError(f"plugin {plugin!r} gave unknown priority {answer!r}, so nothing was saved; "
+                          f"it must return one of {', '.join(PRIORITIES)} or None")
+    if answer is not None and answer not in rtype.reachable:
+        raise PluginError(f"plugin {plugin!r} gave {rtype.key} the priority {answer!r}, which it has no "
+                          f"promise for, so nothing was saved; it can be {', '.join(rtype.reachable)} "
+                          f"(add {answer!r} to the type's promise and priorities, or return None)")
+    return answer or rtype.default_priority
+
+
+def priority_of(desk: Any, rtype: RequestType, fields: dict[str, Any], now: datetime) -> str:
+    """:func:`_judged` on its own, before a transaction: the priority a
+    request's changed answers give it (:mod:`.answers`)."""
+    pm = desk.plugins.pm
+    return ask(desk, lambda rules: _judged(rules, pm, rtype, fields, now),
+               hooks=(pm.hook.ownit_validate_request, pm.hook.ownit_priority))
 
 
 def _show(desk: Any, rtype: RequestType, *, actor: str | None, site: str | None, routes: bool,

@@ -65,11 +65,12 @@ class Act:
             self.req.stage = self.rtype.stages[moved.stage].key
         return moved
 
-    def record(self, event: events.Event, *, actor: PersonEntry | None | bool = True, internal: bool = False) -> None:
-        """Put ``event`` on the timeline, by the person acting (or ``actor``), with the action's note."""
+    def record(self, event: events.Event, *, actor: PersonEntry | None | bool = True, internal: bool = False,
+               note: str | None = None) -> None:
+        """Put ``event`` on the timeline, by the person acting (or ``actor``), with the action's note (or ``note``)."""
         who = self.person if actor is True else (actor or None)
-        entry = timeline.Entry(self.req.id, self.now, event, actor_id=who.id if who else None, note=self.note,
-                               internal=internal)
+        entry = timeline.Entry(self.req.id, self.now, event, actor_id=who.id if who else None,
+                               note=self.note if note is None else note, internal=internal)
         timeline.append(self.u, entry)
         self.entries.append(entry)
 

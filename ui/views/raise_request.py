@@ -10,6 +10,7 @@ whether this is one; nobody else sees the choice."""
 
 import streamlit as st
 from attachments import attach_inputs
+from fields import field_input, label_of
 from common import (armed, current_user, desk, fail_inline, flash, join_banner, literal, me_too_line, request_card,
                     service, submission_key)
 
@@ -96,24 +97,8 @@ with st.form(form := armed(f"raise-{rtype['key']}")):
     problem("title")
     values = {}
     for field in rtype["fields"]:
-        # a follow-up says when it is asked: a form does not redraw as it is filled in
-        when = f" ({field['asked_when']})" if field["asked_when"] else ""
-        label = marked(field["label"] + ("" if field["required"] or when else " (optional)") + when, field["key"])
-        key = f"raise-field-{rtype['key']}-{field['key']}"
-        if field["kind"] == "choice":
-            values[field["key"]] = st.selectbox(label, field["choices"], index=None, help=field["help"] or None,
-                                                key=key, placeholder="Choose one")
-        elif field["kind"] == "multichoice":
-            values[field["key"]] = st.multiselect(label, field["choices"], help=field["help"] or None, key=key,
-                                                  placeholder="Choose one or more") or None
-        elif field["kind"] == "yesno":  # yes or no, nothing picked until the requester picks
-            values[field["key"]] = st.radio(label, ["yes", "no"], index=None, horizontal=True,
-                                            help=field["help"] or None, key=key)
-        elif field["kind"] == "date":
-            picked = st.date_input(label, value=None, help=field["help"] or None, key=key)
-            values[field["key"]] = picked.isoformat() if picked else None
-        else:
-            values[field["key"]] = st.text_input(label, help=field["help"] or None, key=key)
+        values[field["key"]] = field_input(field, label=marked(label_of(field), field["key"]),
+                                           key=f"raise-field-{rtype['key']}-{field['key']}")
         problem(field["key"])
     detail = st.text_area(marked("Anything else the owner should know? (optional)", "detail"), key="raise-detail")
     problem("detail")
