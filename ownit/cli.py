@@ -505,13 +505,26 @@ Fields = Annotated[Optional[list[str]], typer.Option("--field", "-f", metavar="K
                                                       help="A form field; repeat for each.")]
 
 
-def _fields(given: list[str] | None) -> dict[str, str]:
-    """``--field key=value`` options as answers (one line, exit 2, for one without ``=``)."""
-    fields: dict[str, str] = {}
+def _fields(given: list[str] | None) -> dict[str, Any]:
+    """``--field key=value`` options as answers (one line, exit 2, for one
+    without ``=``); ``key=@PATH`` sends the file at PATH (a photo question)."""
+    from .errors import ValidationError
+    from .uploads import Upload
+
+    fields: dict[str, Any] = {}
     for item in given or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             _fail(f"--field {item!r} must look like key=value", 2)
+        if value.startswith("@"):
+            if "\x00" in value:
+                _fail(f"--field {name.strip()}: the path holds a NUL character, which no file name can; retype it", 2)
+            path = Path(value[1:])
+            try:
+                value = Upload(path.name, path.read_bytes())
+            except OSError as exc:
+                raise ValidationError(f"--field {name.strip()}: cannot read {path}: {exc.strerror or exc}; "
+                                      "check the path") from None
         fields[name.strip()] = value
     return fields
 

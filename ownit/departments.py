@@ -16,7 +16,8 @@ from typing import Any
 
 from .errors import ValidationError, utf8
 
-FIELD_KINDS = ("text", "choice", "multichoice", "number", "date", "yesno")
+FIELD_KINDS = ("text", "choice", "multichoice", "number", "date", "yesno", "photo", "file")
+FILE_KINDS = ("photo", "file")  # answered with a file sent with the raise, kept with the request's files
 # What each kind's answer is once parsed — in a request's ``fields`` wherever hooks see them — and what
 # a requester may type for it (the plugin guide's table, kept equal to this by a test).
 KIND_VALUES = {
@@ -28,6 +29,10 @@ KIND_VALUES = {
     "date": ("str", "an ISO date, `YYYY-MM-DD`, as stored (JSON has no dates): `date.fromisoformat(value)` "
                     "makes it a `date` to compare. Typed as `2026-12-01`, between 1900 and 2200"),
     "yesno": ("bool", "`True` or `False`; typed as yes/no, y/n, true/false, 1/0, on/off"),
+    "photo": ("str", "the photo's file name as kept (`spill.jpg`); the photo itself is one of the request's files, "
+                     "shown with its question on the card. Sent with the raise: the form's picker (a phone offers "
+                     "its camera), `--field photo=@spill.jpg` at the command line; a JPEG, PNG, GIF or WebP"),
+    "file": ("str", "as `photo`, for a picture or a PDF (a quote, a floor plan)"),
 }
 PRIORITIES = ("urgent", "high", "normal", "low")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
@@ -201,6 +206,16 @@ class Field:
             return parse_date(raw if isinstance(raw, date) else str(raw)).isoformat()
         except ValidationError as exc:
             raise self._error(str(exc)) from None
+
+    def _parse_photo(self, raw: Any) -> str:
+        """A file sent (an ``Upload``: its name) or the name a stored answer
+        holds. Raising, a name alone is refused before this (``intake``)."""
+        name = getattr(raw, "name", raw)
+        if not isinstance(name, str) or not name.strip() or isinstance(raw, bool):
+            raise self._error("send the file itself")
+        return self._parse_text(name.strip())
+
+    _parse_file = _parse_photo
 
     def _parse_yesno(self, raw: Any) -> bool:
         if isinstance(raw, bool):

@@ -344,6 +344,7 @@ class Attached(Event):
     size: int  # bytes
     sha256: str
     thumbnail: str | None = None
+    field: str | None = None  # the photo or file question of the form it answers (a key), if one
 
 
 @kind("watcher_added", "watcher added")

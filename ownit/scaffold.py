@@ -104,6 +104,7 @@ SPILL = RequestType(
         Field("slippery", "Could someone slip on it?", kind="yesno", required=True, risk_when=True),
         Field("cordoned", "Is it cordoned off?", kind="yesno", shown_when=("slippery", True),
               help="Keep people away from it until the cleaner has been"),
+        Field("photo", "A photo of it", kind="photo", help="So the cleaner knows what to bring"),
     ),
     stages=(
         Stage("reported", "Reported"),
@@ -226,6 +227,22 @@ def test_a_slippery_spill_not_cordoned_off_is_urgent(ownit_desk, tmp_path):
     assert view["promise"]["first_contact_within"] == "15 minutes"  # around the clock: not business minutes
     assert view["promise"]["clock"] == "around the clock"
     assert [a["safety"] for a in view["answers"] if a["key"] == "slippery"] == [True]
+
+
+def test_a_spill_comes_with_a_photo(ownit_desk, tmp_path, monkeypatch):
+    import io
+
+    from PIL import Image
+
+    monkeypatch.setenv("OWNIT_FILES_DIR", str(tmp_path / "files"))  # where the desk keeps files
+    load_org_text(ownit_desk, ORG, tmp_path)
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 40)).save(picture, "PNG")
+    view = service.raise_request(ownit_desk, actor="manager@example.com", request_type="{name}.spill",
+                                 title="Spill", fields={{"where": "aisle 4", "what": "food", "slippery": "no",
+                                                         "photo": service.Upload("spill.png", picture.getvalue())}})
+    assert view["fields"]["photo"] == "spill.png"  # its answer is the name; the photo is one of its files
+    assert [(a["name"], a["field"]) for a in view["attachments"]] == [("spill.png", "photo")]
 
 
 def test_once_cordoned_off_a_spill_is_high_priority(ownit_desk, tmp_path):

@@ -104,7 +104,7 @@ def attachment_views(events: Sequence[Any], actors: dict[int, Any], *, internal:
     return [{"id": e.data["attachment"], "name": e.data["name"], "content_type": e.data["content_type"],
              "size": e.data["size"], "sha256": e.data["sha256"], "thumbnail": e.data.get("thumbnail") is not None,
              "internal": e.internal, "at": iso(e.at), "by": actors[e.actor_id].email if e.actor_id in actors else None,
-             "by_name": actor_name(e, actors)}
+             "by_name": actor_name(e, actors), "field": e.data.get("field")}
             for e in events if e.kind == "attached" and (internal or not e.internal)]
 
 

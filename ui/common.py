@@ -152,6 +152,14 @@ def answers(view: dict[str, Any]) -> None:
              else literal(answer_line(a["label"], a["value"])) for a in view.get("answers", [])]
     if lines:
         st.markdown("  \n".join(lines))
+    for item in view.get("attachments") or []:  # a photo that answers a question, with it
+        if item.get("field") and item["thumbnail"]:
+            label = next((a["label"] for a in view["answers"] if a["key"] == item["field"]), item["field"])
+            try:
+                st.image(service.get_file(desk(), item["id"], actor=current_user(), thumbnail=True)[1],
+                         caption=literal(label), width=240)
+            except OwnitError as error:
+                fail_inline(error)
 
 
 def answers_form(view: dict[str, Any]) -> None:
@@ -162,15 +170,16 @@ def answers_form(view: dict[str, Any]) -> None:
     ref = view["ref"]
     rtype = next((t for d in service.departments(desk())["departments"] for t in d["request_types"]
                   if t["key"] == view["request_type"]), None)
-    if rtype is None or not rtype["fields"]:
+    questions = [f for f in rtype["fields"] if f["kind"] not in ("photo", "file")] if rtype else []
+    if not questions:  # a photo answer stands: another is sent with a note
         return
     with st.expander("Change an answer", icon=":material/edit:"), st.form(form := armed(f"answers-{ref}")):
         given = {f["key"]: field_input(f, label=label_of(f, optional=False), key=f"{form}:{f['key']}",
-                                       answer=view["fields"].get(f["key"])) for f in rtype["fields"]}
+                                       answer=view["fields"].get(f["key"])) for f in questions}
         why = st.text_input("Why (optional)", key=f"{form}:note")
         if st.form_submit_button("Save the answers"):
             changed = {k: "" if v is None else v for k, v in given.items()
-                       if v != as_given(next(f for f in rtype["fields"] if f["key"] == k), view["fields"].get(k))}
+                       if v != as_given(next(f for f in questions if f["key"] == k), view["fields"].get(k))}
 
             def said(done: dict[str, Any]) -> str:
                 moved = done["priority"] != view["priority"]

@@ -10,6 +10,10 @@ from typing import Any
 
 import streamlit as st
 
+from ownit import service
+
+PHOTOS, FILES = ["jpg", "jpeg", "png", "gif", "webp"], ["jpg", "jpeg", "png", "gif", "webp", "pdf"]
+
 
 def as_given(field: dict[str, Any], answer: Any) -> Any:
     """A stored answer (``None``: none) as :func:`field_input` gives it back:
@@ -39,6 +43,9 @@ def field_input(field: dict[str, Any], *, label: str, key: str, answer: Any = No
     elif kind == "yesno":
         value = st.radio(label, ["yes", "no"], index=None if current is None else ["yes", "no"].index(current),
                          horizontal=True, help=hint, key=key)
+    elif kind in ("photo", "file"):  # sent with the raise (a phone offers its camera), kept with its files
+        picked = st.file_uploader(label, type=PHOTOS if kind == "photo" else FILES, help=hint, key=key)
+        value = service.Upload(picked.name, picked.getvalue()) if picked is not None else None
     elif kind == "date":
         picked = st.date_input(label, value=date.fromisoformat(current) if current else None, help=hint, key=key)
         value = picked.isoformat() if picked else None

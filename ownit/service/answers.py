@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import events, notices
 from ..calendar import BusinessCalendar
-from ..departments import Duration, Promise, RequestType
+from ..departments import FILE_KINDS, Duration, Promise, RequestType
 from ..errors import Conflict, PluginError, ValidationError
 from ..actors import Actor
 from ..store import unit as store
@@ -47,6 +47,11 @@ def change_answers(desk: Any, ref: str, *, actor: Actor, answers: dict[str, Any]
     before, rtype = store.run(desk, read, write=False)
     if rtype is None:
         raise PluginError(f"the plugin for {ref}'s request type is not installed, so its form is unknown")
+    sent = next((f for f in rtype.fields if f.kind in FILE_KINDS and f.key in answers), None)
+    if sent is not None:
+        raise ValidationError.about(sent.key, f"{sent.label} ({sent.key}) is answered with the file sent when it "
+                                              f"was raised; send another with 'ownit attach {ref} FILE'",
+                                    "is answered when it is raised")
     after = rtype.with_answers(before, answers)
     changes = {k: [before.get(k), after.get(k)] for k in dict.fromkeys([*before, *after])
                if before.get(k) != after.get(k)}

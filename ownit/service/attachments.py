@@ -13,11 +13,13 @@ internal one to the team only (:mod:`.access`).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .. import events, uploads
 from ..actors import Actor
+from ..departments import FILE_KINDS, RequestType
 from ..errors import NotFound, ValidationError
 from ..files import store_for
 from ..store import attachments, requests, timeline
@@ -36,6 +38,7 @@ class Stored:
     size: int
     sha256: str
     thumbnail: str | None
+    field: str | None = None  # the photo or file question it answers
 
 
 def prepare(desk: Any, files: Sequence[Upload] | None) -> list[Stored]:
@@ -50,6 +53,31 @@ def prepare(desk: Any, files: Sequence[Upload] | None) -> list[Stored]:
     kept = store_for(desk.url)
     return [Stored(c.name, c.content_type, len(c.data), kept.put(c.data),
                    kept.put(c.thumbnail) if c.thumbnail else None) for c in checked]
+
+
+def answering(desk: Any, rtype: RequestType, fields: dict[str, Any]) -> list[Stored]:
+    """The files that answer the form's photo and file questions (``fields``
+    holds each as an ``Upload``), checked and stored as :func:`prepare` does
+    any file, a photo a picture; each knows its question. A name alone, or a
+    file that is not what the question asks, is refused on its question."""
+    stored = []
+    for f in rtype.fields:
+        sent = fields.get(f.key)
+        if f.kind not in FILE_KINDS or sent in (None, ""):
+            continue
+        what = "a photo (JPEG, PNG, GIF or WebP)" if f.kind == "photo" else "a photo or a PDF"
+        if not isinstance(sent, Upload):
+            raise ValidationError.about(f.key, f"{f.label} ({f.key}): send {what} itself, not its name (at the "
+                                               f"command line --field {f.key}=@PATH)", f"needs {what}")
+        try:
+            [kept] = prepare(desk, [sent])
+        except ValidationError as exc:
+            raise ValidationError.about(f.key, f"{f.label} ({f.key}): {exc}", str(exc)) from None
+        if f.kind == "photo" and not kept.content_type.startswith("image/"):
+            raise ValidationError.about(f.key, f"{f.label} ({f.key}): {kept.name} is not a photo; send {what}",
+                                        f"needs {what}")
+        stored.append(dataclasses.replace(kept, field=f.key))
+    return stored
 
 
 def _within(total: int, limit: int, what: str) -> None:
@@ -72,7 +100,7 @@ def attach_in(u: store.Unit, req: Any, person_id: int, stored: Sequence[Stored],
                                 thumbnail=s.thumbnail, internal=internal, by=person_id)
         entries.append(timeline.Entry(req.id, u.now, events.Attached(
             attachment=found, name=s.name, content_type=s.content_type, size=s.size, sha256=s.sha256,
-            thumbnail=s.thumbnail), actor_id=person_id, note=f"{s.name} ({uploads.shown(s.size)})", internal=internal))
+            thumbnail=s.thumbnail, field=s.field), actor_id=person_id, note=f"{s.name} ({uploads.shown(s.size)})", internal=internal))
     timeline.append(u, *entries)
     return entries
 

@@ -38,7 +38,7 @@ from ..uploads import Upload
 from ..views import person_view
 from . import repeats, roster
 from .access import NOTE_MAX, TITLE_MAX, acting_for, text, visible
-from .attachments import attach_in, prepare
+from .attachments import answering, attach_in, prepare
 from .mystery import check_raisable, link
 from .audience import tell_requester
 from .reactions import Rules, ask, transaction
@@ -81,12 +81,14 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         raise ValidationError(f"{rtype.label} is private to you and the team; it cannot be marked for the site")
     department = desk.plugins.department(rtype.department)
     key = repeats.key_of(key)
-    title, detail, parsed = _form(rtype, title, detail, fields or {}, needed_by)
+    answered = answering(desk, rtype, fields or {})  # photos answering questions, kept first: the form holds names
+    fields = {**(fields or {}), **{s.field: s.name for s in answered}}
+    title, detail, parsed = _form(rtype, title, detail, fields, needed_by)
     if needed_by is None and rtype.needed_by_field and parsed.get(rtype.needed_by_field):
         needed_by = date.fromisoformat(parsed[rtype.needed_by_field])  # e.g. a vacancy's wanted start date
     said = _consult_plugins(desk, rtype, parsed, desk.now(), actor=actor, site=site, title=title,
                             on_behalf_of=on_behalf_of)
-    stored = prepare(desk, files)
+    stored = [*answered, *prepare(desk, files)]
 
     def work(u: store.Unit) -> Any:
         org, now = u.directory, u.now
