@@ -692,6 +692,8 @@ def _render(view: dict[str, Any]) -> None:
     for task in view.get("tasks", []):  # the parts other departments' teams were asked to do
         line = f"[bold red]{escape(task['line'])}[/]" if task["late"] else escape(task["line"])
         console.print(f"[cyan]Task {task['id']}:[/] {line}")
+    for party in view.get("working_with", []):  # outside contractors on it; the owner still owns it
+        console.print(f"[cyan]{escape(party['line'])}[/]")
     console.print(f"[italic]{promise['summary']}[/]")
     if promise["needs_agreement"]:
         console.print(f"[bold yellow]Needs agreement:[/] needed by {promise['needed_by']}, "
@@ -852,6 +854,36 @@ def answer(
         return _done(view, "answers changed", as_json)
     _done(view, f"answers changed; now {view['priority']} priority, resolve by "
                 f"{_when(view['promise']['resolve_by'], view['timezone'])}", as_json)
+
+
+@app.command()
+@friendly
+def contractor(
+    ref: str,
+    company: Annotated[str, typer.Option("--company", help="The contractor's company.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="Who is coming, if known.")] = None,
+    phone: Annotated[Optional[str], typer.Option("--phone", help="Their phone number.")] = None,
+    booked: Annotated[Optional[str], typer.Option("--booked", metavar="WHEN", help="When they are booked to "
+                                                  "come: 2026-12-04T10:00 (the team's time) or with an offset.")] = None,
+    done: Annotated[bool, typer.Option("--done", help="They are no longer working on it.")] = False,
+    note: Annotated[Optional[str], typer.Option("--note", "-n", help="A note for the timeline.")] = None,
+    key: Key = None, actor: As = None, as_json: Json = False,
+) -> None:
+    """Book an outside contractor for a request (or --done: no longer on it); you still own it."""
+    from datetime import datetime
+
+    from . import service
+    from .errors import ValidationError
+
+    when = None
+    if booked:
+        try:
+            when = datetime.fromisoformat(booked.strip())
+        except ValueError:
+            raise ValidationError(f"--booked {booked!r} is not a time; write it like 2026-12-04T10:00") from None
+    view = service.work_with(_desk(), ref, actor=actor, company=company, name=name, phone=phone, booked_for=when,
+                             done=done, note=note, key=key)
+    _done(view, f"{company} no longer on it" if done else f"working with {company}", as_json)
 
 
 @app.command()

@@ -24,7 +24,8 @@ SYSTEM_ACTIONS = ("close",)  # OwnIt's own moves: closing a resolved request nob
 # How a message says each action to be done to a request ("cannot check in on FAC-1001: ...").
 SAID = {"contact": "record first contact on", "checkin": "check in on", "advance": "move on", "wait":
         "wait on the requester of", "resume": "resume", "handoff": "hand off", "resolve": "resolve",
-        "confirm": "confirm", "reopen": "reopen", "close": "close", "answer": "change the answers of"}
+        "confirm": "confirm", "reopen": "reopen", "close": "close", "answer": "change the answers of",
+        "contractor": "book a contractor for"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def _why_not(state: State, action: str) -> str | None:
     status = state.status
     if action == "answer":  # the form's answers change until the request is closed
         return "it is closed (reopen it first)" if status == CLOSED else None
+    if action == "contractor":  # a contractor is booked, changed or let go while the work goes on
+        return None if status in ACTIVE else f"it is {status} (reopen it first)"
     if action == "close":
         return None if status == RESOLVED else "only a resolved request closes on its own"
     if status == CLOSED:

@@ -237,6 +237,20 @@ class PriorityChanged(Event):
     resolve_by: datetime
 
 
+@kind("working_with", "working with a contractor")
+@dataclass(frozen=True)
+class WorkingWith(Event):
+    """An outside contractor is doing the work (or part of it), booked by the
+    team; the request's owner still owns it. A later one from the same
+    ``company`` replaces it; ``done`` says the contractor is no longer on it."""
+
+    company: str
+    name: str = ""  # the person coming, when known
+    phone: str | None = None
+    booked_for: datetime | None = None  # when they are booked to come
+    done: bool | None = None
+
+
 @kind("waiting", "waiting on the requester")
 @dataclass(frozen=True)
 class Waiting(Event):

@@ -53,7 +53,7 @@ HEADINGS = {
     "digest": "morning digest", "task": "a task for you", "task_asked": "another team is helping",
     "task_done": "task done", "task_late": "task late", "mystery_invite": "mystery requests: will you take part?",
     "mystery_scenario": "a mystery request to raise", "mystery_form": "mystery form to answer",
-    "mystery": "it was a mystery request", "answers": "answers changed",
+    "mystery": "it was a mystery request", "answers": "answers changed", "contractor": "contractor booked",
 }
 
 
@@ -220,6 +220,27 @@ class AnswersChanged(Notice):
 
 
 @dataclass(frozen=True)
+class Contractor(Notice):
+    """An outside contractor is booked for the request, or no longer on it;
+    the owner still owns it."""
+
+    kind: ClassVar[str] = "contractor"
+    owner: str
+    company: str
+    name: str = ""
+    booked_for: str | None = None  # ISO
+    zone: str = "UTC"
+    done: bool = False
+
+    def text(self) -> str:
+        who = f"{self.company} ({self.name})" if self.name else self.company
+        if self.done:
+            return f"{self.ref}: {who} is no longer working on it; {self.owner} still owns it"
+        when = f" for {_when(self.booked_for, self.zone)}" if self.booked_for else ""
+        return f"{self.ref}: {who} is booked{when}; {self.owner} still owns it and is your contact"
+
+
+@dataclass(frozen=True)
 class RequesterNote(Notice):
     """The requester added a note."""
 
@@ -292,12 +313,14 @@ class Received(Notice):
     first_contact_due: str
     zone: str
     raised_by: str = ""
+    your_part: str = ""  # what the requester is to do now, at the first stage ("keep people away from it")
 
     def text(self) -> str:
         raised = (f"{self.raised_by} raised {self.ref} for {self.following or 'you'}: '{self.title}';"
                   if self.raised_by else f"{self.ref} '{self.title}' is raised:")
         by = _when(self.first_contact_due, self.zone)
-        return f"{raised} {self.owner} ({self.team}) owns it and will contact you by {by}"
+        said = f"{raised} {self.owner} ({self.team}) owns it and will contact you by {by}"
+        return f"{sentence(said)} Your part now: {sentence(self.your_part)}" if self.your_part else said
 
 
 @dataclass(frozen=True)
@@ -695,6 +718,7 @@ _NEEDED: dict[str, Any] = {
                            "it is overdue.",
     "NeedsYou": lambda d: str(d.get("note") or ""),
     "NowAt": lambda d: sentence(str(d.get("your_part") or "")),
+    "Received": lambda d: sentence(str(d.get("your_part") or "")),
     "Resolved": lambda d: "Confirm the fix, or reopen the request if it is not right.",
     "TaskForYou": lambda d: f"Do it by {when_in_full(d.get('due'), d.get('zone'))}, then mark it done.",
     "TaskLate": lambda d: "Finish the task and mark it done." if d.get("yours") else "",

@@ -141,7 +141,7 @@ def promise_card(*, calendar: BusinessCalendar, now: datetime, promise: Promise 
     ]
     actions = [
         {"stage": f["key"], "label": f["label"], "action": f["requester_action"], "by": f["expected"],
-         "done": f["reached"] and not f["current"]}
+         "done": f["reached"] and not f["current"], "now": f["current"] and not finished}
         for f in forecast if f["requester_action"]
     ]
     card = {
@@ -208,7 +208,11 @@ def _summary(card: dict[str, Any], *, calendar: BusinessCalendar, owner: dict[st
         target = f"the date agreed with you, {card['agreed_by']}" if card["agreed_by"] else _when(calendar, resolve_by)
         parts.append(f"Resolve by {target}.")
     pending = [a for a in card["requester_actions"] if not a["done"]]
-    if pending:
+    if pending and pending[0]["now"]:  # the stage it is at asks it of the requester: now, not at a date
+        from .notices import sentence
+
+        parts.append(f"Your part now: {sentence(pending[0]['action'])}")
+    elif pending:
         nxt = pending[0]
         parts.append(f"Your part: {nxt['action']} (at '{nxt['label']}', expected "
                      f"{_when(calendar, datetime.fromisoformat(nxt['by'])) if nxt['by'] else 'later'}).")

@@ -107,7 +107,7 @@ SPILL = RequestType(
         Field("photo", "A photo of it", kind="photo", help="So the cleaner knows what to bring"),
     ),
     stages=(
-        Stage("reported", "Reported"),
+        Stage("reported", "Reported", requester_action="Keep people away from it until the cleaner comes"),
         Stage("cleaning", "Cleaner on the way", days=0.05),
         Stage("cleaned", "Cleaned", days=0.1),
         Stage("checked", "Checked by the store", requester_action="Check the floor is dry and safe"),

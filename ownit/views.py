@@ -98,6 +98,35 @@ def entry_label(kind: str, data: dict[str, Any] | None, rtype: RequestType | Non
     return f"{said} to {stage}"
 
 
+def working_with(events: Sequence[Any]) -> list[dict[str, Any]]:
+    """The outside contractors on a request now, from its ``working_with``
+    timeline entries (a later one from the same company replaces it; ``done``
+    takes it off), in the order they were first booked: ``company``, ``name``,
+    ``phone``, ``booked_for`` (ISO) and ``since``."""
+    parties: dict[str, dict[str, Any]] = {}
+    for e in events:
+        if e.kind != "working_with":
+            continue
+        key = e.data["company"].casefold()
+        if e.data.get("done"):
+            parties.pop(key, None)
+        else:
+            parties[key] = {"company": e.data["company"], "name": e.data.get("name", ""),
+                            "phone": e.data.get("phone"), "booked_for": e.data.get("booked_for"),
+                            "since": iso(e.at)}
+    return list(parties.values())
+
+
+def working_line(party: dict[str, Any], zone: str) -> str:
+    """"Working with AquaFix Ltd (Dave Jones, 0113 496 0000), booked for Thu 04 Dec 10:00"."""
+    from zoneinfo import ZoneInfo
+
+    who = ", ".join(x for x in (party["name"], party["phone"]) if x)
+    when = (f", booked for {datetime.fromisoformat(party['booked_for']).astimezone(ZoneInfo(zone)):%a %d %b %H:%M}"
+            if party["booked_for"] else "")
+    return f"Working with {party['company']}" + (f" ({who})" if who else "") + when
+
+
 def attachment_views(events: Sequence[Any], actors: dict[int, Any], *, internal: bool) -> list[dict[str, Any]]:
     """The photos and files on a request, from its ``attached`` timeline
     entries, oldest first; internal ones only when ``internal`` (the team)."""
@@ -211,5 +240,6 @@ def render_request(req: Any, *, owner: Any, requester: Any, team: Any, site: Any
             if internal or not e.internal
         ],
         "attachments": attachment_views(events, actors, internal=internal),
+        "working_with": [{**party, "line": working_line(party, calendar.timezone)} for party in working_with(events)],
     })
     return view

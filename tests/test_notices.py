@@ -24,7 +24,7 @@ def example(cls: type[notices.Notice], note: str) -> notices.Notice:
     for f in dataclasses.fields(cls):
         if f.name == "following" or f.default is not dataclasses.MISSING and hints[f.name] is bool:
             continue
-        if f.name in ("due", "first_contact_due", "next_update"):
+        if f.name in ("due", "first_contact_due", "next_update", "booked_for"):
             values[f.name] = "2026-11-23T14:00:00+00:00"
         elif f.name == "zone":
             values[f.name] = "Europe/London"

@@ -223,6 +223,8 @@ def request_card(view: dict[str, Any]) -> None:
                 if charter["needs"] else ""
             st.caption(literal(f"Promised under {charter['line']}.{record_line(charter['team'])}{needs}"))
         tasks_line(view)
+        for party in view.get("working_with", []):  # an outside contractor doing the work; the owner still owns it
+            st.markdown(f":material/engineering: {literal(party['line'])}")
         if promise["waiting"]:
             who = "you" if viewer["requester"] else view["requester"]["name"]
             st.warning(literal(f"Waiting on {who}: {promise['waiting']['for']}"))
@@ -265,6 +267,7 @@ def request_card(view: dict[str, Any]) -> None:
             declare_form(view)
         if viewer["works_it"] and view["status"] in ("open", "waiting"):
             task_form(view)
+            contractor_form(view)
         if viewer["requester"]:
             requester_actions(view)
         noted = owner_actions(view) if viewer["works_it"] else False
@@ -645,6 +648,25 @@ def task_form(view: dict[str, Any]) -> None:
                 act(lambda done: f"{ref}: asked earlier, nothing changed" if done["repeated"] else
                     f"{ref}: task {done['task']['id']}: {done['task']['line']}", service.ask_task,
                     form=form, ref=ref, team=team["key"], what=what, needed_by=needed_by)
+
+
+def contractor_form(view: dict[str, Any]) -> None:
+    """Book an outside contractor (the roofer, the locksmith) for the request,
+    or say one is no longer on it: for its owner or lead, who still owns it."""
+    ref = view["ref"]
+    with st.expander("Book a contractor"), st.form(form := armed(f"contractor-{ref}")):
+        company = st.text_input("Company", key=f"{form}:company", placeholder="AquaFix Ltd")
+        name = st.text_input("Who is coming (optional)", key=f"{form}:name")
+        phone = st.text_input("Their phone (optional)", key=f"{form}:phone")
+        day, at = st.columns(2)
+        booked_day = day.date_input("Booked for (optional)", value=None, key=f"{form}:day")
+        booked_at = at.time_input("At", value=None, key=f"{form}:time")
+        done = st.checkbox("No longer working on it", key=f"{form}:done")
+        if st.form_submit_button("Save the contractor"):
+            booked = datetime.combine(booked_day, booked_at) if booked_day and booked_at else None
+            act(f"{ref}: {company.strip()} no longer on it" if done else f"{ref}: working with {company.strip()}",
+                service.work_with, form=form, ref=ref, company=company, name=name, phone=phone, booked_for=booked,
+                done=done)
 
 
 def task_done_form(task: dict[str, Any]) -> None:

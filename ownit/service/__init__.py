@@ -45,7 +45,7 @@ from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
 from .watching import me_too, watch
 from ..store.outbox import MAX_ATTEMPTS, RETRY_AFTER
 from .work import (add_note, advance, attach, check_in, confirm, contact, hand_off, reopen, resolve, resume,
-                   wait_on_requester)
+                   wait_on_requester, work_with)
 from .answers import change_answers
 from ..uploads import Upload
 
@@ -66,7 +66,7 @@ def init(url: str | None = None) -> str:
 
 __all__ = [
     "raise_request", "who", "contact", "check_in", "advance", "wait_on_requester", "resume", "hand_off", "resolve",
-    "confirm", "reopen", "add_note", "change_answers", "rate_by_link", "rating_link", "set_away", "watch", "me_too", "similar_open", "following", "channels", "my_preferences",
+    "confirm", "reopen", "add_note", "change_answers", "work_with", "rate_by_link", "rating_link", "set_away", "watch", "me_too", "similar_open", "following", "channels", "my_preferences",
     "set_preferences", "show", "queue", "queue_page", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
     "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",

@@ -172,7 +172,8 @@ def opened(u: store.Unit, *, rtype: RequestType, prefix: str, title: str, detail
         tell_requester(u, req, notices.Received(  # not to an owner who raised it: they were just told
             ref=req.ref, title=title, owner=owner.name, team=team.name,
             first_contact_due=first_contact_due.isoformat(), zone=calendar.timezone,
-            raised_by=raiser.name if req.raised_by_id else ""), skip=owner.id, new=True)
+            raised_by=raiser.name if req.raised_by_id else "", your_part=rtype.stages[0].requester_action),
+            skip=owner.id, new=True)
     return req, entries
 
 

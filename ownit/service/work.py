@@ -13,7 +13,7 @@ plugins are told. Each action below is the sentence that describes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Sequence
 
 from .. import domain, events, notices, promises
@@ -27,6 +27,7 @@ from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..store.requests import RequestRow
 from ..uploads import Upload
+from ..views import working_with
 from ..incidents import is_incident
 from . import audience, incidents, repeats
 from .attachments import Stored, attach_in, prepare
@@ -353,6 +354,41 @@ def reopened(act: Act) -> None:
         act.reforecast()
     act.record(events.Reopened(resolve_by=req.resolve_by))
     act.tell(req.owner_id, notices.Reopened(ref=req.ref, title=req.title, by=act.person.name, note=act.note))
+
+
+def work_with(desk: Any, ref: str, *, actor: Actor, company: str, name: str | None = None, phone: str | None = None,
+              booked_for: datetime | None = None, done: bool = False, note: str | None = None,
+              key: str | None = None) -> dict[str, Any]:
+    """An outside contractor working on the request — the roofer, the
+    locksmith — booked by its owner or lead (``booked_for``: when they come;
+    a naive time is the team's), or with ``done`` no longer on it. The card
+    says who and when under "Working with", the requester is told, and the
+    owner stays the one named person who owns it. Booking the same
+    ``company`` again changes its booking."""
+    company = text(company, "the contractor's company", limit=200, required=True)
+    name = text(name, "the contractor's name", limit=200, required=False)
+    phone = text(phone, "the contractor's phone", limit=64, required=False) or None
+    if booked_for is not None:
+        within_bounds(booked_for.date())
+
+    def change(act: Act) -> None:
+        req = act.req
+        on_it = {party["company"].casefold() for party in working_with(act.entries)}
+        if done and company.casefold() not in on_it:
+            raise ValidationError(f"{company} is not working on {req.ref}"
+                                  + (f"; working with: {', '.join(sorted(on_it))}" if on_it else ""))
+        when = booked_for
+        if when is not None and when.tzinfo is None:  # the time as the team reads its clock
+            when = when.replace(tzinfo=act.calendar.zone)
+        when = when.astimezone(timezone.utc) if when is not None else None
+        act.record(events.WorkingWith(company=company, name=name, phone=phone, booked_for=when,
+                                      done=True if done else None))
+        act.tell_requester(notices.Contractor(ref=req.ref, title=req.title, owner=act.u.directory.people[
+            req.owner_id].name, company=company, name=name, booked_for=when.isoformat() if when else None,
+            zone=act.calendar.timezone, done=done))
+
+    return _act(desk, ref, actor=actor, action="contractor", note=note, key=key, change=change,
+                note_required=False)
 
 
 def add_note(desk: Any, ref: str, *, actor: Actor | SystemActor, note: str | None,
