@@ -538,7 +538,8 @@ def test_on_a_phone_the_card_is_compact_and_the_closed_ones_folded(app, phone, o
     at = app().run()
     assert not at.exception
     # the picker labelled atop the page; the card's note one tap away
-    assert [p.proto.popover.label for p in at.get("popover")] == ["Acting as Amira Khan — change", "Add a note"]
+    assert [p.proto.popover.label for p in at.get("popover")] == ["Acting as Amira Khan — change",
+                                                                 "Add a note or change an answer"]
     assert not at.sidebar.selectbox
     text = shown(at)
     assert f"{view['ref']} · Water by till 2" in text and ref not in text  # the closed one folded

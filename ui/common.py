@@ -162,7 +162,7 @@ def answers(view: dict[str, Any]) -> None:
                 fail_inline(error)
 
 
-def answers_form(view: dict[str, Any]) -> None:
+def answers_form(view: dict[str, Any], *, boxed: bool = True) -> None:
     """"Change an answer": the form's questions as answered so far, for the
     requester or the team to correct or bring up to date ("cordoned off:
     yes"); only what was changed is sent. The department's rule may change
@@ -173,7 +173,10 @@ def answers_form(view: dict[str, Any]) -> None:
     questions = [f for f in rtype["fields"] if f["kind"] not in ("photo", "file")] if rtype else []
     if not questions:  # a photo answer stands: another is sent with a note
         return
-    with st.expander("Change an answer", icon=":material/edit:"), st.form(form := armed(f"answers-{ref}")):
+    with (st.expander("Change an answer", icon=":material/edit:") if boxed else st.container()), \
+            st.form(form := armed(f"answers-{ref}")):
+        if not boxed:
+            st.markdown("**Change an answer**")
         given = {f["key"]: field_input(f, label=label_of(f, optional=False), key=f"{form}:{f['key']}",
                                        answer=view["fields"].get(f["key"])) for f in questions}
         why = st.text_input("Why (optional)", key=f"{form}:note")
@@ -249,8 +252,9 @@ def request_card(view: dict[str, Any]) -> None:
                 stepper(view)
         else:
             stepper(view)
-        if (viewer["requester"] or viewer["works_it"]) and view["status"] != "closed":
-            answers_form(view)
+        answering = (viewer["requester"] or viewer["works_it"]) and view["status"] != "closed"
+        if answering and not (phone and viewer["requester"] and not viewer["works_it"]):
+            answers_form(view)  # a requester's phone has it with the note, one tap away
         if view["detail"]:
             st.markdown(f"> {literal(view['detail'])}")
         show_attachments(view)
@@ -272,9 +276,14 @@ def request_card(view: dict[str, Any]) -> None:
             requester_actions(view)
         noted = owner_actions(view) if viewer["works_it"] else False
         if not noted and (viewer["requester"] or viewer["staff"]) and view["status"] != "closed":
-            # once per card, whoever the viewer is: the requester, the team, or both; on a phone one tap away
-            with st.popover("Add a note", icon=":material/edit_note:") if phone else st.container():
+            # once per card, whoever the viewer is: the requester, the team, or both; on a phone one tap away,
+            # with "Change an answer" for its requester (a card on a phone fits one screen)
+            tucked = phone and viewer["requester"] and not viewer["works_it"] and answering
+            with st.popover("Add a note or change an answer" if tucked else "Add a note",
+                            icon=":material/edit_note:") if phone else st.container():
                 note_form(view)
+                if tucked:
+                    answers_form(view, boxed=False)
 
 
 def linked_request() -> str | None:
