@@ -563,6 +563,9 @@ def raise_(
     whom = f" for {view['requester']['name']}" if view["raised_by"] else ""
     typer.echo(f"{view['ref']} raised{whom}: {owner['name']} ({view['team']['name']}) owns it and will contact "
                f"{'them' if whom else 'you'} by {_when(view['promise']['first_contact_due'], view['timezone'])}.")
+    now = next((a["action"] for a in view["promise"]["requester_actions"] if a["now"]), None)
+    if now:  # what the first stage asks of the requester, at once
+        typer.echo(f"{'Their' if whom else 'Your'} part now: {now}")
 
 
 # --- the queue and one request -------------------------------------------------------------------

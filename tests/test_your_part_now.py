@@ -42,3 +42,15 @@ def test_the_first_stage_s_action_is_due_now_and_a_later_one_once_reached(upkeep
     assert "Your part: Check the floor is dry (at 'Checked by the store', expected" in moved["promise"]["summary"]
     moved = service.advance(upkeep, ref, actor=SAM, note="Done, please check")
     assert moved["promise"]["summary"].endswith("Your part now: Check the floor is dry.")
+
+
+def test_the_command_line_says_it_when_the_request_is_raised(upkeep) -> None:
+    from typer.testing import CliRunner
+
+    from ownit.cli import app
+
+    env = {"OWNIT_DATABASE_URL": upkeep.url, "OWNIT_USER": AMIRA}
+    made = CliRunner().invoke(app, ["--now", upkeep.now().isoformat(), "raise", "--type", "upkeep.spill", "--title",
+                                    "Milk", "--field", "where=aisle 4"], env=env)
+    assert made.exit_code == 0, made.output
+    assert made.stdout.splitlines()[-1] == "Your part now: Keep people away from it until the cleaner comes"
