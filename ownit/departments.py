@@ -422,6 +422,23 @@ class RequestType:
             raise ValidationError.together(problems)
         return parsed
 
+    def asked_now(self, answers: dict[str, Any]) -> list[str]:
+        """The keys of the questions asked, in order, given ``answers`` as
+        typed so far (a form being filled in): an answer that does not parse
+        yet counts as not given, so its follow-ups are not asked."""
+        asked, parsed = [], {}
+        for f in self.fields:
+            if not self.asked(f, parsed):
+                continue
+            asked.append(f.key)
+            try:
+                value = f.parse(answers.get(f.key))
+            except ValidationError:
+                continue
+            if value is not None:
+                parsed[f.key] = value
+        return asked
+
     def with_answers(self, before: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
         """The form's answers once ``given`` (typed or raw; ``""`` clears one)
         change some of ``before`` (as stored): a follow-up whose question is

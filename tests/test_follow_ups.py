@@ -106,7 +106,7 @@ def test_the_command_line_takes_several_choices_separated_by_commas(upkeep) -> N
                                       "toilets, other")
 
 
-def test_the_form_asks_several_choices_and_says_when_a_follow_up_is_asked(upkeep, monkeypatch) -> None:
+def test_the_form_asks_several_choices_and_a_follow_up_as_its_answer_is_picked(upkeep, monkeypatch) -> None:
     import sys
 
     monkeypatch.setenv("OWNIT_DATABASE_URL", upkeep.url)
@@ -122,14 +122,30 @@ def test_the_form_asks_several_choices_and_says_when_a_follow_up_is_asked(upkeep
     assert not at.exception
     areas = at.multiselect[0]
     assert areas.label == "Which areas?" and areas.options == ["shop floor", "stockroom", "toilets", "other"]
-    labels = [w.label for w in [*at.text_input, *at.radio]]
-    assert "Which other area? (if Which areas is other)" in labels
-    assert "Is it cordoned off? (if Is anything spilt is yes)" in labels
+    def labels() -> list[str]:
+        return [w.label for w in [*at.text_input, *at.radio]]
+
+    assert not [label for label in labels() if label.startswith(("Which other area?", "Is it cordoned off?"))]
+    areas.set_value(["stockroom", "other"]).run()  # a follow-up appears as its answer is picked
+    assert "Which other area?" in labels()
+    spill = next(r for r in at.radio if r.label == "Is anything spilt? (optional)")
+    spill.set_value("yes").run()
+    assert "Is it cordoned off? (optional)" in labels()
+    next(r for r in at.radio if r.label == "Is anything spilt? (optional)").set_value("no").run()
+    assert "Is it cordoned off? (optional)" not in labels()  # and goes when it is not asked after all
     at.text_input[0].input("Deep clean after the refit")
-    areas.set_value(["stockroom", "other"])
-    next(t for t in at.text_input if t.label.startswith("Which other area?")).input("car park")
-    at.button[0].click().run()
+    next(t for t in at.text_input if t.label == "Which other area?").input("car park")
+    next(b for b in at.button if b.label == "Raise it").click().run()
     assert not at.exception and at.success
     mine = service.my_requests(upkeep, actor=AMIRA)
-    assert mine[0]["fields"] == {"areas": ["stockroom", "other"], "other_area": "car park"}
+    assert mine[0]["fields"] == {"areas": ["stockroom", "other"], "other_area": "car park", "spill": False}
 
+
+
+def test_the_questions_asked_follow_the_answers_typed_so_far(upkeep) -> None:
+    def asked(**answers):
+        return service.asked_questions(upkeep, "upkeep.deep_clean", answers)
+
+    assert asked() == ["areas", "spill"]
+    assert asked(areas=["stockroom", "other"], spill="yes") == ["areas", "other_area", "spill", "cordoned"]
+    assert asked(areas="other", spill="maybe") == ["areas", "other_area", "spill"]  # not an answer yet: not asked

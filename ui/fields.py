@@ -54,8 +54,9 @@ def field_input(field: dict[str, Any], *, label: str, key: str, answer: Any = No
     return value if value not in ("", []) else None
 
 
-def label_of(field: dict[str, Any], *, optional: bool = True) -> str:
+def label_of(field: dict[str, Any], *, optional: bool = True, live: bool = False) -> str:
     """The question as the form asks it: a follow-up says when it is asked
-    (a form does not redraw as it is filled in), an optional one says so."""
-    when = f" ({field['asked_when']})" if field["asked_when"] else ""
+    (a form does not redraw as it is filled in) unless the form is ``live``
+    (it appears only once asked), an optional one says so."""
+    when = f" ({field['asked_when']})" if field["asked_when"] and not live else ""
     return field["label"] + ("" if field["required"] or when or not optional else " (optional)") + when

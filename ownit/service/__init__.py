@@ -32,7 +32,7 @@ from .incidents import unlink as unlink_incident
 from .intake import CONTINUITY, raise_request, who
 from .mail import Refused, reply_by_mail
 from .rating import rate_by_link, rating_link
-from .reads import (calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
+from .reads import (asked_questions, calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
                     ownership_problems, people, queue, queue_page, show, similar_open, site_requests, sites, team_summary,
                     teams)
 from .outgoing import outbox_lines as outbox, retry as retry_notification, sent_to_you
@@ -69,7 +69,7 @@ __all__ = [
     "confirm", "reopen", "add_note", "change_answers", "work_with", "rate_by_link", "rating_link", "set_away", "watch", "me_too", "similar_open", "following", "channels", "my_preferences",
     "set_preferences", "show", "queue", "queue_page", "my_requests", "team_summary", "site_requests",
     "memberships", "people", "teams", "departments", "inbox", "ownership_problems", "load_problems", "report",
-    "sweep", "init", "calendar_of", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
+    "sweep", "init", "calendar_of", "asked_questions", "MAX_REPORT_DAYS", "REPORT_DAYS", "TREND_WEEKS", "SWEEP_BATCH", "NEVER", "MAX_ATTEMPTS",
     "RETRY_AFTER", "PROMISES", "CONTINUITY", "TITLE_MAX", "NOTE_MAX", "ACTIONS", "load_org", "ready_to_restore",
     "restore_backup", "outbox", "retry_notification", "sent_to_you", "reply_by_mail", "Refused",
     "attach", "files", "get_file", "Upload", "declare_incident", "link_incident", "unlink_incident",

@@ -159,6 +159,13 @@ def asked_when(rtype: Any, f: Any) -> str | None:
     return f"if {on.label.rstrip('?')} is {answers}"
 
 
+def asked_questions(desk: Any, request_type: str, answers: dict[str, Any]) -> list[str]:
+    """The questions of ``request_type``'s form asked given ``answers`` as
+    typed so far (:meth:`ownit.departments.RequestType.asked_now`): what a
+    form being filled in shows, its follow-ups appearing as they are asked."""
+    return desk.plugins.request_type(request_type).asked_now(answers)
+
+
 def site_names(org: Any) -> dict[str, str]:
     return {code: site.name for code, site in org.sites_by_code.items()}
 
@@ -435,7 +442,8 @@ def departments(desk: Any) -> dict[str, Any]:
                   "priorities": list(t.reachable),
                   "calendar": t.calendar,  # None: its team's working hours
                   "fields": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
-                              "help": f.help, "choices": list(f.choices), "asked_when": asked_when(t, f)}
+                              "help": f.help, "choices": list(f.choices), "asked_when": asked_when(t, f),
+                              "follows": f.shown_when[0] if f.shown_when else None}
                              for f in t.fields],
                   "stages": [{"key": s.key, "label": s.label, "days": s.days,
                               "requester_action": s.requester_action} for s in t.stages],

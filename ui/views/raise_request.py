@@ -92,14 +92,28 @@ def problem(key: str) -> None:
         st.error(literal(problems[key]), icon=":material/error:")
 
 
+def question(field: dict) -> None:
+    """One of the department's questions, into ``values``: a follow-up only once asked, so none says "if"."""
+    if field["follows"] and field["key"] not in service.asked_questions(desk(), rtype["key"], values):
+        return
+    values[field["key"]] = field_input(field, label=marked(label_of(field, live=True), field["key"]),
+                                       key=f"raise-field-{rtype['key']}-{field['key']}")
+    problem(field["key"])
+
+
+# a question another follows up is drawn before the form, where answering it redraws the page: its follow-up
+# appears as its answer is picked (inside a form nothing redraws until it is sent)
+asks_more = {f["follows"] for f in rtype["fields"] if f["follows"]}
+values: dict = {}
+for field in rtype["fields"]:
+    if field["key"] in asks_more:
+        question(field)
 with st.form(form := armed(f"raise-{rtype['key']}")):
     title = st.text_input(marked("In one line", "title"), max_chars=200, key="raise-title")
     problem("title")
-    values = {}
     for field in rtype["fields"]:
-        values[field["key"]] = field_input(field, label=marked(label_of(field), field["key"]),
-                                           key=f"raise-field-{rtype['key']}-{field['key']}")
-        problem(field["key"])
+        if field["key"] not in asks_more:
+            question(field)
     detail = st.text_area(marked("Anything else the owner should know? (optional)", "detail"), key="raise-detail")
     problem("detail")
     needed_by = st.date_input(marked("When do you need it by? (optional)", "needed_by"), value=None,
