@@ -37,7 +37,8 @@ KIND_VALUES = {
 PRIORITIES = ("urgent", "high", "normal", "low")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
-_CALENDAR = re.compile(r"^(24x7|[a-z][a-z0-9_-]{0,63})$")  # a request type's calendar: "24x7" or an org file [[calendar]] key
+# a request type's calendar: "24x7" or the key of an org file [[calendar]]
+_CALENDAR = re.compile(r"^(24x7|[a-z][a-z0-9_-]{0,63})$")
 _YES = {"yes", "y", "true", "1", "on"}
 _NO = {"no", "n", "false", "0", "off"}
 

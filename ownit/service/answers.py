@@ -76,8 +76,8 @@ def change_answers(desk: Any, ref: str, *, actor: Actor, answers: dict[str, Any]
             act.record(events.PriorityChanged(from_priority=previous, to_priority=priority, resolve_by=req.resolve_by),
                        note=f"{previous} → {priority}")
         notice = notices.AnswersChanged(ref=req.ref, title=req.title, by=act.person.name, changes=said,
-                                        note=(note or "").strip()[:NOTE_MAX], priority=moved, due=req.resolve_by.isoformat() if moved else None,
-                                        zone=act.calendar.timezone)
+                                        note=(note or "").strip()[:NOTE_MAX], priority=moved,
+                                        due=req.resolve_by.isoformat() if moved else None, zone=act.calendar.timezone)
         if act.person.id == req.requester_id:
             act.tell(req.owner_id, notice)
         else:

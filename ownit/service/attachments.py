@@ -100,7 +100,8 @@ def attach_in(u: store.Unit, req: Any, person_id: int, stored: Sequence[Stored],
                                 thumbnail=s.thumbnail, internal=internal, by=person_id)
         entries.append(timeline.Entry(req.id, u.now, events.Attached(
             attachment=found, name=s.name, content_type=s.content_type, size=s.size, sha256=s.sha256,
-            thumbnail=s.thumbnail, field=s.field), actor_id=person_id, note=f"{s.name} ({uploads.shown(s.size)})", internal=internal))
+            thumbnail=s.thumbnail, field=s.field), actor_id=person_id, note=f"{s.name} ({uploads.shown(s.size)})",
+            internal=internal))
     timeline.append(u, *entries)
     return entries
 
