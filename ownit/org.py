@@ -92,7 +92,8 @@ def catalogue(plugins: Any) -> dict[str, list[str]]:
     return {key: [t for t in plugins.request_types if t.split(".", 1)[0] == key] for key in plugins.departments}
 
 
-def load_file(u: Unit, path: str | Path, *, departments: Departments, calendars_wanted: Mapping[str, str] = {},
+def load_file(u: Unit, path: str | Path, *, departments: Departments,
+              calendars_wanted: Mapping[str, str] | None = None,
               skip_missing_departments: bool = False) -> dict[str, int]:
     """Load ``path`` into the directory, in the unit of work ``u``."""
     path = Path(path)
@@ -116,7 +117,7 @@ def load_file(u: Unit, path: str | Path, *, departments: Departments, calendars_
 
 
 def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: Departments,
-         calendars_wanted: Mapping[str, str] = {}, skip_missing_departments: bool = False) -> dict[str, int]:
+         calendars_wanted: Mapping[str, str] | None = None, skip_missing_departments: bool = False) -> dict[str, int]:
     """Load parsed org ``data``; with ``skip_missing_departments`` (the demo), teams
     of departments whose plugin is not installed are left out instead of refused.
     ``calendars_wanted`` (request type -> calendar, :func:`calendars_wanted`) are
@@ -175,7 +176,7 @@ def load(u: Unit, data: dict[str, Any], *, where: _Where, departments: Departmen
         _team(u, entry, index, where, people, teams, departments)
         counts["teams"] += 1
     staffed = {t["department"] for t in teams.values()}
-    for rtype_key, wanted in sorted(calendars_wanted.items()):  # those a team could be given a request of
+    for rtype_key, wanted in sorted((calendars_wanted or {}).items()):  # those a team could be given a request of
         if rtype_key.split(".", 1)[0] in staffed and wanted != AROUND_THE_CLOCK and wanted not in calendars:
             raise ConfigError(f"{where.path}: request type {rtype_key} counts its promises on calendar {wanted!r}; "
                               f"add a [[calendar]] with key = \"{wanted}\" (its timezone, days and hours)")
@@ -324,7 +325,7 @@ def _calendar(u: Unit, calendar: Any, section: str, index: int, field: str | Non
     """A team's ``calendar`` table or a ``[[calendar]]`` (``field`` None) as
     stored, with the public holidays of the years around now kept with it."""
     def error(problem: str) -> ConfigError:
-        return where.error(section, index, field, problem) if field else where.error(section, index, None, problem)
+        return where.error(section, index, field, problem)
 
     if not isinstance(calendar, dict) or set(calendar) - _CALENDAR_KEYS:
         raise error(f"must be a table with: {', '.join(sorted(_CALENDAR_KEYS))}")

@@ -130,12 +130,15 @@ def test_a_calendar_a_staffed_type_needs_must_be_in_the_org_file(ownit_demo_org,
 def test_a_calendar_removed_from_under_a_type_is_said_at_the_raise(upkeep, tmp_path) -> None:
     from sqlalchemy import text
 
+    made = raise_one(upkeep, "upkeep.deep_clean")["ref"]
     with upkeep.engine.begin() as connection:  # as if the type was given its calendar after the org was loaded
         connection.execute(text("DELETE FROM calendar"))
     with pytest.raises(ConfigError, match="counts its promises on calendar 'store-hours', which the org file does "
                                           "not declare; add a \\[\\[calendar\\]\\]"):
         raise_one(upkeep, "upkeep.deep_clean")
-    assert service.my_requests(upkeep, actor=AMIRA) == []
+    assert [r["ref"] for r in service.my_requests(upkeep, actor=AMIRA)] == [made]  # the refused one saved nothing
+    shown = service.show(upkeep, made, actor=AMIRA)  # and what was made is still shown, on the team's hours
+    assert shown["promise"]["clock"] == "in working hours, MO-FR 08:00-18:00 Europe/London"
 
 
 def test_a_type_s_calendar_is_24x7_or_a_key() -> None:

@@ -140,7 +140,7 @@ def opened(u: store.Unit, *, rtype: RequestType, prefix: str, title: str, detail
     which tells the requester otherwise: :mod:`.incidents`). Returns the
     request and its timeline."""
     org, now = u.directory, u.now
-    calendar = org.calendar_for(team, rtype)  # the type's own clock (a spill's is 24x7), else the team's
+    calendar = org.calendar_for(team, rtype, raising=True)  # the type's own clock (a spill's is 24x7), else the team's
     charter = org.charter_now.get(team.id)  # the version the promise is made under, kept with the request
     promise = org.promise(rtype, priority, where.id, charter)
     first_contact_due = calendar.add(now, promise.first_contact_within)

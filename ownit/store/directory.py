@@ -257,20 +257,25 @@ class Directory:
 
     # --- on whose clock ------------------------------------------------------------------------
 
-    def calendar_for(self, team: TeamEntry, rtype: RequestType | None) -> BusinessCalendar:
+    def calendar_for(self, team: TeamEntry, rtype: RequestType | None, *, raising: bool = False) -> BusinessCalendar:
         """The working hours a request of ``rtype`` owned by ``team`` counts its
         promises in: the type's own calendar (``"24x7"``, in the team's time
-        zone, or a ``[[calendar]]`` of the org file), else the team's."""
+        zone, or a ``[[calendar]]`` of the org file), else the team's. A named
+        calendar the org file does not hold (the plugin named it after the
+        file was loaded) refuses a new request, ``raising`` it; the requests
+        already made are worked and shown on the team's hours meanwhile."""
         wanted = rtype.calendar if rtype is not None else None
         if wanted is None:
             return team.business_calendar
         if wanted == AROUND_THE_CLOCK:
             return around_the_clock(team.business_calendar.timezone)
         stored = self.calendars.get(wanted)
-        if stored is None:
+        if stored is not None:
+            return BusinessCalendar.of(stored)
+        if raising:
             raise ConfigError(f"request type {rtype.key} counts its promises on calendar {wanted!r}, which the org "
                               f"file does not declare; add a [[calendar]] with key = \"{wanted}\" and load it")
-        return BusinessCalendar.of(stored)
+        return team.business_calendar
 
     # --- who belongs where ---------------------------------------------------------------------
 
