@@ -195,11 +195,12 @@ def test_the_guide_lists_every_attribute_of_every_snapshot_hooks_are_given() -> 
 
 def test_the_guide_says_what_each_field_kind_arrives_as() -> None:
     from ownit.departments import FIELD_KINDS, KIND_VALUES, Field, kinds_reference
+    from ownit.uploads import Upload
 
     assert _section("kinds") == kinds_reference()
     assert set(KIND_VALUES) == set(FIELD_KINDS)
     examples = {"text": " hello ", "choice": "A", "multichoice": "a, b", "number": "12.5", "date": "2026-12-01",
-                "yesno": "yes"}
+                "yesno": "yes", "photo": Upload("spill.jpg", b"..."), "file": Upload("plan.pdf", b"%PDF-1.4")}
     arrives = {"str": str, "list[str]": list, "int or float": (int, float), "bool": bool}
     for kind in FIELD_KINDS:
         value = Field("f", "F", kind=kind, choices=("a", "b") if "choice" in kind else ()).parse(examples[kind])
