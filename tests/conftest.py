@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from ownit import hookimpl
+
 # People of the demo organisation (ownit/demo/org.toml) the tests act as.
 AMIRA = "amira.khan@example.com"  # store manager, S001 Leeds (north)
 NOAH = "noah.clarke@example.com"  # assistant store manager, S001 Leeds (Amira's colleague)
@@ -111,6 +113,28 @@ lead = "helen.price@example.com"
 calendar = { timezone = "Europe/London", days = "MO-FR", hours = "08:00-18:00" }
 members = [{ email = "sam.doyle@example.com", skills = [], capacity = 10 }]
 """
+
+
+class Upkeep:
+    """The "upkeep" department a test declares: a subclass names its request
+    ``TYPES`` and adds any hooks of its own."""
+
+    TYPES: tuple = ()
+
+    @hookimpl
+    def ownit_register_departments(self, register):
+        from ownit import Department
+
+        register(Department(key="upkeep", name="Upkeep", prefix="UPK", request_types=self.TYPES))
+
+
+def raise_page(at, department: str):
+    """AppTest ``at`` (test_ui's ``app`` fixture) on the raise page, ``department`` (its name) chosen."""
+    at.run()
+    at.switch_page("views/raise_request.py").run()
+    chosen = next(s for s in at.selectbox if s.label == "Department")
+    chosen.set_value(next(d for d in chosen.options if department in str(d))).run()
+    return at
 
 
 def with_department(desk, plugin, org_text: str, tmp_path, monkeypatch):

@@ -6,13 +6,14 @@ card."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import conftest
 from conftest import AMIRA, SAM, UPKEEP_TEAM, with_department
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, service
+from test_ui import app  # noqa: F401  (the fixture)
+from ownit import Field, Promise, RequestType, Stage, hookimpl, service
 from ownit.errors import Conflict, NotFound, ValidationError
 
 SPILL = RequestType(
@@ -28,10 +29,8 @@ SPILL = RequestType(
              "normal": Promise(first_contact="2h", checkin="4h", resolve="1d")})
 
 
-class Upkeep:
-    @hookimpl
-    def ownit_register_departments(self, register):
-        register(Department(key="upkeep", name="Upkeep", prefix="UPK", request_types=(SPILL,)))
+class Upkeep(conftest.Upkeep):
+    TYPES = (SPILL,)
 
     @hookimpl
     def ownit_priority(self, request_type, fields):
@@ -122,35 +121,26 @@ def test_a_repeated_change_changes_nothing_and_a_closed_request_keeps_its_answer
 
 
 def test_the_command_line_changes_answers_and_says_the_new_priority(upkeep) -> None:
-    from ownit.cli import app
+    from ownit.cli import app as ownit_cli
 
     ref = raise_spill(upkeep)["ref"]
     env = {"OWNIT_DATABASE_URL": upkeep.url, "OWNIT_USER": AMIRA, "COLUMNS": "160"}
     now = ["--now", SATURDAY_2AM.isoformat()]
-    done = CliRunner().invoke(app, [*now, "answer", ref, "--field", "cordoned=yes"], env=env)
+    done = CliRunner().invoke(ownit_cli, [*now, "answer", ref, "--field", "cordoned=yes"], env=env)
     assert done.exit_code == 0, done.output
     assert done.stdout == (f"{ref}: answers changed; now high priority, resolve by Sat 28 Nov 06:00 (status open, "
                            "stage Reported 1/3, owner Sam Doyle)\n")
-    shown = CliRunner().invoke(app, [*now, "show", ref], env=env)
+    shown = CliRunner().invoke(ownit_cli, [*now, "show", ref], env=env)
     assert "Is it cordoned off? no → yes" in shown.stdout
     assert "priority_changed Amira Khan — urgent → high" in shown.stdout
-    refused = CliRunner().invoke(app, [*now, "answer", ref, "--field", "cordoned=perhaps"], env=env)
+    refused = CliRunner().invoke(ownit_cli, [*now, "answer", ref, "--field", "cordoned=perhaps"], env=env)
     assert refused.exit_code == 1 and refused.stdout == ""
     assert refused.stderr.strip().count("\n") == 0 and "'perhaps' is not yes or no" in refused.stderr
 
 
-def test_the_card_changes_an_answer_and_says_the_new_priority(upkeep, monkeypatch) -> None:
-    import sys
-
-    from streamlit.testing.v1 import AppTest
-
+def test_the_card_changes_an_answer_and_says_the_new_priority(app, upkeep) -> None:  # noqa: F811
     ref = raise_spill(upkeep)["ref"]
-    monkeypatch.setenv("OWNIT_DATABASE_URL", upkeep.url)
-    monkeypatch.setenv("OWNIT_UI_DEMO", "1")
-    monkeypatch.setenv("OWNIT_NOW", upkeep.now().isoformat())
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    at = AppTest.from_file(str(Path(__file__).parent.parent / "ui" / "app.py"), default_timeout=30)
-    at.session_state["user"] = AMIRA
+    at = app(AMIRA)
     at.query_params["ref"] = ref
     at.run()
     assert not at.exception

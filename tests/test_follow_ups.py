@@ -4,18 +4,15 @@ line and the browser's form."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from conftest import AMIRA, UPKEEP_TEAM, with_department
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, service
+import conftest
+from conftest import AMIRA, UPKEEP_TEAM, raise_page, with_department
+from test_ui import app  # noqa: F401  (the fixture)
+from ownit import Field, Promise, RequestType, Stage, service
 from ownit.departments import DeclarationError
 from ownit.errors import ValidationError
-
-APP = str(Path(__file__).parent.parent / "ui" / "app.py")
 
 DEEP_CLEAN = RequestType(
     key="upkeep.deep_clean", label="Deep clean", why="A clean store is a safe store.",
@@ -29,10 +26,8 @@ DEEP_CLEAN = RequestType(
 )
 
 
-class Upkeep:
-    @hookimpl
-    def ownit_register_departments(self, register):
-        register(Department(key="upkeep", name="Upkeep", prefix="UPK", request_types=(DEEP_CLEAN,)))
+class Upkeep(conftest.Upkeep):
+    TYPES = (DEEP_CLEAN,)
 
 
 
@@ -88,37 +83,26 @@ def test_several_choices_need_choices_without_commas() -> None:
 
 
 def test_the_command_line_takes_several_choices_separated_by_commas(upkeep) -> None:
-    from ownit.cli import app
+    from ownit.cli import app as ownit_cli
 
     env = {"OWNIT_DATABASE_URL": upkeep.url, "OWNIT_USER": AMIRA}
     now = ["--now", upkeep.now().isoformat()]
-    made = CliRunner().invoke(app, [*now, "raise", "--type", "upkeep.deep_clean", "--title", "Deep clean",
+    made = CliRunner().invoke(ownit_cli, [*now, "raise", "--type", "upkeep.deep_clean", "--title", "Deep clean",
                                     "--field", "areas=stockroom, other", "--field", "other_area=car park",
                                     "--json"], env=env)
     assert made.exit_code == 0, made.output
     ref = service.my_requests(upkeep, actor=AMIRA)[0]["ref"]
-    shown = CliRunner().invoke(app, [*now, "show", ref], env={**env, "COLUMNS": "120"})
+    shown = CliRunner().invoke(ownit_cli, [*now, "show", ref], env={**env, "COLUMNS": "120"})
     assert "Which areas? stockroom, other" in shown.stdout and "Which other area? car park" in shown.stdout
-    refused = CliRunner().invoke(app, [*now, "raise", "--type", "upkeep.deep_clean", "--title", "Clean",
+    refused = CliRunner().invoke(ownit_cli, [*now, "raise", "--type", "upkeep.deep_clean", "--title", "Clean",
                                        "--field", "areas=stockroom,garden"], env=env)
     assert refused.exit_code == 1 and refused.stdout == ""
     assert refused.stderr.strip() == ("error: Which areas? (areas): 'garden' is not one of: shop floor, stockroom, "
                                       "toilets, other")
 
 
-def test_the_form_asks_several_choices_and_a_follow_up_as_its_answer_is_picked(upkeep, monkeypatch) -> None:
-    import sys
-
-    monkeypatch.setenv("OWNIT_DATABASE_URL", upkeep.url)
-    monkeypatch.setenv("OWNIT_UI_DEMO", "1")
-    monkeypatch.setenv("OWNIT_NOW", upkeep.now().isoformat())
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["user"] = AMIRA
-    at.run()
-    at.switch_page("views/raise_request.py").run()
-    department = next(s for s in at.selectbox if s.label == "Department")
-    department.set_value(next(d for d in department.options if "Upkeep" in str(d))).run()
+def test_the_form_asks_several_choices_and_a_follow_up_as_its_answer_is_picked(app, upkeep) -> None:  # noqa: F811
+    at = raise_page(app(AMIRA), "Upkeep")
     assert not at.exception
     areas = at.multiselect[0]
     assert areas.label == "Which areas?" and areas.options == ["shop floor", "stockroom", "toilets", "other"]

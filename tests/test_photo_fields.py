@@ -5,16 +5,16 @@ with the request's files, answered by its name and shown with its question."""
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from conftest import AMIRA, UPKEEP_TEAM, with_department
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, service
+import conftest
+from conftest import AMIRA, UPKEEP_TEAM, raise_page, with_department
+from test_ui import app  # noqa: F401  (the fixture)
+from ownit import Field, Promise, RequestType, Stage, hookimpl, service
 from ownit.errors import ValidationError
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -27,10 +27,8 @@ SPILL = RequestType(
     promise={"normal": Promise(first_contact="1h", checkin="2h", resolve="1d")})
 
 
-class Upkeep:
-    @hookimpl
-    def ownit_register_departments(self, register):
-        register(Department(key="upkeep", name="Upkeep", prefix="UPK", request_types=(SPILL,)))
+class Upkeep(conftest.Upkeep):
+    TYPES = (SPILL,)
 
     @hookimpl
     def ownit_validate_request(self, request_type, fields):
@@ -91,34 +89,25 @@ def test_a_photo_answer_is_not_changed_as_an_answer(upkeep) -> None:
 
 
 def test_the_command_line_sends_a_photo_with_at_path(upkeep, tmp_path) -> None:
-    from ownit.cli import app
+    from ownit.cli import app as ownit_cli
 
     (tmp_path / "spill.png").write_bytes(png())
     env = {"OWNIT_DATABASE_URL": upkeep.url, "OWNIT_USER": AMIRA}
     now = ["--now", upkeep.now().isoformat()]
-    made = CliRunner().invoke(app, [*now, "raise", "--type", "upkeep.spill", "--title", "Oil", "--field", "where=tills",
+    made = CliRunner().invoke(ownit_cli, [*now, "raise", "--type", "upkeep.spill", "--title", "Oil", "--field", "where=tills",
                                     "--field", f"photo=@{tmp_path / 'spill.png'}"], env=env)
     assert made.exit_code == 0, made.output
     [mine] = service.my_requests(upkeep, actor=AMIRA)
     assert mine["fields"]["photo"] == "spill.png" and mine["attachments"][0]["field"] == "photo"
-    missing = CliRunner().invoke(app, [*now, "raise", "--type", "upkeep.spill", "--title", "Oil", "--field",
+    missing = CliRunner().invoke(ownit_cli, [*now, "raise", "--type", "upkeep.spill", "--title", "Oil", "--field",
                                        "where=tills", "--field", f"photo=@{tmp_path / 'gone.png'}"], env=env)
     assert missing.exit_code == 1 and missing.stdout == ""
     assert missing.stderr == f"error: --field photo: cannot read {tmp_path / 'gone.png'}: No such file or directory; " \
                              "check the path\n"
 
 
-def test_the_raise_form_takes_the_photo_and_the_card_shows_it_with_its_question(upkeep, monkeypatch) -> None:
-    monkeypatch.setenv("OWNIT_DATABASE_URL", upkeep.url)
-    monkeypatch.setenv("OWNIT_UI_DEMO", "1")
-    monkeypatch.setenv("OWNIT_NOW", upkeep.now().isoformat())
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    at = AppTest.from_file(str(Path(__file__).parent.parent / "ui" / "app.py"), default_timeout=30)
-    at.session_state["user"] = AMIRA
-    at.run()
-    at.switch_page("views/raise_request.py").run()
-    department = next(s for s in at.selectbox if s.label == "Department")
-    department.set_value(next(d for d in department.options if "Upkeep" in str(d))).run()
+def test_the_raise_form_takes_the_photo_and_the_card_shows_it_with_its_question(app, upkeep) -> None:  # noqa: F811
+    at = raise_page(app(AMIRA), "Upkeep")
     assert not at.exception
     photo = next(u for u in at.get("file_uploader") if u.label == "A photo of the spill")
     photo.set_value(("spill.png", png(), "image/png"))

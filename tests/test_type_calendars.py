@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import conftest
 from conftest import AMIRA, UPKEEP_TEAM, with_department
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, service
+from ownit import Field, Promise, RequestType, Stage, service
 from ownit.calendar import BusinessCalendar, around_the_clock, parse_hours
 from ownit.departments import DeclarationError
 from ownit.errors import ConfigError
@@ -32,10 +33,8 @@ POLISH = RequestType(  # on its team's hours
     promise={"normal": Promise(first_contact="30m", checkin="1d", resolve="2d")})
 
 
-class Upkeep:
-    @hookimpl
-    def ownit_register_departments(self, register):
-        register(Department(key="upkeep", name="Upkeep", prefix="UPK", request_types=(SPILL, DEEP_CLEAN, POLISH)))
+class Upkeep(conftest.Upkeep):
+    TYPES = (SPILL, DEEP_CLEAN, POLISH)
 
 
 STORE_HOURS = """

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+import conftest
 from conftest import AMIRA, SAM, UPKEEP_TEAM, with_department
-from ownit import Department, Field, Promise, RequestType, Stage, hookimpl, service
+from ownit import Field, Promise, RequestType, Stage, service
 
 SPILL = RequestType(
     key="upkeep.spill", label="Spill", why="Nobody slips.",
@@ -18,10 +19,8 @@ SPILL = RequestType(
     promise={"normal": Promise(first_contact="1h", checkin="2h", resolve="1d")})
 
 
-class Upkeep:
-    @hookimpl
-    def ownit_register_departments(self, register):
-        register(Department(key="upkeep", name="Upkeep", prefix="UPK", request_types=(SPILL,)))
+class Upkeep(conftest.Upkeep):
+    TYPES = (SPILL,)
 
 
 @pytest.fixture
