@@ -18,6 +18,7 @@ every process). A year not kept is asked of the package as before.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -72,6 +73,7 @@ def parse_hours(text: str) -> tuple[time, time]:
 AROUND_THE_CLOCK = "24x7"  # what a request type's ``calendar`` says to count every hour of every day
 
 
+@functools.cache
 def around_the_clock(timezone: str) -> "BusinessCalendar":
     """Every hour of every day, holidays too, days reckoned in ``timezone``:
     the calendar of a request type declared ``calendar = "24x7"`` (a spill is

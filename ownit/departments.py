@@ -445,18 +445,9 @@ class RequestType:
         change some of ``before`` (as stored): a follow-up whose question is
         no longer asked goes with it, unless given again, and the whole form is
         checked as at the raise (:meth:`parse_fields`)."""
-        merged, kept, seen = {**before, **given}, {}, {}
-        for f in self.fields:
-            if f.key not in merged or (f.key not in given and not self.asked(f, seen)):
-                continue
-            kept[f.key] = merged[f.key]
-            try:
-                value = f.parse(merged[f.key])
-            except ValidationError:
-                continue  # parse_fields names it, with every other problem
-            if value is not None:
-                seen[f.key] = value
-        return self.parse_fields({**given, **kept})
+        merged = {**before, **given}
+        asked = set(self.asked_now(merged))
+        return self.parse_fields({k: v for k, v in merged.items() if k in given or k in asked})
 
 
 @dataclass(frozen=True)

@@ -168,8 +168,10 @@ def answers_form(view: dict[str, Any], *, boxed: bool = True) -> None:
     yes"); only what was changed is sent. The department's rule may change
     the priority, and the promise with it: the flash says so."""
     ref = view["ref"]
-    rtype = next((t for d in service.departments(desk())["departments"] for t in d["request_types"]
-                  if t["key"] == view["request_type"]), None)
+    if "request-types" not in st.session_state:  # the installed types, read once a session, not once a card
+        st.session_state["request-types"] = {t["key"]: t for d in service.departments(desk())["departments"]
+                                             for t in d["request_types"]}
+    rtype = st.session_state["request-types"].get(view["request_type"])
     questions = [f for f in rtype["fields"] if f["kind"] not in ("photo", "file")] if rtype else []
     if not questions:  # a photo answer stands: another is sent with a note
         return
@@ -177,12 +179,12 @@ def answers_form(view: dict[str, Any], *, boxed: bool = True) -> None:
             st.form(form := armed(f"answers-{ref}")):
         if not boxed:
             st.markdown("**Change an answer**")
-        given = {f["key"]: field_input(f, label=label_of(f, optional=False), key=f"{form}:{f['key']}",
-                                       answer=view["fields"].get(f["key"])) for f in questions}
+        given = [(f, field_input(f, label=label_of(f, optional=False), key=f"{form}:{f['key']}",
+                                 answer=view["fields"].get(f["key"]))) for f in questions]
         why = st.text_input("Why (optional)", key=f"{form}:note")
         if st.form_submit_button("Save the answers"):
-            changed = {k: "" if v is None else v for k, v in given.items()
-                       if v != as_given(next(f for f in questions if f["key"] == k), view["fields"].get(k))}
+            changed = {f["key"]: "" if v is None else v for f, v in given
+                       if v != as_given(f, view["fields"].get(f["key"]))}
 
             def said(done: dict[str, Any]) -> str:
                 moved = done["priority"] != view["priority"]

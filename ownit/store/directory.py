@@ -174,6 +174,7 @@ class Directory:
                  calendars: dict[str, dict[str, Any]] | None = None) -> None:
         self.generation = generation
         self.calendars = calendars or {}  # the org file's [[calendar]] tables, stored, by key
+        self._named: dict[str, BusinessCalendar] = {}  # those of them built (calendar_for)
         self.charters = {c.id: c for c in charters}
         self.charter_now = {c.team_id: c for c in sorted(self.charters.values(), key=lambda c: c.version)}
         self.sites = {s.id: s for s in sites}
@@ -269,9 +270,12 @@ class Directory:
             return team.business_calendar
         if wanted == AROUND_THE_CLOCK:
             return around_the_clock(team.business_calendar.timezone)
+        if wanted in self._named:
+            return self._named[wanted]
         stored = self.calendars.get(wanted)
         if stored is not None:
-            return BusinessCalendar.of(stored)
+            built = self._named[wanted] = BusinessCalendar.of(stored)  # once per generation, not per call
+            return built
         if raising:
             raise ConfigError(f"request type {rtype.key} counts its promises on calendar {wanted!r}, which the org "
                               f"file does not declare; add a [[calendar]] with key = \"{wanted}\" and load it")
