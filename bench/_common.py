@@ -64,20 +64,28 @@ def desk_for(url: str) -> Desk:
     return Desk.open(url, clock=FixedClock(NOW))
 
 
+def release(url: str) -> None:
+    """Close this process's connections to ``url``: OwnIt's own and SQLAlchemy's (before a file is
+    copied or renamed, or a template database is used)."""
+    from ownit.db import make_engine
+    from ownit.store import connections
+
+    connections.dispose(url)
+    make_engine(url).dispose()
+
+
 def template(n: int) -> Path:
     """The kept SQLite file holding the demo organisation and ``n`` requests,
     filled the first time and brought up to this OwnIt's schema (once)."""
-    from ownit.db import make_engine
-
     path = Path(tempfile.gettempdir()) / f"ownit-bench-{n}.db"
     if not path.exists():
         building = path.with_suffix(".building")
         building.unlink(missing_ok=True)
         _fill_new(f"sqlite:///{building}", n)
-        make_engine(f"sqlite:///{building}").dispose()
+        release(f"sqlite:///{building}")
         building.rename(path)
     service.init(f"sqlite:///{path}")  # a no-op when it is up to date
-    make_engine(f"sqlite:///{path}").dispose()  # every page in the file itself, none left in the log
+    release(f"sqlite:///{path}")  # every page in the file itself, none left in the log
     return path
 
 

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Callable
 
 import sqlalchemy as sa
-from _common import NOW, arguments, copy_of, desk_for, report
+from _common import NOW, arguments, copy_of, desk_for, release, report
 
 from ownit import service
+from ownit.store import connections
 from ownit.models import Person, Request, Team, TeamMember
 
 WARM_UP = 20
@@ -71,7 +72,7 @@ def through_ownit(plan, path: Path) -> dict[str, list[float]]:
         _act(desk, *step)
         if i >= len(KINDS) * WARM_UP:
             times[step[0]].append(time.perf_counter() - started)
-    desk.engine.dispose()
+    release(desk.url)
     return times
 
 
@@ -79,10 +80,21 @@ def recorded(plan, path: Path) -> list[list[str]]:
     """The SQL of each action, with its values, as OwnIt issued it (one transaction each)."""
     desk = desk_for(f"sqlite:///{path}")
     statements: list[str] = []
-    sa.event.listen(desk.engine, "connect", lambda connection, _: connection.set_trace_callback(statements.append))
-    for step in plan:
-        _act(desk, *step)
-    desk.engine.dispose()
+    opened = connections.Pool._sqlite
+
+    def traced(pool: connections.Pool) -> sqlite3.Connection:
+        connection = opened(pool)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    release(desk.url)
+    connections.Pool._sqlite = traced  # type: ignore[method-assign]
+    try:
+        for step in plan:
+            _act(desk, *step)
+    finally:
+        connections.Pool._sqlite = opened  # type: ignore[method-assign]
+        release(desk.url)
     transactions: list[list[str]] = []
     for i, sql in enumerate(statements):
         if i and sql == statements[i - 1]:

@@ -26,7 +26,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from _common import NOW, arguments, desk_for, fill, report
+from _common import NOW, arguments, desk_for, fill, release, report
 
 from ownit import service
 from ownit.models import Person, Request
@@ -81,7 +81,6 @@ class Server:
 def _filled(server: Server, n: int) -> str:
     from random import Random
 
-    from ownit.db import make_engine
     from ownit.demo import ORG_FILE
     from ownit.org import load_org
 
@@ -93,7 +92,7 @@ def _filled(server: Server, n: int) -> str:
     started = time.perf_counter()
     fill(desk, n, Random(8))
     print(f"  filled {n:,} requests in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    make_engine(url).dispose()  # a template must have no one connected
+    release(url)  # a template must have no one connected
     return name
 
 
@@ -103,7 +102,7 @@ def _plan(url: str, actions: int) -> dict[str, list[Step]]:
         rows = connection.execute(sa.select(Request.ref, Person.email).join(Person, Person.id == Request.owner_id)
                                   .where(Request.status == "open", Request.first_contact_at.is_not(None))
                                   .order_by(Request.id).limit(actions)).all()
-    desk.engine.dispose()
+    release(url)
     return {"raise": [("raise", REQUESTERS[i % len(REQUESTERS)], f"bench leak {i}") for i in range(actions)],
             "check-in": [("check-in", ref, owner) for ref, owner in rows]}
 
@@ -167,7 +166,7 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
             if len(kept) != len(share):
                 raise SystemExit(f"recorded {len(kept)} units of work for {len(share)} actions")
             recorded.append(kept)
-        desk.engine.dispose()
+        release(url)
         return recorded
     finally:
         store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany = real

@@ -23,9 +23,8 @@ from sqlalchemy.exc import DBAPIError
 
 from . import checkpoints
 from .errors import Conflict, ConfigError, OwnitError
-from .store.unit import default_database_url  # noqa: F401  (where the edges have always found it)
+from .store.unit import RETRIES, default_database_url  # noqa: F401  (where the edges have always found it)
 
-RETRIES = 6
 
 
 def normalise_url(url: str) -> sa.URL:

@@ -1,6 +1,8 @@
 """The desk: a database, the loaded plugins and a clock — everything a service
 call needs, built once by an edge (CLI, UI, test) and passed in. Its
-transactions are units of work (:mod:`ownit.store.unit`)."""
+transactions are units of work (:mod:`ownit.store.unit`) on the database's
+driver connections (:mod:`ownit.store.connections`): opening a desk loads no
+SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -14,12 +16,12 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from .plugins import Plugins
+    from .store.connections import Pool
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Desk:
     url: str
-    engine: "sa.Engine"
     plugins: "Plugins"
     clock: Clock = field(default_factory=SystemClock)
     warnings: list[str] = field(default_factory=list)  # plugin failures after commit, for the edge to show
@@ -31,16 +33,28 @@ class Desk:
     # what signs reply addresses and rating links (ownit.tokens.signer), once its key is read
     signer: Any = field(default=None, repr=False, compare=False)
 
+    @property
+    def engine(self) -> "sa.Engine":
+        """SQLAlchemy's engine of the database, for what reads or migrates with it (tests, tools,
+        Alembic); a unit of work does not use it, and opening a desk does not load it."""
+        from .db import make_engine
+
+        return make_engine(self.url)
+
+    @property
+    def connections(self) -> "Pool":
+        """The database's connections in this process."""
+        from .store.connections import Pool
+
+        return Pool.of(self.url)
+
     @classmethod
     def open(cls, url: str | None = None, *, clock: Clock | None = None,
              plugins: "Plugins | None" = None) -> "Desk":
-        from .db import make_engine
         from .plugins import get_plugins
         from .store.unit import default_database_url
 
-        url = url or default_database_url()
-        return cls(url=url, engine=make_engine(url), plugins=plugins or get_plugins(),
-                   clock=clock or SystemClock())
+        return cls(url=url or default_database_url(), plugins=plugins or get_plugins(), clock=clock or SystemClock())
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
+
+from .frozen import frozen
 
 E = TypeVar("E", bound="Event")
 
@@ -42,7 +44,7 @@ def measure(column: str, **kwargs: Any) -> Any:
     return field(metadata={"measure": column}, **kwargs)
 
 
-@dataclass(frozen=True)
+@frozen
 class Event:
     """The base of every event kind. ``kind`` and ``label`` are class-level."""
 
@@ -86,7 +88,7 @@ def kind(name: str, label: str, *, measured: bool = False) -> Any:
     return declare
 
 
-@dataclass(frozen=True)
+@frozen
 class _Spec:
     name: str
     key: str
@@ -155,7 +157,7 @@ def hours(span: timedelta) -> float:
 
 
 @kind("raised", "raised")
-@dataclass(frozen=True)
+@frozen
 class Raised(Event):
     """The requester raised it, or someone on a support team raised it for
     them (the entry's actor). The note is its title."""
@@ -165,7 +167,7 @@ class Raised(Event):
 
 
 @kind("assigned", "assigned")
-@dataclass(frozen=True)
+@frozen
 class Assigned(Event):
     """OwnIt gave it its first owner, and says why that person."""
 
@@ -175,7 +177,7 @@ class Assigned(Event):
 
 
 @kind("contacted", "first contact", measured=True)
-@dataclass(frozen=True)
+@frozen
 class Contacted(Event):
     """The owner's first contact with the requester."""
 
@@ -189,7 +191,7 @@ class Contacted(Event):
 
 
 @kind("agreed", "date agreed")
-@dataclass(frozen=True)
+@frozen
 class Agreed(Event):
     """At first contact, a date agreed with a requester who needs it sooner than the standard."""
 
@@ -200,7 +202,7 @@ class Agreed(Event):
 
 
 @kind("checkin", "check-in", measured=True)
-@dataclass(frozen=True)
+@frozen
 class CheckedIn(Event):
     """A check-in with the requester."""
 
@@ -208,7 +210,7 @@ class CheckedIn(Event):
 
 
 @kind("stage", "moved on")
-@dataclass(frozen=True)
+@frozen
 class MovedOn(Event):
     """The request moved to a later stage (stage keys)."""
 
@@ -217,7 +219,7 @@ class MovedOn(Event):
 
 
 @kind("answers_changed", "answers changed")
-@dataclass(frozen=True)
+@frozen
 class AnswersChanged(Event):
     """The requester or the team changed answers to the form after the raise:
     each changed question's key and its answers before and after (``None``:
@@ -227,7 +229,7 @@ class AnswersChanged(Event):
 
 
 @kind("priority_changed", "priority changed")
-@dataclass(frozen=True)
+@frozen
 class PriorityChanged(Event):
     """Changed answers gave the request another priority by its department's
     rule (``ownit_priority``); its promise was worked out again for it."""
@@ -238,7 +240,7 @@ class PriorityChanged(Event):
 
 
 @kind("working_with", "working with a contractor")
-@dataclass(frozen=True)
+@frozen
 class WorkingWith(Event):
     """An outside contractor is doing the work (or part of it), booked by the
     team; the request's owner still owns it. A later one from the same
@@ -252,13 +254,13 @@ class WorkingWith(Event):
 
 
 @kind("waiting", "waiting on the requester")
-@dataclass(frozen=True)
+@frozen
 class Waiting(Event):
     """The owner needs something from the requester (the note says what); the promise clock stops."""
 
 
 @kind("resumed", "resumed")
-@dataclass(frozen=True)
+@frozen
 class Resumed(Event):
     """Back to work after waiting; the promises moved on by the time paused."""
 
@@ -266,7 +268,7 @@ class Resumed(Event):
 
 
 @kind("handoff", "handed over")
-@dataclass(frozen=True)
+@frozen
 class HandedOff(Event):
     """The owner gave it to a colleague, or OwnIt did because the owner is away (emails)."""
 
@@ -276,7 +278,7 @@ class HandedOff(Event):
 
 
 @kind("reassigned", "reassigned")
-@dataclass(frozen=True)
+@frozen
 class Reassigned(Event):
     """The team's lead (or an admin) gave it to someone else (emails)."""
 
@@ -285,7 +287,7 @@ class Reassigned(Event):
 
 
 @kind("resolved", "resolved", measured=True)
-@dataclass(frozen=True)
+@frozen
 class Resolved(Event):
     """The work is done; the requester confirms or reopens. Measured once, in the team's business time."""
 
@@ -298,7 +300,7 @@ class Resolved(Event):
 
 
 @kind("confirmed", "confirmed")
-@dataclass(frozen=True)
+@frozen
 class Confirmed(Event):
     """The requester confirmed the fix (closing it), with their rating if they gave one."""
 
@@ -307,7 +309,7 @@ class Confirmed(Event):
 
 
 @kind("reopened", "reopened", measured=True)
-@dataclass(frozen=True)
+@frozen
 class Reopened(Event):
     """The fix did not hold; back to work with a new resolve target."""
 
@@ -315,13 +317,13 @@ class Reopened(Event):
 
 
 @kind("closed", "closed")
-@dataclass(frozen=True)
+@frozen
 class Closed(Event):
     """OwnIt closed a resolved request nobody confirmed."""
 
 
 @kind("rated", "rated")
-@dataclass(frozen=True)
+@frozen
 class Rated(Event):
     """The requester rated the service through the rating link of a mail, without
     signing in (the comment is the note); one rating per resolution."""
@@ -331,7 +333,7 @@ class Rated(Event):
 
 
 @kind("escalated", "escalated")
-@dataclass(frozen=True)
+@frozen
 class Escalated(Event):
     """A promise went unkept past the grace period; the lead was told."""
 
@@ -341,13 +343,13 @@ class Escalated(Event):
 
 
 @kind("note", "note")
-@dataclass(frozen=True)
+@frozen
 class Noted(Event):
     """A note on the timeline (the note itself); internal ones only the team sees."""
 
 
 @kind("attached", "file attached")
-@dataclass(frozen=True)
+@frozen
 class Attached(Event):
     """A photo or file added to the request (the note is its name); an internal one only the team sees.
     ``sha256`` is its key in the file store, ``thumbnail`` a photo's thumbnail's."""
@@ -362,7 +364,7 @@ class Attached(Event):
 
 
 @kind("watcher_added", "watcher added")
-@dataclass(frozen=True)
+@frozen
 class WatcherAdded(Event):
     """A colleague now follows the request: they hear what the requester hears (email)."""
 
@@ -370,7 +372,7 @@ class WatcherAdded(Event):
 
 
 @kind("me_too", "me too")
-@dataclass(frozen=True)
+@frozen
 class MeToo(Event):
     """A colleague at the site said the problem affects them too: they now hear
     what the requester hears (email), and the request affects ``affects`` people."""
@@ -380,7 +382,7 @@ class MeToo(Event):
 
 
 @kind("declared", "incident declared")
-@dataclass(frozen=True)
+@frozen
 class Declared(Event):
     """The request is an incident affecting ``scope`` (in words), declared from
     the request ``from_request`` (its ref) or raised directly."""
@@ -390,7 +392,7 @@ class Declared(Event):
 
 
 @kind("linked", "linked to an incident")
-@dataclass(frozen=True)
+@frozen
 class Linked(Event):
     """The request ``request`` became part of the incident ``incident`` (refs);
     on both timelines. The incident's promise stands in for the request's own."""
@@ -400,7 +402,7 @@ class Linked(Event):
 
 
 @kind("unlinked", "unlinked from an incident")
-@dataclass(frozen=True)
+@frozen
 class Unlinked(Event):
     """The request ``request`` is no longer part of the incident ``incident``
     (refs; the note says why); on both timelines. Its own promise runs again."""
@@ -410,7 +412,7 @@ class Unlinked(Event):
 
 
 @kind("incident_update", "incident update")
-@dataclass(frozen=True)
+@frozen
 class IncidentUpdate(Event):
     """The incident ``incident`` the request is part of moved: its owner's
     ``action`` (contact, checkin, advance, handoff), the note what they said,
@@ -422,7 +424,7 @@ class IncidentUpdate(Event):
 
 
 @kind("incident_resolved", "resolved with its incident")
-@dataclass(frozen=True)
+@frozen
 class IncidentResolved(Event):
     """The incident ``incident`` was resolved, and the request with it; its
     requester confirms or reopens. Not measured: the incident is, once."""
@@ -432,7 +434,7 @@ class IncidentResolved(Event):
 
 
 @kind("watcher_removed", "watcher removed")
-@dataclass(frozen=True)
+@frozen
 class WatcherRemoved(Event):
     """A colleague no longer follows the request (email)."""
 
@@ -440,7 +442,7 @@ class WatcherRemoved(Event):
 
 
 @kind("task_asked", "task asked of another team")
-@dataclass(frozen=True)
+@frozen
 class TaskAsked(Event):
     """The request's owner asked another department's team (``team``, its
     key) for part of the work: ``what``, needed by ``needed_by``; ``owner``
@@ -456,7 +458,7 @@ class TaskAsked(Event):
 
 
 @kind("task_done", "task done")
-@dataclass(frozen=True)
+@frozen
 class TaskDone(Event):
     """The task ``task`` asked of ``team`` (its key), ``what``, is done (the note says how)."""
 
@@ -466,7 +468,7 @@ class TaskDone(Event):
 
 
 @kind("task_handed_on", "task handed on")
-@dataclass(frozen=True)
+@frozen
 class TaskHandedOn(Event):
     """The task ``task`` asked of ``team`` (its key) went from ``from_owner``
     to ``to_owner`` (emails): its owner is away (``reason``)."""
@@ -479,12 +481,12 @@ class TaskHandedOn(Event):
 
 
 @kind("plugin_error", "plugin error")
-@dataclass(frozen=True)
+@frozen
 class PluginFailed(Event):
     """A plugin failed after a change was saved; the change stands (internal)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Unknown(Event):
     """An event of a kind this OwnIt does not declare, kept as stored."""
 

@@ -12,6 +12,8 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from .store.sql import KINDS
+
 
 class UTCDateTime(sa.types.TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL."""
@@ -36,32 +38,18 @@ class UTCDateTime(sa.types.TypeDecorator):
 
     def bind_processor(self, dialect: Any) -> Any:
         """On SQLite, straight to the text SQLAlchemy's ``DateTime`` stores
-        (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC) in one step: a raise binds a dozen."""
+        (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC) in one step: a raise binds a dozen.
+        The same function binds it without SQLAlchemy (:data:`ownit.store.sql.KINDS`)."""
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-        utc, check = timezone.utc, self.process_bind_param
-
-        def process(value: datetime | None) -> str | None:
-            if value is None or value.tzinfo is None:
-                return check(value, dialect)  # None, or the naive datetime's error
-            return value.astimezone(utc).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        return process
+        return KINDS["when"]["sqlite"][0]
 
     def result_processor(self, dialect: Any, coltype: Any) -> Any:
         """On SQLite, the stored text straight to an aware UTC datetime (the
         standard library's parser, not a regular expression)."""
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
-        utc, parse, convert = timezone.utc, datetime.fromisoformat, self.process_result_value
-
-        def process(value: Any) -> datetime | None:
-            if isinstance(value, str):
-                found = parse(value)
-                return found.replace(tzinfo=utc) if found.tzinfo is None else found.astimezone(utc)
-            return convert(value, dialect)
-
-        return process
+        return KINDS["when"]["sqlite"][1]
 
 
 def _when(*, nullable: bool = True, index: bool = False) -> Any:

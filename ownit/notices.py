@@ -21,9 +21,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any, ClassVar
+
+from .frozen import frozen
 from zoneinfo import ZoneInfo
 
 NOTICES: dict[str, type["Notice"]] = {}  # class name -> class, to read stored data back
@@ -62,7 +64,7 @@ def heading(kind: str) -> str:
     return HEADINGS.get(kind) or kind.replace("_", " ")
 
 
-@dataclass(frozen=True)
+@frozen
 class Notice:
     """The base of every notice: which request (``ref`` and its title)."""
 
@@ -127,7 +129,7 @@ def load(data: dict[str, Any]) -> Notice | None:
 # --- to the owner ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Assigned(Notice):
     """A new request is yours; ``raised_by`` names who raised it for the requester (a phone call to the desk)."""
 
@@ -144,7 +146,7 @@ class Assigned(Notice):
                 f"{_when(self.first_contact_due, self.zone)}")
 
 
-@dataclass(frozen=True)
+@frozen
 class YoursNow(Notice):
     """A colleague, the lead, or OwnIt (an absence) handed you a request."""
 
@@ -164,7 +166,7 @@ class YoursNow(Notice):
         return f"{self.ref} '{self.title}' is yours now: {self.note}"
 
 
-@dataclass(frozen=True)
+@frozen
 class BackWithYou(Notice):
     """The requester answered what you were waiting for."""
 
@@ -175,7 +177,7 @@ class BackWithYou(Notice):
         return f"{self.ref} is back with you: {self.note}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Confirmed(Notice):
     """The requester confirmed the fix."""
 
@@ -188,7 +190,7 @@ class Confirmed(Notice):
                                                                          else "")
 
 
-@dataclass(frozen=True)
+@frozen
 class Reopened(Notice):
     kind: ClassVar[str] = "reopened"
     by: str
@@ -198,7 +200,7 @@ class Reopened(Notice):
         return f"{self.ref} was reopened by {self.by}: {self.note}"
 
 
-@dataclass(frozen=True)
+@frozen
 class AnswersChanged(Notice):
     """Answers to the form changed: told to the owner when the requester
     changes them, to the requester when the team does; with the priority and
@@ -219,7 +221,7 @@ class AnswersChanged(Notice):
         return f"{sentence(said)} It is now {self.priority} priority: resolve by {_when(self.due, self.zone)}."
 
 
-@dataclass(frozen=True)
+@frozen
 class Contractor(Notice):
     """An outside contractor is booked for the request, or no longer on it;
     the owner still owns it."""
@@ -240,7 +242,7 @@ class Contractor(Notice):
         return f"{self.ref}: {who} is booked{when}; {self.owner} still owns it and is your contact"
 
 
-@dataclass(frozen=True)
+@frozen
 class RequesterNote(Notice):
     """The requester added a note."""
 
@@ -251,7 +253,7 @@ class RequesterNote(Notice):
         return f"{self.ref}: note from the requester: {self.note}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DueSoon(Notice):
     """A promise of yours falls due within the nudge window."""
 
@@ -266,7 +268,7 @@ class DueSoon(Notice):
         return f"{self.ref}: {self.what} due by {_when(self.due, self.zone)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Overdue(Notice):
     kind: ClassVar[str] = "overdue"
     urgent: ClassVar[bool] = True
@@ -282,7 +284,7 @@ class Overdue(Notice):
 # --- to the lead ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Escalated(Notice):
     """An owner's promise is overdue past the grace period."""
 
@@ -302,7 +304,7 @@ class Escalated(Notice):
 # --- to the requester ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Received(Notice):
     """The request is raised: who owns it, and the first promise to the
     requester; ``raised_by`` names who raised it for them (a phone call to the desk)."""
@@ -323,7 +325,7 @@ class Received(Notice):
         return f"{sentence(said)} Your part now: {sentence(self.your_part)}" if self.your_part else said
 
 
-@dataclass(frozen=True)
+@frozen
 class Contacted(Notice):
     kind: ClassVar[str] = "contacted"
     owner: str
@@ -335,7 +337,7 @@ class Contacted(Notice):
         return f"{sentence(said)} Agreed date: {self.agreed_by}." if self.agreed_by else said
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckIn(Notice):
     kind: ClassVar[str] = "checkin"
     owner: str
@@ -345,7 +347,7 @@ class CheckIn(Notice):
         return f"{self.ref}: check-in from {self.owner}: {self.note}"
 
 
-@dataclass(frozen=True)
+@frozen
 class NowAt(Notice):
     """The request moved on a stage, and what the requester is to do there."""
 
@@ -359,7 +361,7 @@ class NowAt(Notice):
         return f"{moved} Your part: {sentence(self.your_part)}" if self.your_part else moved
 
 
-@dataclass(frozen=True)
+@frozen
 class NeedsYou(Notice):
     """The owner is waiting on the requester."""
 
@@ -372,7 +374,7 @@ class NeedsYou(Notice):
         return f"{self.ref}: {self.owner} needs something from you: {self.note}"
 
 
-@dataclass(frozen=True)
+@frozen
 class NewOwner(Notice):
     """Someone else owns the requester's request now."""
 
@@ -390,7 +392,7 @@ class NewOwner(Notice):
         return f"{self.ref}: {self.owner} now owns your request and will keep you informed"
 
 
-@dataclass(frozen=True)
+@frozen
 class Resolved(Notice):
     kind: ClassVar[str] = "resolved"
     owner: str
@@ -401,7 +403,7 @@ class Resolved(Notice):
                 "Please confirm the fix, or reopen it if it is not right.")
 
 
-@dataclass(frozen=True)
+@frozen
 class TeamNote(Notice):
     """A note from the team (or OwnIt) the requester may read."""
 
@@ -412,7 +414,7 @@ class TeamNote(Notice):
         return f"{self.ref}: {self.note}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Late(Notice):
     """A promise to the requester is late and the lead has been told."""
 
@@ -428,7 +430,7 @@ class Late(Notice):
                 f"{self.lead}, who leads {self.team}")
 
 
-@dataclass(frozen=True)
+@frozen
 class ClosedQuietly(Notice):
     """Resolved, nobody confirmed, and the quiet spell is over."""
 
@@ -441,7 +443,7 @@ class ClosedQuietly(Notice):
 # --- to a watcher ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class NowWatching(Notice):
     """Someone added you as a watcher of a request: you hear what its requester hears."""
 
@@ -454,7 +456,7 @@ class NowWatching(Notice):
                 f"{self.requester} hears about it")
 
 
-@dataclass(frozen=True)
+@frozen
 class MeToo(Notice):
     """To the owner: a colleague at the site said the problem affects them too."""
 
@@ -469,7 +471,7 @@ class MeToo(Notice):
 # --- incidents: to the requesters and owners of the requests linked to one ----------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class PartOfIncident(Notice):
     """The request is now part of an incident: who owns the incident, and
     when its next update is due."""
@@ -486,7 +488,7 @@ class PartOfIncident(Notice):
                 f"owns it and will update you by {_when(self.next_update, self.zone)}")
 
 
-@dataclass(frozen=True)
+@frozen
 class IncidentNews(Notice):
     """The incident a request is part of moved: what its owner said, its stage
     now and its next update (``resolved``: it is fixed, and the request with it)."""
@@ -508,7 +510,7 @@ class IncidentNews(Notice):
         return f"{said} Now: {self.stage}; next update by {_when(self.next_update, self.zone)}."
 
 
-@dataclass(frozen=True)
+@frozen
 class NoLongerPart(Notice):
     """The request is no longer part of the incident: its own owner and promise carry on."""
 
@@ -525,7 +527,7 @@ class NoLongerPart(Notice):
 # --- tasks: part of a request another department's team was asked to do ----------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class TaskForYou(Notice):
     """To the task's owner: another department's request needs part of its
     work from your team, which you own, due by the team's commitment."""
@@ -547,7 +549,7 @@ class TaskForYou(Notice):
                 f"{self.needed_by}); due by {_when(self.due, self.zone)}")
 
 
-@dataclass(frozen=True)
+@frozen
 class TaskAsked(Notice):
     """To the requester: another team is doing part of their request, by when."""
 
@@ -561,7 +563,7 @@ class TaskAsked(Notice):
         return f"{self.ref} '{self.title}': {self.team} is doing part of it: {self.what}, by {_when(self.due, self.zone)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class TaskDone(Notice):
     """To the request's owner: the task another team was asked for is done."""
 
@@ -575,7 +577,7 @@ class TaskDone(Notice):
         return f"{self.ref} '{self.title}': {self.team} did its part ({self.what}); {self.by} says: {self.note}"
 
 
-@dataclass(frozen=True)
+@frozen
 class TaskLate(Notice):
     """A task is past its due time: to its owner (``yours``), and to the
     request's owner, who is waiting on it."""
@@ -598,7 +600,7 @@ class TaskLate(Notice):
 # --- mystery requests (ownit.service.mystery): to the store manager taking part, and at the reveal --------------
 
 
-@dataclass(frozen=True)
+@frozen
 class MysteryInvite(Notice):
     """To a store manager nominated for a team's mystery programme: would they
     take part? Not about one request: ``ref`` is empty, ``title`` names the team."""
@@ -617,7 +619,7 @@ class MysteryInvite(Notice):
                 f"Mystery requests page or with 'ownit mystery agree'")
 
 
-@dataclass(frozen=True)
+@frozen
 class MysteryScenario(Notice):
     """To the store manager taking part: a scenario to raise, by when. ``ref``
     is empty until it is raised; ``title`` names the team."""
@@ -638,7 +640,7 @@ class MysteryScenario(Notice):
                 f"('This is mystery request {self.mystery}') and tell nobody in the team")
 
 
-@dataclass(frozen=True)
+@frozen
 class MysteryForm(Notice):
     """To the store manager who raised a mystery request, once it is closed: the short form."""
 
@@ -650,7 +652,7 @@ class MysteryForm(Notice):
                 f"{self.mystery}) on the Mystery requests page or with 'ownit mystery answer {self.mystery}'")
 
 
-@dataclass(frozen=True)
+@frozen
 class MysteryRevealed(Notice):
     """The reveal, to the owner at its close and the team's lead: the request
     was a mystery request, its score, and the lead's note when there is one."""
@@ -670,7 +672,7 @@ class MysteryRevealed(Notice):
 # --- a digest --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Digest(Notice):
     """Someone's morning digest: what needs them today, in sections of one
     line each (``[{"title": ..., "lines": [...]}]``), and what was held for

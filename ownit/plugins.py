@@ -14,11 +14,11 @@ environment variables:
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import types
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any, Iterable
 
 import pluggy
@@ -31,11 +31,32 @@ from .incidents import incident_type, is_incident
 ENTRY_POINT_GROUP = "ownit"
 
 
-@dataclass
 class PluginInfo:
-    name: str
-    distribution: str | None
-    version: str | None
+    """A loaded plugin: its name, and the package it came from with its version
+    (read from the package's metadata when first asked, not as the desk opens)."""
+
+    def __init__(self, name: str, distribution: str | None = None, version: str | None = None, *,
+                 dist: Any = None) -> None:
+        self.name = name
+        self._said = (distribution, version)
+        self._dist = dist
+
+    @functools.cached_property
+    def _package(self) -> tuple[str | None, str | None]:
+        if self._dist is None:
+            return self._said
+        return self._dist.metadata["Name"], self._dist.version
+
+    @property
+    def distribution(self) -> str | None:
+        return self._package[0]
+
+    @property
+    def version(self) -> str | None:
+        return self._package[1]
+
+    def __repr__(self) -> str:
+        return f"PluginInfo({self.name!r})"
 
 
 @dataclass
@@ -192,7 +213,9 @@ def build_plugins(
     only = set(only) if only is not None else _names("OWNIT_PLUGINS")
     disabled = _names("OWNIT_DISABLE_PLUGINS")
     if entry_points:
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        from .entrypoints import declared
+
+        for ep in declared(ENTRY_POINT_GROUP):
             if (only and ep.name not in only) or ep.name in disabled or pm.has_plugin(ep.name):
                 continue
             try:
@@ -201,13 +224,10 @@ def build_plugins(
                 plugins.problems.append(f"plugin {ep.name!r} failed to import: {_said(exc)}")
                 continue
             pm.register(module, name=ep.name)
-            dist = ep.dist
-            plugins.info.append(
-                PluginInfo(ep.name, dist.metadata["Name"] if dist else None, dist.version if dist else None)
-            )
+            plugins.info.append(PluginInfo(ep.name, dist=ep.dist))
     for name, obj in extra:
         pm.register(obj, name=name)
-        plugins.info.append(PluginInfo(name, None, None))
+        plugins.info.append(PluginInfo(name))
     _check_hooks(pm)
     if os.environ.get("OWNIT_TRACE_HOOKS"):
         pm.trace.root.setwriter(sys.stderr.write)

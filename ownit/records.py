@@ -6,9 +6,11 @@ change a request except through :mod:`ownit.service`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from datetime import datetime
 from typing import Any
+
+from .frozen import frozen
 
 
 def _(doc: str, **kwargs: Any) -> Any:
@@ -16,7 +18,7 @@ def _(doc: str, **kwargs: Any) -> Any:
     return field(metadata={"doc": doc}, **kwargs)
 
 
-@dataclass(frozen=True)
+@frozen
 class MemberInfo:
     """A team member as plugins see them."""
 
@@ -28,7 +30,7 @@ class MemberInfo:
     open_requests: int = _("the open requests they own now")
 
 
-@dataclass(frozen=True)
+@frozen
 class TeamInfo:
     """A team as plugins see it (given to ``ownit_route`` and ``ownit_choose_owner``)."""
 
@@ -40,7 +42,7 @@ class TeamInfo:
     members: tuple[MemberInfo, ...] = _("its members, each a `MemberInfo`", default=())
 
 
-@dataclass(frozen=True)
+@frozen
 class Draft:
     """A request being raised, before it exists (given to ``ownit_route`` and ``ownit_choose_owner``)."""
 
@@ -53,7 +55,7 @@ class Draft:
     requester_email: str = _("the requester's email (the person it is raised for)")
 
 
-@dataclass(frozen=True)
+@frozen
 class RequestSnapshot:
     """A request as it is after a change was saved (given to ``ownit_on_event``)."""
 
@@ -71,7 +73,7 @@ class RequestSnapshot:
     fields: dict[str, Any] = _("the answers, as for `Draft.fields`")
 
 
-@dataclass(frozen=True)
+@frozen
 class EventSnapshot:
     """One timeline event (given to ``ownit_on_event``)."""
 
@@ -84,7 +86,7 @@ class EventSnapshot:
                    "business_hours=2.0)`)", default=None)
 
 
-@dataclass(frozen=True)
+@frozen
 class NotificationSnapshot:
     """A notification for a channel to deliver (given to ``ownit_notify`` and ``ownit_preview``)."""
 
@@ -106,7 +108,7 @@ class NotificationSnapshot:
     rate_token: str = _("a signed token for a rating link, for a resolved or quietly closed request", default="")
 
 
-@dataclass(frozen=True)
+@frozen
 class Preview:
     """A notification as a channel sends it, for the person it is for to see
     in the UI ("Sent to you"; returned by ``ownit_preview``)."""

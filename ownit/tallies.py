@@ -28,12 +28,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-import sqlalchemy as sa
-
 from . import metrics
-from .models import Tally, TallyDay
 from .store import unit as store
-from .store.sql import Insert, Sql, Statement
+from .store.sql import Insert, Sql, Statement, sa, table
 
 if TYPE_CHECKING:
     from .desk import Desk
@@ -75,11 +72,11 @@ def refresh(desk: "Desk", spans: Iterable[tuple[datetime, datetime]]) -> int:
     return len(missing)
 
 
-_DAY, _TALLY = TallyDay.__table__, Tally.__table__
+_DAY, _TALLY = table("tally_day"), table("tally")
 _ADD_TALLY, _ADD_DAY = Insert(_TALLY), Insert(_DAY)
 
 
-_CURRENT = Statement(sa.update(_DAY).where(_DAY.c.day == sa.bindparam("day"), _DAY.c.filled_at.is_(None))
+_CURRENT = Statement(lambda: sa.update(_DAY).where(_DAY.c.day == sa.bindparam("day"), _DAY.c.filled_at.is_(None))
                      .values(filled_at=sa.bindparam("filled_at")))
 
 

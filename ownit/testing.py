@@ -49,6 +49,7 @@ def fresh_database(kind: str, tmp_path: Path, *, migrate: bool = True) -> Iterat
     """Yield the URL of a new database of ``kind`` (migrated to head unless
     ``migrate`` is false); drop it afterwards."""
     from .db import make_engine, upgrade
+    from .store import connections
 
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'db' / 'ownit-test.db'}"
@@ -56,6 +57,7 @@ def fresh_database(kind: str, tmp_path: Path, *, migrate: bool = True) -> Iterat
             upgrade(url)
         yield url
         make_engine(url).dispose()
+        connections.dispose(url)
         return
     base = os.environ.get(TEST_DATABASE_ENV)
     if not base:
@@ -73,6 +75,7 @@ def fresh_database(kind: str, tmp_path: Path, *, migrate: bool = True) -> Iterat
         yield url
     finally:
         make_engine(url).dispose()
+        connections.dispose(url)
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
 
@@ -186,10 +189,9 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def ownit_desk(ownit_database_url: str, ownit_clock: Any, ownit_plugins: Any) -> Any:
-    from .db import make_engine
     from .desk import Desk
 
-    return Desk(url=ownit_database_url, engine=make_engine(ownit_database_url), plugins=ownit_plugins,
+    return Desk(url=ownit_database_url, plugins=ownit_plugins,
                 clock=ownit_clock)
 
 

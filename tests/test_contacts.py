@@ -13,7 +13,6 @@ from sqlmodel import select
 
 from ownit import hookimpl, service
 from ownit.desk import Desk
-from ownit.db import make_engine
 from ownit.errors import ConfigError, ValidationError
 from ownit.models import Request
 from ownit.org import load_org
@@ -36,7 +35,7 @@ class Channel:
 
 def desk_with(channels: dict, url: str, clock) -> Desk:
     """A desk whose only channels are ``channels`` (the installed email and chat plugins left out)."""
-    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(only={"facilities"},
+    desk = Desk(url=url, plugins=build_plugins(only={"facilities"},
                                                                         extra=list(channels.items())), clock=clock)
     load_org(desk, ORG_FILE, skip_missing_departments=True)
     return desk
@@ -156,17 +155,17 @@ def test_the_key_is_made_once_and_kept_in_the_database(ownit_database_url, ownit
     monkeypatch.delenv(tokens.KEY_ENV, raising=False)
     one = desk_with({}, ownit_database_url, ownit_clock)
     token = tokens.signer(one).make("rate", (5,), NOW)
-    other = Desk(url=ownit_database_url, engine=make_engine(ownit_database_url), plugins=one.plugins,
+    other = Desk(url=ownit_database_url, plugins=one.plugins,
                  clock=ownit_clock)  # another process on the same database
     assert tokens.signer(other).read("rate", token, NOW) == (5,)
     monkeypatch.setenv(tokens.KEY_ENV, "a configured key of enough length!")
-    third = Desk(url=ownit_database_url, engine=make_engine(ownit_database_url), plugins=one.plugins,
+    third = Desk(url=ownit_database_url, plugins=one.plugins,
                  clock=ownit_clock)
     with pytest.raises(tokens.BadToken):  # a configured key replaces the kept one
         tokens.signer(third).read("rate", token, NOW)
     monkeypatch.setenv(tokens.KEY_ENV, "short")
     with pytest.raises(ValidationError, match="OWNIT_SECRET_KEY is too short"):
-        tokens.signer(Desk(url=ownit_database_url, engine=one.engine, plugins=one.plugins, clock=ownit_clock))
+        tokens.signer(Desk(url=ownit_database_url, plugins=one.plugins, clock=ownit_clock))
 
 
 def test_channels_get_a_reply_token_and_a_rating_token_only_when_resolved(ownit_database_url, ownit_clock) -> None:

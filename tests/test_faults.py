@@ -25,6 +25,7 @@ from conftest import AMIRA, HELEN, PRIYA, SAM
 from ownit import backup as backups
 from ownit import service
 from ownit.db import explain, make_engine, upgrade
+from ownit.store import connections
 from ownit.errors import ValidationError
 from test_cli import DEMO_ORG, LEAK_ARGS, UNREACHABLE, Cli, assert_no_traceback
 
@@ -40,6 +41,7 @@ def loaded(path: Path) -> str:
     cli.ok("org", "load", str(DEMO_ORG))
     cli.ok("raise", "--as", AMIRA, *LEAK_ARGS)
     make_engine(url).dispose()
+    connections.dispose(url)
     return url
 
 
@@ -112,7 +114,8 @@ def test_a_database_from_a_newer_ownit_is_refused_by_every_command(tmp_path: Pat
     url = loaded(path)
     with sqlite3.connect(path) as db:
         db.execute("update alembic_version set version_num = '9999_from_the_future'")
-    make_engine.cache_clear()  # another OwnIt process: the check runs once per engine
+    make_engine.cache_clear()  # another OwnIt process: the check runs once per engine, and per pool
+    connections.dispose(url)
     cli = Cli(url)
     for args in (*READS, *WRITES, ["report", "--as", HELEN]):
         message = cli.fails(*args)
@@ -160,7 +163,7 @@ def test_a_read_only_file_or_folder_is_one_line(tmp_path: Path) -> None:  # prag
 
 
 @pytest.fixture
-def capped(tmp_path: Path) -> Iterator[tuple[Cli, Path]]:
+def capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Cli, Path]]:
     """The demo database with FAC-1001, capped at the pages it holds: SQLite
     answers every write that needs a page more with SQLITE_FULL."""
     path = tmp_path / "full.db"
@@ -169,16 +172,17 @@ def capped(tmp_path: Path) -> Iterator[tuple[Cli, Path]]:
         db.execute("pragma wal_checkpoint(truncate)")
         pages = db.execute("pragma page_count").fetchone()[0]
 
-    def cap(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.execute(f"pragma max_page_count = {pages}")
+    opened = connections.Pool._sqlite
 
-    import sqlalchemy as sa
+    def capped_open(pool: connections.Pool) -> Any:
+        connection = opened(pool)
+        connection.execute(f"pragma max_page_count = {pages}")
+        return connection
 
-    engine = make_engine(url)
-    sa.event.listen(engine, "connect", cap)
+    monkeypatch.setattr(connections.Pool, "_sqlite", capped_open)
+    connections.dispose(url)
     yield Cli(url), path
-    sa.event.remove(engine, "connect", cap)
-    engine.dispose()
+    connections.dispose(url)
 
 
 def test_every_write_to_a_full_database_is_one_line_and_writes_nothing(capped: tuple[Cli, Path]) -> None:
@@ -209,6 +213,7 @@ def test_a_write_to_a_full_disk_is_one_line(tmpfs: Path, tmp_path: Path) -> None
         message = cli.fails(*args)
         assert message.startswith(f"the disk holding the database at {path} is full ("), (args, message)
     make_engine(url).dispose()
+    connections.dispose(url)
     (tmpfs / "filler").unlink()
     assert counts(path)[0] == 1
     cli.ok("raise", "--as", AMIRA, *LEAK_ARGS)  # room again: it works

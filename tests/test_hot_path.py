@@ -125,9 +125,8 @@ class Rules:
 
 
 def desk_with(plugin, url, clock, name="rules") -> Desk:
-    from ownit.db import make_engine
 
-    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(extra=[(name, plugin)]), clock=clock)
+    desk = Desk(url=url, plugins=build_plugins(extra=[(name, plugin)]), clock=clock)
     load_org(desk, ORG_FILE, skip_missing_departments=True)
     return desk
 

@@ -23,7 +23,6 @@ pytestmark = pytest.mark.slow
 WRITER = """
 import sys, time
 from ownit import hookimpl, service
-from ownit.db import make_engine
 from ownit.desk import Desk
 from ownit.plugins import build_plugins
 
@@ -33,7 +32,7 @@ class Slow:
         time.sleep(0.02)
 
 url = sys.argv[1]
-desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(extra=[("slow", Slow())]))
+desk = Desk(url=url, plugins=build_plugins(extra=[("slow", Slow())]))
 first = True
 while True:
     service.raise_request(desk, actor="amira.khan@example.com", request_type="facilities.leak", title="leak",

@@ -438,13 +438,11 @@ def one_error_line(result: Result) -> str:
 
 
 def test_the_demo_leaves_out_teams_of_departments_not_installed(ownit_database_url: str, ownit_clock: Any) -> None:
-    from ownit.db import make_engine
     from ownit.demo import ORG_FILE
     from ownit.desk import Desk
     from ownit.plugins import build_plugins
 
-    desk = Desk(url=ownit_database_url, engine=make_engine(ownit_database_url),
-                plugins=build_plugins(only={"facilities"}), clock=ownit_clock)
+    desk = Desk(url=ownit_database_url, plugins=build_plugins(only={"facilities"}), clock=ownit_clock)
     with pytest.raises(ConfigError, match="team #3 field 'department': department 'it' is not installed"):
         load_org(desk, ORG_FILE)
     counts = load_org(desk, ORG_FILE, skip_missing_departments=True)

@@ -14,7 +14,6 @@ import pytest
 from conftest import AMIRA, HELEN, LEAK, SAM
 
 from ownit import hookimpl, service
-from ownit.db import make_engine
 from ownit.desk import Desk
 from ownit.errors import NotFound, PermissionDenied, ValidationError
 from ownit.org import load_org
@@ -44,7 +43,7 @@ class Channel:
 
 
 def desk_with(channel: Channel, url: str, clock, tmp_path: Path, extra: str = "") -> Desk:
-    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(extra=[("pager", channel)]), clock=clock)
+    desk = Desk(url=url, plugins=build_plugins(extra=[("pager", channel)]), clock=clock)
     load_org(desk, ORG_FILE, skip_missing_departments=True)
     if extra:
         more = tmp_path / "more.toml"
@@ -218,7 +217,7 @@ def test_sweeps_on_several_hosts_at_once_send_each_notification_once(ownit_datab
     desk.take_warnings()
     chat.down = False
     ownit_clock.advance(minutes=2)
-    hosts = [Desk(url=ownit_database_url, engine=make_engine(ownit_database_url), plugins=desk.plugins,
+    hosts = [Desk(url=ownit_database_url, plugins=desk.plugins,
                   clock=ownit_clock) for _ in range(3)]
     start = threading.Barrier(len(hosts))
     errors: list[BaseException] = []

@@ -7,7 +7,6 @@ from sqlmodel import func, select
 
 from conftest import AMIRA, HELEN, LEAK, look
 from ownit import hookimpl, pure, service
-from ownit.db import make_engine
 from ownit.demo import ORG_FILE
 from ownit.desk import Desk
 from ownit.errors import PluginError, ValidationError
@@ -17,7 +16,7 @@ from ownit.plugins import build_plugins
 
 
 def desk_with(plugin, url, clock) -> Desk:
-    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(extra=[("faulty", plugin)]), clock=clock)
+    desk = Desk(url=url, plugins=build_plugins(extra=[("faulty", plugin)]), clock=clock)
     load_org(desk, ORG_FILE, skip_missing_departments=True)
     return desk
 
@@ -522,7 +521,7 @@ def test_a_pure_rule_that_hangs_is_timed_out_and_holds_no_lock(ownit_database_ur
     monkeypatch.setenv("OWNIT_HOOK_TIMEOUT", "2")
     plugin = HangsWhilePure()
     desk = desk_with(plugin, ownit_database_url, ownit_clock)
-    other = Desk(url=desk.url, engine=make_engine(desk.url), plugins=build_plugins(), clock=ownit_clock)
+    other = Desk(url=desk.url, plugins=build_plugins(), clock=ownit_clock)
     ref = raise_leak(other)["ref"]
     refused: list[Exception] = []
 

@@ -59,6 +59,9 @@ url, scripts = sys.argv[1], sys.argv[2]
 config = db.migrations_config(url)
 config.set_main_option("script_location", scripts)
 command.upgrade(config, "head")
+from ownit import revisions
+shipped = revisions.known()
+revisions.known = lambda: shipped | {"9101"}  # the recipe's migration ships with this OwnIt, as it would
 clock = FixedClock(datetime(2026, 11, 23, 10, tzinfo=timezone.utc))
 desk = Desk.open(url, clock=clock)
 load_org(desk, ORG_FILE, skip_missing_departments=True)

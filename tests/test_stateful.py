@@ -15,7 +15,7 @@ from sqlmodel import select
 from conftest import AMIRA, HELEN, LEAK, PRIYA, SAM, TOM, look
 from ownit import service
 from ownit.clock import FixedClock
-from ownit.db import make_engine, upgrade
+from ownit.db import upgrade
 from ownit.demo import ORG_FILE
 from ownit.desk import Desk
 from ownit.errors import OwnitError
@@ -34,7 +34,7 @@ class DeskMachine(RuleBasedStateMachine):
         self.dir = tempfile.TemporaryDirectory()
         url = f"sqlite:///{Path(self.dir.name) / 'desk.db'}"
         upgrade(url)
-        self.desk = Desk(url=url, engine=make_engine(url), plugins=PLUGINS,
+        self.desk = Desk(url=url, plugins=PLUGINS,
                          clock=FixedClock(datetime(2026, 11, 23, 10, tzinfo=timezone.utc)))
         load_org(self.desk, ORG_FILE, skip_missing_departments=True)
         self.refs: list[str] = []

@@ -373,7 +373,7 @@ def test_the_outbox_page_shows_admins_what_failed_and_why(app, ownit_demo_org, t
     admin.write_text(f'[[person]]\nemail = "{HELEN}"\nname = "Helen Price"\nsite = "HQ"\nroles = ["lead", "admin"]\n',
                      encoding="utf-8")
     load_org(ownit_demo_org, admin)
-    with_chat = Desk(url=ownit_demo_org.url, engine=ownit_demo_org.engine, clock=ownit_demo_org.clock,
+    with_chat = Desk(url=ownit_demo_org.url, clock=ownit_demo_org.clock,
                      plugins=build_plugins(extra=[("pager", DownChannel())]))
     service.raise_request(with_chat, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in a requester's menu

@@ -14,44 +14,123 @@ report), :mod:`.sweeping` (the cron sweep), :mod:`.outgoing` (what goes out to t
 notifications, morning digests, the outbox for admins), :mod:`.access` (who may see and
 do what) and :mod:`.reactions` (plugins before and after an action) — and
 :mod:`.admin` (the org file, restoring a backup, the demo: admins only), and
-its public functions are all here.
+its public functions are all here, each module imported when one of its
+names is first used.
 """
 
 from __future__ import annotations
 
-from .absence import set_away
-from .admin import load_org, ready_to_restore, restore as restore_backup
-from .access import NOTE_MAX, TITLE_MAX
-from .attachments import files, get_file
-from .charters import check as check_charters, everywhere as promises_applying, load as load_charters
-from .charters import show as charter
-from .health import MAX_REPORT_DAYS, RECORD_DAYS, REPORT_DAYS, TREND_WEEKS, report, team_record
-from .incidents import covering as incidents_here, declare as declare_incident, join as join_incident
-from .incidents import link as link_incident, linkable as linkable_requests, of_team as team_incidents
-from .incidents import unlink as unlink_incident
-from .intake import CONTINUITY, raise_request, who
-from .mail import Refused, reply_by_mail
-from .rating import rate_by_link, rating_link
-from .reads import (asked_questions, calendar_of, departments, following, inbox, load_problems, memberships, my_requests,
-                    ownership_problems, people, queue, queue_page, show, similar_open, site_requests, sites, team_summary,
-                    teams)
-from .outgoing import outbox_lines as outbox, retry as retry_notification, sent_to_you
-from .settings import channels, my_preferences, set_preferences
-from .mystery import add_note as note_mystery, answer as answer_mystery, mine as my_mysteries
-from .mystery import plan as plan_mystery, programme as mystery_programme, results as mystery_results
-from .mystery import set_programme as set_mystery_programme, take_part as take_part_in_mysteries
-from .tasks import ask as ask_task, done as task_done, of_team as team_tasks
-from .sweeping import NEVER, PROMISES, SWEEP_BATCH, sweep
-from .watching import me_too, watch
-from ..store.outbox import MAX_ATTEMPTS, RETRY_AFTER
-from .work import (add_note, advance, attach, check_in, confirm, contact, hand_off, reopen, resolve, resume,
-                   wait_on_requester, work_with)
-from .answers import change_answers
-from ..uploads import Upload
+from importlib import import_module
+from typing import Any
+
+_WHERE = {  # public name -> (the module that defines it, its name there)
+    "MAX_ATTEMPTS": ("..store.outbox", "MAX_ATTEMPTS"),
+    "RETRY_AFTER": ("..store.outbox", "RETRY_AFTER"),
+    "Upload": ("..uploads", "Upload"),
+    "set_away": (".absence", "set_away"),
+    "NOTE_MAX": (".access", "NOTE_MAX"),
+    "TITLE_MAX": (".access", "TITLE_MAX"),
+    "load_org": (".admin", "load_org"),
+    "ready_to_restore": (".admin", "ready_to_restore"),
+    "restore_backup": (".admin", "restore"),
+    "change_answers": (".answers", "change_answers"),
+    "files": (".attachments", "files"),
+    "get_file": (".attachments", "get_file"),
+    "charter": (".charters", "show"),
+    "check_charters": (".charters", "check"),
+    "load_charters": (".charters", "load"),
+    "promises_applying": (".charters", "everywhere"),
+    "MAX_REPORT_DAYS": (".health", "MAX_REPORT_DAYS"),
+    "RECORD_DAYS": (".health", "RECORD_DAYS"),
+    "REPORT_DAYS": (".health", "REPORT_DAYS"),
+    "TREND_WEEKS": (".health", "TREND_WEEKS"),
+    "report": (".health", "report"),
+    "team_record": (".health", "team_record"),
+    "declare_incident": (".incidents", "declare"),
+    "incidents_here": (".incidents", "covering"),
+    "join_incident": (".incidents", "join"),
+    "link_incident": (".incidents", "link"),
+    "linkable_requests": (".incidents", "linkable"),
+    "team_incidents": (".incidents", "of_team"),
+    "unlink_incident": (".incidents", "unlink"),
+    "CONTINUITY": (".intake", "CONTINUITY"),
+    "raise_request": (".intake", "raise_request"),
+    "who": (".intake", "who"),
+    "Refused": (".mail", "Refused"),
+    "reply_by_mail": (".mail", "reply_by_mail"),
+    "answer_mystery": (".mystery", "answer"),
+    "my_mysteries": (".mystery", "mine"),
+    "mystery_programme": (".mystery", "programme"),
+    "mystery_results": (".mystery", "results"),
+    "note_mystery": (".mystery", "add_note"),
+    "plan_mystery": (".mystery", "plan"),
+    "set_mystery_programme": (".mystery", "set_programme"),
+    "take_part_in_mysteries": (".mystery", "take_part"),
+    "outbox": (".outgoing", "outbox_lines"),
+    "retry_notification": (".outgoing", "retry"),
+    "sent_to_you": (".outgoing", "sent_to_you"),
+    "rate_by_link": (".rating", "rate_by_link"),
+    "rating_link": (".rating", "rating_link"),
+    "asked_questions": (".reads", "asked_questions"),
+    "calendar_of": (".reads", "calendar_of"),
+    "departments": (".reads", "departments"),
+    "following": (".reads", "following"),
+    "inbox": (".reads", "inbox"),
+    "load_problems": (".reads", "load_problems"),
+    "memberships": (".reads", "memberships"),
+    "my_requests": (".reads", "my_requests"),
+    "ownership_problems": (".reads", "ownership_problems"),
+    "people": (".reads", "people"),
+    "queue": (".reads", "queue"),
+    "queue_page": (".reads", "queue_page"),
+    "show": (".reads", "show"),
+    "similar_open": (".reads", "similar_open"),
+    "site_requests": (".reads", "site_requests"),
+    "sites": (".reads", "sites"),
+    "team_summary": (".reads", "team_summary"),
+    "teams": (".reads", "teams"),
+    "channels": (".settings", "channels"),
+    "my_preferences": (".settings", "my_preferences"),
+    "set_preferences": (".settings", "set_preferences"),
+    "NEVER": (".sweeping", "NEVER"),
+    "PROMISES": (".sweeping", "PROMISES"),
+    "SWEEP_BATCH": (".sweeping", "SWEEP_BATCH"),
+    "sweep": (".sweeping", "sweep"),
+    "ask_task": (".tasks", "ask"),
+    "task_done": (".tasks", "done"),
+    "team_tasks": (".tasks", "of_team"),
+    "me_too": (".watching", "me_too"),
+    "watch": (".watching", "watch"),
+    "add_note": (".work", "add_note"),
+    "advance": (".work", "advance"),
+    "attach": (".work", "attach"),
+    "check_in": (".work", "check_in"),
+    "confirm": (".work", "confirm"),
+    "contact": (".work", "contact"),
+    "hand_off": (".work", "hand_off"),
+    "reopen": (".work", "reopen"),
+    "resolve": (".work", "resolve"),
+    "resume": (".work", "resume"),
+    "wait_on_requester": (".work", "wait_on_requester"),
+    "work_with": (".work", "work_with"),
+}
 
 # The service function of each lifecycle action (ownit.domain.ACTIONS), by the action's name.
-ACTIONS = {"contact": contact, "checkin": check_in, "advance": advance, "wait": wait_on_requester, "resume": resume,
-           "handoff": hand_off, "resolve": resolve, "confirm": confirm, "reopen": reopen}
+_ACTIONS = {"contact": "contact", "checkin": "check_in", "advance": "advance", "wait": "wait_on_requester",
+            "resume": "resume", "handoff": "hand_off", "resolve": "resolve", "confirm": "confirm", "reopen": "reopen"}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, its module imported on first use (a command imports only what it runs)."""
+    if name == "ACTIONS":
+        value: Any = {action: __getattr__(function) for action, function in _ACTIONS.items()}
+    elif name in _WHERE:
+        module, attribute = _WHERE[name]
+        value = getattr(import_module(module, __name__), attribute)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # once loaded, an ordinary attribute
+    return value
 
 
 def init(url: str | None = None) -> str:

@@ -7,22 +7,20 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
 from .. import domain, events, notices
 from ..actors import Actor
 from ..clock import within_bounds
 from ..errors import PermissionDenied, ValidationError
-from ..models import Request
 from ..store import directory, org as org_store, outbox, requests, tasks, timeline
 from ..store import unit as store
+from ..store.sql import sa, table
 from ..store.directory import PersonEntry
 from .audience import tell_requester
 from .reactions import transaction
 from .reads import state
 from . import roster
 
-_R = Request.__table__
+_R = table("request")
 
 
 def set_away(desk: Any, *, actor: Actor, email: str, start: date, until: date) -> dict[str, Any]:

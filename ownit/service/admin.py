@@ -21,6 +21,7 @@ from .. import backup as backups
 from ..actors import Actor
 from ..errors import PermissionDenied, ValidationError
 from ..store import unit as store
+from ..store import connections
 
 NO_ADMIN = ("the directory names no admin, so anyone may load the org file, restore and reset; "
             "give someone roles = [..., \"admin\"] in the org file")
@@ -104,6 +105,7 @@ def restore(url: str, path: Path, *, actor: Actor, replace: bool = False,
     once :func:`ready_to_restore` (or ``ready``, what it returned) allows; what
     it replaces is kept next to it first (``kept`` in the result)."""
     checked, target = ready or ready_to_restore(url, path, actor=actor, replace=replace)
+    connections.dispose(url)  # this process's connections to the file being replaced: new ones after
     kept = set_aside(target, "restore")
     if kept is not None and not backups.holds_ownit(target):
         target.unlink()  # not a database to restore into: the copy kept is what it held

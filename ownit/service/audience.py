@@ -17,18 +17,17 @@ twice.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from ..models import Person
-from ..notices import Notice
 from ..store import directory, outbox, watchers
-from ..store.sql import Statement
+from ..store.sql import Statement, sa, table
 from ..store.unit import Unit
 
-_P = Person.__table__
-_ABSENCE = Statement(sa.select(_P.c.away_from, _P.c.away_until).where(_P.c.id == sa.bindparam("person")))
+if TYPE_CHECKING:
+    from ..notices import Notice
+
+_P = table("person")
+_ABSENCE = Statement(lambda: sa.select(_P.c.away_from, _P.c.away_until).where(_P.c.id == sa.bindparam("person")))
 
 
 def restricted(u: Unit, req: Any) -> bool:

@@ -19,21 +19,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-import sqlalchemy as sa
-
 from .. import assign, domain, events, notices, promises
 from ..actors import Actor
 from ..departments import PRIORITIES, RequestType
 from ..incidents import is_incident
 from ..clock import within_bounds
 from ..errors import PermissionDenied, PluginError, ValidationError
-from ..models import Request
 from ..records import Draft, TeamInfo
 from ..store import directory, org as org_store, requests, timeline
 from ..store import outbox, submissions
 from ..store import unit as store
 from ..store.directory import PersonEntry, SiteEntry, TeamEntry
-from ..store.sql import Statement
+from ..store.sql import Statement, sa, table
 from ..uploads import Upload
 from ..views import person_view
 from . import repeats, roster
@@ -47,8 +44,8 @@ from .roster import candidates, team_info
 
 CONTINUITY = timedelta(days=30)  # a requester keeps the owner of their last request of a department this long
 
-_R = Request.__table__
-_LAST_OWNER = Statement(  # the owner of the requester's last request of the department, lately
+_R = table("request")
+_LAST_OWNER = Statement(lambda:   # the owner of the requester's last request of the department, lately
     sa.select(_R.c.owner_id).where(_R.c.requester_id == sa.bindparam("requester"),
                                    _R.c.department == sa.bindparam("department"),
                                    _R.c.raised_at >= sa.bindparam("since"))

@@ -39,7 +39,8 @@ from statistics import mean
 from types import SimpleNamespace
 from typing import Any, Iterable
 
-from .. import domain, mystery as rubric, notices
+from .. import domain, mystery as rubric
+from ..lazy import Lazy
 from ..actors import Actor
 from ..departments import RequestType
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -50,6 +51,8 @@ from ..store.directory import Directory, PersonEntry, TeamEntry
 from . import repeats
 from .access import text
 from .reactions import transaction
+
+notices = Lazy("ownit.notices")  # the invitations and the reveal: not loaded by the reads that show a request
 
 SCENARIO_MAX = 2000
 PER_MONTH_MAX = 20

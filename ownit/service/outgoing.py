@@ -20,23 +20,21 @@ from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
 from .. import domain, notices
 from ..actors import Actor
 from ..errors import NotFound, PermissionDenied, ValidationError
-from ..models import Request
 from ..notices import Digest
 from ..preferences import DIGEST_AT
 from ..store import outbox
 from ..store import unit as store
+from ..store.sql import sa, table
 from ..store.directory import Directory, PersonEntry, TeamEntry, away_at
 from ..store.outbox import MAX_ATTEMPTS
 from .admin import require_admin
 from .reactions import Call, delivery, listening, notification_snapshot, offered_to, record, signing, tell, transaction
 
 BATCH = 200  # notifications claimed and offered per unit of work
-_R = Request.__table__
+_R = table("request")
 Report = dict[str, Any]
 
 

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy.exc import IntegrityError
-
 from .. import domain, events, tokens
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..store import outbox, ratings, requests, timeline
@@ -138,7 +136,9 @@ def rate_by_link(desk: Any, *, token: str, nps: int | None, effort: int | None,
 
     try:
         return transaction(desk, work)
-    except (IntegrityError, Conflict):  # another submission got there first: say what it did
+    except Exception as exc:  # another submission got there first: say what it did
+        if not isinstance(exc, Conflict) and not store.duplicate(exc):
+            raise
         link = store.run(desk, lambda u: _open(u, note_id), write=False)
         if link.page["done"] is None:
             raise

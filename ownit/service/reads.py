@@ -6,17 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-import sqlalchemy as sa
-
-from .. import domain, notices, promises, queues
+from .. import domain, promises, queues
 from ..actors import Actor
 from ..calendar import BusinessCalendar
 from ..departments import RequestType
 from ..errors import PermissionDenied
-from ..models import Person, Request
 from ..incidents import is_incident
 from ..store import directory, incidents, outbox, requests, tasks, timeline, watchers
 from ..store import unit as store
+from ..store.sql import sa, table
 from ..store.directory import PersonEntry, TeamEntry
 from ..views import charter_quote, person_view, render_request, summary_view, task_view
 from .access import acting_for, is_staff, may_manage_watchers, may_work, visible
@@ -25,7 +23,7 @@ from .mystery import reveal
 from .reactions import Later
 from .roster import candidates, handoff_lines
 
-_R, _P = Request.__table__, Person.__table__
+_R, _P = table("request"), table("person")
 
 
 # --- one request, as its viewer sees it ---------------------------------------------------------------
@@ -346,6 +344,8 @@ def _site_lines(u: store.Unit, ids: list[int], types: dict[str, RequestType]) ->
 
 def inbox(desk: Any, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
     """A person's notifications, newest first; ``heading`` is the kind in people's words."""
+    from .. import notices  # the inbox's headings: not loaded by the reads that do not need them
+
     def work(u: store.Unit) -> list[dict[str, Any]]:
         person = u.person(actor)
         zone = u.directory.zone(person)

@@ -20,14 +20,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-import sqlalchemy as sa
-
 from .. import domain, events, notices, promises
 from ..departments import Duration
 from ..errors import Conflict
-from ..models import Person, Request
 from ..store import outbox, requests, submissions, tasks, timeline
 from ..store import unit as store
+from ..store.sql import sa, table
 from ..store.directory import TeamEntry
 from ..store.requests import RequestRow
 from .absence import hand_on
@@ -40,7 +38,7 @@ SWEEP_BATCH = 500  # requests per transaction
 NEVER = datetime(9999, 1, 1, tzinfo=timezone.utc)  # a request the sweep has finished with until it changes
 PROMISES = (("first_contact", "first contact"), ("checkin", "check-in"), ("resolve", "resolution"))
 
-_R, _P = Request.__table__, Person.__table__
+_R, _P = table("request"), table("person")
 Report = dict[str, Any]
 
 

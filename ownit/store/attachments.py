@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import sqlalchemy as sa
-
-from ..models import Attachment
-from .sql import Insert, Statement
+from .sql import Insert, Statement, sa, table
 from .unit import Unit
 
-TABLE = Attachment.__table__
+TABLE = table("attachment")
 _ADD = Insert(TABLE, lambda plain, dialect: plain.returning(TABLE.c.id))
-_GET = Statement(sa.select(TABLE).where(TABLE.c.id == sa.bindparam("id")))
-_HELD = Statement(sa.select(sa.func.coalesce(sa.func.sum(TABLE.c.size), 0))
+_GET = Statement(lambda: sa.select(TABLE.table).where(TABLE.c.id == sa.bindparam("id")))
+_HELD = Statement(lambda: sa.select(sa.func.coalesce(sa.func.sum(TABLE.c.size), 0))
                   .where(TABLE.c.request_id == sa.bindparam("request")))
 
 

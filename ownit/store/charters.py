@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..charters import Charter
-from ..models import Charter as CharterTable
-from .sql import Insert, Statement
+from .sql import Insert, Statement, sa, table
 from .unit import Unit
 
-TABLE = CharterTable.__table__
+TABLE = table("charter")
 _ADD = Insert(TABLE)
-_LATEST = Statement(sa.select(TABLE.c.id, TABLE.c.version, TABLE.c.body)
+_LATEST = Statement(lambda: sa.select(TABLE.c.id, TABLE.c.version, TABLE.c.body)
                     .where(TABLE.c.team_id == sa.bindparam("team")).order_by(TABLE.c.version.desc()).limit(1))
 
 
-_LOADED = Statement(sa.select(TABLE.c.loaded_at).where(TABLE.c.id == sa.bindparam("charter")))
+_LOADED = Statement(lambda: sa.select(TABLE.c.loaded_at).where(TABLE.c.id == sa.bindparam("charter")))
 
 
 def loaded_at(u: Unit, charter_id: int) -> Any:

@@ -10,25 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from .. import domain
 from ..incidents import Scope
-from ..models import Incident, Request
 from . import requests
 from .requests import RequestRow
-from .sql import Insert, Statement
+from .sql import Insert, Statement, sa, table
 from .unit import Unit
 
-TABLE = Incident.__table__
-_R = Request.__table__
+TABLE = table("incident")
+_R = table("request")
 _ADD = Insert(TABLE)
-_OF = Statement(sa.select(TABLE.c.scope, TABLE.c.targets, TABLE.c.joins_as)
+_OF = Statement(lambda: sa.select(TABLE.c.scope, TABLE.c.targets, TABLE.c.joins_as)
                 .where(TABLE.c.request_id == sa.bindparam("request")))
-_OPEN = Statement(sa.select(TABLE.c.request_id, TABLE.c.scope, TABLE.c.targets, TABLE.c.joins_as)
+_OPEN = Statement(lambda: sa.select(TABLE.c.request_id, TABLE.c.scope, TABLE.c.targets, TABLE.c.joins_as)
                   .join(_R, _R.c.id == TABLE.c.request_id).where(_R.c.status.in_([sa.literal_column(f"'{status}'") for status in domain.ACTIVE]))
                   .order_by(_R.c.raised_at.desc(), _R.c.id.desc()))
-_LINKED = Statement(sa.select(_R.c.id).where(_R.c.incident_id == sa.bindparam("incident")).order_by(_R.c.id))
+_LINKED = Statement(lambda: sa.select(_R.c.id).where(_R.c.incident_id == sa.bindparam("incident")).order_by(_R.c.id))
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,7 @@ def linked(u: Unit, incident_id: int) -> list[RequestRow]:
     return [found[i] for i in ids if i in found]
 
 
-_INVOLVES = Statement(sa.select(_R.c.id).where(_R.c.incident_id == sa.bindparam("incident"), sa.or_(
+_INVOLVES = Statement(lambda: sa.select(_R.c.id).where(_R.c.incident_id == sa.bindparam("incident"), sa.or_(
     _R.c.requester_id == sa.bindparam("person"), _R.c.owner_id == sa.bindparam("person"))).limit(1))
 
 
@@ -71,7 +68,7 @@ def involves(u: Unit, incident_id: int, person_id: int) -> bool:
     return u.db.execute(_INVOLVES, incident=incident_id, person=person_id).first() is not None
 
 
-_CANDIDATES = Statement(sa.select(_R.c.id).where(
+_CANDIDATES = Statement(lambda: sa.select(_R.c.id).where(
     _R.c.department == sa.bindparam("department"), _R.c.incident_id.is_(None),
     _R.c.status.in_([sa.literal_column(f"'{status}'") for status in domain.ACTIVE]),
     _R.c.ref.not_like(sa.literal_column("'INC-%'"))).order_by(_R.c.raised_at.desc(), _R.c.id.desc())

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-import sqlalchemy as sa
-
-from ..models import Secret
-from .sql import Insert, Statement, dialect_insert
+from .sql import Insert, Statement, dialect_insert, sa, table
 from .unit import Unit
 
-TABLE = Secret.__table__
-_KEEP = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE).on_conflict_do_nothing(
+TABLE = table("secret")
+_KEEP = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(plain.table).on_conflict_do_nothing(
     index_elements=["name"]))
-_READ = Statement(sa.select(TABLE.c.value).where(TABLE.c.name == sa.bindparam("name")))
+_READ = Statement(lambda: sa.select(TABLE.c.value).where(TABLE.c.name == sa.bindparam("name")))
 
 
 def get_or_make(u: Unit, name: str, make: Callable[[], str]) -> str:

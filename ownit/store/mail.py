@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ..models import MailReceived
-from .sql import Insert, dialect_insert
+from .sql import Insert, dialect_insert, sa, table
 from .unit import Unit
 
-TABLE = MailReceived.__table__
-_ONCE = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE)
+TABLE = table("mail_received")
+_ONCE = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(plain.table)
                .on_conflict_do_nothing(index_elements=["message_id"]).returning(TABLE.c.message_id))
 
 

@@ -15,34 +15,34 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-import sqlalchemy as sa
-
-from ..models import Mystery, MysteryProgramme, Request
-from .sql import Insert, Statement
+from .sql import Insert, Statement, sa, table
 from .unit import Unit
 
-PROGRAMME = MysteryProgramme.__table__
-TABLE = Mystery.__table__
+PROGRAMME = table("mystery_programme")
+TABLE = table("mystery")
 _ADD = Insert(TABLE, lambda plain, dialect: plain.returning(TABLE.c.id))
 _ADD_PROGRAMME = Insert(PROGRAMME)
-_PROGRAMME = Statement(sa.select(*PROGRAMME.columns).where(PROGRAMME.c.team_id == sa.bindparam("team")))
-_CHANGE_PROGRAMME = Statement(PROGRAMME.update().where(PROGRAMME.c.team_id == sa.bindparam("team")),
+_PROGRAMME = Statement(lambda: sa.select(*PROGRAMME.columns).where(PROGRAMME.c.team_id == sa.bindparam("team")))
+_CHANGE_PROGRAMME = Statement(lambda: PROGRAMME.update().where(PROGRAMME.c.team_id == sa.bindparam("team")),
                               keys=("per_month", "request_types", "shoppers", "set_by", "set_at"))
-_ALL = sa.select(*TABLE.columns)
-_BY_ID = Statement(_ALL.where(TABLE.c.id == sa.bindparam("id")))
-_OF_REQUEST = Statement(_ALL.where(TABLE.c.request_id == sa.bindparam("request")))
-_OF_TEAM = Statement(_ALL.where(TABLE.c.team_id == sa.bindparam("team")).order_by(TABLE.c.raise_by, TABLE.c.id))
-_OF_SHOPPER = Statement(_ALL.where(TABLE.c.shopper_id == sa.bindparam("person")).order_by(TABLE.c.id))
-_REVEALED_TO = Statement(_ALL.where(TABLE.c.owner_id == sa.bindparam("person"), TABLE.c.scored_at.isnot(None))
+def _all() -> object:
+    return sa.select(*TABLE.columns)
+
+
+_BY_ID = Statement(lambda: _all().where(TABLE.c.id == sa.bindparam("id")))
+_OF_REQUEST = Statement(lambda: _all().where(TABLE.c.request_id == sa.bindparam("request")))
+_OF_TEAM = Statement(lambda: _all().where(TABLE.c.team_id == sa.bindparam("team")).order_by(TABLE.c.raise_by, TABLE.c.id))
+_OF_SHOPPER = Statement(lambda: _all().where(TABLE.c.shopper_id == sa.bindparam("person")).order_by(TABLE.c.id))
+_REVEALED_TO = Statement(lambda: _all().where(TABLE.c.owner_id == sa.bindparam("person"), TABLE.c.scored_at.isnot(None))
                          .order_by(TABLE.c.scored_at.desc()))
-_PLANNED_IN = Statement(sa.select(sa.func.count()).where(
+_PLANNED_IN = Statement(lambda: sa.select(sa.func.count()).where(
     TABLE.c.team_id == sa.bindparam("team"), TABLE.c.raise_by >= sa.bindparam("first"),
     TABLE.c.raise_by <= sa.bindparam("last")))
-_LINK = Statement(TABLE.update().where(TABLE.c.id == sa.bindparam("row_id"), TABLE.c.request_id.is_(None)),
+_LINK = Statement(lambda: TABLE.update().where(TABLE.c.id == sa.bindparam("row_id"), TABLE.c.request_id.is_(None)),
                   keys=("request_id", "raised_at"))
-_SCORE = Statement(TABLE.update().where(TABLE.c.id == sa.bindparam("row_id"), TABLE.c.scored_at.is_(None)),
+_SCORE = Statement(lambda: TABLE.update().where(TABLE.c.id == sa.bindparam("row_id"), TABLE.c.scored_at.is_(None)),
                    keys=("answers", "parts", "score", "rubric", "charter_id", "owner_id", "scored_at"))
-_NOTE = Statement(TABLE.update().where(TABLE.c.id == sa.bindparam("row_id")), keys=("note", "noted_by"))
+_NOTE = Statement(lambda: TABLE.update().where(TABLE.c.id == sa.bindparam("row_id")), keys=("note", "noted_by"))
 
 
 def _as(table: Any, found: Any) -> SimpleNamespace | None:
@@ -59,7 +59,7 @@ def programme(u: Unit, team_id: int) -> SimpleNamespace | None:
     return _as(PROGRAMME, u.db.execute(_PROGRAMME, team=team_id).first())
 
 
-_PROGRAMMES = Statement(sa.select(*PROGRAMME.columns).order_by(PROGRAMME.c.team_id))
+_PROGRAMMES = Statement(lambda: sa.select(*PROGRAMME.columns).order_by(PROGRAMME.c.team_id))
 
 
 def programmes(u: Unit) -> list[SimpleNamespace]:
@@ -128,14 +128,14 @@ def note(u: Unit, mystery_id: int, text: str, by: int) -> None:
 
 def closed_unscored(u: Unit) -> list[SimpleNamespace]:
     """Mystery requests whose request is closed and not yet scored: their requesters are asked for the form."""
-    request = Request.__table__
-    found = u.db.run(_ALL.join(request, request.c.id == TABLE.c.request_id)
+    request = table("request")
+    found = u.db.run(_all().join(request, request.c.id == TABLE.c.request_id)
                      .where(TABLE.c.scored_at.is_(None), request.c.status == "closed").order_by(TABLE.c.id)).all()
     return [_row(row) for row in found]
 
 
 def scored_between(u: Unit, team_id: int, since: datetime, until: datetime) -> list[SimpleNamespace]:
     """The team's mystery requests scored in ``[since, until)``, the first scored first."""
-    return [_row(found) for found in u.db.run(_ALL.where(
+    return [_row(found) for found in u.db.run(_all().where(
         TABLE.c.team_id == team_id, TABLE.c.scored_at >= since, TABLE.c.scored_at < until)
         .order_by(TABLE.c.scored_at)).all()]

@@ -14,18 +14,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
-from ..models import NamedCalendar, Person, Site, Team, TeamMember
-from .sql import Statement, defaults
+from .sql import Statement, sa, shape, table
 from .unit import Unit
 
-TABLES = {"site": Site.__table__, "person": Person.__table__, "team": Team.__table__,
-          "team_member": TeamMember.__table__, "calendar": NamedCalendar.__table__}
-_M, _P = TeamMember.__table__, Person.__table__
-_ASSIGNED = Statement(_M.update().where(_M.c.team_id == sa.bindparam("team"), _M.c.person_id == sa.bindparam("person")),
+TABLES = {"site": table("site"), "person": table("person"), "team": table("team"),
+          "team_member": table("team_member"), "calendar": table("calendar")}
+_M, _P = table("team_member"), table("person")
+_ASSIGNED = Statement(lambda: _M.update().where(_M.c.team_id == sa.bindparam("team"), _M.c.person_id == sa.bindparam("person")),
                       keys=("last_assigned_at",))
-_ABSENT = Statement(_P.update().where(_P.c.id == sa.bindparam("person")), keys=("away_from", "away_until"))
+_ABSENT = Statement(lambda: _P.update().where(_P.c.id == sa.bindparam("person")), keys=("away_from", "away_until"))
 
 Row = dict[str, Any]
 
@@ -42,7 +39,7 @@ def save(u: Unit, table: str, values: Row, existing: Row | None) -> Row:
     returns the row as stored (with its id)."""
     t = TABLES[table]
     if existing is None:
-        values = {**{name: make() for name, make in defaults(t).items()}, **values}
+        values = {**{name: make() for name, make in shape(table).defaults.items()}, **values}
         new_id = u.db.run(sa.insert(t).values(**values).returning(t.c.id)).scalar()
         return {**{c: None for c in t.columns.keys()}, **values, "id": new_id}
     changed = {k: v for k, v in values.items() if existing.get(k) != v}

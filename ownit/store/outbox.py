@@ -20,17 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from ..models import Notification, Person, Request
-from ..notices import Notice
-from .sql import Insert, Statement, dialect_insert
+from .sql import Insert, Statement, dialect_insert, sa, table
 from .unit import Unit
 
-TABLE = Notification.__table__
-_R, _P = Request.__table__, Person.__table__
+if TYPE_CHECKING:
+    from ..notices import Notice
+
+TABLE = table("notification")
+_R, _P = table("request"), table("person")
 
 
 MAX_ATTEMPTS = 5  # deliveries of one notification before it is a dead letter (it stays in the inbox)
@@ -82,14 +81,14 @@ class Line:
 
 
 _PUT = Insert(TABLE, lambda plain, dialect: plain.returning(TABLE.c.id))
-_PUT_ONCE = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE)
+_PUT_ONCE = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(plain.table)
                    .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(TABLE.c.id))
-_DELIVERED = Statement(TABLE.update().where(TABLE.c.id == sa.bindparam("note")).values(
+_DELIVERED = Statement(lambda: TABLE.update().where(TABLE.c.id == sa.bindparam("note")).values(
     attempts=TABLE.c.attempts + 1, delivered_at=sa.bindparam("at"), next_attempt_at=None, claimed_until=None))
-_FAILED = Statement(TABLE.update().where(TABLE.c.id == sa.bindparam("note")).values(
+_FAILED = Statement(lambda: TABLE.update().where(TABLE.c.id == sa.bindparam("note")).values(
     attempts=TABLE.c.attempts + 1, next_attempt_at=sa.bindparam("next"), last_error=sa.bindparam("error"),
     claimed_until=None))
-_INBOX = Statement(sa.select(TABLE.c.id, _R.c.ref, TABLE.c.kind, TABLE.c.message, TABLE.c.data, TABLE.c.created_at)
+_INBOX = Statement(lambda: sa.select(TABLE.c.id, _R.c.ref, TABLE.c.kind, TABLE.c.message, TABLE.c.data, TABLE.c.created_at)
                    .select_from(TABLE.outerjoin(_R, _R.c.id == TABLE.c.request_id))
                    .where(TABLE.c.person_id == sa.bindparam("person"))
                    .order_by(TABLE.c.created_at.desc(), TABLE.c.id.desc()).limit(sa.bindparam("limit")))

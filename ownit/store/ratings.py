@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
-
-from ..models import Feedback
-from .sql import Insert, Statement
+from .sql import Insert, Statement, sa, table
 from .unit import Unit
 
-TABLE = Feedback.__table__
+TABLE = table("feedback")
 _ADD = Insert(TABLE)
-_THROUGH = Statement(sa.select(TABLE.c.at, TABLE.c.nps, TABLE.c.effort, TABLE.c.comment)
+_THROUGH = Statement(lambda: sa.select(TABLE.c.at, TABLE.c.nps, TABLE.c.effort, TABLE.c.comment)
                      .where(TABLE.c.notification_id == sa.bindparam("note")))
 
 

@@ -20,20 +20,18 @@ import copy
 import operator
 from typing import Any, Iterable
 
-import sqlalchemy as sa
 from .. import promises
 from ..errors import Conflict
-from ..models import RefCounter, Request
-from .sql import Insert, Statement, defaults, dialect_insert
+from .sql import Insert, Statement, VersionedUpdate, dialect_insert, sa, shape, table
 from .unit import Unit
 
-TABLE = Request.__table__
-COLUMNS: tuple[str, ...] = tuple(column.key for column in TABLE.columns)
-_JSON = tuple(column.key for column in TABLE.columns if isinstance(column.type, sa.JSON))
+TABLE = table("request")
+COLUMNS: tuple[str, ...] = shape("request").columns
+_JSON = shape("request").json
 _VALUES = operator.attrgetter(*COLUMNS)  # a row's values, in the table's order
 
 
-_FILLED = defaults(TABLE)
+_FILLED = shape("request").defaults
 
 
 class RequestRow:
@@ -76,18 +74,9 @@ def _from(u: Unit, values: tuple[Any, ...]) -> RequestRow:
 
 _INSERT = Insert(TABLE, lambda plain, dialect: plain.returning(TABLE.c.id))
 _INSERTED = operator.attrgetter(*_INSERT.keys)
-_BY_REF = Statement(sa.select(*TABLE.columns).where(TABLE.c.ref == sa.bindparam("ref")))
-_BY_ID = Statement(sa.select(*TABLE.columns).where(TABLE.c.id == sa.bindparam("id")))
-_UPDATES: dict[tuple[str, ...], Statement] = {}  # one statement per set of changed columns, compiled once
-
-
-def _update_of(columns: tuple[str, ...]) -> Statement:
-    found = _UPDATES.get(columns)
-    if found is None:
-        found = _UPDATES[columns] = Statement(
-            TABLE.update().where(TABLE.c.id == sa.bindparam("row_id"), TABLE.c.version == sa.bindparam("seen")),
-            keys=columns)
-    return found
+_BY_REF = Statement(lambda: sa.select(*TABLE.columns).where(TABLE.c.ref == sa.bindparam("ref")))
+_BY_ID = Statement(lambda: sa.select(*TABLE.columns).where(TABLE.c.id == sa.bindparam("id")))
+_UPDATE = VersionedUpdate(TABLE)  # the columns that changed, the version checked
 
 
 def insert(u: Unit, row: RequestRow) -> None:
@@ -132,8 +121,8 @@ def update(u: Unit, row: RequestRow) -> None:
     seen_version = row._seen["version"]
     row.version = seen_version + 1
     columns = changed(row)
-    if u.db.execute(_update_of(columns), row_id=row.id, seen=seen_version,
-                  **{name: getattr(row, name) for name in columns}).rowcount != 1:
+    if u.db.update(_UPDATE, columns, row_id=row.id, seen=seen_version,
+                   **{name: getattr(row, name) for name in columns}).rowcount != 1:
         row.version = seen_version
         raise Conflict("this request was changed by someone else at the same moment; reload it and try again")
     row._loaded()
@@ -157,17 +146,17 @@ def note_swept(u: Unit, row: RequestRow) -> bool:
         return True  # another sweep noted the same already
     if columns != ("sweep_after",):
         raise ValueError(f"note_swept stores sweep_after only, not {columns}")
-    if u.db.execute(_update_of(("sweep_after",)), row_id=row.id, seen=row._seen["version"],
-                  sweep_after=row.sweep_after).rowcount != 1:
+    if u.db.update(_UPDATE, ("sweep_after",), row_id=row.id, seen=row._seen["version"],
+                   sweep_after=row.sweep_after).rowcount != 1:
         return False
     row._loaded()
     return True
 
 
-_COUNTER = RefCounter.__table__
-_BUMP_REF = Statement(_COUNTER.update().where(_COUNTER.c.prefix == sa.bindparam("ref_prefix"))
+_COUNTER = table("ref_counter")
+_BUMP_REF = Statement(lambda: _COUNTER.update().where(_COUNTER.c.prefix == sa.bindparam("ref_prefix"))
                       .values(value=_COUNTER.c.value + 1).returning(_COUNTER.c.value))
-_FIRST_REF = Insert(_COUNTER, lambda plain, dialect: dialect_insert(dialect)(_COUNTER).on_conflict_do_nothing())
+_FIRST_REF = Insert(_COUNTER, lambda plain, dialect: dialect_insert(dialect)(plain.table).on_conflict_do_nothing())
 
 
 

@@ -13,25 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
-from ..models import Submission
-from .sql import Insert, Statement, dialect_insert
+from .sql import Insert, Statement, dialect_insert, sa, table
 from .unit import Unit
 
-TABLE = Submission.__table__
+TABLE = table("submission")
 KEEP = timedelta(days=1)  # how long a key stands for its first submission
 KEY_MAX = 100
 
-_ME = (TABLE.c.person_id == sa.bindparam("person")) & (TABLE.c.key == sa.bindparam("key"))
-_CLAIM = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE)
+
+
+def _me() -> object:
+    """The person's key."""
+    return (TABLE.c.person_id == sa.bindparam("person")) & (TABLE.c.key == sa.bindparam("key"))
+
+
+_CLAIM = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(plain.table)
                 .on_conflict_do_nothing(index_elements=["person_id", "key"]).returning(TABLE.c.person_id))
-_EARLIER = Statement(sa.select(TABLE.c.action, TABLE.c.request_id, TABLE.c.submitted_at).where(_ME))
-_TAKE_OVER = Statement(TABLE.update().where(_ME & (TABLE.c.submitted_at < sa.bindparam("stale")))
+_EARLIER = Statement(lambda: sa.select(TABLE.c.action, TABLE.c.request_id, TABLE.c.submitted_at).where(_me()))
+_TAKE_OVER = Statement(lambda: TABLE.update().where(_me() & (TABLE.c.submitted_at < sa.bindparam("stale")))
                        .values(action=sa.bindparam("action"), request_id=sa.bindparam("request"),
                                submitted_at=sa.bindparam("at")))
-_SETTLE = Statement(TABLE.update().where(_ME).values(request_id=sa.bindparam("request")))
-_FORGET = Statement(TABLE.delete().where(TABLE.c.submitted_at < sa.bindparam("stale")))
+_SETTLE = Statement(lambda: TABLE.update().where(_me()).values(request_id=sa.bindparam("request")))
+_FORGET = Statement(lambda: TABLE.delete().where(TABLE.c.submitted_at < sa.bindparam("stale")))
 
 
 @dataclass(frozen=True)

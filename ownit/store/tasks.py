@@ -11,15 +11,12 @@ import operator
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..errors import Conflict
-from ..models import Task
-from .sql import Insert, Statement
+from .sql import Insert, Statement, VersionedUpdate, sa, shape, table
 from .unit import Unit
 
-TABLE = Task.__table__
-COLUMNS: tuple[str, ...] = tuple(column.key for column in TABLE.columns)
+TABLE = table("task")
+COLUMNS: tuple[str, ...] = shape("task").columns
 _VALUES = operator.attrgetter(*COLUMNS)
 OPEN, DONE = "open", "done"
 
@@ -50,17 +47,20 @@ def _from(values: tuple[Any, ...]) -> TaskRow:
 
 
 _ADD = Insert(TABLE, lambda plain, dialect: plain.returning(TABLE.c.id))
-_ALL = sa.select(*TABLE.columns)
-_BY_ID = Statement(_ALL.where(TABLE.c.id == sa.bindparam("id")))
-_OF = Statement(_ALL.where(TABLE.c.request_id == sa.bindparam("request")).order_by(TABLE.c.id))
-_OPEN_OF = Statement(_ALL.where(TABLE.c.team_id == sa.bindparam("team"), TABLE.c.status == OPEN)
+def _all() -> object:
+    return sa.select(*TABLE.columns)
+
+
+_BY_ID = Statement(lambda: _all().where(TABLE.c.id == sa.bindparam("id")))
+_OF = Statement(lambda: _all().where(TABLE.c.request_id == sa.bindparam("request")).order_by(TABLE.c.id))
+_OPEN_OF = Statement(lambda: _all().where(TABLE.c.team_id == sa.bindparam("team"), TABLE.c.status == OPEN)
                      .order_by(TABLE.c.due, TABLE.c.id))
-_LATE = Statement(sa.select(TABLE.c.id).where(TABLE.c.status == OPEN, TABLE.c.due < sa.bindparam("now"),
+_LATE = Statement(lambda: sa.select(TABLE.c.id).where(TABLE.c.status == OPEN, TABLE.c.due < sa.bindparam("now"),
                                               sa.or_(TABLE.c.nudged_for.is_(None), TABLE.c.nudged_for != TABLE.c.due))
                   .order_by(TABLE.c.due, TABLE.c.id))
-_OWNED = Statement(_ALL.where(TABLE.c.owner_id == sa.bindparam("owner"), TABLE.c.status == OPEN)
+_OWNED = Statement(lambda: _all().where(TABLE.c.owner_id == sa.bindparam("owner"), TABLE.c.status == OPEN)
                    .order_by(TABLE.c.id))
-_UPDATES: dict[tuple[str, ...], Statement] = {}
+_UPDATE = VersionedUpdate(TABLE)  # the columns that changed, the version checked
 
 
 def add(u: Unit, **values: Any) -> TaskRow:
@@ -110,13 +110,8 @@ def update(u: Unit, row: TaskRow) -> None:
     seen_version = row._seen["version"]
     row.version = seen_version + 1
     columns = tuple(name for name, value in zip(COLUMNS, _VALUES(row)) if value != row._seen[name])
-    statement = _UPDATES.get(columns)
-    if statement is None:
-        statement = _UPDATES[columns] = Statement(
-            TABLE.update().where(TABLE.c.id == sa.bindparam("row_id"), TABLE.c.version == sa.bindparam("seen")),
-            keys=columns)
-    if u.db.execute(statement, row_id=row.id, seen=seen_version,
-                    **{name: getattr(row, name) for name in columns}).rowcount != 1:
+    if u.db.update(_UPDATE, columns, row_id=row.id, seen=seen_version,
+                   **{name: getattr(row, name) for name in columns}).rowcount != 1:
         row.version = seen_version
         raise Conflict("this task was changed by someone else at the same moment; reload it and try again")
     row._seen = dict(zip(COLUMNS, _VALUES(row)))

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from .. import events
-from ..models import Event as EventTable
-from .sql import Insert, Statement
+from .sql import Insert, Statement, sa, table
 from .unit import Unit
 
-TABLE = EventTable.__table__
+TABLE = table("event")
 
 
 @dataclass(eq=False, slots=True)
@@ -45,7 +42,7 @@ class Entry:
 
 
 _APPEND = Insert(TABLE)
-_OF = Statement(sa.select(TABLE.c.request_id, TABLE.c.at, TABLE.c.kind, TABLE.c.actor_id, TABLE.c.note,
+_OF = Statement(lambda: sa.select(TABLE.c.request_id, TABLE.c.at, TABLE.c.kind, TABLE.c.actor_id, TABLE.c.note,
                           TABLE.c.data, TABLE.c.internal, TABLE.c.acting_id)
                 .where(TABLE.c.request_id == sa.bindparam("request")).order_by(TABLE.c.id))
 

@@ -1,15 +1,16 @@
 """The unit of work: the only way OwnIt runs a transaction.
 
-:func:`run` gives ``work`` a :class:`Unit` — one transaction on a pooled
-connection's driver cursor — and commits when it returns: SQLite's
-``BEGIN IMMEDIATE`` (pysqlite's own transaction handling reads outside the
-transaction and loses concurrent updates without an error), the same retries
-with backoff on a lock timeout or deadlock, and the same one-line errors, for
-every action, read and sweep. A unit that only reads (``write=False``) does
-not take SQLite's write lock.
+:func:`run` gives ``work`` a :class:`Unit` — one transaction on a driver
+connection of the database's pool (:mod:`ownit.store.connections`) — and
+commits when it returns: SQLite's ``BEGIN IMMEDIATE`` (pysqlite's own
+transaction handling reads outside the transaction and loses concurrent
+updates without an error), the same retries with backoff on a lock timeout or
+deadlock, and the same one-line errors, for every action, read and sweep. A
+unit that only reads (``write=False``) does not take SQLite's write lock. No
+SQLAlchemy is imported unless something fails and has to be explained.
 
-:func:`reading` is the same transaction on a connection of its own, opened
-without SQLAlchemy, for the command line's reads that must answer at once.
+:func:`reading` is a read-only unit without a desk, for the command line's
+reads that must answer at once (the queue).
 
 What a unit wrote to the timeline and the outbox stays on it
 (:attr:`Unit.entries`, :attr:`Unit.notifications`), so that the plugins can
@@ -19,15 +20,15 @@ be told after the commit.
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
-from .. import revisions
 from ..actors import resolve
-from ..errors import ConfigError
 from . import directory
+from .connections import Pool, explained
 from .sql import Cursor, wrapped
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from .directory import Directory, PersonEntry  # noqa: F401
 
 T = TypeVar("T")
+RETRIES = 6  # a unit of work's tries when the database is busy (ownit.db.settle waits between them)
 
 
 def default_database_url() -> str:
@@ -81,106 +83,71 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
     """``work`` in one transaction: commit on success, roll back on any error;
     a lock timeout or deadlock retries the whole unit with backoff, then says
     the database is busy; any other database failure is one line
-    (:func:`ownit.db.explain`) or, if it is a bug, raised as it is."""
-    from ..db import RETRIES, DBAPIError, settle  # SQLAlchemy: loaded by the engine already
-
-    engine = desk.engine
-    dialect = engine.dialect
-    driver_error = dialect.loaded_dbapi.Error
+    (:func:`ownit.db.explain`) or, if it is a bug, raised as it is. A
+    connection the server dropped while it waited in the pool is replaced."""
+    pool = desk.connections
+    dialect, driver_error = pool.dialect, pool.error
     for attempt in range(RETRIES):
-        connection = pooled(engine)
+        connection = pool.take()
+        broken = False
         try:
             cursor = connection.cursor()
-            if dialect.name == "sqlite":
+            if dialect == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             result = work(Unit(Cursor(cursor, dialect, driver_error), desk))
             connection.commit()
             return result
-        except (driver_error, DBAPIError) as exc:
-            connection.rollback()
-            settle(exc if isinstance(exc, DBAPIError) else wrapped(exc, dialect), attempt, engine.url)
-        except BaseException:
-            connection.rollback()
-            raise
+        except BaseException as exc:
+            broken = _broken(connection)
+            if not broken:
+                connection.rollback()
+            if not isinstance(exc, driver_error) and not _database_error(exc):
+                raise
+            if broken and attempt < RETRIES - 1:
+                continue  # the server closed it (a restart, an idle timeout): again on a fresh connection
+            from ..db import settle  # SQLAlchemy: only when something has to be explained
+
+            settle(wrapped(exc, dialect) if isinstance(exc, driver_error) else exc, attempt, desk.url)
         finally:
-            connection.close()  # back to the pool
+            pool.give(connection, broken=broken)
     raise AssertionError("unreachable")
+
+
+def _broken(connection: Any) -> bool:
+    """Whether the server closed ``connection`` (psycopg knows; SQLite's cannot be)."""
+    return bool(getattr(connection, "closed", False) or getattr(connection, "broken", False))
+
+
+def duplicate(exc: BaseException) -> bool:
+    """Whether ``exc`` is a unique key refusing a row (another unit of work wrote it first)."""
+    found = sys.modules.get("sqlalchemy.exc")
+    return found is not None and isinstance(exc, found.IntegrityError)
+
+
+def _database_error(exc: BaseException) -> bool:
+    """A driver's error as SQLAlchemy wraps it (:func:`ownit.store.sql.wrapped`)."""
+    found = sys.modules.get("sqlalchemy.exc")
+    return found is not None and isinstance(exc, found.DBAPIError)
 
 
 @contextmanager
 def reading(url: str, *, now: datetime) -> Iterator[Unit]:
-    """A read-only unit on a connection of its own to ``url``, opened with the
-    driver alone (``sqlite3`` or psycopg): no SQLAlchemy is imported unless
-    something fails and has to be explained. Its organisation is read from
-    the database (there is no desk to keep it)."""
-    if url.startswith("sqlite:///"):
-        import sqlite3
-
-        path = Path(url.removeprefix("sqlite:///")).expanduser()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)  # as the engine does: then "run ownit init"
-            connection = sqlite3.connect(path, timeout=5, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"cannot open the database at {path}: {exc}") from None
-        dialect, error = "sqlite", sqlite3.Error
-    elif url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
-        import psycopg
-
-        try:
-            connection = psycopg.connect("postgresql://" + url.split("://", 1)[1], connect_timeout=5)
-        except psycopg.Error as exc:
-            raise explained(exc, url) from None
-        dialect, error = "postgresql", psycopg.Error
-    else:
-        from ..db import normalise_url
-
-        normalise_url(url)  # says what is wrong with the URL
-        raise ConfigError(f"database URL {url!r} is not valid; use sqlite:///PATH or postgresql://USER@HOST/DB")
+    """A read-only unit on a connection of ``url``'s pool (:mod:`.connections`).
+    Its organisation is read from the database (there is no desk to keep it)."""
+    pool = Pool.of(url)
+    connection = pool.take()
+    broken = False
     try:
         cursor = connection.cursor()
-        try:
-            if dialect == "sqlite":
-                cursor.execute("BEGIN")
-            revisions.check(revisions.stored(cursor, postgresql=dialect == "postgresql"),
-                            str(path) if dialect == "sqlite" else _where(url))
-            yield Unit(Cursor(cursor, dialect, error), now=now)
-        except Exception as exc:
-            if isinstance(exc, error) or type(exc).__module__.startswith("sqlalchemy"):
-                raise explained(exc, url) from None
-            raise
-        finally:
-            connection.rollback()  # nothing was written
-    finally:
-        connection.close()
-
-
-def _where(url: str) -> str:
-    """The database as messages name it: the URL without its password."""
-    scheme, _, rest = url.partition("://")
-    if "@" in rest.split("/", 1)[0]:
-        credentials, _, host = rest.partition("@")
-        rest = f"{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else rest
-    return f"{scheme}://{rest}"
-
-
-def pooled(engine: Any) -> Any:
-    """A driver connection from ``engine``'s pool, or the one line saying why
-    there is none (the server is down, the file cannot be opened)."""
-    try:
-        return engine.raw_connection()
+        if pool.dialect == "sqlite":
+            cursor.execute("BEGIN")
+        yield Unit(Cursor(cursor, pool.dialect, pool.error), now=now)
     except Exception as exc:
-        found = explained(exc, engine.url)
-        if found is exc:
-            raise
-        raise found from None
-
-
-def explained(exc: BaseException, url: Any) -> BaseException:
-    """A database failure as the one line OwnIt says about it
-    (:func:`ownit.db.explain`), else the error itself."""
-    import sqlalchemy as sa
-
-    from ..db import explain
-
-    error = exc if isinstance(exc, sa.exc.DBAPIError) else sa.exc.DBAPIError.instance(None, None, exc, Exception)
-    return explain(error, url) or exc
+        broken = _broken(connection)
+        if isinstance(exc, pool.error) or type(exc).__module__.startswith("sqlalchemy"):
+            raise explained(exc, url) from None
+        raise
+    finally:
+        if not broken:
+            connection.rollback()  # nothing was written
+        pool.give(connection, broken=broken)

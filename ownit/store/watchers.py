@@ -9,25 +9,22 @@ theirs too, :func:`join`); the request affects its requester and them.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from ..models import Watcher
-from .sql import Insert, Statement, dialect_insert
+from .sql import Insert, Statement, dialect_insert, sa, table
 from .unit import Unit
 
-TABLE = Watcher.__table__
-_ADD = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE)
+TABLE = table("watcher")
+_ADD = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(plain.table)
               .on_conflict_do_nothing(index_elements=["request_id", "person_id"]).returning(TABLE.c.id))
-_JOIN = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(TABLE)
+_JOIN = Insert(TABLE, lambda plain, dialect: dialect_insert(dialect)(plain.table)
                .on_conflict_do_update(index_elements=["request_id", "person_id"], set_={"affected": True},
                                       where=TABLE.c.affected == sa.false()).returning(TABLE.c.id))
-_REMOVE = Statement(TABLE.delete().where(TABLE.c.request_id == sa.bindparam("request"),
+_REMOVE = Statement(lambda: TABLE.delete().where(TABLE.c.request_id == sa.bindparam("request"),
                                          TABLE.c.person_id == sa.bindparam("person")))
-_OF = Statement(sa.select(TABLE.c.person_id).where(TABLE.c.request_id == sa.bindparam("request"))
+_OF = Statement(lambda: sa.select(TABLE.c.person_id).where(TABLE.c.request_id == sa.bindparam("request"))
                 .order_by(TABLE.c.id))
-_WATCHES = Statement(sa.select(TABLE.c.id).where(TABLE.c.request_id == sa.bindparam("request"),
+_WATCHES = Statement(lambda: sa.select(TABLE.c.id).where(TABLE.c.request_id == sa.bindparam("request"),
                                                  TABLE.c.person_id == sa.bindparam("person")))
-_WATCHED = Statement(sa.select(TABLE.c.request_id).where(TABLE.c.person_id == sa.bindparam("person"))
+_WATCHED = Statement(lambda: sa.select(TABLE.c.request_id).where(TABLE.c.person_id == sa.bindparam("person"))
                      .order_by(TABLE.c.id.desc()).limit(sa.bindparam("limit")))
 
 

@@ -21,14 +21,11 @@ import re
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from ownit import NotificationSnapshot, OwnitError, PluginError, delivery_limit, hookimpl, ui_address
-
-from . import card as cards
 
 __all__ = ["ChatNotSent", "ownit_notify", "send"]
 
@@ -43,6 +40,8 @@ class ChatNotSent(OwnitError):
 def ownit_notify(notification: NotificationSnapshot) -> bool | None:
     """Post ``notification`` to its recipient's chat and, for what a team's
     channel hears, to the team's channel; ``True`` once every target took it."""
+    from . import card as cards  # what OwnIt's notices say: loaded by the first notification, not as OwnIt starts
+
     person = notification.recipient_chat.split()
     team = notification.team_chat.split() if cards.hears(notification) else []
     if not person and not team:
@@ -105,6 +104,8 @@ def send(notification: NotificationSnapshot, posts: list[tuple[str, str, Any]], 
     if len(batches) == 1:
         failed += post(*next(iter(batches.items())))
     elif batches:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=len(batches)) as pool:  # each call ends by the deadline
             for said in pool.map(lambda item: post(*item), batches.items()):
                 failed += said

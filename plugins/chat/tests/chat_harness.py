@@ -142,13 +142,12 @@ def chat_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def chat_desk(url: str, clock: Any, tmp_path: Path, chats: dict[str, str]) -> Any:
     """A desk with the demo organisation (chat addresses added), the
     facilities department and the chat channel only."""
-    from ownit.db import make_engine
     from ownit.demo import ORG_FILE
     from ownit.desk import Desk
     from ownit.org import load_org
     from ownit.plugins import build_plugins
 
-    desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(only={"facilities", "chat"}), clock=clock)
+    desk = Desk(url=url, plugins=build_plugins(only={"facilities", "chat"}), clock=clock)
     org = tmp_path / "org.toml"
     org.write_text(with_chat(ORG_FILE.read_text(encoding="utf-8"), chats), encoding="utf-8")
     load_org(desk, org, skip_missing_departments=True)

@@ -282,7 +282,7 @@ def test_without_any_chat_address_apprise_is_never_imported(tmp_path) -> None:
     code = f"""
 import sys
 from ownit.clock import FixedClock
-from ownit.db import make_engine, upgrade
+from ownit.db import upgrade
 from ownit.demo import ORG_FILE
 from ownit.desk import Desk
 from ownit.org import load_org
@@ -291,7 +291,7 @@ from ownit import service
 from ownit.testing import START
 url = "sqlite:///{tmp_path / 'ownit.db'}"
 upgrade(url)
-desk = Desk(url=url, engine=make_engine(url), plugins=build_plugins(only={{"facilities", "chat"}}),
+desk = Desk(url=url, plugins=build_plugins(only={{"facilities", "chat"}}),
             clock=FixedClock(START))
 load_org(desk, ORG_FILE, skip_missing_departments=True)
 service.raise_request(desk, actor="{AMIRA}", request_type="facilities.leak", title="Leak", fields={LEAK!r})

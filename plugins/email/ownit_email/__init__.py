@@ -17,15 +17,12 @@ recipient's OwnIt inbox as always.
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
 import time
 from typing import TYPE_CHECKING, Any
 
 from ownit import NotificationSnapshot, OwnitError, Preview, hookimpl
 
 from . import settings as config
-from .message import compose
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -65,6 +62,8 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
     if settings is None:
         _say_unset()
         return None
+    from .message import compose  # the email package: loaded when a mail is written, not as OwnIt starts
+
     deliver(compose(notification, settings), notification, settings)
     return True
 
@@ -75,6 +74,8 @@ def ownit_preview(notification: NotificationSnapshot) -> Preview | None:
     settings = config.current()
     if settings is None:
         return None
+    from .message import compose
+
     message = compose(notification, settings)
     return Preview(channel="Email", subject=str(message["Subject"]),
                    html=message.get_body(("html",)).get_content())
@@ -100,20 +101,24 @@ def send(message: EmailMessage, recipient: str, settings: config.Settings, *, wh
     if settings.folder is not None:
         _into_folder(message, recipient, sender, settings, what)
         return
+    import smtplib
+
+    from .smtp import Bounded, close, connect, reason
+
     limit = config.time_limit() if limit is None else limit
-    smtp: _Bounded | None = None
+    smtp: Bounded | None = None
     deadline = time.monotonic() + limit
     try:
-        smtp = _connect(settings, deadline)
+        smtp = connect(settings, deadline)
         if settings.user:
             smtp.login(settings.user, settings.password or "")
         smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
     except (OSError, smtplib.SMTPException) as exc:  # TimeoutError and ssl.SSLError are OSErrors
         raise MailNotSent(f"{what} to {recipient} was not sent through {settings.server}: "
-                          f"{_reason(exc, limit, time.monotonic() >= deadline)}") from None
+                          f"{reason(exc, limit, time.monotonic() >= deadline)}") from None
     finally:
         if smtp is not None:
-            _close(smtp)
+            close(smtp)
 
 
 def _into_folder(message: EmailMessage, recipient: str, sender: str, settings: config.Settings, what: str) -> None:
@@ -129,81 +134,6 @@ def _into_folder(message: EmailMessage, recipient: str, sender: str, settings: c
     except OSError as exc:
         raise MailNotSent(f"{what} to {recipient} was not written to {settings.server}: "
                           f"{exc.strerror or exc}") from None
-
-
-def _connect(settings: config.Settings, deadline: float) -> "_Bounded":
-    context = ssl.create_default_context()
-    if settings.security == "tls":
-        smtp: _Bounded = _BoundedSSL(deadline, settings.host, settings.port, context=context)
-    else:
-        smtp = _Bounded(deadline, settings.host, settings.port)
-    if settings.security == "starttls":
-        smtp.starttls(context=context)
-    return smtp
-
-
-class _Bounded(smtplib.SMTP):
-    """``smtplib.SMTP`` with one deadline for the whole conversation rather
-    than a timeout per read, so a server that answers slowly still fails the
-    delivery before OwnIt's hook time limit gives up on the plugin."""
-
-    def __init__(self, deadline: float, host: str, port: int, **kwargs: Any) -> None:
-        self.deadline = deadline
-        super().__init__(host, port, timeout=self._left(), **kwargs)
-
-    def _left(self) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("timed out")
-        return left
-
-    def _connect_within(self) -> None:
-        self.timeout = self._left()  # smtplib connects (and wraps TLS) with self.timeout
-        if self.sock is not None:
-            self.sock.settimeout(self.timeout)
-
-    def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> tuple[int, bytes]:
-        self._connect_within()
-        return super().connect(host, port, source_address)
-
-    def send(self, s: Any) -> None:
-        self._connect_within()
-        super().send(s)
-
-    def getreply(self) -> tuple[int, bytes]:
-        self._connect_within()
-        return super().getreply()
-
-
-class _BoundedSSL(_Bounded, smtplib.SMTP_SSL):
-    def __init__(self, deadline: float, host: str, port: int, *, context: ssl.SSLContext) -> None:
-        self.context = context  # SMTP_SSL.__init__ sets it too; _Bounded's connect may run first
-        _Bounded.__init__(self, deadline, host, port, context=context)
-
-
-def _close(smtp: smtplib.SMTP) -> None:
-    """Say goodbye if the server is still there: the message was taken or not
-    by now, so nothing here changes the outcome."""
-    try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        smtp.close()
-
-
-def _reason(exc: BaseException, limit: float, late: bool) -> str:
-    if late or isinstance(exc, TimeoutError):  # smtplib says "Connection unexpectedly closed: timed out"
-        return f"no answer within {limit:g} s"
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "; ".join(f"{code} {_text(said)}" for code, said in exc.recipients.values()) or "recipient refused"
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused (is the server running?)"
-    return str(exc) or type(exc).__name__
-
-
-def _text(said: Any) -> str:
-    return said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
 
 
 def _say_unset() -> None:

@@ -101,13 +101,11 @@ def mail_env(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> SmtpSe
 @pytest.fixture
 def mail_desk(ownit_database_url: str, ownit_clock: Any, mail_env: SmtpServer) -> Any:
     """A desk with the demo organisation, the facilities department and the email channel only."""
-    from ownit.db import make_engine
     from ownit.demo import ORG_FILE
     from ownit.desk import Desk
     from ownit.org import load_org
     from ownit.plugins import build_plugins
 
-    desk = Desk(url=ownit_database_url, engine=make_engine(ownit_database_url),
-                plugins=build_plugins(only={"facilities", "email"}), clock=ownit_clock)
+    desk = Desk(url=ownit_database_url, plugins=build_plugins(only={"facilities", "email"}), clock=ownit_clock)
     load_org(desk, ORG_FILE, skip_missing_departments=True)
     return desk
