@@ -18,9 +18,11 @@ plugin declares stays the default where the charter says nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
+
+from .frozen import frozen
 
 from .departments import PRIORITIES, DeclarationError, Duration, Promise
 from .terminal import first_unsafe
@@ -45,7 +47,7 @@ _WORD = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 Fail = Callable[[str | None, str], Exception]  # (the field or None, the problem) -> the error to raise
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """The promise for one request type, at one priority (``None``: any) and
     one tier of stores (``None``: any)."""
@@ -65,7 +67,7 @@ class Target:
                 "resolve": self.promise.resolve}
 
 
-@dataclass(frozen=True)
+@frozen
 class Commitment:
     """What the team commits to another department that asks it for a task
     (IT isolating the tills before Facilities' roofer starts): done within
@@ -82,7 +84,7 @@ class Commitment:
         return {"for": self.department, "within": self.within}
 
 
-@dataclass(frozen=True)
+@frozen
 class Charter:
     """One version of a team's charter, as agreed."""
 

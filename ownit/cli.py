@@ -589,7 +589,7 @@ def queue(
     owner: Annotated[Optional[str], typer.Option("--owner", help="Within --team: one person's requests.")] = None,
     status: Annotated[Optional[list[str]], typer.Option("--status", help="open, waiting, resolved, closed; repeatable.")] = None,
     search: Annotated[Optional[str], typer.Option("--search", help="Only requests whose title or reference holds these words.")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many lines, most pressing first.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many lines, most pressing first.")] = 20,
     actor: As = None,
     as_json: Json = False,
 ) -> None:

@@ -9,10 +9,12 @@ priority, and hands it to the ``register`` callback of
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from functools import lru_cache
 from typing import Any
+
+from .frozen import frozen
 
 from .errors import ValidationError, utf8
 
@@ -59,7 +61,7 @@ def matches(value: Any, answers: tuple[Any, ...]) -> bool:
     return any(item in answers for item in value) if isinstance(value, list) else value in answers
 
 
-@dataclass(frozen=True)
+@frozen
 class Duration:
     """A span of business time: a number (a fraction too) and its unit, ``m``
     business minutes, ``h`` business hours or ``d`` business days (each the
@@ -95,7 +97,7 @@ class Duration:
         return f"{amount} {word}{'' if amount == 1 else 's'}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Field:
     """One intake question on a request form. ``risk_when`` is the answer (or
     a tuple of answers) that means a safety risk — ``True`` for a yes on a
@@ -229,7 +231,7 @@ class Field:
         raise self._error(f"{raw!r} is not yes or no")
 
 
-@dataclass(frozen=True)
+@frozen
 class Stage:
     """A step of the workflow, named as the requester would say it.
 
@@ -243,7 +245,7 @@ class Stage:
     requester_action: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Promise:
     """What the owner commits to for one priority: first contact within, a
     check-in every (``None`` for no cadence), resolved within."""
@@ -270,7 +272,7 @@ class Promise:
         return Duration.parse(self.resolve)
 
 
-@dataclass(frozen=True)
+@frozen
 class RequestType:
     """One kind of request a department handles (``facilities.leak``)."""
 
@@ -450,7 +452,7 @@ class RequestType:
         return self.parse_fields({k: v for k, v in merged.items() if k in given or k in asked})
 
 
-@dataclass(frozen=True)
+@frozen
 class Department:
     """A department plugin's contribution: its request types and the prefix of
     its refs (``FAC`` gives ``FAC-1042``)."""

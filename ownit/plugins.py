@@ -36,16 +36,17 @@ class PluginInfo:
     (read from the package's metadata when first asked, not as the desk opens)."""
 
     def __init__(self, name: str, distribution: str | None = None, version: str | None = None, *,
-                 dist: Any = None) -> None:
+                 entry_point: Any = None) -> None:
         self.name = name
         self._said = (distribution, version)
-        self._dist = dist
+        self._entry_point = entry_point
 
     @functools.cached_property
     def _package(self) -> tuple[str | None, str | None]:
-        if self._dist is None:
+        dist = self._entry_point.dist if self._entry_point is not None else None
+        if dist is None:
             return self._said
-        return self._dist.metadata["Name"], self._dist.version
+        return dist.metadata["Name"], dist.version
 
     @property
     def distribution(self) -> str | None:
@@ -224,7 +225,7 @@ def build_plugins(
                 plugins.problems.append(f"plugin {ep.name!r} failed to import: {_said(exc)}")
                 continue
             pm.register(module, name=ep.name)
-            plugins.info.append(PluginInfo(ep.name, dist=ep.dist))
+            plugins.info.append(PluginInfo(ep.name, entry_point=ep))
     for name, obj in extra:
         pm.register(obj, name=name)
         plugins.info.append(PluginInfo(name))

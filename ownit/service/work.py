@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .. import domain, events, notices, promises
 from ..actors import SYSTEM, Actor, SystemActor
@@ -26,15 +26,17 @@ from ..store import directory, outbox, ratings, requests, timeline
 from ..store import unit as store
 from ..store.directory import PersonEntry, TeamEntry
 from ..store.requests import RequestRow
-from ..uploads import Upload
 from ..views import working_with
 from ..incidents import is_incident
-from . import audience, incidents, repeats
+from . import audience, repeats
 from .attachments import Stored, attach_in, prepare
 from .access import NOTE_MAX, is_staff, may_work, rating, text, visible
 from .rating import rated_on
 from .reactions import Later, transaction
 from .reads import state, view_later
+
+if TYPE_CHECKING:
+    from ..uploads import Upload
 
 
 @dataclass
@@ -144,6 +146,8 @@ def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Cal
         act = Act(u, req, person, team, rtype, note_text, timeline.of(u, req.id))
         change(act)
         if is_incident(rtype):  # every store it affects hears it on its own card
+            from . import incidents  # with the raise's rules it joins stores by: loaded for an incident only
+
             incidents.relay(act, action)
         act.entries.extend(attach_in(u, req, person.id, stored))
         requests.acted_on(u, req)

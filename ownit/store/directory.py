@@ -24,6 +24,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Iterable
 
+from ..frozen import frozen
+
 from .. import preferences
 from ..calendar import AROUND_THE_CLOCK, BusinessCalendar, around_the_clock
 from ..charters import Charter
@@ -63,7 +65,7 @@ _LOADS = Sql("SELECT m.person_id, p.open_requests, p.away_from, p.away_until, m.
              when=("away_from", "away_until", "last_assigned_at"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class SiteEntry:
     id: int
     code: str
@@ -75,7 +77,7 @@ class SiteEntry:
     deputies: tuple[int, ...] = ()  # who hears what its requesters hear when they are away or ask (person ids)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class PersonEntry:
     id: int
     email: str
@@ -93,7 +95,7 @@ class PersonEntry:
         return "admin" in self.roles
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class MemberEntry:
     person_id: int
     skills: frozenset[str]
@@ -140,7 +142,7 @@ def away_at(away_from: datetime | None, away_until: datetime | None, now: dateti
     return away_from is not None and away_until is not None and away_from <= now < away_until
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Load:
     """What changes all the time about a team member or lead."""
 
