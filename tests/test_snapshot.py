@@ -148,3 +148,27 @@ def test_the_command_line_package_ships_the_snapshot() -> None:
     """``compiled.json`` is package data, so an installed OwnIt runs without SQLAlchemy too."""
     text = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
     assert '"store/compiled.json"' in text
+
+
+def test_a_connection_the_server_dropped_is_replaced(ownit_demo_org: Any) -> None:
+    """A pooled connection PostgreSQL closed while it waited (a restart, an idle
+    timeout) fails its next statement; the unit of work is run again on the
+    next connection, and the person never hears of it (here three in a row
+    were dropped: the action is done once, on the fourth)."""
+    desk = ownit_demo_org
+    if not desk.url.startswith("postgresql"):
+        pytest.skip("SQLite's connections are files: the server cannot drop them")
+    ref = raise_leak(desk)["ref"]
+    owner = service.show(desk, ref, actor=HELEN)["owner"]["email"]
+    pool = desk.connections
+    held = [pool.take() for _ in range(3)]  # three in the pool, each its own server process
+    pids = [c.info.backend_pid for c in held]
+    for connection in held:
+        pool.give(connection)
+    with desk.engine.connect() as admin:
+        for pid in pids:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin.commit()
+    view = service.contact(desk, ref, actor=owner, note="on my way")
+    assert view["promise"]["first_contact_at"] is not None
+    assert [e["kind"] for e in service.show(desk, ref, actor=HELEN)["timeline"]].count("contacted") == 1
