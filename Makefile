@@ -46,6 +46,8 @@ bench: setup
 	$(BIN)/python bench/ui_page.py --n $(BENCH_N)
 	$(BIN)/python bench/raise_during_report.py --n $(BENCH_N)
 	$(BIN)/python bench/cli.py --n $(BENCH_N) --repeat 3
+	@if [ -x /usr/bin/chromium ]; then $(BIN)/python bench/pages.py --n $(BENCH_N) --repeat 3; \
+	else echo "bench/pages.py skipped: it needs Debian's chromium (apt-get install chromium)"; fi
 	@if [ -n "$$OWNIT_TEST_DATABASE_URL" ]; then \
 		$(BIN)/python bench/pg_throughput.py --db "$$OWNIT_TEST_DATABASE_URL" --n 10000 --actions 400; \
 	else echo "bench/pg_throughput.py skipped: set OWNIT_TEST_DATABASE_URL to a PostgreSQL database"; fi

@@ -1,0 +1,138 @@
+"""The pages people open, in a real browser: new tab to settled, beside a bare Streamlit page.
+
+    python bench/pages.py [--n 100000] [--db URL] [--repeat 5]
+
+With N requests in the database, starts OwnIt's UI (``ownit ui --demo``) and,
+beside it on the same machine, a bare Streamlit page that draws one card,
+then times in Chromium (Debian's ``/usr/bin/chromium`` through Playwright):
+
+- **My requests, new tab**: a new tab opened on the UI until Streamlit has
+  settled (no run under way, nothing stale), for the store manager a new tab
+  acts as in demo mode;
+- **Team queue, sidebar click**: as the busiest facilities agent (picked once,
+  not timed), from a click on "Team queue" in the sidebar until settled;
+- **a bare Streamlit page, new tab**: the same measure for a page with one card.
+
+The figure to track is each page's median over the bare page's.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import NOW, arguments, filled, release, report
+
+SETTLED = ("() => document.querySelector('[data-testid=stApp]') !== null"
+           " && !document.querySelector('[data-testid=stStatusWidgetRunningIcon],"
+           " [data-testid=stStatusWidgetRunningManIcon]') && !document.querySelector('[data-stale=true]')"
+           " && document.querySelector('[data-testid=stMain]')?.innerText.trim().length > 0")
+BARE = '''import streamlit as st
+
+st.title("A bare page")
+with st.container(border=True):
+    st.markdown("**FAC-1001** Roof leaking over the stockroom")
+    st.caption("Owner: Sam Doyle, Facilities North")
+'''
+
+
+def _serve(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    process = subprocess.Popen([*argv, "--server.port", str(port)] if argv[1:3] == ["-m", "streamlit"]
+                               else [*argv, "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
+            return process, f"http://127.0.0.1:{port}/"
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{' '.join(argv)} did not start")
+            time.sleep(0.3)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _new_tab(browser, url: str) -> float:
+    """Seconds from opening a new tab on ``url`` until the page has settled."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(SETTLED, timeout=120_000)
+    took = time.perf_counter() - started
+    page.close()
+    return took
+
+
+def _team_queue(browser, url: str, agent: str, repeat: int) -> list[float]:
+    """Seconds from a click on "Team queue" in the sidebar until settled, as ``agent``."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.wait_for_function(SETTLED, timeout=120_000)
+    page.get_by_role("combobox", name="Demo mode: acting as").click()
+    page.get_by_role("option").filter(has_text=agent).first.click()
+    page.wait_for_function(SETTLED, timeout=120_000)
+    times = []
+    for _ in range(repeat):
+        page.get_by_test_id("stSidebarNav").get_by_text("My requests", exact=True).click()
+        page.wait_for_function(SETTLED, timeout=120_000)
+        started = time.perf_counter()
+        page.get_by_test_id("stSidebarNav").get_by_text("Team queue", exact=True).click()
+        page.wait_for_timeout(50)  # the click reaches the server and its run starts
+        page.wait_for_function(SETTLED, timeout=120_000)
+        times.append(time.perf_counter() - started)
+    page.close()
+    return times
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    args = arguments(__doc__.split("\n\n")[0], n=100_000)
+    desk = filled(args.n, args.db)
+    release(desk.url)
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+           "OWNIT_DATABASE_URL": desk.url, "OWNIT_NOW": NOW.isoformat()}
+    bare_script = Path(tempfile.mkdtemp(prefix="ownit-bare-")) / "bare.py"
+    bare_script.write_text(BARE, encoding="utf-8")
+    ui, ui_url = _serve([sys.executable, "-c", "from ownit.cli import main; main()", "ui", "--demo"], env)
+    bare, bare_url = _serve([sys.executable, "-m", "streamlit", "run", str(bare_script), "--server.headless", "true",
+                             "--browser.gatherUsageStats", "false"], env)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+            for warm in (ui_url, bare_url):
+                _new_tab(browser, warm)  # each server's first run builds its caches: not what a tab waits for
+            mine, plain = [], []
+            for _ in range(args.repeat):  # alternated, so a slow phase of the machine falls on both
+                mine.append(_new_tab(browser, ui_url))
+                plain.append(_new_tab(browser, bare_url))
+            queue = _team_queue(browser, ui_url, "Priya Shah", args.repeat)
+            browser.close()
+    finally:
+        for process in (ui, bare):
+            process.terminate()
+            process.wait(timeout=10)
+    bare_median = sorted(plain)[len(plain) // 2]
+    report("Pages in Chromium, new tab or click to settled", desk, args.n, [
+        ("My requests, new tab (a store manager)", mine, "s"),
+        ("Team queue, sidebar click (Priya Shah)", queue, "s"),
+        ("a bare Streamlit page with one card, new tab", plain, "s"),
+    ], notes=[f"My requests over the bare page: {sorted(mine)[len(mine) // 2] / bare_median:.2f}× "
+              "(target ≤ 1.5×); Team queue from a click: target ≤ 0.8 s"])
+
+
+if __name__ == "__main__":
+    main()
