@@ -105,7 +105,7 @@ class Pool:
             pass
 
     def dispose(self) -> None:
-        """Close the idle connections (those in use close when handed back broken, or stay open)."""
+        """Close the idle connections (one in use comes back to this pool when its unit ends)."""
         with self._lock:
             idle, self._idle = self._idle, []
         for connection in idle:

@@ -89,22 +89,28 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
     dialect, driver_error = pool.dialect, pool.error
     for attempt in range(RETRIES):
         connection = pool.take()
-        broken = False
+        broken = committing = False
         try:
             cursor = connection.cursor()
             if dialect == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             result = work(Unit(Cursor(cursor, dialect, driver_error), desk))
+            committing = True
             connection.commit()
             return result
         except BaseException as exc:
             broken = _broken(connection)
             if not broken:
-                connection.rollback()
+                try:
+                    connection.rollback()
+                except driver_error:
+                    broken = True
             if not isinstance(exc, driver_error) and not _database_error(exc):
                 raise
-            if broken and attempt < RETRIES - 1:
-                continue  # the server closed it (a restart, an idle timeout): again on a fresh connection
+            if broken and not committing and attempt < RETRIES - 1:
+                # the server closed it before the commit (a restart, an idle timeout): nothing was written,
+                # so the unit runs again on the next connection (one lost during the commit is said, not redone)
+                continue
             from ..db import settle  # SQLAlchemy: only when something has to be explained
 
             settle(wrapped(exc, dialect) if isinstance(exc, driver_error) else exc, attempt, desk.url)
