@@ -28,10 +28,10 @@ from pathlib import Path
 
 from _common import NOW, arguments, filled, release, report
 
-SETTLED = ("() => document.querySelector('[data-testid=stApp]') !== null"
-           " && !document.querySelector('[data-testid=stStatusWidgetRunningIcon],"
-           " [data-testid=stStatusWidgetRunningManIcon]') && !document.querySelector('[data-stale=true]')"
-           " && document.querySelector('[data-testid=stMain]')?.innerText.trim().length > 0")
+# Streamlit marks its app with the script's state: settled is a finished run with nothing stale left on the page
+SETTLED = ("() => document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]') !== null"
+           " && !document.querySelector('[data-stale=true]')")
+STARTED = "() => !document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')"
 BARE = '''import streamlit as st
 
 st.title("A bare page")
@@ -76,22 +76,31 @@ def _new_tab(browser, url: str) -> float:
     return took
 
 
+def _settled_after(page, act) -> None:
+    """``act`` (a click), then wait for the run it starts to finish (a run too quick to be seen starting
+    is over by the time the wait for its start gives up)."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    act()
+    try:
+        page.wait_for_function(STARTED, timeout=1_000, polling=10)
+    except Timeout:
+        pass
+    page.wait_for_function(SETTLED, timeout=120_000)
+
+
 def _team_queue(browser, url: str, agent: str, repeat: int) -> list[float]:
     """Seconds from a click on "Team queue" in the sidebar until settled, as ``agent``."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(url)
     page.wait_for_function(SETTLED, timeout=120_000)
     page.get_by_role("combobox", name="Demo mode: acting as").click()
-    page.get_by_role("option").filter(has_text=agent).first.click()
-    page.wait_for_function(SETTLED, timeout=120_000)
+    _settled_after(page, lambda: page.get_by_role("option").filter(has_text=agent).first.click())
     times = []
     for _ in range(repeat):
-        page.get_by_test_id("stSidebarNav").get_by_text("My requests", exact=True).click()
-        page.wait_for_function(SETTLED, timeout=120_000)
+        _settled_after(page, lambda: page.get_by_test_id("stSidebarNav").get_by_text("My requests", exact=True).click())
         started = time.perf_counter()
-        page.get_by_test_id("stSidebarNav").get_by_text("Team queue", exact=True).click()
-        page.wait_for_timeout(50)  # the click reaches the server and its run starts
-        page.wait_for_function(SETTLED, timeout=120_000)
+        _settled_after(page, lambda: page.get_by_test_id("stSidebarNav").get_by_text("Team queue", exact=True).click())
         times.append(time.perf_counter() - started)
     page.close()
     return times

@@ -1,9 +1,10 @@
 """The team's queue for agents and leads: the team's open incidents first
 (each opens like a row), the tasks other departments asked of it (each
 marked done by its owner or the lead), filters, a search by reference or words of the
-title, the queue a page at a time (a click on a row opens that
-request first), the same cards the requester sees (plus internal notes), and
-the owner's actions on each."""
+title, the queue a page at a time, and under it the most pressing request's
+card (a click on a row opens that request instead): the same card the
+requester sees (plus internal notes), with the owner's actions. One card, not
+a card per row: drawing twenty took the page seconds (docs/benchmarks.md)."""
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +13,7 @@ from common import (current_user, desk, fail_inline, flash, linked_request, lite
 
 from ownit import OwnitError
 
-PAGE = 20  # requests a page, in the table and as cards
+PAGE = 20  # requests a page in the table
 FILTERS = {"All open": {}, "Overdue": {"overdue": True}, "Due today": {"due_today": True},
            "Waiting on requester": {"statuses": ["waiting"]}, "Resolved, to confirm": {"statuses": ["resolved"]}}
 # Widths that fit the main column of a 1280 px window beside the sidebar, without a horizontal scroll
@@ -130,6 +131,6 @@ if found["pages"] > 1:
             st.session_state["team-page"] = found["page"] + step
             st.rerun()
 
-for row in rows:
-    if row["ref"] != linked:
-        request_card(service.show(desk(), row["ref"], actor=current_user()))
+if rows and not linked:  # the most pressing one, ready to work; a row's click opens another in its place
+    st.caption("The most pressing request; click a row above to open another.")
+    request_card(service.show(desk(), rows[0]["ref"], actor=current_user()))
