@@ -1,13 +1,15 @@
-"""Frozen values: the events, notices and plugin records OwnIt passes around.
+"""Frozen values: the events, notices, plugin records, departments, charters
+and directory entries OwnIt passes around.
 
 A ``@frozen`` class is a frozen dataclass whose equality, hash and repr are
 written once, here, by its fields, instead of being generated for each
 class: Python compiles every method a dataclass generates as the class is
-declared, and the command line, which declares the eighty event, notice and
-record classes in every process, spent a third of that time on these three
-(62 → 41 ms on the benchmark machine, docs/benchmarks.md). They behave as
-``@dataclass(frozen=True)``'s do: equal when of the same class with equal
-fields, hashable by those fields, shown with them.
+declared, and the command line declares about a hundred such classes in
+every process; for the eighty event, notice and record classes that was a
+third of their time (62 → 41 ms on the benchmark machine,
+docs/benchmarks.md). They behave as ``@dataclass(frozen=True)``'s do: equal
+when of the same class with equal fields, hashable by those fields, shown
+with them.
 """
 
 from __future__ import annotations
