@@ -135,14 +135,15 @@ def test_me_too_on_the_command_line(ownit_demo_org, ownit_database_url: str) -> 
 
 def test_me_too_from_at_my_site_and_the_card_says_how_many(app, ownit_demo_org) -> None:
     ref = raise_leak(ownit_demo_org)["ref"]
-    at = app(NOAH).run()
+    at = app(NOAH, tab="At my site").run()
     next(b for b in at.button if b.key == f"metoo-{ref}").click().run()
     assert not at.exception and not at.error
     assert rendered_text(at.success[0].value).startswith(f"{ref}: you are on it too")
     assert service.show(ownit_demo_org, ref, actor=NOAH)["viewer"]["watching"]
     amira = app(AMIRA).run()
     assert "Affects 2 people" in [c.value for c in amira.caption]
-    assert any("affects 2 people" in rendered_text(m.value) for m in app(NOAH).run().markdown)  # the site list
+    site = app(NOAH, tab="At my site").run().markdown  # the site list
+    assert any("affects 2 people" in rendered_text(m.value) for m in site)
 
 
 def test_the_raise_page_hints_at_what_is_open_and_joins_without_raising(app, ownit_demo_org) -> None:

@@ -27,10 +27,13 @@ def app(ownit_demo_org, monkeypatch: pytest.MonkeyPatch):
     # or a later test's spawned processes would start by running the app
     monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
 
-    def make(user: str = AMIRA) -> AppTest:
+    def make(user: str = AMIRA, tab: str | None = None) -> AppTest:
+        """The app as ``user``, on My requests' ``tab`` if named (only the open tab is drawn)."""
         monkeypatch.setenv("OWNIT_NOW", ownit_demo_org.now().isoformat())  # the app sees the test's clock
         at = AppTest.from_file(APP, default_timeout=30)
         at.session_state["user"] = user
+        if tab:
+            at.session_state["my-requests-tab"] = tab
         return at
 
     return make
@@ -310,10 +313,10 @@ def test_user_text_is_shown_exactly_as_typed(app, ownit_demo_org) -> None:
 def test_colleagues_see_the_site_list_but_not_each_others_cards(app, ownit_demo_org) -> None:
     view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title="Roof leak",
                                  fields=LEAK)
-    noah = app(NOAH).run()
-    assert f"{view['ref']} · Roof leak" not in shown(noah)  # not among his cards
+    assert f"{view['ref']} · Roof leak" not in shown(app(NOAH).run())  # not among his cards
+    noah = app(NOAH, tab="At my site").run()
     assert [b.key for b in noah.button if b.label == "Me too"] == [f"metoo-{view['ref']}"]  # but listed at his site
-    tom = app(TOM).run()
+    tom = app(TOM, tab="At my site").run()
     assert view["ref"] not in shown(tom) and not [b for b in tom.button if b.label == "Me too"]  # nor another store
 
 
@@ -492,6 +495,31 @@ def test_the_inbox_heads_each_line_in_peoples_words(app, ownit_demo_org) -> None
     said = [rendered_text(line) for line in lines]
     assert not any(word in line for line in said for word in ("checkin", "stage", ".."))
     assert f"{ref} moved on to 'Assessed by facilities'." in said[0]
+
+
+def test_my_requests_draws_three_cards_the_one_waiting_on_you_first_and_lists_the_rest(app, ownit_demo_org) -> None:
+    """Seven open requests: three whole cards (the one waiting on the requester first, then the newest) and
+    the other four as rows of one table, newest first; a click on a row opens that request at the top."""
+    desk = ownit_demo_org
+    views = [service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title=f"Leak {n}", fields=LEAK)
+             for n in range(7)]
+    waiting = views[1]  # the second oldest: without the wait it would be a row
+    service.contact(desk, waiting["ref"], actor=waiting["owner"]["email"], note="Looking into it")
+    service.wait_on_requester(desk, waiting["ref"], actor=waiting["owner"]["email"], note="Which aisle?")
+    at = app().run()
+    assert not at.exception
+    cards = [rendered_text(m.value).split(" · ")[0] for m in at.markdown if " · Leak " in m.value]
+    newest = [v["ref"] for v in reversed(views) if v is not waiting]
+    assert cards == [waiting["ref"], *newest[:2]]
+    assert list(at.dataframe[0].value["ref"]) == newest[2:]
+    assert "4 more still being worked: click one to open it here." in [c.value for c in at.caption]
+    at.session_state["mine-open"] = {"selection": {"rows": [1], "columns": [], "cells": []}}  # a click on row 2
+    at.run()
+    assert not at.exception and at.query_params["ref"] == newest[3]
+    assert rendered_text(at.markdown[0].value) == f"{newest[3]} · Leak 3"
+    assert at.caption[0].value == "Opened from your link"
+    rows = list(at.dataframe[0].value["ref"])
+    assert newest[3] not in rows and len(rows) == 3  # shown at the top, not also in the list
 
 
 def test_a_requester_who_works_on_the_team_sees_every_card_once(app, ownit_demo_org) -> None:

@@ -350,7 +350,7 @@ def test_the_requester_adds_a_watcher_from_the_card_who_follows_it_without_inter
     assert "Watching: Tom Hughes" in shown(at)
     assert [w["email"] for w in service.show(desk, ref, actor=AMIRA)["watchers"]] == [TOM]
 
-    at = app(TOM).run()
+    at = app(TOM, tab="Following").run()
     text = shown(at)
     assert ref in text and "between us" not in text
     assert any("You follow this request of Amira Khan's" in rendered_text(c.value) for c in at.caption)

@@ -10,30 +10,14 @@ import pandas as pd
 import streamlit as st
 from common import (current_user, desk, fail_inline, flash, linked_request, literal, request_card, service,
                     task_done_form, when)
+from lists import open_request, request_rows
 
 from ownit import OwnitError
 
 PAGE = 20  # requests a page in the table
+FORGET = ("team-search",)  # what led to a request opened from the queue: "Show all" comes back without it
 FILTERS = {"All open": {}, "Overdue": {"overdue": True}, "Due today": {"due_today": True},
            "Waiting on requester": {"statuses": ["waiting"]}, "Resolved, to confirm": {"statuses": ["resolved"]}}
-# Widths that fit the main column of a 1280 px window beside the sidebar, without a horizontal scroll
-COLUMNS = {"ref": st.column_config.TextColumn("Ref", width=80),
-           "title": st.column_config.TextColumn("Title", width=205),
-           "owner": st.column_config.TextColumn("Owner", width=110),
-           "state": st.column_config.TextColumn("Priority, status", width=110),
-           "stage": st.column_config.TextColumn("Stage", width=125),
-           "due": st.column_config.TextColumn("Next due", width=130)}
-
-
-def open_request(ref: str) -> None:
-    """Show ``ref`` first on the page, as a link to it does (``?ref=``), and
-    forget what led there, so "Show all" comes back to the queue."""
-    st.query_params["ref"] = ref
-    for key in ("team-search", "team-table"):
-        st.session_state.pop(key, None)
-    st.rerun()
-
-
 st.title("Team queue")
 flash()
 linked = linked_request()
@@ -58,7 +42,7 @@ if incidents:  # one problem at many stores comes before any single request
                       f"{literal(part)} · {literal(incident['stage'])} · next update by "
                       f"{when(incident['next_update'], incident['zone'])}")
         if press.button("Open", key=f"incident-{incident['ref']}", disabled=incident["ref"] == linked):
-            open_request(incident["ref"])
+            open_request(incident["ref"], forget=FORGET)
 tasks = service.team_tasks(desk(), actor=current_user(), team=team["key"])
 if tasks:  # parts of other departments' requests this team was asked to do, the most pressing first
     st.subheader("Tasks for other departments")
@@ -98,7 +82,7 @@ except OwnitError as error:
     fail_inline(error)
     st.stop()
 if found["found"] and found["found"] != linked:  # a reference, exactly: open it
-    open_request(found["found"])
+    open_request(found["found"], forget=FORGET)
 rows, total = found["requests"], found["total"]
 
 overdue = sum(r["overdue"] for r in rows)
@@ -109,16 +93,7 @@ st.caption(literal(f"{count}, most pressing first" + (f" matching “{search.str
                    + (f"; {overdue} overdue on this page" if overdue and found["pages"] > 1 else
                       f"; {overdue} overdue" if overdue else "")))
 if rows:
-    table = st.dataframe(
-        [{"ref": r["ref"], "title": r["title"], "owner": r["owner"]["name"],
-          "state": f"{r['priority']} · {'overdue' if r['overdue'] else r['status']}",
-          "stage": f"{r['stage_label']} ({r['progress']['done']}/{r['progress']['total']})",
-          "due": when(r["next_due"], r["timezone"])} for r in rows],
-        column_config=COLUMNS, hide_index=True, width="stretch", key="team-table",
-        on_select="rerun", selection_mode="single-row")
-    picked = table.selection.rows
-    if picked and rows[picked[0]]["ref"] != linked:  # a click on a row: that request, first
-        open_request(rows[picked[0]]["ref"])
+    request_rows(rows, key="team-table", forget=FORGET)  # a click on a row: that request, first
 else:
     st.info("Nothing matches." if search.strip() else "Nothing here.")
 
