@@ -12,9 +12,14 @@ second, with every error printed (there should be none).
 
 The baseline in the same run is those very actions' SQL replayed with psycopg
 alone: the statements OwnIt sent, with their values, are recorded on another
-copy (one list per unit of work), and each process replays its share, one
-transaction per action, on a third copy; a new request's id is put in place
-of the recorded one in the statements that follow its INSERT.
+copy (per action, one list per transaction), and each process replays its
+share, each action's transactions in turn, on a third copy; a new request's id
+is put in place of the recorded one in the statements that follow its INSERT.
+An action's transactions are its unit of work, the unit that records after
+the commit what the plugins did with its notifications, and, for a raise, the
+short transaction its ref is taken in (``Unit.apart``, committed on another
+connection before the raise goes on): the replay commits that one first, so
+the baseline holds the counter's row no longer than OwnIt does.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ LEAK = {"location": "stockroom", "near_electrics": "no"}
 PROCESSES = (1, 2, 4)
 
 Step = tuple[str, str, str]  # ("raise", requester, title) or ("check-in", ref, owner)
-Recorded = list[list[tuple[str, Any, Any, bool]]]  # per unit: (sql, parameters, what it returned, executemany)
+Unit = list[tuple[str, Any, Any, bool]]  # one transaction: (sql, parameters, what it returned, executemany)
+Recorded = list[list[Unit]]  # per action, its transactions in order
 
 
 def _act(desk: Any, step: Step) -> None:
@@ -129,8 +135,9 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
     from ownit.store import sql as store_sql
     from ownit.store import unit as store_unit
 
-    units: Recorded = []
-    real = store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany
+    units: list[Unit] = []
+    real = store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
+        store_unit.Unit.apart
 
     def run(desk: Any, work: Any, **kwargs: Any) -> Any:
         units.append([])
@@ -153,29 +160,39 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
         units[-1].append((compiled.sql, [self._params(compiled, row) for row in rows], None, True))
         real[3](self, statement, rows)
 
-    store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany = \
-        run, execute, first, executemany
+    def apart(self: Any, work: Any, **kwargs: Any) -> Any:
+        """The side transaction's statements as a transaction of their own, ahead of the unit's."""
+        before, units[-1] = units[-1], []
+        try:
+            return real[4](self, work, **kwargs)
+        finally:
+            units.append(before)
+
+    store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
+        store_unit.Unit.apart = run, execute, first, executemany, apart
     try:
         desk = desk_for(url)
-        recorded = []
+        recorded: list[Recorded] = []
         for share in shares:
-            units.clear()
+            recorded.append([])
             for step in share:
+                units.clear()
                 _act(desk, step)
-            kept = [unit for unit in units if any(not sql.lstrip().startswith("SELECT") for sql, *_ in unit)]
-            if len(kept) != len(share):
-                raise SystemExit(f"recorded {len(kept)} units of work for {len(share)} actions")
-            recorded.append(kept)
+                kept = [unit for unit in units if any(not sql.lstrip().startswith("SELECT") for sql, *_ in unit)]
+                if not kept:
+                    raise SystemExit(f"recorded no write for {step}")
+                recorded[-1].append(kept)
         release(url)
         return recorded
     finally:
-        store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany = real
+        store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
+            store_unit.Unit.apart = real
 
 
 # --- the same SQL with psycopg alone ------------------------------------------------------------------
 
 
-def _raw_worker(url: str, units: Recorded, barrier: Any, queue: Any) -> None:
+def _raw_worker(url: str, actions: Recorded, barrier: Any, queue: Any) -> None:
     import psycopg
 
     connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
@@ -184,24 +201,30 @@ def _raw_worker(url: str, units: Recorded, barrier: Any, queue: Any) -> None:
     errors: list[str] = []
     barrier.wait()
     started = time.perf_counter()
-    for unit in units:
-        try:
-            for sql, params, returned, many in unit:
-                if many:
-                    cursor.executemany(sql, [_renumbered(row, new_ids) for row in params])
-                    continue
-                cursor.execute(sql, _renumbered(params, new_ids))
-                if cursor.description is not None:
-                    found = cursor.fetchone()
-                    cursor.fetchall()
-                    if sql.startswith("INSERT INTO request") and returned is not None and found is not None:
-                        new_ids[returned[0]] = found[0]
-            connection.commit()
-        except Exception as exc:  # noqa: BLE001
-            connection.rollback()
-            errors.append(repr(exc))
-    queue.put((len(units), time.perf_counter() - started, errors))
+    for units in actions:
+        for unit in units:
+            try:
+                _replayed(cursor, unit, new_ids)
+                connection.commit()
+            except Exception as exc:  # noqa: BLE001
+                connection.rollback()
+                errors.append(repr(exc))
+    queue.put((len(actions), time.perf_counter() - started, errors))
     connection.close()
+
+
+def _replayed(cursor: Any, unit: Unit, new_ids: dict[Any, Any]) -> None:
+    """One recorded transaction's statements sent again (not committed)."""
+    for sql, params, returned, many in unit:
+        if many:
+            cursor.executemany(sql, [_renumbered(row, new_ids) for row in params])
+            continue
+        cursor.execute(sql, _renumbered(params, new_ids))
+        if cursor.description is not None:
+            found = cursor.fetchone()
+            cursor.fetchall()
+            if sql.startswith("INSERT INTO request") and returned is not None and found is not None:
+                new_ids[returned[0]] = found[0]
 
 
 def _renumbered(params: Any, new_ids: dict[Any, Any]) -> Any:

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from .. import promises
 from ..errors import Conflict
-from .sql import Insert, Statement, VersionedUpdate, dialect_insert, sa, shape, table
+from .sql import Cursor, Insert, Statement, VersionedUpdate, dialect_insert, sa, shape, table
 from .unit import Unit
 
 TABLE = table("request")
@@ -161,10 +161,28 @@ _FIRST_REF = Insert(_COUNTER, lambda plain, dialect: dialect_insert(dialect)(pla
 
 
 def next_ref(u: Unit, prefix: str) -> str:
-    """The next ref of a department (``FAC-1001``, ``FAC-1002`` ...): counted
-    in ``ref_counter`` in this unit of work, so no two requests share one."""
-    value = u.db.execute(_BUMP_REF, ref_prefix=prefix).scalar()
+    """The next ref of a department (``FAC-1001``, ``FAC-1002`` ...), counted
+    in ``ref_counter``, so no two requests share one.
+
+    On PostgreSQL the number is taken in a transaction of its own, committed
+    before the raise goes on (:meth:`Unit.apart`): bumped inside the raise, the
+    department's counter row stayed locked until the raise committed, and the
+    department's raises ran one at a time whatever the number of processes. So,
+    as with a sequence, a raise that fails after taking its number leaves a gap
+    in the refs (FAC-1001, FAC-1003); none is ever given twice. On SQLite,
+    whose writers take turns anyway, it is counted in the raise's own unit."""
+    # Not durable on its own (synchronous_commit off): no request carries the number until the raise
+    # commits, durably, later; PostgreSQL writes its log in order, so that flush takes the counter's
+    # commit to disk with it. A crash before it loses the bump and the raise alike, and the number is
+    # given again, to no one else. It saves a raise a second wait for the disk: the counter's commit
+    # alone took 2.0-2.3 ms durable, 0.4-1.0 ms without, on the benchmarks' machine (2026-12-04).
+    return f"{prefix}-{u.apart(lambda db: _counted(db, prefix), durable=False)}"
+
+
+def _counted(db: Cursor, prefix: str) -> int:
+    """The department's counter moved on by one (made at 1000 for its first request)."""
+    value = db.execute(_BUMP_REF, ref_prefix=prefix).scalar()
     if value is None:  # the department's first request
-        u.db.execute(_FIRST_REF, prefix=prefix, value=1000)
-        value = u.db.execute(_BUMP_REF, ref_prefix=prefix).scalar()
-    return f"{prefix}-{value}"
+        db.execute(_FIRST_REF, prefix=prefix, value=1000)
+        value = db.execute(_BUMP_REF, ref_prefix=prefix).scalar()
+    return value

@@ -12,6 +12,11 @@ SQLAlchemy is imported unless something fails and has to be explained.
 :func:`reading` is a read-only unit without a desk, for the command line's
 reads that must answer at once (the queue).
 
+:meth:`Unit.apart` is the one transaction a unit runs besides its own: a
+short one, committed at once on another connection, so that PostgreSQL's ref
+counter, which every raise of a department bumps, is not held until the raise
+commits.
+
 What a unit wrote to the timeline and the outbox stays on it
 (:attr:`Unit.entries`, :attr:`Unit.notifications`), so that the plugins can
 be told after the commit.
@@ -29,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 from ..actors import resolve
 from . import directory
 from .connections import Pool, explained
-from .sql import Cursor, wrapped
+from .sql import Cursor, Sql, wrapped
 
 if TYPE_CHECKING:
     from ..actors import Actor
@@ -37,6 +42,7 @@ if TYPE_CHECKING:
     from .directory import Directory, PersonEntry  # noqa: F401
 
 T = TypeVar("T")
+_NOT_DURABLE = Sql("SET LOCAL synchronous_commit TO OFF")  # this transaction's commit only (Unit.apart)
 RETRIES = 6  # a unit of work's tries when the database is busy (ownit.db.settle waits between them)
 
 
@@ -69,6 +75,46 @@ class Unit:
             self._directory = directory.current(self.desk, self.db)
         return self._directory
 
+    def apart(self, work: Callable[[Cursor], T], *, durable: bool = True) -> T:
+        """``work`` in a short transaction of its own, committed at once, on
+        another connection of the desk's pool: what it locks is let go before
+        this unit goes on, so a row every unit of a kind bumps (a department's
+        ref counter) does not make those units wait for each other's commits.
+        What it wrote stays even if this unit then fails.
+
+        On PostgreSQL only. On SQLite this unit already holds the one write
+        lock, which a second connection would wait on until it timed out (and
+        writers take turns anyway): there ``work`` runs in this unit, as it
+        does in a unit without a desk. A connection the server dropped while it
+        waited in the pool is replaced, as :func:`run` does; any other failure
+        is raised for :func:`run` to handle like the unit's own (retried on a
+        lock timeout, else one line). The pool opens a connection when none is
+        idle and this one is handed back before ``work``'s result is used, so a
+        unit holds at most two, never waiting on the pool for the second.
+        ``durable=False``: its commit does not wait for the log to reach the
+        disk (``synchronous_commit``), for what a later durable commit depends on."""
+        if self.desk is None or self.db.dialect != "postgresql":
+            return work(self.db)
+        pool = self.desk.connections
+        for attempt in range(RETRIES):
+            connection = pool.take()
+            broken = False
+            try:
+                cursor = Cursor(connection.cursor(), pool.dialect, pool.error)
+                if not durable:
+                    cursor.execute(_NOT_DURABLE)
+                result = work(cursor)
+                connection.commit()
+                return result
+            except BaseException as exc:
+                broken = _rolled_back(connection, pool.error)
+                if not broken or attempt == RETRIES - 1 or not (isinstance(exc, pool.error) or _database_error(exc)):
+                    raise
+                # dropped while idle (or during the commit: its work is done again, at worst a ref is skipped)
+            finally:
+                pool.give(connection, broken=broken)
+        raise AssertionError("unreachable")
+
     def person(self, actor: "Actor") -> "PersonEntry":
         """The person taking this unit's action (:func:`ownit.actors.resolve`);
         when an admin acts as them, what this unit writes to the timeline as
@@ -99,12 +145,7 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
             connection.commit()
             return result
         except BaseException as exc:
-            broken = _broken(connection)
-            if not broken:
-                try:
-                    connection.rollback()
-                except driver_error:
-                    broken = True
+            broken = _rolled_back(connection, driver_error)
             if not isinstance(exc, driver_error) and not _database_error(exc):
                 raise
             if broken and not committing and attempt < RETRIES - 1:
@@ -117,6 +158,18 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
         finally:
             pool.give(connection, broken=broken)
     raise AssertionError("unreachable")
+
+
+def _rolled_back(connection: Any, driver_error: type[BaseException]) -> bool:
+    """Roll back ``connection``'s transaction; whether it is broken instead
+    (the server closed it, or the rollback failed), to be closed, not kept."""
+    if _broken(connection):
+        return True
+    try:
+        connection.rollback()
+    except driver_error:
+        return True
+    return False
 
 
 def _broken(connection: Any) -> bool:
