@@ -271,7 +271,7 @@ def test_the_forms_take_photos_and_the_card_shows_them(ownit_demo_org, monkeypat
     shows their thumbnails and downloads; the owner's check-in form takes photos too."""
     from streamlit.testing.v1 import AppTest
 
-    from test_ui import APP
+    from test_ui import APP, owner_tab
 
     monkeypatch.setenv("OWNIT_DATABASE_URL", ownit_demo_org.url)
     monkeypatch.setenv("OWNIT_UI_DEMO", "1")
@@ -308,8 +308,12 @@ def test_the_forms_take_photos_and_the_card_shows_them(ownit_demo_org, monkeypat
     service.contact(ownit_demo_org, mine["ref"], actor=owner, note="On my way")
     at = page(owner, "views/team.py")
     ref = mine["ref"]
-    checkin, note = (f"{name}-{ref}~{at.session_state[f'armed-{name}-{ref}']}" for name in ("checkin", "note"))
-    assert {f"{checkin}:files", f"{note}:files"} <= {u.key for u in at.get("file_uploader")}
+    checkin = f"checkin-{ref}~{at.session_state[f'armed-checkin-{ref}']}"
+    assert f"{checkin}:files" in {u.key for u in at.get("file_uploader")}
+    owner_tab(at, ref, "Note")  # the owner's note takes files too
+    note = f"note-{ref}~{at.session_state[f'armed-note-{ref}']}"
+    assert f"{note}:files" in {u.key for u in at.get("file_uploader")}
+    owner_tab(at, ref, "Check in")
     next(u for u in at.get("file_uploader") if u.key == f"{checkin}:files").set_value(
         ("fixed.jpg", photo(), "image/jpeg"))
     next(t for t in at.text_area if t.key == f"{checkin}:note").input("Patched the roof; photo attached")

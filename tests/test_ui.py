@@ -234,6 +234,12 @@ def test_requesters_get_no_team_queue_and_agents_do(app, ownit_demo_org) -> None
     assert not at.exception and at.title[0].value == "Team queue"
 
 
+def owner_tab(at: AppTest, ref: str, label: str) -> AppTest:
+    """A click on the card's owner tab ``label``: only the open tab's form is drawn."""
+    at.session_state[f"owner-tabs-{ref}"] = label
+    return at.run()
+
+
 def open_team_queue(app, user: str) -> AppTest:
     at = app(user).run()
     at.switch_page("views/team.py").run()
@@ -252,6 +258,8 @@ def test_the_owner_works_the_request_from_the_team_queue(app, ownit_demo_org) ->
     assert not at.exception and rendered_text(at.success[0].value) == f"{ref}: first contact recorded"
     next(t for t in at.text_area if t.label.startswith("Check-in note")).input("Roofer booked for Wednesday")
     button(at, "Check in").click().run()
+    assert not [t for t in at.text_area if t.label.startswith("Note (the requester")]  # its tab not open yet
+    owner_tab(at, ref, "Next stage")
     next(t for t in at.text_area if t.label.startswith("Note (the requester")).input("Assessed: flashing torn")
     button(at, "Move it on").click().run()
     assert not at.exception
@@ -269,7 +277,7 @@ def test_a_handoff_with_a_note_from_the_browser(app, ownit_demo_org) -> None:
     view = service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title="Roof leak", fields=LEAK)
     ref, owner = view["ref"], view["owner"]["email"]
     other = SAM if owner == PRIYA else PRIYA
-    at = open_team_queue(app, HELEN)  # the lead reassigns
+    at = owner_tab(open_team_queue(app, HELEN), ref, "Hand off")  # the lead reassigns
     handoff = next(s for s in at.selectbox if s.label == "Hand to")
     members = {m["email"]: m["name"] for m in service.show(desk, ref, actor=HELEN)["team_members"]}
     assert [o.split(" (")[0] for o in handoff.options] == [members[other], "Helen Price"]  # a member, or the lead
@@ -545,7 +553,9 @@ def test_a_requester_who_works_on_the_team_sees_every_card_once(app, ownit_demo_
             assert sorted(listed) == sorted(mine)
             mine = listed[:1]
         assert sorted(h.split(" · ")[0] for h in headings) == sorted(mine)
-        assert len([b for b in at.button if b.label == "Add note"]) == len(mine)  # one note form per card
+        # one note per card: its form, or the owner's "Note" tab (drawn when opened)
+        assert len([b for b in at.button if b.label == "Add note"] + [t for t in at.tabs if t.label == "Note"]) \
+            == len(mine)
 
 
 PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "

@@ -538,22 +538,27 @@ OWNER_FORMS = {
 def owner_actions(view: dict[str, Any]) -> bool:
     """What the owner (or the team's lead) can do from the browser (:data:`OWNER_FORMS`),
     each only when the lifecycle allows it, and a note in the last tab.
-    Returns whether it drew the note form (not when nothing is offered)."""
+    Returns whether it offered the note (not when nothing is offered)."""
     ref, allowed = view["ref"], view["allowed"]
     others = [m for m in view.get("team_members", []) if m["email"] != view["owner"]["email"]]
     offered = [a for a in OWNER_FORMS if a in allowed and (a != "handoff" or others)]
     if not offered:
         return False
-    tabs = st.tabs([OWNER_FORMS[a].tab for a in offered] + ["Note"])
+    # only the open tab's form is drawn (a click on another reruns the card with it): drawn all at once, the
+    # forms were most of a card, and a card most of the Team queue's time to settle (docs/benchmarks.md)
+    tabs = st.tabs([OWNER_FORMS[a].tab for a in offered] + ["Note"], key=f"owner-tabs-{ref}", on_change="rerun")
     for tab, action in zip(tabs, offered, strict=False):
+        if not tab.open:
+            continue
         form = OWNER_FORMS[action]
         with tab, st.form(armed_as := armed(f"{action}-{ref}")):
             extra, words = form.inputs(view, armed_as) if form.inputs else ({}, {})
             note = st.text_area(form.prompt, key=f"{armed_as}:note")
             if st.form_submit_button(form.button):
                 act(form.done.format(ref=ref, **words), form.call, form=armed_as, ref=ref, note=note, **extra)
-    with tabs[-1]:
-        note_form(view)
+    if tabs[-1].open:
+        with tabs[-1]:
+            note_form(view)
     return True
 
 
