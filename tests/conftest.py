@@ -102,6 +102,35 @@ def look(desk, work):
         return work(session)
 
 
+def units_sent(monkeypatch) -> list[list[str]]:
+    """The SQL each unit of work sends from now on (``ownit.store.unit.run``),
+    a list per unit in the order they run: what an action costs in round
+    trips, counted rather than timed."""
+    from ownit.store import sql, unit
+
+    units: list[list[str]] = []
+    run, execute, executemany = unit.run, sql.Cursor._run, sql.Cursor.executemany
+
+    def counted_run(desk, work, **kwargs):
+        units.append([])
+        return run(desk, work, **kwargs)
+
+    def counted_execute(self, statement, params):
+        if units:
+            units[-1].append(statement)
+        execute(self, statement, params)
+
+    def counted_executemany(self, statement, rows):
+        if units:
+            units[-1].append(statement.compiled(self.dialect).sql)
+        executemany(self, statement, rows)
+
+    monkeypatch.setattr(unit, "run", counted_run)
+    monkeypatch.setattr(sql.Cursor, "_run", counted_execute)
+    monkeypatch.setattr(sql.Cursor, "executemany", counted_executemany)
+    return units
+
+
 # A team for a department a test declares ("upkeep"), in the demo's north, with Sam as its one member.
 UPKEEP_TEAM = """
 [[team]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from conftest import AMIRA, HELEN, LEAK, look
+from conftest import AMIRA, HELEN, LEAK, look, units_sent
 from ownit import hookimpl, pure, service
 from ownit.demo import ORG_FILE
 from ownit.desk import Desk
@@ -13,6 +13,9 @@ from ownit.errors import PluginError, ValidationError
 from ownit.models import Event, Request
 from ownit.org import load_org
 from ownit.plugins import build_plugins
+from ownit.store import outbox
+from ownit.store import unit as store
+from ownit.store.sql import Sql
 
 
 def desk_with(plugin, url, clock) -> Desk:
@@ -229,10 +232,24 @@ def undelivered(desk):
         select(Notification).where(Notification.delivered_at.is_(None)).order_by(Notification.id))])
 
 
-def test_a_notification_that_failed_is_retried_from_the_outbox_by_the_sweep(ownit_database_url, ownit_clock) -> None:
+NOT_DURABLE = "SET LOCAL synchronous_commit TO OFF"
+
+
+def marking(desk, units: list[list[str]]) -> list[tuple[bool, bool]]:
+    """Each unit that marked a delivery attempt: whether it wrote to a
+    timeline (a plugin's failure), and whether its commit skipped the disk."""
+    marks = {s.compiled(desk.connections.dialect).sql for s in (outbox._DELIVERED, outbox._FAILED)}
+    return [(any(sql.startswith("INSERT INTO event") for sql in unit), NOT_DURABLE in unit)
+            for unit in units if marks & set(unit)]
+
+
+def test_a_notification_that_failed_is_retried_from_the_outbox_by_the_sweep(ownit_database_url, ownit_clock,
+                                                                             monkeypatch) -> None:
     channel = FlakyChannel(down=2)
     desk = desk_with(channel, ownit_database_url, ownit_clock)
+    units = units_sent(monkeypatch)
     raise_leak(desk)  # two notifications: the owner's "assigned", the requester's "raised"; the channel is down
+    assert marking(desk, units) == [(True, False)]  # the failures on the timeline wait for the disk
     assert channel.delivered == [] and [attempts for _, attempts in undelivered(desk)] == [1, 1]
     assert any("chat server down" in w for w in desk.take_warnings())
     assert service.sweep(desk)["redelivered"] == []  # too fresh: left to the delivery after its commit
@@ -240,7 +257,12 @@ def test_a_notification_that_failed_is_retried_from_the_outbox_by_the_sweep(owni
     report = service.sweep(desk)
     assert [line["attempt"] for line in report["redelivered"]] == [2, 2]
     assert [kind for kind, _ in channel.delivered if kind != "digest"] == ["assigned", "raised"]
-    assert undelivered(desk) == []
+    assert undelivered(desk) == []  # read on a connection of its own: the marks landed
+    postgresql = desk.connections.dialect == "postgresql"
+    delivered = marking(desk, units)[1:]  # delivery marks alone: on PostgreSQL the commit skips the disk
+    assert delivered and set(delivered) == {(False, postgresql)}
+    if postgresql:  # for that transaction only: the next unit on the pool's connection waits for the disk again
+        assert store.run(desk, lambda u: u.db.execute(Sql("SHOW synchronous_commit")).scalar()) == "on"
     assert service.sweep(desk)["redelivered"] == []  # delivered once, never again
 
 

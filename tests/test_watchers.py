@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
-from conftest import AMIRA, GRACE, HELEN, LEAK, NADIA, NOAH, TOM, look
+from conftest import AMIRA, GRACE, HELEN, LEAK, NADIA, NOAH, TOM, look, units_sent
 from ownit import service
 from ownit.errors import Conflict, ConfigError, NotFound, PermissionDenied, ValidationError
 from ownit.models import Person, Site
+from ownit.store import unit as store
+from ownit.store import requests, watchers
 from ownit.testing import load_org_text
 from test_cli import Cli, one_error_line
 from test_contacts import Channel, desk_with
@@ -97,6 +99,42 @@ def test_a_watcher_hears_what_the_requester_hears_and_never_an_internal_note(own
     assert service.show(desk, ref, actor=AMIRA)["version"] == before["version"]
     assert [v["ref"] for v in service.following(desk, actor=TOM)] == [ref]
     assert service.following(desk, actor=AMIRA) == []
+
+
+def test_a_check_in_reads_the_watchers_once_to_tell_them_and_show_them(ownit_demo_org, monkeypatch) -> None:
+    desk = ownit_demo_org
+    view = raise_leak(desk)
+    ref, owner = view["ref"], view["owner"]["email"]
+    service.watch(desk, ref, actor=AMIRA, add=TOM)
+    service.contact(desk, ref, actor=owner, note="On my way")
+    units = units_sent(monkeypatch)
+    checked = service.check_in(desk, ref, actor=owner, note="Roofer booked")
+    read = watchers._OF.compiled(desk.connections.dialect).sql
+    assert [unit.count(read) for unit in units] == [1] + [0] * (len(units) - 1)  # the action's unit, then deliveries'
+    assert [w["email"] for w in checked["watchers"]] == [TOM]
+    assert kinds(heard(desk, TOM, ref))[-1] == "checkin"
+
+
+def test_a_unit_that_changes_the_watchers_reads_them_again(ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    view = raise_leak(desk)
+    org = desk.directory
+    tom, noah = org.person(TOM).id, org.person(NOAH).id
+
+    def work(u: store.Unit) -> list[list[int]]:
+        request_id = requests.by_ref(u, view["ref"]).id
+        seen = [watchers.of(u, request_id)]
+        watchers.add(u, request_id, tom, by=tom)
+        seen.append(watchers.of(u, request_id))
+        watchers.join(u, request_id, noah)
+        seen.append(watchers.of(u, request_id))
+        watchers.remove(u, request_id, tom)
+        seen.append(watchers.of(u, request_id))
+        seen[-1].append(0)  # a copy: the next read is not changed by it
+        seen.append(watchers.of(u, request_id))
+        return seen
+
+    assert store.run(desk, work) == [[], [tom], [tom, noah], [noah, 0], [noah]]
 
 
 def test_sweep_and_absence_notices_reach_watchers_once(ownit_demo_org) -> None:

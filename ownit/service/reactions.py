@@ -324,15 +324,26 @@ def delivery(calls: list[Call], outcomes: list[tuple[bool, Any]]) -> dict[int, s
 def record(desk: Any, failures: list[tuple[int | None, str]], delivered: dict[int, str | None]) -> None:
     """In a unit of its own: plugin failures on their requests' timelines
     (internal), and each delivery attempt on its notification (``None``:
-    done with; else why it failed); every failure in ``desk.warnings``."""
-    if not failures and not delivered:
-        return
-    if any(request_id is not None for request_id, _ in failures) or delivered:
+    done with; else why it failed); every failure in ``desk.warnings``.
+
+    Delivery marks alone do not wait for the disk (``durable=False``): the
+    one mark a server crash may lose leaves its notification as the unit that
+    put it left it, due a minute later (or its sweep's claim running out), so
+    the sweep offers it again, as it does when this process dies before this
+    unit. That is the at-least-once delivery channels already take
+    (``ownit_notify``: a plugin may see a notification twice and
+    ``notification.id`` says so; the email's Message-ID is the same each
+    time), and a lost failure mark costs one more attempt before a dead
+    letter. A plugin's failure on a timeline is the request's record, which
+    is not done again: a unit that writes one waits for the disk, as rarely as
+    plugins fail."""
+    noted = [(request_id, message) for request_id, message in failures if request_id is not None]
+    if noted or delivered:
         def work(u: store.Unit) -> None:
-            timeline.append(u, *(timeline.Entry(request_id, u.now, events.PluginFailed(), note=message,
-                                                internal=True)
-                                 for request_id, message in failures if request_id is not None))
+            if noted:
+                timeline.append(u, *(timeline.Entry(request_id, u.now, events.PluginFailed(), note=message,
+                                                    internal=True) for request_id, message in noted))
             outbox.mark_tried(u, delivered)
 
-        store.run(desk, work)
+        store.run(desk, work, durable=bool(noted))
     desk.warnings.extend(message for _, message in failures)

@@ -17,6 +17,9 @@ short one, committed at once on another connection, so that PostgreSQL's ref
 counter, which every raise of a department bumps, is not held until the raise
 commits.
 
+``durable=False`` (on :func:`run` and :meth:`Unit.apart`) is the one way a
+transaction's commit does without waiting for the disk (:func:`_not_durable`).
+
 What a unit wrote to the timeline and the outbox stays on it
 (:attr:`Unit.entries`, :attr:`Unit.notifications`), so that the plugins can
 be told after the commit.
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
     from .directory import Directory, PersonEntry  # noqa: F401
 
 T = TypeVar("T")
-_NOT_DURABLE = Sql("SET LOCAL synchronous_commit TO OFF")  # this transaction's commit only (Unit.apart)
+_NOT_DURABLE = Sql("SET LOCAL synchronous_commit TO OFF")  # this transaction's commit only (_not_durable)
 RETRIES = 6  # a unit of work's tries when the database is busy (ownit.db.settle waits between them)
 
 
@@ -65,6 +68,7 @@ class Unit:
         self.entries: list[Any] = []  # timeline entries appended (ownit.store.timeline)
         self.notifications: list[Any] = []  # notifications put in the outbox (ownit.store.outbox)
         self.seen: dict[int, Any] = {}  # the requests this unit read or wrote, by id (ownit.store.requests)
+        self.watching: dict[int, tuple[int, ...]] = {}  # each request's watchers as read here (ownit.store.watchers)
         self.acting: tuple[int, int] | None = None  # (the actor's id, the admin acting as them), see person()
         self._directory: "Directory | None" = None
 
@@ -91,8 +95,8 @@ class Unit:
         lock timeout, else one line). The pool opens a connection when none is
         idle and this one is handed back before ``work``'s result is used, so a
         unit holds at most two, never waiting on the pool for the second.
-        ``durable=False``: its commit does not wait for the log to reach the
-        disk (``synchronous_commit``), for what a later durable commit depends on."""
+        ``durable=False``: its commit does not wait for the disk
+        (:func:`_not_durable`), for what a later durable commit depends on."""
         if self.desk is None or self.db.dialect != "postgresql":
             return work(self.db)
         pool = self.desk.connections
@@ -102,7 +106,7 @@ class Unit:
             try:
                 cursor = Cursor(connection.cursor(), pool.dialect, pool.error)
                 if not durable:
-                    cursor.execute(_NOT_DURABLE)
+                    _not_durable(cursor)
                 result = work(cursor)
                 connection.commit()
                 return result
@@ -125,12 +129,14 @@ class Unit:
         return person
 
 
-def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
+def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True, durable: bool = True) -> T:
     """``work`` in one transaction: commit on success, roll back on any error;
     a lock timeout or deadlock retries the whole unit with backoff, then says
     the database is busy; any other database failure is one line
     (:func:`ownit.db.explain`) or, if it is a bug, raised as it is. A
-    connection the server dropped while it waited in the pool is replaced."""
+    connection the server dropped while it waited in the pool is replaced.
+    ``durable=False``: the commit does not wait for the disk
+    (:func:`_not_durable`), for what may be lost in a server crash and done again."""
     pool = desk.connections
     dialect, driver_error = pool.dialect, pool.error
     for attempt in range(RETRIES):
@@ -140,7 +146,10 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
             cursor = connection.cursor()
             if dialect == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            result = work(Unit(Cursor(cursor, dialect, driver_error), desk))
+            unit = Unit(Cursor(cursor, dialect, driver_error), desk)
+            if not durable:
+                _not_durable(unit.db)
+            result = work(unit)
             committing = True
             connection.commit()
             return result
@@ -158,6 +167,17 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True) -> T:
         finally:
             pool.give(connection, broken=broken)
     raise AssertionError("unreachable")
+
+
+def _not_durable(cursor: Cursor) -> None:
+    """This transaction's commit, and no other, returns without waiting for
+    the log to reach the disk (PostgreSQL's ``synchronous_commit``): a server
+    crash may lose it (the last moment's such commits, nothing else, never
+    half of one), and a later durable commit flushes it with its own. On
+    SQLite nothing to do: in WAL mode with ``synchronous = NORMAL`` no commit
+    waits for the disk (a power cut, not a crashed process, may lose the last ones)."""
+    if cursor.dialect == "postgresql":
+        cursor.execute(_NOT_DURABLE)
 
 
 def _rolled_back(connection: Any, driver_error: type[BaseException]) -> bool:

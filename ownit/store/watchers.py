@@ -5,6 +5,9 @@ requester does (:mod:`ownit.service.audience`, :mod:`ownit.service.access`).
 Adding someone who already watches, or removing someone who does not,
 changes nothing. A watcher may be *affected* ("me too": the problem is
 theirs too, :func:`join`); the request affects its requester and them.
+
+A unit of work reads a request's watchers once (:func:`of`, kept on the
+unit until it adds or removes one): an action tells them and then shows them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ _WATCHED = Statement(lambda: sa.select(TABLE.c.request_id).where(TABLE.c.person_
 
 def add(u: Unit, request_id: int, person_id: int, *, by: int) -> bool:
     """``person_id`` watches the request from now; ``False`` if they already did."""
+    u.watching.pop(request_id, None)
     return u.db.execute(_ADD, request_id=request_id, person_id=person_id, added_by=by,
                         added_at=u.now).scalar() is not None
 
@@ -37,6 +41,7 @@ def add(u: Unit, request_id: int, person_id: int, *, by: int) -> bool:
 def join(u: Unit, request_id: int, person_id: int) -> bool:
     """``person_id`` is affected by the request from now (and watches it, if
     they did not); ``False`` if they already were."""
+    u.watching.pop(request_id, None)
     return u.db.execute(_JOIN, request_id=request_id, person_id=person_id, added_by=person_id, added_at=u.now,
                         affected=True).scalar() is not None
 
@@ -51,12 +56,17 @@ def affects(u: Unit, request_ids: list[int]) -> dict[int, int]:
 
 def remove(u: Unit, request_id: int, person_id: int) -> bool:
     """``person_id`` no longer watches the request; ``False`` if they did not."""
+    u.watching.pop(request_id, None)
     return u.db.execute(_REMOVE, request=request_id, person=person_id).rowcount == 1
 
 
 def of(u: Unit, request_id: int) -> list[int]:
-    """The request's watchers (person ids), in the order they were added."""
-    return [row[0] for row in u.db.execute(_OF, request=request_id).all()]
+    """The request's watchers (person ids), in the order they were added:
+    read once in this unit, while it changes none of them (a copy each time,
+    for the caller to add to)."""
+    if request_id not in u.watching:
+        u.watching[request_id] = tuple(row[0] for row in u.db.execute(_OF, request=request_id).all())
+    return list(u.watching[request_id])
 
 
 def watches(u: Unit, request_id: int, person_id: int) -> bool:
