@@ -150,6 +150,18 @@ def charter_quote(charter: Any, *, version: int, team_name: str, names: dict[str
                     + (f" ({', '.join(signed)})" if signed else "")}
 
 
+def quoted_charter(org: Any, charter_id: int | None, now: datetime) -> dict[str, Any] | None:
+    """The charter version ``charter_id`` as a card quotes it (``None``: made
+    under none), from the directory (:class:`ownit.store.directory.Directory`)."""
+    entry = org.charters.get(charter_id) if charter_id is not None else None
+    if entry is None:
+        return None
+    team, charter = org.teams[entry.team_id], entry.charter
+    names = {email: org.people_by_email[email].name for email in charter.signed_by if email in org.people_by_email}
+    return charter_quote(charter, version=entry.version, team_name=team.name, names=names,
+                         today=team.business_calendar.local(now).date())
+
+
 def task_view(task: Any, *, team: Any, owner: Any, now: datetime) -> dict[str, Any]:
     """A task another team was asked for (:mod:`ownit.service.tasks`), with
     its ``line`` in people's words ("IT Service Desk is doing: isolate the

@@ -39,10 +39,10 @@ def test_the_kept_snapshot_says_what_the_code_says() -> None:
     assert kept["tables"]["request"]["defaults"]["status"] == "open"
 
 
-def _run(desk: Any, *argv: str) -> tuple[str, list[str]]:
-    """``ownit argv`` as its own process: what it printed, and which of HEAVY it imported."""
+def _run(desk: Any, *argv: str, watched: tuple[str, ...] = HEAVY) -> tuple[str, list[str]]:
+    """``ownit argv`` as its own process: what it printed, and which of ``watched`` it imported."""
     code = ("import sys, atexit; atexit.register(lambda: print('loaded:', ' '.join(sorted(m for m in "
-            f"{HEAVY!r} if m in sys.modules)), file=sys.stderr)); from ownit.cli import main; "
+            f"{watched!r} if m in sys.modules)), file=sys.stderr)); from ownit.cli import main; "
             f"sys.argv = ['ownit', '--now', '2026-11-23T10:05:00+00:00', *{list(argv)!r}]; main()")
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "OWNIT_DATABASE_URL": desk.url},
                           capture_output=True, text=True)
@@ -76,6 +76,21 @@ def test_an_agent_s_day_at_the_command_line_loads_no_sqlalchemy(ownit_demo_org: 
     assert service.show(desk, refs[1], actor=HELEN)["owner"]["email"] == mate
     shown, _ = _run(desk, "show", refs[0], "--as", owner)
     assert "sealed" in shown and "parts ordered" in shown
+
+
+RAISING = ("ownit.service.intake", "ownit.notices", "ownit.uploads", "ownit.service.attachments",
+           "ownit.service.audience", "ownit.service.reads")
+
+
+def test_who_at_the_command_line_asks_the_raise_s_rules_and_loads_nothing_a_raise_writes(ownit_demo_org: Any) -> None:
+    """``ownit who`` names the owner a raise would pick, by the same rules
+    (:mod:`ownit.service.owners`), and loads neither the raise (its notices,
+    files, the requester's audience) nor the request's card."""
+    desk = ownit_demo_org
+    out, loaded = _run(desk, "who", "--type", "facilities.leak", "--as", AMIRA, "--json", watched=HEAVY + RAISING)
+    assert loaded == []
+    line, = json.loads(out)["departments"]
+    assert line["owner"]["email"] == raise_leak(desk)["owner"]["email"]
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])

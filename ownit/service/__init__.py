@@ -3,7 +3,8 @@ work that changes the request and appends its timeline events; plugin
 reactions and notification delivery run after the commit and can never undo
 it) or one read.
 
-The package is split by job — :mod:`.intake` (raising), :mod:`.work` (acting
+The package is split by job — :mod:`.intake` (raising), :mod:`.owners` (who would own a
+new request: the raise's choice, and ``who``), :mod:`.work` (acting
 on a request), :mod:`.rating` (rating through a mail's link, without signing
 in), :mod:`.watching` (who follows a request, who is affected too), :mod:`.incidents` (one problem
 affecting many stores, with one owner), :mod:`.charters` (what each team agreed with the stores), :mod:`.tasks` (part of a request another
@@ -53,9 +54,7 @@ _WHERE = {  # public name -> (the module that defines it, its name there)
     "linkable_requests": (".incidents", "linkable"),
     "team_incidents": (".incidents", "of_team"),
     "unlink_incident": (".incidents", "unlink"),
-    "CONTINUITY": (".intake", "CONTINUITY"),
     "raise_request": (".intake", "raise_request"),
-    "who": (".intake", "who"),
     "Refused": (".mail", "Refused"),
     "reply_by_mail": (".mail", "reply_by_mail"),
     "answer_mystery": (".mystery", "answer"),
@@ -69,6 +68,8 @@ _WHERE = {  # public name -> (the module that defines it, its name there)
     "outbox": (".outgoing", "outbox_lines"),
     "retry_notification": (".outgoing", "retry"),
     "sent_to_you": (".outgoing", "sent_to_you"),
+    "CONTINUITY": (".owners", "CONTINUITY"),
+    "who": (".owners", "who"),
     "rate_by_link": (".rating", "rate_by_link"),
     "rating_link": (".rating", "rating_link"),
     "asked_questions": (".reads", "asked_questions"),

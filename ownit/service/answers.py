@@ -27,7 +27,7 @@ from ..errors import Conflict, PluginError, ValidationError
 from ..actors import Actor
 from ..store import unit as store
 from .access import NOTE_MAX, visible
-from .intake import priority_of
+from .owners import priority_of
 from .work import Act, acting
 from .reactions import transaction
 

@@ -19,7 +19,7 @@ from ..departments import PRIORITIES, Duration
 from ..errors import ConfigError, PermissionDenied
 from ..store import charters as charter_store
 from ..store import unit as store
-from .reads import quoted
+from ..views import quoted_charter
 
 
 def load(desk: Any, path: str | Path, *, actor: Actor) -> dict[str, Any]:
@@ -191,7 +191,7 @@ def _conflict(desk: Any, team: Any, entry: Any, commitment: Any, within: float, 
 
 
 def _current(org: Any, entry: Any, now: Any) -> dict[str, Any]:
-    return {**(quoted(org, entry.id, now) or {}), "tiers": {k: list(v) for k, v in entry.charter.tiers.items()},
+    return {**(quoted_charter(org, entry.id, now) or {}), "tiers": {k: list(v) for k, v in entry.charter.tiers.items()},
             "targets": [t.as_dict() for t in entry.charter.targets],
             "tasks": [c.as_dict() for c in entry.charter.commitments]}
 

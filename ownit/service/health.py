@@ -13,7 +13,7 @@ from ..clock import within_bounds
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..incidents import SUFFIX
 from ..store import incidents as incident_store, unit as store
-from .reads import quoted
+from ..views import quoted_charter
 
 REPORT_DAYS = 28  # the default period: the last four weeks
 MAX_REPORT_DAYS = 731  # the longest period: two years (and the two before it, to compare)
@@ -117,7 +117,7 @@ def report(desk: Any, *, actor: Actor, team: str | None = None, department: str 
             "previous_headline": metrics.finish(metrics.combine(
                 tallies.tallied(u, scope, since - span, since, now=now).values())),
             "owners": owners, "spread": metrics.spread(owners, standards), "standards": standards,
-            "charter": quoted(org, charter.id, now) if charter else None,
+            "charter": quoted_charter(org, charter.id, now) if charter else None,
         }
         blank = metrics.raw_blank()
         if by == "week":

@@ -16,7 +16,7 @@ from ..store import directory, incidents, outbox, requests, tasks, timeline, wat
 from ..store import unit as store
 from ..store.sql import sa, table
 from ..store.directory import PersonEntry, TeamEntry
-from ..views import charter_quote, person_view, render_request, summary_view, task_view
+from ..views import person_view, quoted_charter, render_request, summary_view, task_view
 from .access import acting_for, is_staff, may_manage_watchers, may_work, visible
 from .rating import rated_on
 from .mystery import reveal
@@ -74,7 +74,7 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
                               events=entries, actors=org.people, rtype=rtype, now=now, internal=staff,
                               calendar=org.calendar_for(team, rtype),
                               promise=org.promise_of(req, rtype) if rtype else None,
-                              charter=quoted(org, req.charter_id, now))
+                              charter=quoted_charter(org, req.charter_id, now))
         view["watchers"] = [person_view(org.people[p]) for p in watching]
         view["affects"] = affects  # the requester and those who said "me too"
         view["repeated"] = repeated
@@ -136,17 +136,6 @@ def _incident_view(u: store.Unit, inc: Any, staff: bool) -> dict[str, Any]:
                            "requester": org.people[r.requester_id].name, "owner": org.people[r.owner_id].name}
                           for r in linked]
     return view
-
-
-def quoted(org: Any, charter_id: int | None, now: datetime) -> dict[str, Any] | None:
-    """The charter version ``charter_id`` as a card quotes it (``None``: made under none)."""
-    entry = org.charters.get(charter_id) if charter_id is not None else None
-    if entry is None:
-        return None
-    team, charter = org.teams[entry.team_id], entry.charter
-    names = {email: org.people_by_email[email].name for email in charter.signed_by if email in org.people_by_email}
-    return charter_quote(charter, version=entry.version, team_name=team.name, names=names,
-                         today=team.business_calendar.local(now).date())
 
 
 def asked_when(rtype: Any, f: Any) -> str | None:
