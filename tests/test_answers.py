@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import conftest
 from conftest import AMIRA, SAM, UPKEEP_TEAM, with_department
-from test_ui import app  # noqa: F401  (the fixture)
+from test_ui import app, unfold  # noqa: F401  (the fixture)
 from ownit import Field, Promise, RequestType, Stage, hookimpl, service
 from ownit.errors import Conflict, NotFound, ValidationError
 
@@ -144,6 +144,7 @@ def test_the_card_changes_an_answer_and_says_the_new_priority(app, upkeep) -> No
     at.query_params["ref"] = ref
     at.run()
     assert not at.exception
+    unfold(at, "answers", ref)
     cordoned = next(r for r in at.radio if r.label == "Is it cordoned off? (if Could someone slip on it is yes)")
     assert cordoned.value == "no"  # the form starts from the answers given
     cordoned.set_value("yes")

@@ -12,7 +12,7 @@ from conftest import AMIRA, LEAK
 from ownit import service
 from ownit.errors import Conflict, PermissionDenied, ValidationError
 from test_cli import Cli
-from test_ui import app  # noqa: F401  (the fixture)
+from test_ui import app, unfold  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
@@ -73,6 +73,7 @@ def test_the_owner_books_one_from_the_card(app, ownit_demo_org, leak) -> None:  
     at = app(owner["email"]).run()
     at.switch_page("views/team.py").run()
     assert not at.exception
+    unfold(at, "contractor", ref)
     form = f"contractor-{ref}~{at.session_state[f'armed-contractor-{ref}']}"
     next(t for t in at.text_input if t.key == f"{form}:company").input("AquaFix Ltd")
     next(t for t in at.text_input if t.key == f"{form}:name").input("Dave Jones")

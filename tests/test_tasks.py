@@ -25,7 +25,7 @@ from ownit import service
 from ownit.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from test_cli import Cli
 from test_incidents import DAN, heard
-from test_ui import app, button, open_team_queue, rendered_text, shown  # noqa: F401  (the app fixture)
+from test_ui import app, button, open_team_queue, rendered_text, shown, unfold  # noqa: F401  (the app fixture)
 
 TILLS = "Isolate the tills before the roofer starts"
 WEDNESDAY = date(2026, 11, 25)
@@ -240,7 +240,7 @@ def test_in_the_browser_the_owner_asks_the_requester_reads_it_the_task_owner_mar
         app, ownit_demo_org) -> None:  # noqa: F811  (the fixture)
     desk = ownit_demo_org
     ref, owner = leak(desk)
-    at = open_team_queue(app, owner)
+    at = unfold(open_team_queue(app, owner), "task", ref)
     team = next(s for s in at.selectbox if (s.key or "").startswith(f"task-{ref}~"))
     assert team.options == ["HR Partners (hr)", "IT Service Desk (it)"]  # other departments' teams only
     next(t for t in at.text_input if (t.key or "").startswith(f"task-{ref}~")).input(TILLS)
@@ -255,6 +255,7 @@ def test_in_the_browser_the_owner_asks_the_requester_reads_it_the_task_owner_mar
     assert rendered_text(at.success[0].value) == f"{ref}: task {task['id']}: {task['line']}"
     assert task["owner"]["email"] == CHLOE
     # a double click: the first ask landed but the page was cut short before it drew again
+    unfold(at, "task", ref)  # done, the card's forms started afresh, folded
     token = at.session_state[f"armed-task-{ref}"]
     service.ask_task(desk, ref, actor=owner, team="hr-partners", what="Rota", needed_by=WEDNESDAY, key=token)
     next(s for s in at.selectbox if (s.key or "").startswith(f"task-{ref}~")).select_index(0)

@@ -234,6 +234,13 @@ def test_requesters_get_no_team_queue_and_agents_do(app, ownit_demo_org) -> None
     assert not at.exception and at.title[0].value == "Team queue"
 
 
+def unfold(at: AppTest, what: str, ref: str) -> AppTest:
+    """A click on the card's folded ``what`` (``timeline``, ``answers``, ``watchers``, ``declare``, ``task``,
+    ``contractor``): what it holds is drawn once it is open."""
+    at.session_state[f"open-{what}-{ref}"] = True
+    return at.run()
+
+
 def owner_tab(at: AppTest, ref: str, label: str) -> AppTest:
     """A click on the card's owner tab ``label``: only the open tab's form is drawn."""
     at.session_state[f"owner-tabs-{ref}"] = label
@@ -268,7 +275,8 @@ def test_the_owner_works_the_request_from_the_team_queue(app, ownit_demo_org) ->
     assert seen["timeline"][-2]["note"] == "Roofer booked for Wednesday" and seen["stage"] == "assessed"
 
     mine = app(AMIRA).run()  # back as the store manager: the check-in and the moved stepper
-    assert "Roofer booked for Wednesday" in shown(mine)
+    assert "Roofer booked for Wednesday" not in shown(mine)  # the timeline is folded, and drawn once opened
+    assert "Roofer booked for Wednesday" in shown(unfold(mine, "timeline", ref))
     assert f"{REACHED} Reported" in shown(mine) and f"{CURRENT} Assessed by facilities" in shown(mine)
 
 
@@ -312,7 +320,7 @@ def test_user_text_is_shown_exactly_as_typed(app, ownit_demo_org) -> None:
     view = service.raise_request(ownit_demo_org, actor=AMIRA, request_type="facilities.leak", title=title,
                                  fields=LEAK)
     service.add_note(ownit_demo_org, view["ref"], actor=AMIRA, note="_under_ `code` <b>b</b>")
-    at = app().run()
+    at = unfold(app().run(), "timeline", view["ref"])
     texts = [rendered_text(m.value) for m in at.markdown]
     assert f"{view['ref']} · {title}" in texts
     assert any(t.endswith("— _under_ `code` <b>b</b>") for t in texts)

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import AMIRA, GRACE, NOAH, RAJ, TOM
 from ownit import service
 from test_incidents import ISLA, raise_tills
-from test_ui import app, button, open_team_queue, phone, rendered_text, shown  # noqa: F401  (fixtures)
+from test_ui import app, button, open_team_queue, phone, rendered_text, shown, unfold  # noqa: F401  (fixtures)
 
 JOIN = "This affects my store too — add me"
 
@@ -145,7 +145,7 @@ def test_the_owner_declares_an_incident_from_the_card(app, ownit_demo_org) -> No
     desk = ownit_demo_org
     view = raise_tills(desk, AMIRA)
     ref, owner = view["ref"], view["owner"]["email"]
-    at = open_team_queue(app, owner)
+    at = unfold(open_team_queue(app, owner), "declare", ref)
     title = next(t for t in at.text_input if t.key.startswith(f"declare-{ref}~"))
     assert title.value == "Tills not working"  # the request's own, to change
     title.input("Tills down across the north")

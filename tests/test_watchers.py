@@ -22,7 +22,7 @@ from ownit.store import requests, watchers
 from ownit.testing import load_org_text
 from test_cli import Cli, one_error_line
 from test_contacts import Channel, desk_with
-from test_ui import APP, app, rendered_text, shown  # noqa: F401  (app: the AppTest fixture)
+from test_ui import APP, app, rendered_text, shown, unfold  # noqa: F401  (app: the AppTest fixture)
 
 HR_CASE = {"about": "conduct", "at_risk": "no", "summary": "On the late shift"}
 S001 = ('[[site]]\ncode = "S001"\nname = "High Street, Leeds"\nregion = "north"\ntimezone = "Europe/London"\n'
@@ -380,7 +380,7 @@ def test_the_requester_adds_a_watcher_from_the_card_who_follows_it_without_inter
     view = raise_leak(desk)
     ref, owner = view["ref"], view["owner"]["email"]
     service.add_note(desk, ref, actor=owner, note="between us", internal=True)
-    at = app().run()
+    at = unfold(app().run(), "watchers", ref)
     at.selectbox(key=f"watch-who-{ref}").set_value(next(p for p in service.people(desk) if p["email"] == TOM))
     next(b for b in at.button if b.label == "Add watcher").click().run()
     assert not at.exception and not at.error

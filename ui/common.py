@@ -175,8 +175,10 @@ def answers_form(view: dict[str, Any], *, boxed: bool = True) -> None:
     questions = [f for f in rtype["fields"] if f["kind"] not in ("photo", "file")] if rtype else []
     if not questions:  # a photo answer stands: another is sent with a note
         return
-    with (st.expander("Change an answer", icon=":material/edit:") if boxed else st.container()), \
-            st.form(form := armed(f"answers-{ref}")):
+    box = unfolded("Change an answer", f"open-answers-{ref}", icon=":material/edit:") if boxed else st.container()
+    if box is None:
+        return
+    with box, st.form(form := armed(f"answers-{ref}")):
         if not boxed:
             st.markdown("**Change an answer**")
         given = [(f, field_input(f, label=label_of(f, optional=False), key=f"{form}:{f['key']}",
@@ -193,6 +195,15 @@ def answers_form(view: dict[str, Any], *, boxed: bool = True) -> None:
                                                     if moved else "")
 
             act(said, service.change_answers, form=form, ref=ref, answers=changed, note=why)
+
+
+def unfolded(label: str, key: str, *, icon: str | None = None) -> Any:
+    """An expander, folded, whose content is drawn once it is opened (a click
+    reruns the page with it open): returns it when open, else ``None``. What
+    a card keeps folded (its timeline and its forms) was most of its weight
+    in the browser, drawn for every card whether opened or not."""
+    box = st.expander(label, key=key, icon=icon, on_change="rerun")
+    return box if box.open else None
 
 
 def request_card(view: dict[str, Any]) -> None:
@@ -260,11 +271,10 @@ def request_card(view: dict[str, Any]) -> None:
         if view["detail"]:
             st.markdown(f"> {literal(view['detail'])}")
         show_attachments(view)
-        with st.expander(f"Timeline ({len(view['timeline'])})"):
-            for entry in reversed(view["timeline"]):
-                tag = " :gray-badge[internal]" if entry["internal"] else ""
-                st.markdown(f"`{when(entry['at'], zone)}` **{literal(entry['label'])}** {literal(entry['actor_name'])}"
-                            + (f" — {literal(entry['note'])}" if entry["note"] else "") + tag)
+        timeline = unfolded(f"Timeline ({len(view['timeline'])})", f"open-timeline-{view['ref']}")
+        if timeline:
+            with timeline:
+                timeline_entries(view)
         watchers(view)
         if view.get("incident"):
             incident_panel(view)
@@ -286,6 +296,14 @@ def request_card(view: dict[str, Any]) -> None:
                 note_form(view)
                 if tucked:
                     answers_form(view, boxed=False)
+
+
+def timeline_entries(view: dict[str, Any]) -> None:
+    """The request's timeline, the latest first; internal notes marked (only staff are shown them)."""
+    for entry in reversed(view["timeline"]):
+        tag = " :gray-badge[internal]" if entry["internal"] else ""
+        st.markdown(f"`{when(entry['at'], view['timezone'])}` **{literal(entry['label'])}** "
+                    f"{literal(entry['actor_name'])}" + (f" — {literal(entry['note'])}" if entry["note"] else "") + tag)
 
 
 def linked_request() -> str | None:
@@ -323,7 +341,10 @@ def watchers(view: dict[str, Any]) -> None:
             act(f"{ref}: you no longer watch it", service.watch, ref=ref, remove=viewer["email"])
     if not viewer["manages_watchers"]:
         return
-    with st.expander(f"Watchers ({len(listed)})"):
+    box = unfolded(f"Watchers ({len(listed)})", f"open-watchers-{ref}")
+    if box is None:
+        return
+    with box:
         st.caption("A watcher hears what the requester hears and sees the request as they do, never internal notes.")
         for w in listed:
             if st.button(f"Remove {w['name']}", key=f"unwatch-{w['email']}-{ref}"):
@@ -618,8 +639,10 @@ def declare_form(view: dict[str, Any]) -> None:
     ref, region = view["ref"], view["site"]["region"]
     names = {s["code"]: f"{s['name']} ({s['code']})" for s in service.sites(desk())}
     sites = list(names)
-    with st.expander("Declare an incident: the same problem at many stores"), \
-            st.form(form := armed(f"declare-{ref}")):
+    box = unfolded("Declare an incident: the same problem at many stores", f"open-declare-{ref}")
+    if box is None:
+        return
+    with box, st.form(form := armed(f"declare-{ref}")):
         title = st.text_input("Incident title", value=view["title"], key=f"{form}:title")
         scope = st.radio("Stores affected", SCOPES, horizontal=True, key=f"{form}:scope",
                          format_func=lambda s: f"the {region} region" if s == SCOPES[0] else s)
@@ -651,7 +674,10 @@ def task_form(view: dict[str, Any]) -> None:
     by the team's charter."""
     ref = view["ref"]
     teams = [t for t in service.teams(desk()) if t["department"] != view["department"]]
-    with st.expander("Ask another team for a task"), st.form(form := armed(f"task-{ref}")):
+    box = unfolded("Ask another team for a task", f"open-task-{ref}")
+    if box is None:
+        return
+    with box, st.form(form := armed(f"task-{ref}")):
         team = st.selectbox("Team", teams, index=None, key=f"{form}:team", placeholder="Another department's team",
                             format_func=lambda t: f"{t['name']} ({t['department']})")
         what = st.text_input("What they are asked to do", key=f"{form}:what",
@@ -670,7 +696,10 @@ def contractor_form(view: dict[str, Any]) -> None:
     """Book an outside contractor (the roofer, the locksmith) for the request,
     or say one is no longer on it: for its owner or lead, who still owns it."""
     ref = view["ref"]
-    with st.expander("Book a contractor"), st.form(form := armed(f"contractor-{ref}")):
+    box = unfolded("Book a contractor", f"open-contractor-{ref}")
+    if box is None:
+        return
+    with box, st.form(form := armed(f"contractor-{ref}")):
         company = st.text_input("Company", key=f"{form}:company", placeholder="AquaFix Ltd")
         name = st.text_input("Who is coming (optional)", key=f"{form}:name")
         phone = st.text_input("Their phone (optional)", key=f"{form}:phone")
