@@ -109,17 +109,19 @@ STEP_MARK = {"current": ":material/radio_button_checked:", "reached": ":material
 
 
 def stepper(view: dict[str, Any]) -> None:
-    """The request's progress as a row of steps, the current one marked."""
-    stages = view["promise"]["stages"]
-    columns = st.columns(len(stages))
-    for column, stage in zip(columns, stages, strict=True):
+    """The request's progress as one line of steps, each marked reached,
+    current (in bold) or ahead, with what is expected of a step ahead and the
+    requester's part beside it. One element: a row of columns, a mark and a
+    caption in each, took a browser as long to draw as a whole form."""
+    steps = []
+    for stage in view["promise"]["stages"]:
         mark = STEP_MARK["current" if stage["current"] else "reached" if stage["reached"] else "ahead"]
         label = f"**{literal(stage['label'])}**" if stage["current"] else literal(stage["label"])
-        column.markdown(f"{mark} {label}")
-        if not stage["reached"] and stage["expected"]:
-            column.caption(f"expected {when(stage['expected'], view['timezone'])}")
-        if stage["requester_action"]:
-            column.caption(f"your part: {literal(stage['requester_action'])}")
+        said = ([f"expected {when(stage['expected'], view['timezone'])}"] if not stage["reached"]
+                and stage["expected"] else []) + ([f"your part: {literal(stage['requester_action'])}"]
+                                                  if stage["requester_action"] else [])
+        steps.append(f"{mark} {label}" + (f" :gray[({'; '.join(said)})]" if said else ""))
+    st.markdown(" → ".join(steps))
 
 
 def contact(person: dict[str, Any]) -> str:
