@@ -639,11 +639,11 @@ def declare_form(view: dict[str, Any]) -> None:
     """Declare an incident from this request, for its owner or lead: one
     problem affecting many stores, this request part of it from the start."""
     ref, region = view["ref"], view["site"]["region"]
+    box = unfolded("Declare an incident: the same problem at many stores", f"open-declare-{ref}")
+    if box is None:  # folded: the sites are read only for an open form
+        return
     names = {s["code"]: f"{s['name']} ({s['code']})" for s in service.sites(desk())}
     sites = list(names)
-    box = unfolded("Declare an incident: the same problem at many stores", f"open-declare-{ref}")
-    if box is None:
-        return
     with box, st.form(form := armed(f"declare-{ref}")):
         title = st.text_input("Incident title", value=view["title"], key=f"{form}:title")
         scope = st.radio("Stores affected", SCOPES, horizontal=True, key=f"{form}:scope",
@@ -675,10 +675,10 @@ def task_form(view: dict[str, Any]) -> None:
     or lead: what, and the date it is needed by; one of that team owns it, due
     by the team's charter."""
     ref = view["ref"]
-    teams = [t for t in service.teams(desk()) if t["department"] != view["department"]]
     box = unfolded("Ask another team for a task", f"open-task-{ref}")
-    if box is None:
+    if box is None:  # folded: the teams are read only for an open form
         return
+    teams = [t for t in service.teams(desk()) if t["department"] != view["department"]]
     with box, st.form(form := armed(f"task-{ref}")):
         team = st.selectbox("Team", teams, index=None, key=f"{form}:team", placeholder="Another department's team",
                             format_func=lambda t: f"{t['name']} ({t['department']})")
