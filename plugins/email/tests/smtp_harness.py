@@ -91,7 +91,13 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def mail_env(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> SmtpServer:
-    """The channel's settings, pointing at ``smtp_server`` (read when the first mail goes)."""
+    """The channel's settings, pointing at ``smtp_server`` (read when the first mail goes).
+
+    The hook time limit is raised to 30 s, so a delivery may take 10 s rather
+    than the default 1.5 s: on a loaded machine the in-process server can be
+    slower than that, and a delivery that fails waits for the sweep's retry,
+    which these tests do not run (a CI run once failed that way)."""
+    monkeypatch.setenv("OWNIT_HOOK_TIMEOUT", "30")
     monkeypatch.setenv("OWNIT_SMTP_URL", smtp_server.url())
     monkeypatch.setenv("OWNIT_MAIL_FROM", MAIL_FROM)
     monkeypatch.setenv("OWNIT_BASE_URL", BASE_URL)
