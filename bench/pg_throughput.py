@@ -20,6 +20,11 @@ the commit what the plugins did with its notifications, and, for a raise, the
 short transaction its ref is taken in (``Unit.apart``, committed on another
 connection before the raise goes on): the replay commits that one first, so
 the baseline holds the counter's row no longer than OwnIt does.
+
+The replay is run twice: each statement sent on its own, as psycopg does by
+default (the issue's anchor), and with the transactions OwnIt batches
+(``batched=True``: the delivery marks, the ref's; psycopg's pipeline mode)
+batched the same way, the tighter floor.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ LEAK = {"location": "stockroom", "near_electrics": "no"}
 PROCESSES = (1, 2, 4)
 
 Step = tuple[str, str, str]  # ("raise", requester, title) or ("check-in", ref, owner)
-Unit = list[tuple[str, Any, Any, bool]]  # one transaction: (sql, parameters, what it returned, executemany)
+Statements = list[tuple[str, Any, Any, bool]]  # (sql, parameters, what it returned, executemany)
+Unit = tuple[bool, Statements]  # one transaction: whether OwnIt batched it, and its statements
 Recorded = list[list[Unit]]  # per action, its transactions in order
 
 
@@ -121,13 +127,13 @@ def _ownit_worker(url: str, steps: list[Step], barrier: Any, queue: Any) -> None
     service.departments(desk)  # warm: plugins loaded
     errors: list[str] = []
     barrier.wait()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for step in steps:
         try:
             _act(desk, step)
         except Exception as exc:  # noqa: BLE001 - counted and printed, never hidden
             errors.append(repr(exc))
-    queue.put((len(steps), time.perf_counter() - started, errors))
+    queue.put((len(steps), time.perf_counter() - started, time.process_time() - cpu, errors))
 
 
 def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
@@ -135,12 +141,14 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
     from ownit.store import sql as store_sql
     from ownit.store import unit as store_unit
 
-    units: list[Unit] = []
+    units: list[Statements] = []
+    batched: list[bool] = []
     real = store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
         store_unit.Unit.apart
 
     def run(desk: Any, work: Any, **kwargs: Any) -> Any:
         units.append([])
+        batched.append(bool(kwargs.get("batched")))
         return real[0](desk, work, **kwargs)
 
     def execute(self: Any, sql: str, params: Any) -> None:
@@ -163,10 +171,12 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
     def apart(self: Any, work: Any, **kwargs: Any) -> Any:
         """The side transaction's statements as a transaction of their own, ahead of the unit's."""
         before, units[-1] = units[-1], []
+        was, batched[-1] = batched[-1], bool(kwargs.get("batched"))
         try:
             return real[4](self, work, **kwargs)
         finally:
             units.append(before)
+            batched.append(was)
 
     store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
         store_unit.Unit.apart = run, execute, first, executemany, apart
@@ -177,8 +187,10 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
             recorded.append([])
             for step in share:
                 units.clear()
+                batched.clear()
                 _act(desk, step)
-                kept = [unit for unit in units if any(not sql.lstrip().startswith("SELECT") for sql, *_ in unit)]
+                kept = [(batch, unit) for batch, unit in zip(batched, units, strict=True)
+                        if any(not sql.lstrip().startswith("SELECT") for sql, *_ in unit)]
                 if not kept:
                     raise SystemExit(f"recorded no write for {step}")
                 recorded[-1].append(kept)
@@ -192,7 +204,9 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
 # --- the same SQL with psycopg alone ------------------------------------------------------------------
 
 
-def _raw_worker(url: str, actions: Recorded, barrier: Any, queue: Any) -> None:
+def _raw_worker(url: str, actions: Recorded, barrier: Any, queue: Any, batching: bool = False) -> None:
+    from contextlib import nullcontext
+
     import psycopg
 
     connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
@@ -200,20 +214,25 @@ def _raw_worker(url: str, actions: Recorded, barrier: Any, queue: Any) -> None:
     new_ids: dict[Any, Any] = {}
     errors: list[str] = []
     barrier.wait()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for units in actions:
-        for unit in units:
+        for batched, unit in units:
             try:
-                _replayed(cursor, unit, new_ids)
-                connection.commit()
+                with connection.pipeline() if batching and batched else nullcontext():
+                    _replayed(cursor, unit, new_ids)
+                    connection.commit()
             except Exception as exc:  # noqa: BLE001
                 connection.rollback()
                 errors.append(repr(exc))
-    queue.put((len(actions), time.perf_counter() - started, errors))
+    queue.put((len(actions), time.perf_counter() - started, time.process_time() - cpu, errors))
     connection.close()
 
 
-def _replayed(cursor: Any, unit: Unit, new_ids: dict[Any, Any]) -> None:
+def _raw_batching_worker(url: str, actions: Recorded, barrier: Any, queue: Any) -> None:
+    _raw_worker(url, actions, barrier, queue, batching=True)
+
+
+def _replayed(cursor: Any, unit: Statements, new_ids: dict[Any, Any]) -> None:
     """One recorded transaction's statements sent again (not committed)."""
     for sql, params, returned, many in unit:
         if many:
@@ -234,8 +253,9 @@ def _renumbered(params: Any, new_ids: dict[Any, Any]) -> Any:
     return params
 
 
-def _at_once(target: Any, url: str, shares: list[Any]) -> tuple[float, list[str]]:
-    """Actions per second with one process per share, all started together."""
+def _at_once(target: Any, url: str, shares: list[Any]) -> tuple[float, float, list[str]]:
+    """Actions per second with one process per share, all started together,
+    and the client processes' CPU time per action (milliseconds, every thread)."""
     context = multiprocessing.get_context("spawn")
     queue, barrier = context.Queue(), context.Barrier(len(shares))
     workers = [context.Process(target=target, args=(url, share, barrier, queue)) for share in shares]
@@ -244,8 +264,10 @@ def _at_once(target: Any, url: str, shares: list[Any]) -> tuple[float, list[str]
     results = [queue.get(timeout=900) for _ in workers]
     for worker in workers:
         worker.join()
-    return sum(done for done, _, _ in results) / max(seconds for _, seconds, _ in results), \
-        [e for _, _, errors in results for e in errors]
+    done = sum(n for n, _, _, _ in results)
+    return done / max(seconds for _, seconds, _, _ in results), \
+        1000 * sum(cpu for _, _, cpu, _ in results) / max(done, 1), \
+        [e for *_, errors in results for e in errors]
 
 
 def main() -> None:
@@ -257,16 +279,21 @@ def main() -> None:
     plan = _plan(server.url(template), args.actions)
     rows, notes, all_errors = [], [], []
     for processes in PROCESSES:
-        ownit_url, record_url, raw_url = (server.url(server.create(template)) for _ in range(3))
+        ownit_url, record_url, raw_url, batch_url = (server.url(server.create(template)) for _ in range(4))
         for kind, steps in plan.items():
             shares = [steps[i::processes] for i in range(processes)]
-            rate, errors = _at_once(_ownit_worker, ownit_url, shares)
-            raw_rate, raw_errors = _at_once(_raw_worker, raw_url, _record(record_url, shares))
-            all_errors += errors + raw_errors
+            rate, cpu, errors = _at_once(_ownit_worker, ownit_url, shares)
+            recorded = _record(record_url, shares)
+            raw_rate, raw_cpu, raw_errors = _at_once(_raw_worker, raw_url, recorded)
+            batch_rate, _, batch_errors = _at_once(_raw_batching_worker, batch_url, recorded)
+            all_errors += errors + raw_errors + batch_errors
             label = f"{processes} process{'es' if processes > 1 else ''}"
             rows.append((f"{kind}s through ownit.service, {label}", [rate], "/s"))
             rows.append((f"  the same SQL with psycopg, {label}", [raw_rate], "/s"))
-            notes.append(f"{kind}s, {label}: ratio to raw psycopg {rate / raw_rate:.2f}")
+            rows.append((f"  the same, batched as OwnIt batches, {label}", [batch_rate], "/s"))
+            notes.append(f"{kind}s, {label}: ratio to raw psycopg {rate / raw_rate:.2f}, "
+                         f"to raw batched as OwnIt {rate / batch_rate:.2f}; client CPU per action "
+                         f"{cpu:.2f} ms (raw psycopg {raw_cpu:.2f} ms)")
     report(f"PostgreSQL throughput, {NOW:%Y-%m-%d}", desk_for(server.url(template)), args.n, rows,
            notes + [f"errors: {len(all_errors)}"] + all_errors[:5])
 

@@ -105,7 +105,7 @@ def declare(desk: Any, *, actor: Actor, scope: str, title: str | None = None, fr
             entries.append(_link(u, inc, source, person, note=f"declared from {source.ref}")[1])
             inc.updated_at = u.now
             requests.update(u, inc)
-        return view_later(u, inc, team, itype, person, entries=entries, watching=[])
+        return view_later(u, inc, team, itype, person, entries=entries, new=True)
 
     return transaction(desk, work)
 
@@ -227,7 +227,7 @@ def join(desk: Any, incident_ref: str, *, actor: Actor, key: str | None = None,
         entries += _link(u, inc, req, person, note=f"{person.name} joined {inc.ref}{said} from the raise page")[0]
         inc.updated_at = u.now
         requests.update(u, inc)
-        later = view_later(u, req, team, rtype, caller, entries=entries, watching=[])
+        later = view_later(u, req, team, rtype, caller, entries=entries, new=True)
         return Later(lambda: {**later.draw(), "changed": True})
 
     return transaction(desk, work)

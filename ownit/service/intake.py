@@ -105,7 +105,7 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
         if choice.person_id in loads:  # the view shows the owner's load with this request in it
             load = loads[choice.person_id]
             loads[choice.person_id] = dataclasses.replace(load, open_requests=load.open_requests + 1)
-        return view_later(u, req, team, rtype, raiser, entries=entries, loads=loads, watching=[])
+        return view_later(u, req, team, rtype, raiser, entries=entries, loads=loads, new=True)
 
     return transaction(desk, work)
 

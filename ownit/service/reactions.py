@@ -345,5 +345,5 @@ def record(desk: Any, failures: list[tuple[int | None, str]], delivered: dict[in
                                                     internal=True) for request_id, message in noted))
             outbox.mark_tried(u, delivered)
 
-        store.run(desk, work, durable=bool(noted))
+        store.run(desk, work, durable=bool(noted), batched=True)
     desk.warnings.extend(message for _, message in failures)

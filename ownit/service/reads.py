@@ -49,15 +49,17 @@ def _reopen_until(req: Any, team: TeamEntry) -> datetime | None:
 def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | None, person: PersonEntry | None,
                *, entries: list[timeline.Entry] | None = None,
                loads: dict[int, directory.Load] | None = None, watching: list[int] | None = None,
-               repeated: bool = False) -> Later:
+               new: bool = False, repeated: bool = False) -> Later:
     """The request as ``person`` sees it (``None``: OwnIt, which sees all),
     with what they may do about it: everything it needs is read now, and it
     is drawn later, after the unit's commit, without a query. ``watching``:
-    its watchers, when in hand; ``repeated``: the answer to a repeated
-    submission, which changed nothing (:mod:`.repeats`)."""
+    its watchers, when in hand; ``new``: raised (or declared) in this unit,
+    so nobody watches it and no team has been asked for a part of it yet (no
+    query for either); ``repeated``: the answer to a repeated submission, which changed nothing
+    (:mod:`.repeats`)."""
     org, now = u.directory, u.now
     entries = timeline.of(u, req.id) if entries is None else entries
-    watching = watchers.of(u, req.id) if watching is None else watching
+    watching = [] if new else watchers.of(u, req.id) if watching is None else watching
     affects = watchers.affects(u, [req.id])[req.id] if watching else 1  # no watchers: no query (a raise's view)
     staff = person is None or is_staff(org, req, team, person)
     works_it = person is not None and may_work(req, team, person)
@@ -65,7 +67,7 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
         loads = directory.loads(u.db, team)
     part_of = incident_summary(u, requests.get(u, req.incident_id)) if req.incident_id is not None else None
     incident = _incident_view(u, req, staff) if is_incident(rtype) else None
-    asked = tasks.of(u, req.id)  # the parts other departments' teams were asked to do
+    asked = [] if new else tasks.of(u, req.id)  # the parts other departments' teams were asked to do
     mystery = reveal(u, req, team, person)  # None while open: a mystery request looks like any other
 
     def draw() -> dict[str, Any]:

@@ -438,8 +438,9 @@ class Cursor:
         self.cursor = cursor
         self.name = self.dialect = dialect
         self.driver_error = driver_error
-        self._results: tuple[Callable[[Any], Any] | None, ...] = ()
+        self._results: tuple[Callable[[Any], Any] | None, ...] | None = ()  # None: read from the columns
         self._names: list[str] = []
+        self._described: tuple[Any, ...] | Sql = ()  # what the columns are read for (_columns)
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -489,7 +490,7 @@ class Cursor:
                 values[name] = convert(value)
         positional = dialect.paramstyle in ("qmark", "numeric", "format")
         self._run(compiled.string, tuple(values[n] for n in compiled.positiontup) if positional else values)
-        self._results = _converters(types, dialect, self.cursor.description) if types else ()
+        self._results, self._described = (None, types) if types else ((), ())
         return self
 
     def executemany(self, statement: Statement, rows: Sequence[dict[str, Any]]) -> None:
@@ -523,10 +524,7 @@ class Cursor:
             values = {k: v.astimezone(timezone.utc).strftime(_SQLITE_WHEN) if isinstance(v, datetime) else v
                       for k, v in values.items()}
         self._run(sql, values)
-        names = [column[0] for column in self.cursor.description or ()]
-        self._names = names
-        self._results = tuple(aware if name in statement.when else _json if name in statement.json else None
-                              for name in names)
+        self._results, self._described = None, statement
         return self
 
     # --- results -----------------------------------------------------------------------------------
@@ -536,6 +534,18 @@ class Cursor:
         """The rows the last INSERT, UPDATE or DELETE touched."""
         return self.cursor.rowcount
 
+    def _columns(self) -> None:
+        """The converters of the last statement's result columns, once its rows
+        have come: a driver's column types decide some, and in a batched unit
+        (psycopg's pipeline mode) the columns are not known before the rows."""
+        described, description = self._described, self.cursor.description
+        if isinstance(described, Sql):
+            self._names = [column[0] for column in description or ()]
+            self._results = tuple(aware if name in described.when else _json if name in described.json else None
+                                  for name in self._names)
+        else:
+            self._results = _converters(described, sa_dialect(self.name), description)
+
     def _row(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if not self._results:
             return tuple(row)
@@ -543,12 +553,17 @@ class Cursor:
                      for convert, value in zip(self._results, row, strict=True))
 
     def all(self) -> list[tuple[Any, ...]]:
-        return [self._row(row) for row in self.cursor.fetchall()]
+        rows = self.cursor.fetchall()
+        if self._results is None:
+            self._columns()
+        return [self._row(row) for row in rows]
 
     def first(self) -> tuple[Any, ...] | None:
         row = self.cursor.fetchone()
         if row is not None:
             self.cursor.fetchall()  # a statement left unfinished would hold SQLite's commit
+        if self._results is None:
+            self._columns()
         return None if row is None else self._row(row)
 
     def scalar(self) -> Any:
@@ -557,8 +572,8 @@ class Cursor:
 
     def records(self) -> list[SimpleNamespace]:
         """The rows of an :class:`Sql` read, each with its columns as attributes."""
-        names = self._names
-        return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in self.all()]
+        rows = self.all()
+        return [SimpleNamespace(**dict(zip(self._names, row, strict=True))) for row in rows]
 
 
 def _converters(types: tuple[Any, ...], dialect: Any, description: Any) -> tuple[Callable[[Any], Any] | None, ...]:

@@ -18,7 +18,9 @@ counter, which every raise of a department bumps, is not held until the raise
 commits.
 
 ``durable=False`` (on :func:`run` and :meth:`Unit.apart`) is the one way a
-transaction's commit does without waiting for the disk (:func:`_not_durable`).
+transaction's commit does without waiting for the disk (:func:`_not_durable`);
+``batched=True`` the one way its statements go to the server together
+(:func:`_batched`).
 
 What a unit wrote to the timeline and the outbox stays on it
 (:attr:`Unit.entries`, :attr:`Unit.notifications`), so that the plugins can
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
@@ -79,7 +81,7 @@ class Unit:
             self._directory = directory.current(self.desk, self.db)
         return self._directory
 
-    def apart(self, work: Callable[[Cursor], T], *, durable: bool = True) -> T:
+    def apart(self, work: Callable[[Cursor], T], *, durable: bool = True, batched: bool = False) -> T:
         """``work`` in a short transaction of its own, committed at once, on
         another connection of the desk's pool: what it locks is let go before
         this unit goes on, so a row every unit of a kind bumps (a department's
@@ -96,7 +98,8 @@ class Unit:
         idle and this one is handed back before ``work``'s result is used, so a
         unit holds at most two, never waiting on the pool for the second.
         ``durable=False``: its commit does not wait for the disk
-        (:func:`_not_durable`), for what a later durable commit depends on."""
+        (:func:`_not_durable`), for what a later durable commit depends on;
+        ``batched=True``: its statements go together (:func:`_batched`)."""
         if self.desk is None or self.db.dialect != "postgresql":
             return work(self.db)
         pool = self.desk.connections
@@ -104,11 +107,12 @@ class Unit:
             connection = pool.take()
             broken = False
             try:
-                cursor = Cursor(connection.cursor(), pool.dialect, pool.error)
-                if not durable:
-                    _not_durable(cursor)
-                result = work(cursor)
-                connection.commit()
+                with _batched(connection, batched):
+                    cursor = Cursor(connection.cursor(), pool.dialect, pool.error)
+                    if not durable:
+                        _not_durable(cursor)
+                    result = work(cursor)
+                    connection.commit()
                 return result
             except BaseException as exc:
                 broken = _rolled_back(connection, pool.error)
@@ -129,14 +133,17 @@ class Unit:
         return person
 
 
-def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True, durable: bool = True) -> T:
+def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True, durable: bool = True,
+        batched: bool = False) -> T:
     """``work`` in one transaction: commit on success, roll back on any error;
     a lock timeout or deadlock retries the whole unit with backoff, then says
     the database is busy; any other database failure is one line
     (:func:`ownit.db.explain`) or, if it is a bug, raised as it is. A
     connection the server dropped while it waited in the pool is replaced.
     ``durable=False``: the commit does not wait for the disk
-    (:func:`_not_durable`), for what may be lost in a server crash and done again."""
+    (:func:`_not_durable`), for what may be lost in a server crash and done
+    again. ``batched=True``: the statements go to the server together
+    (:func:`_batched`), for a unit that only writes."""
     pool = desk.connections
     dialect, driver_error = pool.dialect, pool.error
     for attempt in range(RETRIES):
@@ -146,12 +153,13 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True, durable:
             cursor = connection.cursor()
             if dialect == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            unit = Unit(Cursor(cursor, dialect, driver_error), desk)
-            if not durable:
-                _not_durable(unit.db)
-            result = work(unit)
-            committing = True
-            connection.commit()
+            with _batched(connection, batched):
+                unit = Unit(Cursor(cursor, dialect, driver_error), desk)
+                if not durable:
+                    _not_durable(unit.db)
+                result = work(unit)
+                committing = True
+                connection.commit()
             return result
         except BaseException as exc:
             broken = _rolled_back(connection, driver_error)
@@ -178,6 +186,18 @@ def _not_durable(cursor: Cursor) -> None:
     waits for the disk (a power cut, not a crashed process, may lose the last ones)."""
     if cursor.dialect == "postgresql":
         cursor.execute(_NOT_DURABLE)
+
+
+def _batched(connection: Any, batched: bool) -> Any:
+    """With ``batched``, on PostgreSQL: the transaction's statements queued and
+    sent with its commit in one round trip, not one each, BEGIN and
+    ``SET LOCAL`` included (psycopg's pipeline mode). Reading a result sends
+    what is queued and waits for it, so a read stays correct, at the cost of
+    its round trip; but a statement's error is raised when the queue is sent,
+    not at the statement, and its ``rowcount`` is not known before: for units
+    that only write and act on no row count (delivery marks, the ref counter).
+    Elsewhere, or on SQLite (in-process, no round trips), nothing changes."""
+    return connection.pipeline() if batched and hasattr(connection, "pipeline") else nullcontext()
 
 
 def _rolled_back(connection: Any, driver_error: type[BaseException]) -> bool:
