@@ -99,12 +99,12 @@ def test_every_action_has_one_service_function_one_command_and_one_form(monkeypa
     from ownit.cli import app
 
     monkeypatch.syspath_prepend(str(Path(__file__).parent.parent / "ui"))  # as ui/app.py runs its pages
-    from common import OWNER_FORMS
+    from card_forms import OWNER_FORMS
 
     import inspect
 
     commands = get_command(app).commands
-    requester_only = {"confirm", "reopen"}  # on the requester's card (ui/common.py requester_actions)
+    requester_only = {"confirm", "reopen"}  # on the requester's card (ui/card_forms.py requester_actions)
     assert set(service.ACTIONS) == set(domain.ACTIONS)
     for action in domain.ACTIONS:
         assert action in commands, f"no 'ownit {action}' command"

@@ -15,7 +15,8 @@ from typing import Any, Iterable
 
 import streamlit as st
 
-from common import request_card, when
+from card import request_card
+from common import when
 
 CARDS = 3  # requests of a list drawn whole before the rest become rows
 # Widths that fit the main column of a 1280 px window beside the sidebar

@@ -7,7 +7,8 @@ user follows for someone else (a watcher, or a deputy of a site whose request
 is marked for it). Only the open tab is drawn."""
 
 import streamlit as st
-from common import current_user, desk, flash, linked_request, me_too_line, service
+from card import linked_request
+from common import current_user, desk, flash, me_too_line, service
 from lists import cards_then_rows
 
 RECENT = 50

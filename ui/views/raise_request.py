@@ -11,8 +11,9 @@ whether this is one; nobody else sees the choice."""
 import streamlit as st
 from attachments import attach_inputs
 from fields import field_input, label_of
-from common import (armed, current_user, desk, fail_inline, flash, join_banner, literal, me_too_line, request_card,
-                    service, submission_key)
+from card import request_card
+from common import (armed, current_user, desk, fail_inline, flash, join_banner, literal, me_too_line, service,
+                    submission_key)
 
 from ownit import OwnitError, ValidationError
 

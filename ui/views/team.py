@@ -8,8 +8,8 @@ a card per row: drawing twenty took the page seconds (docs/benchmarks.md)."""
 
 import pandas as pd
 import streamlit as st
-from common import (current_user, desk, fail_inline, flash, linked_request, literal, request_card, service,
-                    task_done_form, when)
+from card import linked_request, request_card
+from common import current_user, desk, fail_inline, flash, literal, service, task_done_form, when
 from lists import open_request, request_rows
 
 from ownit import OwnitError
