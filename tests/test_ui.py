@@ -471,6 +471,20 @@ def test_the_team_queue_finds_a_request_by_its_reference_or_by_words(app, ownit_
     assert not at.exception and "ref" not in at.query_params and len(at.dataframe[0].value) == 3
 
 
+def test_the_lead_opens_the_load_per_owner_chart_and_an_agent_has_none(app, ownit_demo_org) -> None:
+    desk = ownit_demo_org
+    for n in range(4):
+        service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title=f"Leak {n}", fields=LEAK)
+    at = open_team_queue(app, HELEN)
+    assert "Load per owner" in [e.label for e in at.expander]
+    assert not at.get("vega_lite_chart")  # folded: the chart is not drawn
+    at.session_state["open-load-facilities-north"] = True  # a click on the fold
+    at.run()
+    assert not at.exception and len(at.get("vega_lite_chart")) == 1
+    agent = open_team_queue(app, SAM)
+    assert "Load per owner" not in [e.label for e in agent.expander] and not agent.get("vega_lite_chart")
+
+
 def test_the_team_queue_pages_reach_its_last_request_and_a_row_opens_its_card(app, ownit_demo_org) -> None:
     desk = ownit_demo_org
     views = [service.raise_request(desk, actor=AMIRA, request_type="facilities.leak", title=f"Leak {n}", fields=LEAK)

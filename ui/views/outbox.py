@@ -24,7 +24,7 @@ st.dataframe(pd.DataFrame([{
     "id": row["id"], "when": when(row["created_at"], zone), "to": row["to"], "request": row["ref"] or "",
     "kind": row["kind"], "state": row["state"], "tries": row["attempts"],
     "next try": when(row["next_attempt_at"], zone) if row["next_attempt_at"] else "",
-    "last error": row["error"]} for row in rows]), hide_index=True, use_container_width=True)
+    "last error": row["error"]} for row in rows]), hide_index=True, width="stretch")
 
 dead = [row for row in rows if row["state"] in ("failed", "retrying")]
 if dead:

@@ -9,7 +9,7 @@ a card per row: drawing twenty took the page seconds (docs/benchmarks.md)."""
 import pandas as pd
 import streamlit as st
 from card import linked_request, request_card
-from common import current_user, desk, fail_inline, flash, literal, service, task_done_form, when
+from common import current_user, desk, fail_inline, flash, literal, service, task_done_form, unfolded, when
 from lists import open_request, request_rows
 
 from ownit import OwnitError
@@ -62,8 +62,8 @@ for column, (label, key) in zip(glance, [("Open", "open"), ("Overdue", "overdue"
                                          ("Waiting", "waiting"), ("To confirm", "resolved")],
                                 strict=True):
     column.metric(label, summary[key], border=True)
-if team["leads"] and summary["owners"]:
-    with st.expander("Load per owner"):
+if team["leads"] and summary["owners"] and (box := unfolded("Load per owner", f"open-load-{team['key']}")):
+    with box:  # drawn once opened: a chart folded away cost the lead's page its drawing all the same
         load = pd.DataFrame([{"owner": o["name"], "overdue": o["overdue"], "open, on time": o["open"] - o["overdue"],
                               "waiting": o["waiting"]} for o in summary["owners"]]).set_index("owner")
         st.bar_chart(load, horizontal=True, stack=True, color=["#d62728", "#2ca02c", "#1f77b4"])
