@@ -9,7 +9,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import As, For, Json, Key, _desk, _print_json, _render, friendly
+from .cli import As, For, Json, Key, _desk, _print_json, friendly
+from .request_commands import _render
 
 incident_app = typer.Typer(help="Incidents: one problem affecting many stores, with one owner.",
                            no_args_is_help=True, rich_markup_mode=None)
