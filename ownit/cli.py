@@ -265,6 +265,9 @@ def demo(
                       started=lambda: typer.echo(headline), history_weeks=history_weeks)
     if result["kept"]:
         typer.echo(f"kept a copy of what was there at {result['kept']}")
+    if result["mail_emptied"]:
+        typer.echo(f"emptied the demo's mail folder: {_count(result['mail_emptied'], 'mail')} of the requests "
+                   "before the reset")
     typer.echo(f"demo desk: {_count(result['sites'], 'site')}, "
                f"{_count(result['people'], 'person', 'people')}, {_count(result['teams'], 'team')}"
                + (f" ({result['skipped_teams']} teams skipped: their department is not installed)"

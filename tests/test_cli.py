@@ -14,12 +14,12 @@ Monday to Friday 08:00-18:00, so one business day is ten hours.
 
 from __future__ import annotations
 
+import json
+import mailbox
 import os
 import shlex
 import subprocess
 import sys
-
-import json
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -784,14 +784,24 @@ def test_the_demo_again_keeps_its_requests_and_reset_starts_it_afresh(demo_db: s
     assert "sample requests" not in again and " show " not in again.split("try: ")[1]
     assert cli.show(mine)["ref"] == mine
 
-    afresh = cli.ok("demo", "--reset", "--no-ui", "--history-weeks", "0").stdout
+    # the demo's mail, as the UI (or a shell with the hint's exports) delivers it: a reset empties it
+    demo_mail = folder / "ownit-mail"
+    mailbox.Maildir(demo_mail).add(b"Subject: [FAC-1008] Leak\r\n\r\nabout a request the reset removes\r\n")
+    elsewhere = cli.ok("demo", "--reset", "--no-ui", "--history-weeks", "0",
+                       env={"OWNIT_SMTP_URL": f"maildir://{folder / 'other-mail'}"}).stdout
+    assert "mail folder" not in elsewhere and len(mailbox.Maildir(demo_mail, create=False)) == 1  # not its to empty
+    mine = cli.raise_leak()["ref"]
+
+    afresh = cli.ok("demo", "--reset", "--no-ui", "--history-weeks", "0", env={"OWNIT_SMTP_URL": None}).stdout
     assert afresh.startswith(f"emptying the database at {folder / 'ownit-test.db'} and seeding the demo "
                              "organisation again (a few seconds)…\n")
+    assert "emptied the demo's mail folder: 1 mail of the requests before the reset\n" in afresh
     assert "kept" not in afresh and "sample requests: FAC-1001, " in afresh
     assert cli.fails("show", mine, "--as", AMIRA).startswith(f"no request '{mine}'")  # only the samples again
     assert refs(cli.queue(PRIYA)) == seeded
+    assert len(mailbox.Maildir(demo_mail, create=False)) == 0
     assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
-        "notes.txt", "ownit-test.db"]  # nothing else removed, and no copy kept of the demo's own data
+        "notes.txt", "ownit-mail", "ownit-test.db"]  # nothing else removed, and no copy kept of the demo's own data
 
 
 def test_make_demo_gives_the_demo_a_database_inside_the_checkout() -> None:

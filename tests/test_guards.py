@@ -5,6 +5,7 @@ org file, restoring a backup, the demo over a database that is not the demo's.""
 
 from __future__ import annotations
 
+import mailbox
 import os
 import pwd
 import sqlite3
@@ -171,10 +172,14 @@ def test_the_demo_never_lands_on_a_database_that_is_not_the_demos(cli: Cli, tmp_
     assert cli.fails("demo", "--reset", "--force", "--no-ui", "--as", SAM).startswith("only an admin may reset")
     assert cli.show(ref)["ref"] == ref  # still there
 
-    done = cli.ok("demo", "--reset", "--force", "--no-ui", "--history-weeks", "0", "--as", HELEN).stdout
+    mail = mailbox.Maildir(Path(cli.url.removeprefix("sqlite:///")).parent / "ownit-mail")  # the folder beside it
+    mail.add(b"Subject: [FAC-1001] Roof leaking\r\n\r\nto Kim's colleagues\r\n")
+    done = cli.ok("demo", "--reset", "--force", "--no-ui", "--history-weeks", "0", "--as", HELEN,
+                  env={"OWNIT_SMTP_URL": None}).stdout
     kept = next(Path(cli.url.removeprefix("sqlite:///")).parent.glob("ownit-test.db.before-reset-*"))
     assert f"kept a copy of what was there at {kept}" in done
     assert Cli(f"sqlite:///{kept}").show(ref)["ref"] == ref
+    assert "mail folder" not in done and len(mail) == 1  # kept with the database it belongs to, not emptied
     # the demo's own database: reset again without asking anyone, and nothing kept
     cli.ok("demo", "--reset", "--no-ui", "--history-weeks", "0")
     assert [p.name for p in kept.parent.glob("ownit-test.db.before-*") if not p.name.endswith(("-wal", "-shm"))] == [

@@ -76,13 +76,36 @@ def mail_url(database_url: str) -> str:
     return f"maildir://{quote(str(folder))}"
 
 
+def empty_mail(database_url: str) -> int:
+    """Empty the demo's own mail folder (:func:`mail_url`), as a reset starts
+    the demo afresh: its mails told of requests the reset removed, under refs
+    the new demo gives again. A folder ``OWNIT_SMTP_URL`` does not name as the
+    demo's is left alone. Returns how many mails were in it."""
+    import mailbox
+    import os
+    from urllib.parse import unquote
+
+    own = mail_url(database_url)
+    configured = os.environ.get(MAIL_ENV, "").strip()
+    if configured and configured != own:
+        return 0
+    folder = Path(unquote(own.removeprefix("maildir://")))
+    if not (folder / "cur").is_dir():
+        return 0
+    box = mailbox.Maildir(folder, create=False)
+    count = len(box)
+    box.clear()
+    return count
+
+
 def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor = None,
          progress: Callable[[str], None] = lambda _: None, started: Callable[[], None] = lambda: None,
          history_weeks: int = HISTORY_WEEKS) -> dict[str, Any]:
     """Load the demo organisation and, into an empty desk, ``history_weeks`` of
     history (see :mod:`ownit.demo.history`) and then its sample requests. A
     database that holds anything but the demo is refused unless ``force``d by
-    an admin ``actor``, and kept aside before a reset (``kept``). A desk that
+    an admin ``actor``, and kept aside before a reset (``kept``); a reset of
+    the demo's own data empties its mail folder too (``mail_emptied``). A desk that
     already holds requests keeps them (``existing`` says how many): running the
     demo again picks up where it was left. ``started`` is called once the
     database is found fit for the demo, before the work that takes time."""
@@ -100,6 +123,7 @@ def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor =
 
         command.downgrade(migrations_config(desk.url), "base")
         upgrade(desk.url)
+    emptied = empty_mail(desk.url) if reset and kept is None else 0  # a database kept aside keeps its mail
     progress("loading the demo organisation")
     counts = load_org(desk, ORG_FILE, skip_missing_departments=True)
     existing = store.run(desk, lambda u: u.db.run(sa.select(sa.func.count()).select_from(Request.__table__)).scalar(),
@@ -118,7 +142,7 @@ def seed(desk: Desk, *, reset: bool = False, force: bool = False, actor: Actor =
                 progress(f"raising '{script[3]}'")
                 made.append(_play(desk, script))
     return {**counts, "requests": made, "history": history, "existing": existing, "database": desk.url,
-            "kept": str(kept) if kept else None}
+            "kept": str(kept) if kept else None, "mail_emptied": emptied}
 
 
 # The sample stories unfold in office hours, as they would.
