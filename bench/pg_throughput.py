@@ -29,6 +29,7 @@ batched the same way, the tighter floor.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import sys
 import time
@@ -228,10 +229,6 @@ def _raw_worker(url: str, actions: Recorded, barrier: Any, queue: Any, batching:
     connection.close()
 
 
-def _raw_batching_worker(url: str, actions: Recorded, barrier: Any, queue: Any) -> None:
-    _raw_worker(url, actions, barrier, queue, batching=True)
-
-
 def _replayed(cursor: Any, unit: Statements, new_ids: dict[Any, Any]) -> None:
     """One recorded transaction's statements sent again (not committed)."""
     for sql, params, returned, many in unit:
@@ -285,7 +282,8 @@ def main() -> None:
             rate, cpu, errors = _at_once(_ownit_worker, ownit_url, shares)
             recorded = _record(record_url, shares)
             raw_rate, raw_cpu, raw_errors = _at_once(_raw_worker, raw_url, recorded)
-            batch_rate, _, batch_errors = _at_once(_raw_batching_worker, batch_url, recorded)
+            batch_rate, _, batch_errors = _at_once(functools.partial(_raw_worker, batching=True), batch_url,
+                                                   recorded)
             all_errors += errors + raw_errors + batch_errors
             label = f"{processes} process{'es' if processes > 1 else ''}"
             rows.append((f"{kind}s through ownit.service, {label}", [rate], "/s"))

@@ -300,15 +300,13 @@ def _demo_mail(database: str) -> dict[str, str]:
     Maildir): the variable for the UI started next (this process's own
     environment is left as it was)."""
     import os
-    from urllib.parse import unquote
 
-    from .demo import MAIL_ENV, mail_url
+    from .demo import MAIL_ENV, mail_folder, mail_url
 
     if os.environ.get(MAIL_ENV, "").strip():
         return {}
-    folder = mail_url(database)
-    typer.echo(f"email: into the local folder {unquote(folder.removeprefix('maildir://'))}")
-    return {MAIL_ENV: folder}
+    typer.echo(f"email: into the local folder {mail_folder(database)}")
+    return {MAIL_ENV: mail_url(database)}
 
 
 def _demo_cli_hint(database: str, mail: dict[str, str], *, sample: str | None) -> None:

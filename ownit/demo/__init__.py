@@ -58,38 +58,41 @@ HISTORY_WEEKS = 12
 MAIL_ENV = "OWNIT_SMTP_URL"  # the email channel's (ownit-email): maildir:///folder delivers into a local folder
 
 
-def mail_url(database_url: str) -> str:
-    """Where the demo's email goes when no mail server is set: a Maildir
+def mail_folder(database_url: str) -> Path:
+    """The demo's mail folder when no mail server is set: a Maildir
     ``ownit-mail`` next to the SQLite database (or in OwnIt's data folder for
-    another database), as ``maildir:///path`` for ``OWNIT_SMTP_URL``."""
+    another database)."""
     import os
-    from urllib.parse import quote
 
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        folder = Path(url.database).expanduser().resolve().parent / "ownit-mail"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-        folder = base / "ownit" / "ownit-mail"
-    return f"maildir://{quote(str(folder))}"
+        return Path(url.database).expanduser().resolve().parent / "ownit-mail"
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "ownit" / "ownit-mail"
+
+
+def mail_url(database_url: str) -> str:
+    """:func:`mail_folder` as ``maildir:///path``, for ``OWNIT_SMTP_URL``."""
+    from urllib.parse import quote
+
+    return f"maildir://{quote(str(mail_folder(database_url)))}"
 
 
 def empty_mail(database_url: str) -> int:
-    """Empty the demo's own mail folder (:func:`mail_url`), as a reset starts
-    the demo afresh: its mails told of requests the reset removed, under refs
-    the new demo gives again. A folder ``OWNIT_SMTP_URL`` does not name as the
-    demo's is left alone. Returns how many mails were in it."""
+    """Empty the demo's own mail folder (:func:`mail_folder`), as a reset
+    starts the demo afresh: its mails told of requests the reset removed,
+    under refs the new demo gives again. A folder ``OWNIT_SMTP_URL`` names
+    other than the demo's is left alone. Returns how many mails were in it."""
     import mailbox
     import os
     from urllib.parse import unquote
 
-    own = mail_url(database_url)
+    folder = mail_folder(database_url)
     configured = os.environ.get(MAIL_ENV, "").strip()
-    if configured and configured != own:
+    if configured and Path(unquote(configured.removeprefix("maildir://"))) != folder:
         return 0
-    folder = Path(unquote(own.removeprefix("maildir://")))
     if not (folder / "cur").is_dir():
         return 0
     box = mailbox.Maildir(folder, create=False)
