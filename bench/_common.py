@@ -60,8 +60,10 @@ def scratch() -> Path:
     return folder
 
 
-def desk_for(url: str) -> Desk:
-    return Desk.open(url, clock=FixedClock(NOW))
+def desk_for(url: str, *, brief: bool = False) -> Desk:
+    """A desk on the benchmarks' clock; ``brief``: actions answer with the
+    request's line, as they do for the command line and the UI (``Desk.brief``)."""
+    return Desk.open(url, clock=FixedClock(NOW), brief=brief)
 
 
 def release(url: str) -> None:

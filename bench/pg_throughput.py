@@ -7,8 +7,10 @@ open) and copied (``CREATE DATABASE ... TEMPLATE``) for every run, so each
 starts from the same rows. For 1, 2 and then 4 processes, each process raises
 its share of ``--actions`` requests through ``ownit.service.raise_request``,
 then checks in on its share of ``--actions`` open requests through
-``ownit.service.check_in``, all processes at once; the figure is actions per
-second, with every error printed (there should be none).
+``ownit.service.check_in``, all processes at once, on a brief desk (the
+check-in answers with the request's line, as the command line and the UI get
+it: ``Desk.brief``); the figure is actions per second, with every error
+printed (there should be none).
 
 The baseline in the same run is those very actions' SQL replayed with psycopg
 alone: the statements OwnIt sent, with their values, are recorded on another
@@ -124,7 +126,7 @@ def _plan(url: str, actions: int) -> dict[str, list[Step]]:
 
 
 def _ownit_worker(url: str, steps: list[Step], barrier: Any, queue: Any) -> None:
-    desk = desk_for(url)
+    desk = desk_for(url, brief=True)  # the answer the command line and the UI get
     service.departments(desk)  # warm: plugins loaded
     errors: list[str] = []
     barrier.wait()
@@ -182,7 +184,7 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
     store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
         store_unit.Unit.apart = run, execute, first, executemany, apart
     try:
-        desk = desk_for(url)
+        desk = desk_for(url, brief=True)
         recorded: list[Recorded] = []
         for share in shares:
             recorded.append([])

@@ -109,12 +109,14 @@ def _console() -> Any:
 state = _State()
 
 
-def _desk() -> Any:
+def _desk(*, brief: bool = False) -> Any:
+    """This command's desk; ``brief`` for an action that prints the request's
+    one line, not its whole view (``Desk.brief``)."""
     if state.desk is None:
         from .clock import FixedClock
         from .desk import Desk
 
-        state.desk = Desk.open(clock=FixedClock(state.now) if state.now else None)
+        state.desk = Desk.open(clock=FixedClock(state.now) if state.now else None, brief=brief)
         for problem in state.desk.plugins.problems:
             typer.echo(f"warning: {problem}", err=True)
     return state.desk

@@ -24,6 +24,9 @@ class Desk:
     url: str
     plugins: "Plugins"
     clock: Clock = field(default_factory=SystemClock)
+    # what an action on a request answers (ownit.service.reads.answer_later): its one line, for an edge
+    # that shows a line and draws the card afresh (the command line, the UI); else the whole view
+    brief: bool = False
     warnings: list[str] = field(default_factory=list)  # plugin failures after commit, for the edge to show
     # how often each listener (plugin, hook) has not answered in time; one that keeps hanging is paused
     # for the desk's lifetime (ownit.service.reactions)
@@ -50,11 +53,12 @@ class Desk:
 
     @classmethod
     def open(cls, url: str | None = None, *, clock: Clock | None = None,
-             plugins: "Plugins | None" = None) -> "Desk":
+             plugins: "Plugins | None" = None, brief: bool = False) -> "Desk":
         from .plugins import get_plugins
         from .store.unit import default_database_url
 
-        return cls(url=url or default_database_url(), plugins=plugins or get_plugins(), clock=clock or SystemClock())
+        return cls(url=url or default_database_url(), plugins=plugins or get_plugins(), clock=clock or SystemClock(),
+                   brief=brief)
 
     def now(self) -> datetime:
         return self.clock.now()

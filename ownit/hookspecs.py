@@ -202,6 +202,9 @@ def ownit_on_event(request: RequestSnapshot, event: EventSnapshot, desk: Desk) -
     :param desk: the desk, for follow-up actions through :mod:`ownit.service`
         (for example ``service.add_note(desk, request.ref, actor=ownit.SYSTEM, note=...)``:
         the note is OwnIt's; an actor of ``None`` is refused, as it is from any edge).
+        It is the desk the edge opened: on the command line's and the UI's
+        (``desk.brief``) an action answers with the request's line, not its
+        whole view; ask ``service.show`` for that.
         Take only the parameters you need: ``desk`` may be left out.
     :return: nothing; results are ignored.
     """

@@ -16,6 +16,8 @@ from .request_commands import Fields, _fields
 
 
 def _done(view: dict[str, Any], what: str, as_json: bool) -> None:
+    """The action's one line from its answer (the request's line, on a brief
+    desk: ``_desk(brief=not as_json)``), or with ``--json`` its whole view."""
     if as_json:
         return _print_json(view)
     if view["repeated"]:
@@ -36,10 +38,9 @@ def contact(
     """Record first contact with the requester (and the date agreed with them)."""
     from . import service
 
-    view = service.contact(_desk(), ref, actor=actor, note=note, agreed_by=_date(agreed_by, "--agreed-by"),
-                         key=key)
-    _done(view, "first contact made" + (f", agreed date {view['promise']['agreed_by']}" if agreed_by else ""),
-          as_json)
+    agreed = _date(agreed_by, "--agreed-by")
+    view = service.contact(_desk(brief=not as_json), ref, actor=actor, note=note, agreed_by=agreed, key=key)
+    _done(view, "first contact made" + (f", agreed date {agreed}" if agreed else ""), as_json)
 
 
 @app.command()
@@ -48,7 +49,7 @@ def checkin(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Js
     """Record a check-in with the requester."""
     from . import service
 
-    _done(service.check_in(_desk(), ref, actor=actor, note=note, key=key), "checked in", as_json)
+    _done(service.check_in(_desk(brief=not as_json), ref, actor=actor, note=note, key=key), "checked in", as_json)
 
 
 @app.command()
@@ -61,7 +62,7 @@ def advance(
     """Move the request to its next stage (or --to a later one)."""
     from . import service
 
-    _done(service.advance(_desk(), ref, actor=actor, note=note, to=to, key=key), "moved on", as_json)
+    _done(service.advance(_desk(brief=not as_json), ref, actor=actor, note=note, to=to, key=key), "moved on", as_json)
 
 
 @app.command()
@@ -70,7 +71,8 @@ def wait(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Json 
     """Put the request on hold, waiting on the requester for what the note says."""
     from . import service
 
-    _done(service.wait_on_requester(_desk(), ref, actor=actor, note=note, key=key), "waiting on the requester", as_json)
+    _done(service.wait_on_requester(_desk(brief=not as_json), ref, actor=actor, note=note, key=key),
+          "waiting on the requester", as_json)
 
 
 @app.command()
@@ -79,7 +81,7 @@ def resume(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Jso
     """Take the request off hold."""
     from . import service
 
-    _done(service.resume(_desk(), ref, actor=actor, note=note, key=key), "resumed", as_json)
+    _done(service.resume(_desk(brief=not as_json), ref, actor=actor, note=note, key=key), "resumed", as_json)
 
 
 @app.command()
@@ -92,7 +94,7 @@ def handoff(
     """Hand the request to another member of its team, with a note."""
     from . import service
 
-    view = service.hand_off(_desk(), ref, actor=actor, to=to, note=note, key=key)
+    view = service.hand_off(_desk(brief=not as_json), ref, actor=actor, to=to, note=note, key=key)
     _done(view, f"handed to {view['owner']['name']}", as_json)
 
 
@@ -106,7 +108,8 @@ def note(
     """Add a note to the timeline (the requester sees it unless --internal)."""
     from . import service
 
-    _done(service.add_note(_desk(), ref, actor=actor, note=note, internal=internal, key=key), "note added", as_json)
+    _done(service.add_note(_desk(brief=not as_json), ref, actor=actor, note=note, internal=internal, key=key),
+          "note added", as_json)
 
 
 @app.command()
@@ -152,8 +155,8 @@ def contractor(
             when = datetime.fromisoformat(booked.strip())
         except ValueError:
             raise ValidationError(f"--booked {booked!r} is not a time; write it like 2026-12-04T10:00") from None
-    view = service.work_with(_desk(), ref, actor=actor, company=company, name=name, phone=phone, booked_for=when,
-                             done=done, note=note, key=key)
+    view = service.work_with(_desk(brief=not as_json), ref, actor=actor, company=company, name=name, phone=phone,
+                             booked_for=when, done=done, note=note, key=key)
     _done(view, f"{company} no longer on it" if done else f"working with {company}", as_json)
 
 
@@ -176,7 +179,7 @@ def attach(
             sent.append(service.Upload(path.name, path.read_bytes()))
         except OSError as exc:
             raise ValidationError(f"cannot read {path}: {exc.strerror or exc}; check the path") from None
-    view = service.attach(_desk(), ref, actor=actor, files=sent, internal=internal, note=note, key=key)
+    view = service.attach(_desk(brief=not as_json), ref, actor=actor, files=sent, internal=internal, note=note, key=key)
     _done(view, f"{len(sent)} file{'s' if len(sent) != 1 else ''} attached", as_json)
 
 
@@ -230,7 +233,7 @@ def resolve(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Js
     """Mark the request resolved; the requester confirms it."""
     from . import service
 
-    _done(service.resolve(_desk(), ref, actor=actor, note=note, key=key), "resolved", as_json)
+    _done(service.resolve(_desk(brief=not as_json), ref, actor=actor, note=note, key=key), "resolved", as_json)
 
 
 @app.command()
@@ -245,8 +248,8 @@ def confirm(
     """Confirm the fix (as the requester), closing the request."""
     from . import service
 
-    _done(service.confirm(_desk(), ref, actor=actor, nps=nps, effort=effort, comment=comment, key=key), "closed",
-          as_json)
+    _done(service.confirm(_desk(brief=not as_json), ref, actor=actor, nps=nps, effort=effort, comment=comment,
+                          key=key), "closed", as_json)
 
 
 @app.command()
@@ -255,7 +258,7 @@ def reopen(ref: str, note: Note, key: Key = None, actor: As = None, as_json: Jso
     """Reopen a request that is not fixed: while resolved, or up to 5 business days after it closed."""
     from . import service
 
-    _done(service.reopen(_desk(), ref, actor=actor, note=note, key=key), "reopened", as_json)
+    _done(service.reopen(_desk(brief=not as_json), ref, actor=actor, note=note, key=key), "reopened", as_json)
 
 
 @app.command()

@@ -280,6 +280,20 @@ def test_no_identity_is_who_are_you_never_ownit_itself(cli: Cli, leak: str, comm
     assert cli.show(leak)["timeline"] == before
 
 
+def test_an_action_prints_the_request_s_line_and_with_json_its_whole_view(cli: Cli, leak: str) -> None:
+    """The line comes from the request's line alone (a brief desk: no timeline
+    read for it); ``--json`` answers with the whole view, as ``show`` does."""
+    said = cli.ok("contact", leak, "--as", PRIYA, "--note", "On my way").stdout
+    assert said == "FAC-1001: first contact made (status open, stage Reported 1/5, owner Priya Shah)\n"
+    again = cli.ok("checkin", leak, "--as", PRIYA, "--note", "Roofer booked", "--key", "c-1").stdout
+    assert again == "FAC-1001: checked in (status open, stage Reported 1/5, owner Priya Shah)\n"
+    repeat = cli.ok("checkin", leak, "--as", PRIYA, "--note", "Roofer booked", "--key", "c-1").stdout
+    assert repeat.startswith("FAC-1001: done earlier with this key, nothing changed (status open")
+    view = cli.json("advance", leak, "--as", PRIYA, "--note", "Assessed")
+    assert [e["kind"] for e in view["timeline"]][-3:] == ["contacted", "checkin", "stage"]
+    assert view == {**cli.show(leak, PRIYA), "repeated": False}
+
+
 # --- working a request from start to finish --------------------------------------------------------
 
 

@@ -44,12 +44,13 @@ def sign_in() -> SignIn:
 
 @st.cache_resource
 def _desk_for(url: str) -> Desk:
-    return Desk.open(url)
+    return Desk.open(url, brief=True)
 
 
 def desk() -> Desk:
     """One desk per database URL for the server process, on the real clock or,
-    for simulations and tests, the instant in ``OWNIT_NOW`` (``ownit --now ISO ui``)."""
+    for simulations and tests, the instant in ``OWNIT_NOW`` (``ownit --now ISO ui``).
+    Brief: an action answers with the request's line, as the page is drawn afresh after it."""
     from dataclasses import replace
 
     from ownit.clock import FixedClock, parse_instant

@@ -84,7 +84,7 @@ def change_answers(desk: Any, ref: str, *, actor: Actor, answers: dict[str, Any]
             act.tell_requester(notice)
 
     return transaction(desk, acting(ref, actor=actor, action="answer", note=told[:NOTE_MAX], key=key,
-                                    change=change, who="party"))
+                                    change=change, who="party", whole=True))  # its line says the new promise
 
 
 def said_of(rtype: RequestType, changes: dict[str, list[Any]]) -> str:

@@ -102,6 +102,21 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
     return Later(draw)
 
 
+def answer_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | None, person: PersonEntry | None,
+                 *, entries: list[timeline.Entry] | None = None, repeated: bool = False,
+                 whole: bool = False) -> Later:
+    """What an action on a request answers. On a brief desk (``Desk.brief``:
+    an edge that shows one line and draws the card afresh), the request's
+    line — its queue line (:func:`ownit.views.summary_view`) and whether the
+    submission was a repeat — from what the action holds, with no query; else,
+    or when the action asks for the ``whole`` of it, its whole view
+    (:func:`view_later`, which reads ``entries``, the timeline, when not in hand)."""
+    if whole or u.desk is None or not u.desk.brief:
+        return view_later(u, req, team, rtype, person, entries=entries, repeated=repeated)
+    owner, now = u.directory.people[req.owner_id], u.now
+    return Later(lambda: {**summary_view(req, owner=owner, team=team, rtype=rtype, now=now), "repeated": repeated})
+
+
 def incident_summary(u: store.Unit, inc: Any) -> dict[str, Any]:
     """An incident as a linked card and the raise page's banner show it: who
     owns it, what it affects, its stage, when its next update is due."""

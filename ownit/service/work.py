@@ -33,7 +33,7 @@ from .attachments import Stored, attach_in, prepare
 from .access import NOTE_MAX, is_staff, may_work, rating, text, visible
 from .rating import rated_on
 from .reactions import Later, transaction
-from .reads import state, view_later
+from .reads import answer_later, state
 
 if TYPE_CHECKING:
     from ..uploads import Upload
@@ -49,11 +49,25 @@ class Act:
     team: TeamEntry
     rtype: RequestType | None
     note: str
-    entries: list[timeline.Entry]  # the timeline so far
+    read: list[timeline.Entry] | None = None  # the timeline, once a change (or the view) has asked for it
 
     @property
     def now(self) -> datetime:
         return self.u.now
+
+    @property
+    def entries(self) -> list[timeline.Entry]:
+        """The request's timeline so far, this action's entries included:
+        read when first asked for (most actions' changes never do, nor does a
+        brief answer), then kept up to date by :meth:`record`."""
+        if self.read is None:
+            self.read = timeline.of(self.u, self.req.id)
+        return self.read
+
+    def recorded(self, entries: Sequence[timeline.Entry]) -> None:
+        """``entries``, already on the timeline, in :attr:`entries` if it was read."""
+        if self.read is not None:
+            self.read.extend(entries)
 
     @property
     def calendar(self) -> BusinessCalendar:
@@ -75,7 +89,7 @@ class Act:
         entry = timeline.Entry(self.req.id, self.now, event, actor_id=who.id if who else None,
                                note=self.note if note is None else note, internal=internal)
         timeline.append(self.u, entry)
-        self.entries.append(entry)
+        self.recorded([entry])
 
     def tell(self, person_id: int, notice: notices.Notice) -> None:
         if person_id != self.person.id:  # nobody is told what they did themselves
@@ -125,8 +139,11 @@ def _act(desk: Any, ref: str, *, actor: Actor, action: str, note: str | None, ke
 
 def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Callable[[Act], None],
            key: str | None = None, note_required: bool = True, who: str = "worker",
-           stored: Sequence[Stored] = ()) -> Callable[[store.Unit], Later]:
-    """The work of :func:`_act` for a unit of work that may do more (a reply by mail, ``ownit.service.mail``)."""
+           stored: Sequence[Stored] = (), whole: bool = False) -> Callable[[store.Unit], Later]:
+    """The work of :func:`_act` for a unit of work that may do more (a reply by
+    mail, ``ownit.service.mail``). ``whole``: answer with the whole view even
+    on a brief desk, for a change whose line says more than the request's line
+    holds (new answers may move the priority and the promise)."""
     note_text = text(note, "the note", limit=NOTE_MAX, required=note_required)
     key = repeats.key_of(key)
 
@@ -134,7 +151,7 @@ def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Cal
         person = u.person(actor)
         req, team, rtype = visible(u, ref, person)
         if repeats.repeated(u, person, key, action, req.id):
-            return view_later(u, req, team, rtype, person, repeated=True)
+            return answer_later(u, req, team, rtype, person, repeated=True, whole=whole)
         allowed = {"worker": may_work(req, team, person),
                    "requester": person.id == req.requester_id or person.admin,
                    "party": person.id == req.requester_id or may_work(req, team, person)}[who]
@@ -143,15 +160,15 @@ def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Cal
             raise PermissionDenied(f"only {DOERS[who].format(owner=owner.name, team=team.name)} can {action} "
                                    f"{req.ref}")
         domain.check(state(req, rtype, team, u.now), action, req.ref)
-        act = Act(u, req, person, team, rtype, note_text, timeline.of(u, req.id))
+        act = Act(u, req, person, team, rtype, note_text)
         change(act)
         if is_incident(rtype):  # every store it affects hears it on its own card
             from . import incidents  # with the raise's rules it joins stores by: loaded for an incident only
 
             incidents.relay(act, action)
-        act.entries.extend(attach_in(u, req, person.id, stored))
+        act.recorded(attach_in(u, req, person.id, stored))
         requests.acted_on(u, req)
-        return view_later(u, req, team, rtype, person, entries=act.entries)
+        return answer_later(u, req, team, rtype, person, entries=act.read, whole=whole)
 
     return work
 
@@ -432,7 +449,7 @@ def noting(ref: str, *, actor: Actor | SystemActor, note: str | None, internal: 
         person = None if actor is SYSTEM else u.person(actor)  # no actor: "who are you?"
         req, team, rtype = visible(u, ref, person)
         if repeats.repeated(u, person, key, action, req.id):
-            return view_later(u, req, team, rtype, person, repeated=True)
+            return answer_later(u, req, team, rtype, person, repeated=True)
         staff = person is None or is_staff(u.directory, req, team, person)
         if person is not None and not staff and person.id != req.requester_id:
             raise PermissionDenied(f"only the requester or {team.name} can add notes to {req.ref}")
@@ -440,14 +457,11 @@ def noting(ref: str, *, actor: Actor | SystemActor, note: str | None, internal: 
             raise PermissionDenied("only the team can add internal notes")
         if req.status == domain.CLOSED:
             raise Conflict(f"{req.ref} is closed; reopen it or raise a new request")
-        entries = timeline.of(u, req.id)
         if note_text:
-            entry = timeline.Entry(req.id, u.now, events.Noted(), actor_id=person.id if person else None,
-                                   note=note_text, internal=internal)
-            timeline.append(u, entry)
-            entries.append(entry)
+            timeline.append(u, timeline.Entry(req.id, u.now, events.Noted(), actor_id=person.id if person else None,
+                                              note=note_text, internal=internal))
         if person is not None:
-            entries.extend(attach_in(u, req, person.id, stored, internal=internal))
+            attach_in(u, req, person.id, stored, internal=internal)
         if person is not None and person.id == req.requester_id:
             outbox.put(u, req.owner_id, req.id, notices.RequesterNote(ref=req.ref, title=req.title, note=told))
         elif not internal:
@@ -455,6 +469,6 @@ def noting(ref: str, *, actor: Actor | SystemActor, note: str | None, internal: 
                                     skip=person.id if person else None)
         req.updated_at = u.now
         requests.update(u, req)
-        return view_later(u, req, team, rtype, person, entries=entries)
+        return answer_later(u, req, team, rtype, person)  # the whole view reads the timeline, this note's with it
 
     return work
