@@ -13,8 +13,9 @@ it: ``Desk.brief``); the figure is actions per second, with every error
 printed (there should be none). Before the clock starts each process does
 ``WARM_UP`` actions of the same kind on requests of their own, as a server
 that has been running has: without them, loading the modules an action needs
-and starting its hook worker were counted in the first actions, a second of
-CPU spread over the 100 actions of each of four processes.
+and starting its hook worker were counted in the first timed actions, 70-100
+ms of CPU a process, which made each of the 100 actions of each of four
+processes take 0.7-1 ms more of it.
 
 The baseline in the same run is those very actions' SQL replayed with psycopg
 alone: the statements OwnIt sent, with their values, are recorded on another
