@@ -30,8 +30,9 @@ the baseline holds the counter's row no longer than OwnIt does.
 
 The replay is run twice: each statement sent on its own, as psycopg does by
 default (the issue's anchor), and with the transactions OwnIt batches
-(``batched=True``: the delivery marks, the ref's; psycopg's pipeline mode)
-batched the same way, the tighter floor.
+(``batched=True``: the delivery marks, the ref's) sent the same way, each as
+one message written out on the client (``ownit.store.sql.Batched``), the
+tighter floor.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
     units: list[Statements] = []
     batched: list[bool] = []
     real = store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
-        store_unit.Unit.apart
+        store_unit.Unit.apart, store_sql.Batched._run
 
     def run(desk: Any, work: Any, **kwargs: Any) -> Any:
         units.append([])
@@ -169,6 +170,10 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
     def execute(self: Any, sql: str, params: Any) -> None:
         units[-1].append((sql, params, None, False))
         real[1](self, sql, params)
+
+    def queue(self: Any, sql: str, params: Any) -> None:
+        units[-1].append((sql, params, None, False))
+        real[5](self, sql, params)
 
     def first(self: Any) -> Any:
         found = real[2](self)
@@ -183,18 +188,18 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
         units[-1].append((compiled.sql, [self._params(compiled, row) for row in rows], None, True))
         real[3](self, statement, rows)
 
-    def apart(self: Any, work: Any, **kwargs: Any) -> Any:
-        """The side transaction's statements as a transaction of their own, ahead of the unit's."""
+    def apart(self: Any, statement: Any, **kwargs: Any) -> Any:
+        """The side transaction's statement as a transaction of its own, ahead of the unit's (batched, as OwnIt sends it)."""
         before, units[-1] = units[-1], []
-        was, batched[-1] = batched[-1], bool(kwargs.get("batched"))
+        was, batched[-1] = batched[-1], True
         try:
-            return real[4](self, work, **kwargs)
+            return real[4](self, statement, **kwargs)
         finally:
             units.append(before)
             batched.append(was)
 
     store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
-        store_unit.Unit.apart = run, execute, first, executemany, apart
+        store_unit.Unit.apart, store_sql.Batched._run = run, execute, first, executemany, apart, queue
     try:
         desk = desk_for(url, brief=True)
         recorded: list[Recorded] = []
@@ -213,19 +218,18 @@ def _record(url: str, shares: list[list[Step]]) -> list[Recorded]:
         return recorded
     finally:
         store_unit.run, store_sql.Cursor._run, store_sql.Cursor.first, store_sql.Cursor.executemany, \
-            store_unit.Unit.apart = real
+            store_unit.Unit.apart, store_sql.Batched._run = real
 
 
 # --- the same SQL with psycopg alone ------------------------------------------------------------------
 
 
 def _raw_worker(url: str, actions: Recorded, barrier: Any, queue: Any, batching: bool = False) -> None:
-    from contextlib import nullcontext
-
     import psycopg
 
     connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-    cursor = connection.cursor()
+    together = psycopg.connect(connection.info.dsn, autocommit=True)  # a batched unit's one message
+    cursor, client = connection.cursor(), psycopg.ClientCursor(together)
     new_ids: dict[Any, Any] = {}
     errors: list[str] = []
     barrier.wait()
@@ -233,14 +237,17 @@ def _raw_worker(url: str, actions: Recorded, barrier: Any, queue: Any, batching:
     for units in actions:
         for batched, unit in units:
             try:
-                with connection.pipeline() if batching and batched else nullcontext():
-                    _replayed(cursor, unit, new_ids)
-                    connection.commit()
+                if batching and batched:
+                    _sent_together(client, unit, new_ids)
+                    continue
+                _replayed(cursor, unit, new_ids)
+                connection.commit()
             except Exception as exc:  # noqa: BLE001
                 connection.rollback()
                 errors.append(repr(exc))
     queue.put((len(actions), time.perf_counter() - started, time.process_time() - cpu, errors))
     connection.close()
+    together.close()
 
 
 def _replayed(cursor: Any, unit: Statements, new_ids: dict[Any, Any]) -> None:
@@ -255,6 +262,16 @@ def _replayed(cursor: Any, unit: Statements, new_ids: dict[Any, Any]) -> None:
             cursor.fetchall()
             if sql.startswith("INSERT INTO request") and returned is not None and found is not None:
                 new_ids[returned[0]] = found[0]
+
+
+def _sent_together(client: Any, unit: Statements, new_ids: dict[Any, Any]) -> None:
+    """One recorded transaction written out on the client and sent as one message, its last result read."""
+    client.execute("; ".join(client.mogrify(sql, _renumbered(row, new_ids)) for sql, params, _, many in unit
+                             for row in (params if many else [params])), prepare=False)
+    while client.nextset():
+        pass
+    if client.description is not None:
+        client.fetchall()
 
 
 def _renumbered(params: Any, new_ids: dict[Any, Any]) -> Any:

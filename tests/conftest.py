@@ -109,16 +109,19 @@ def units_sent(monkeypatch) -> list[list[str]]:
     from ownit.store import sql, unit
 
     units: list[list[str]] = []
-    run, execute, executemany = unit.run, sql.Cursor._run, sql.Cursor.executemany
+    run, executemany = unit.run, sql.Cursor.executemany
 
     def counted_run(desk, work, **kwargs):
         units.append([])
         return run(desk, work, **kwargs)
 
-    def counted_execute(self, statement, params):
-        if units:
-            units[-1].append(statement)
-        execute(self, statement, params)
+    def counting(execute):
+        def counted(self, statement, params):
+            if units:
+                units[-1].append(statement)
+            execute(self, statement, params)
+
+        return counted
 
     def counted_executemany(self, statement, rows):
         if units:
@@ -126,7 +129,8 @@ def units_sent(monkeypatch) -> list[list[str]]:
         executemany(self, statement, rows)
 
     monkeypatch.setattr(unit, "run", counted_run)
-    monkeypatch.setattr(sql.Cursor, "_run", counted_execute)
+    monkeypatch.setattr(sql.Cursor, "_run", counting(sql.Cursor._run))
+    monkeypatch.setattr(sql.Batched, "_run", counting(sql.Batched._run))  # queued, sent with the unit's commit
     monkeypatch.setattr(sql.Cursor, "executemany", counted_executemany)
     return units
 

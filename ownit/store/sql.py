@@ -497,14 +497,21 @@ class Cursor:
         compiled = statement.compiled(self.name)
         if isinstance(statement, Insert):
             rows = [statement.row(row) for row in rows]
-        try:
-            self.cursor.executemany(compiled.sql, [self._params(compiled, row) for row in rows])
-        except self.driver_error as exc:
-            raise wrapped(exc, self.name) from exc
+        self._run_many(compiled.sql, [self._params(compiled, row) for row in rows])
+
+    def flush(self) -> None:
+        """Send what is queued before the commit: nothing here, each statement went when it was run
+        (:class:`Batched` queues them)."""
 
     def _run(self, sql: str, params: Any) -> None:
         try:
             self.cursor.execute(sql, params)
+        except self.driver_error as exc:
+            raise wrapped(exc, self.name) from exc
+
+    def _run_many(self, sql: str, rows: list[Any]) -> None:
+        try:
+            self.cursor.executemany(sql, rows)
         except self.driver_error as exc:
             raise wrapped(exc, self.name) from exc
 
@@ -537,7 +544,7 @@ class Cursor:
     def _columns(self) -> None:
         """The converters of the last statement's result columns, once its rows
         have come: a driver's column types decide some, and in a batched unit
-        (psycopg's pipeline mode) the columns are not known before the rows."""
+        (:class:`Batched`) the columns are not known before the queue is sent."""
         described, description = self._described, self.cursor.description
         if isinstance(described, Sql):
             self._names = [column[0] for column in description or ()]
@@ -574,6 +581,87 @@ class Cursor:
         """The rows of an :class:`Sql` read, each with its columns as attributes."""
         rows = self.all()
         return [SimpleNamespace(**dict(zip(self._names, row, strict=True))) for row in rows]
+
+
+class Batched(Cursor):
+    """A unit's statements sent to PostgreSQL together (``batched=True`` on
+    :func:`ownit.store.unit.run`; :meth:`~ownit.store.unit.Unit.apart`).
+
+    Each statement is written out with its values on the client (psycopg's
+    ``ClientCursor``, which quotes them as the server reads them) and queued.
+    The commit (:meth:`flush`) sends the queue as one simple query: one round
+    trip, which the server runs as one transaction, ``SET LOCAL`` included
+    (the connection is in autocommit for the unit, so psycopg sends no BEGIN
+    or COMMIT of its own). Reading a result sends what is queued with a BEGIN
+    in front, and the commit then sends the rest with a COMMIT behind: a round
+    trip for each read, and one for the commit. psycopg's pipeline mode saved
+    the same round trips, but its bookkeeping cost the client more CPU than
+    they did (docs/benchmarks.md).
+
+    A statement's error is raised when the queue is sent, and the whole
+    transaction is rolled back with it (so no row count is known before: for
+    units that write and act on none). Once the commit has sent a unit that
+    read nothing before, its last statement's result can still be read."""
+
+    def __init__(self, connection: Any, driver_error: type[BaseException]) -> None:
+        from psycopg import ClientCursor
+
+        super().__init__(ClientCursor(connection), "postgresql", driver_error)
+        self._queued: list[str] = []
+        self._begun = self._ended = False
+
+    def _run(self, sql: str, params: Any) -> None:
+        self._queue(sql, params)
+
+    def _run_many(self, sql: str, rows: list[Any]) -> None:
+        for row in rows:
+            self._queue(sql, row)
+
+    def _queue(self, sql: str, params: Any) -> None:
+        if self._ended:
+            raise RuntimeError("a batched unit runs nothing after its commit")
+        try:
+            self._queued.append(self.cursor.mogrify(sql, params))
+        except self.driver_error as exc:
+            raise wrapped(exc, self.name) from exc
+
+    def flush(self) -> None:
+        """The commit: what is queued sent in one message, one transaction (with a COMMIT behind it once a read began one)."""
+        if self._ended:
+            return
+        if self._begun:
+            self._send([*self._queued, "COMMIT"])
+        elif self._queued:
+            self._send(self._queued)
+        self._queued, self._ended = [], True
+
+    def _read(self) -> None:
+        """Before a result is read: the queue sent, in the transaction it begins."""
+        if self._queued:
+            self._send(self._queued if self._begun else ["BEGIN", *self._queued])
+            self._queued, self._begun = [], True
+
+    def _send(self, statements: list[str]) -> None:
+        try:
+            self.cursor.execute("; ".join(statements), prepare=False)  # written out already: nothing to bind
+            while self.cursor.nextset():  # the last statement's result is the one to read
+                pass
+        except self.driver_error as exc:
+            raise wrapped(exc, self.name) from exc
+
+    @property
+    def rowcount(self) -> int:
+        """The rows the last statement touched (what is queued is sent first)."""
+        self._read()
+        return self.cursor.rowcount
+
+    def all(self) -> list[tuple[Any, ...]]:
+        self._read()
+        return super().all()
+
+    def first(self) -> tuple[Any, ...] | None:
+        self._read()
+        return super().first()
 
 
 def _converters(types: tuple[Any, ...], dialect: Any, description: Any) -> tuple[Callable[[Any], Any] | None, ...]:

@@ -19,8 +19,8 @@ commits.
 
 ``durable=False`` (on :func:`run` and :meth:`Unit.apart`) is the one way a
 transaction's commit does without waiting for the disk (:func:`_not_durable`);
-``batched=True`` the one way its statements go to the server together
-(:func:`_batched`).
+``batched=True`` the one way its statements go to the server together, in
+one message (:func:`_cursor`).
 
 What a unit wrote to the timeline and the outbox stays on it
 (:attr:`Unit.entries`, :attr:`Unit.notifications`), so that the plugins can
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 from ..actors import resolve
 from . import directory
 from .connections import Pool, explained
-from .sql import Cursor, Sql, wrapped
+from .sql import Batched, Cursor, Sql, Statement, wrapped
 
 if TYPE_CHECKING:
     from ..actors import Actor
@@ -81,39 +81,39 @@ class Unit:
             self._directory = directory.current(self.desk, self.db)
         return self._directory
 
-    def apart(self, work: Callable[[Cursor], T], *, durable: bool = True, batched: bool = False) -> T:
-        """``work`` in a short transaction of its own, committed at once, on
-        another connection of the desk's pool: what it locks is let go before
-        this unit goes on, so a row every unit of a kind bumps (a department's
-        ref counter) does not make those units wait for each other's commits.
-        What it wrote stays even if this unit then fails.
+    def apart(self, statement: Statement, *, durable: bool = True, **values: Any) -> Any:
+        """``statement`` in a short transaction of its own, committed at once,
+        on another connection of the desk's pool; returns the first column of
+        the row it returns. What it locks is let go before this unit goes on,
+        so a row every unit of a kind bumps (a department's ref counter) does
+        not make those units wait for each other's commits. What it wrote stays
+        even if this unit then fails. It goes in one message, one round trip
+        (:class:`~ownit.store.sql.Batched`), its ``SET LOCAL`` included.
 
         On PostgreSQL only. On SQLite this unit already holds the one write
         lock, which a second connection would wait on until it timed out (and
-        writers take turns anyway): there ``work`` runs in this unit, as it
-        does in a unit without a desk. A connection the server dropped while it
-        waited in the pool is replaced, as :func:`run` does; any other failure
-        is raised for :func:`run` to handle like the unit's own (retried on a
-        lock timeout, else one line). The pool opens a connection when none is
-        idle and this one is handed back before ``work``'s result is used, so a
-        unit holds at most two, never waiting on the pool for the second.
-        ``durable=False``: its commit does not wait for the disk
-        (:func:`_not_durable`), for what a later durable commit depends on;
-        ``batched=True``: its statements go together (:func:`_batched`)."""
+        writers take turns anyway): there ``statement`` runs in this unit, as
+        it does in a unit without a desk. A connection the server dropped
+        while it waited in the pool is replaced, as :func:`run` does; any
+        other failure is raised for :func:`run` to handle like the unit's own
+        (retried on a lock timeout, else one line). The pool opens a
+        connection when none is idle and this one is handed back before its
+        result is used, so a unit holds at most two, never waiting on the pool
+        for the second. ``durable=False``: its commit does not wait for the
+        disk (:func:`_not_durable`), for what a later durable commit depends on."""
         if self.desk is None or self.db.dialect != "postgresql":
-            return work(self.db)
+            return self.db.execute(statement, **values).scalar()
         pool = self.desk.connections
         for attempt in range(RETRIES):
             connection = pool.take()
             broken = False
             try:
-                with _batched(connection, batched):
-                    cursor = Cursor(connection.cursor(), pool.dialect, pool.error)
+                with _cursor(connection, pool, batched=True) as cursor:
                     if not durable:
                         _not_durable(cursor)
-                    result = work(cursor)
-                    connection.commit()
-                return result
+                    cursor.execute(statement, **values)
+                    cursor.flush()  # sent and committed, and its result read after
+                    return cursor.scalar()
             except BaseException as exc:
                 broken = _rolled_back(connection, pool.error)
                 if not broken or attempt == RETRIES - 1 or not (isinstance(exc, pool.error) or _database_error(exc)):
@@ -143,22 +143,23 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True, durable:
     ``durable=False``: the commit does not wait for the disk
     (:func:`_not_durable`), for what may be lost in a server crash and done
     again. ``batched=True``: the statements go to the server together
-    (:func:`_batched`), for a unit that only writes."""
+    (:func:`_cursor`), for a unit that writes and reads at most its last
+    statement's result."""
     pool = desk.connections
     dialect, driver_error = pool.dialect, pool.error
     for attempt in range(RETRIES):
         connection = pool.take()
         broken = committing = False
         try:
-            cursor = connection.cursor()
-            if dialect == "sqlite":
-                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            with _batched(connection, batched):
-                unit = Unit(Cursor(cursor, dialect, driver_error), desk)
+            with _cursor(connection, pool, batched) as cursor:
+                if dialect == "sqlite":
+                    cursor.cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                unit = Unit(cursor, desk)
                 if not durable:
                     _not_durable(unit.db)
                 result = work(unit)
                 committing = True
+                cursor.flush()
                 connection.commit()
             return result
         except BaseException as exc:
@@ -188,16 +189,26 @@ def _not_durable(cursor: Cursor) -> None:
         cursor.execute(_NOT_DURABLE)
 
 
-def _batched(connection: Any, batched: bool) -> Any:
-    """With ``batched``, on PostgreSQL: the transaction's statements queued and
-    sent with its commit in one round trip, not one each, BEGIN and
-    ``SET LOCAL`` included (psycopg's pipeline mode). Reading a result sends
-    what is queued and waits for it, so a read stays correct, at the cost of
-    its round trip; but a statement's error is raised when the queue is sent,
-    not at the statement, and its ``rowcount`` is not known before: for units
-    that only write and act on no row count (delivery marks, the ref counter).
-    Elsewhere, or on SQLite (in-process, no round trips), nothing changes."""
-    return connection.pipeline() if batched and hasattr(connection, "pipeline") else nullcontext()
+@contextmanager
+def _cursor(connection: Any, pool: Pool, batched: bool) -> Iterator[Cursor]:
+    """The unit's cursor on ``connection``. With ``batched``, on PostgreSQL, a
+    :class:`~ownit.store.sql.Batched` one: the transaction's statements, its
+    ``SET LOCAL`` included, queued and sent with the commit as one message in
+    one round trip, which the server runs as one transaction (the connection
+    is in autocommit while it runs, and back out of it for the next unit). A
+    read sends what is queued, and begins the transaction, at the cost of its
+    round trip; an error is raised when the queue is sent, and nothing of the
+    unit stays. For short units that write: delivery marks, the ref counter.
+    On SQLite (in the process, no round trips to save) nothing changes."""
+    if not (batched and pool.dialect == "postgresql"):
+        yield Cursor(connection.cursor(), pool.dialect, pool.error)
+        return
+    connection.autocommit = True
+    try:
+        yield Batched(connection, pool.error)
+    finally:
+        if not _rolled_back(connection, pool.error):  # a read began a transaction, and something failed after it
+            connection.autocommit = False
 
 
 def _rolled_back(connection: Any, driver_error: type[BaseException]) -> bool:
