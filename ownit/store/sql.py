@@ -598,9 +598,9 @@ class Batched(Cursor):
     the same round trips, but its bookkeeping cost the client more CPU than
     they did (docs/benchmarks.md).
 
-    A statement's error is raised when the queue is sent, and the whole
-    transaction is rolled back with it (so no row count is known before: for
-    units that write and act on none). Once the commit has sent a unit that
+    A statement's error is raised when the queue is sent (at the next read,
+    a row count included, or the commit), not where it was run, and the whole
+    transaction is rolled back with it. Once the commit has sent a unit that
     read nothing before, its last statement's result can still be read."""
 
     def __init__(self, connection: Any, driver_error: type[BaseException]) -> None:

@@ -143,8 +143,8 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True, durable:
     ``durable=False``: the commit does not wait for the disk
     (:func:`_not_durable`), for what may be lost in a server crash and done
     again. ``batched=True``: the statements go to the server together
-    (:func:`_cursor`), for a unit that writes and reads at most its last
-    statement's result."""
+    (:func:`_cursor`), for a short unit that writes (each read in it costs a
+    round trip)."""
     pool = desk.connections
     dialect, driver_error = pool.dialect, pool.error
     for attempt in range(RETRIES):
