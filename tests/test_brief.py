@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import AMIRA, LEAK
+from conftest import AMIRA, HELEN, LEAK, PRIYA, SAM
 from test_rating import rating_token
 from ownit import events, service
 from ownit.clock import FixedClock
@@ -83,6 +83,24 @@ def test_a_brief_action_reads_only_what_its_rules_need(brief, ownit_demo_org, se
     joined = " ".join(sent)
     assert "FROM event" in joined and "FROM task" in joined and "team_member" in joined
     assert [e["kind"] for e in view["timeline"]][-3:] == ["contacted", "checkin", "checkin"]
+
+
+def test_a_hand_off_s_whole_view_reads_the_team_s_loads_once_and_shows_them_after_it(ownit_demo_org,
+                                                                                     sent) -> None:
+    """Its rule reads them (is the new owner away?); its view shows them
+    moved by the hand-off, as the database's open counts then hold them."""
+    desk = ownit_demo_org
+    ref, owner = leak(desk)
+    other = SAM if owner == PRIYA else PRIYA
+    sent.clear()
+    view = service.hand_off(desk, ref, actor=HELEN, to=other, note="knows the building")
+    assert len([s for s in sent if "FROM team_member" in s]) == 1
+    assert view["owner"]["email"] == other
+    assert view["team_members"] == service.show(desk, ref, actor=HELEN)["team_members"]  # read afresh
+    before = {p["email"]: p["open"] for p in service.show(desk, ref, actor=HELEN)["team_members"]}
+    back = service.hand_off(desk, ref, actor=HELEN, to=owner, note="back to you")
+    after = {p["email"]: p["open"] for p in back["team_members"]}
+    assert (after[owner], after[other]) == (before[owner] + 1, before[other] - 1)
 
 
 def test_a_repeated_submission_answers_briefly_and_changes_nothing(brief) -> None:

@@ -12,7 +12,6 @@ plugins are told.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from typing import Any, Sequence
 
@@ -102,10 +101,8 @@ def raise_request(desk: Any, *, actor: Actor, request_type: str, title: str, det
             submissions.settle(u, raiser.id, key, req.id)
         if any(m.person_id == choice.person_id for m in team.members):  # the lead is not always a member
             org_store.mark_assigned(u, team.id, choice.person_id)
-        if choice.person_id in loads:  # the view shows the owner's load with this request in it
-            load = loads[choice.person_id]
-            loads[choice.person_id] = dataclasses.replace(load, open_requests=load.open_requests + 1)
-        return view_later(u, req, team, rtype, raiser, entries=entries, loads=loads, new=True)
+        return view_later(u, req, team, rtype, raiser, entries=entries, new=True,
+                          loads=directory.moved(loads, None, choice.person_id))  # the owner's with this one in it
 
     return transaction(desk, work)
 

@@ -103,16 +103,17 @@ def view_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | No
 
 
 def answer_later(u: store.Unit, req: Any, team: TeamEntry, rtype: RequestType | None, person: PersonEntry | None,
-                 *, entries: list[timeline.Entry] | None = None, repeated: bool = False,
-                 whole: bool = False) -> Later:
+                 *, entries: list[timeline.Entry] | None = None, loads: dict[int, directory.Load] | None = None,
+                 repeated: bool = False, whole: bool = False) -> Later:
     """What an action on a request answers. On a brief desk (``Desk.brief``:
     an edge that shows one line and draws the card afresh), the request's
     line — its queue line (:func:`ownit.views.summary_view`) and whether the
     submission was a repeat — from what the action holds, with no query; else,
     or when the action asks for the ``whole`` of it, its whole view
-    (:func:`view_later`, which reads ``entries``, the timeline, when not in hand)."""
+    (:func:`view_later`, which reads ``entries``, the timeline, and ``loads``,
+    the team's, when not in hand)."""
     if whole or u.desk is None or not u.desk.brief:
-        return view_later(u, req, team, rtype, person, entries=entries, repeated=repeated)
+        return view_later(u, req, team, rtype, person, entries=entries, loads=loads, repeated=repeated)
     owner, now = u.directory.people[req.owner_id], u.now
     return Later(lambda: {**summary_view(req, owner=owner, team=team, rtype=rtype, now=now), "repeated": repeated})
 

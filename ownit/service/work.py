@@ -50,6 +50,7 @@ class Act:
     rtype: RequestType | None
     note: str
     read: list[timeline.Entry] | None = None  # the timeline, once a change (or the view) has asked for it
+    loads: dict[int, directory.Load] | None = None  # the team's loads after the change, if it read them
 
     @property
     def now(self) -> datetime:
@@ -168,7 +169,7 @@ def acting(ref: str, *, actor: Actor, action: str, note: str | None, change: Cal
             incidents.relay(act, action)
         act.recorded(attach_in(u, req, person.id, stored))
         requests.acted_on(u, req)
-        return answer_later(u, req, team, rtype, person, entries=act.read, whole=whole)
+        return answer_later(u, req, team, rtype, person, entries=act.read, loads=act.loads, whole=whole)
 
     return work
 
@@ -286,11 +287,13 @@ def hand_off(desk: Any, ref: str, *, actor: Actor, to: str, note: str | None, ke
         new_owner = org.person(to)
         if not org.in_team(act.team, new_owner.id):
             raise ValidationError(f"{new_owner.email} is not in {act.team.name}; hand off to a member of the team")
-        load = directory.loads(act.u.db, act.team)[new_owner.id]
+        loads = directory.loads(act.u.db, act.team)
+        load = loads[new_owner.id]
         if load.is_away(act.now):
             raise ValidationError(f"{new_owner.name} is away until {load.away_until:%Y-%m-%d}; pick someone else")
         previous = org.people[act.req.owner_id]
         act.apply("handoff", new_owner=new_owner.id)
+        act.loads = directory.moved(loads, previous.id, new_owner.id) if act.req.status in domain.ACTIVE else loads
         by_owner = act.person.id == previous.id
         kind = events.HandedOff if by_owner else events.Reassigned
         act.record(kind(from_owner=previous.email, to_owner=new_owner.email))

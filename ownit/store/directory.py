@@ -19,7 +19,7 @@ module without importing SQLAlchemy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any, Iterable
@@ -317,6 +317,17 @@ def current(desk: Any, db: Cursor) -> Directory:
         if desk is not None:
             desk.directory = directory
     return directory
+
+
+def moved(loads: dict[int, Load], from_id: int | None, to_id: int) -> dict[int, Load]:
+    """``loads`` once an active request has moved from ``from_id`` (``None``:
+    a new one) to ``to_id``, as the database's open counts then hold them
+    (:mod:`ownit.store.derived`), for a view drawn without reading them again."""
+    changed = dict(loads)
+    for person_id, step in ((from_id, -1), (to_id, 1)):
+        if person_id in changed:
+            changed[person_id] = replace(changed[person_id], open_requests=changed[person_id].open_requests + step)
+    return changed
 
 
 def loads(db: Cursor, team: TeamEntry) -> dict[int, Load]:
