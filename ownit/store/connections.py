@@ -9,7 +9,9 @@ one does what each needs once:
   its own (:mod:`ownit.checkpoints`), SQLite's own checkpoint kept as a backstop;
   OwnIt issues ``BEGIN`` itself.
 - PostgreSQL: a connect timeout; the URL's ``options`` (a schema's search path)
-  passed to the server as they are.
+  passed to the server as they are; autocommit, so that psycopg sends no BEGIN
+  of its own: a unit of work sends it with its first read
+  (:func:`ownit.store.unit._begin`).
 
 The first connection of a pool checks the schema (:mod:`ownit.revisions`): a
 database written by a newer OwnIt is refused in one line. No SQLAlchemy is
@@ -141,7 +143,8 @@ class Pool:
     def _postgresql(self) -> Any:
         import psycopg
 
-        return psycopg.connect(self.conninfo, connect_timeout=5)
+        # in autocommit: a unit of work sends its own BEGIN, with its first read (ownit.store.unit._begin)
+        return psycopg.connect(self.conninfo, connect_timeout=5, autocommit=True)
 
 
 def dispose(url: str) -> None:

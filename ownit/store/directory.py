@@ -307,10 +307,12 @@ class Directory:
         return teams[0].calendar.get("timezone", "UTC") if teams else "UTC"
 
 
-def current(desk: Any, db: Cursor) -> Directory:
+def current(desk: Any, db: Cursor, generation: Any = None) -> Directory:
     """The desk's directory, read again first if the organisation changed
-    (a directory of its own when there is no desk)."""
-    generation = db.execute(GENERATION).scalar()
+    (a directory of its own when there is no desk). ``generation``: the
+    organisation's, when the unit read it already (with its BEGIN)."""
+    if generation is None:
+        generation = db.execute(GENERATION).scalar()
     directory = getattr(desk, "directory", None)
     if directory is None or directory.generation != generation:
         directory = Directory.read(db, generation)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _NOT_DURABLE = Sql("SET LOCAL synchronous_commit TO OFF")  # this transaction's commit only (_not_durable)
+_BEGIN = f"BEGIN; {directory.GENERATION.text}"  # PostgreSQL: a unit's first round trip (_begin)
 RETRIES = 6  # a unit of work's tries when the database is busy (ownit.db.settle waits between them)
 
 
@@ -63,7 +64,8 @@ def default_database_url() -> str:
 class Unit:
     """One transaction: what an action reads and writes goes through ``db``."""
 
-    def __init__(self, db: Cursor, desk: "Desk | None" = None, now: datetime | None = None) -> None:
+    def __init__(self, db: Cursor, desk: "Desk | None" = None, now: datetime | None = None,
+                 generation: Any = None) -> None:
         self.db = db
         self.desk = desk
         self.now = now if now is not None or desk is None else desk.now()
@@ -73,12 +75,13 @@ class Unit:
         self.watching: dict[int, tuple[int, ...]] = {}  # each request's watchers as read here (ownit.store.watchers)
         self.acting: tuple[int, int] | None = None  # (the actor's id, the admin acting as them), see person()
         self._directory: "Directory | None" = None
+        self._generation = generation  # the organisation's, when it was read with the unit's BEGIN (_begin)
 
     @property
     def directory(self) -> "Directory":
         """The organisation, from the desk's memory unless it changed (:mod:`ownit.store.directory`)."""
         if self._directory is None:
-            self._directory = directory.current(self.desk, self.db)
+            self._directory = directory.current(self.desk, self.db, self._generation)
         return self._directory
 
     def apart(self, statement: Statement, *, durable: bool = True, **values: Any) -> Any:
@@ -108,12 +111,12 @@ class Unit:
             connection = pool.take()
             broken = False
             try:
-                with _cursor(connection, pool, batched=True) as cursor:
-                    if not durable:
-                        _not_durable(cursor)
-                    cursor.execute(statement, **values)
-                    cursor.flush()  # sent and committed, and its result read after
-                    return cursor.scalar()
+                cursor = _cursor(connection, pool, batched=True)
+                if not durable:
+                    _not_durable(cursor)
+                cursor.execute(statement, **values)
+                cursor.flush()  # sent and committed, and its result read after
+                return cursor.scalar()
             except BaseException as exc:
                 broken = _rolled_back(connection, pool.error)
                 if not broken or attempt == RETRIES - 1 or not (isinstance(exc, pool.error) or _database_error(exc)):
@@ -151,16 +154,15 @@ def run(desk: "Desk", work: Callable[[Unit], T], *, write: bool = True, durable:
         connection = pool.take()
         broken = committing = False
         try:
-            with _cursor(connection, pool, batched) as cursor:
-                if dialect == "sqlite":
-                    cursor.cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                unit = Unit(cursor, desk)
-                if not durable:
-                    _not_durable(unit.db)
-                result = work(unit)
-                committing = True
-                cursor.flush()
-                connection.commit()
+            cursor = _cursor(connection, pool, batched)
+            generation = None if isinstance(cursor, Batched) else _begin(cursor, write=write)
+            unit = Unit(cursor, desk, generation=generation)
+            if not durable:
+                _not_durable(unit.db)
+            result = work(unit)
+            committing = True
+            cursor.flush()
+            connection.commit()
             return result
         except BaseException as exc:
             broken = _rolled_back(connection, driver_error)
@@ -189,26 +191,38 @@ def _not_durable(cursor: Cursor) -> None:
         cursor.execute(_NOT_DURABLE)
 
 
-@contextmanager
-def _cursor(connection: Any, pool: Pool, batched: bool) -> Iterator[Cursor]:
+def _cursor(connection: Any, pool: Pool, batched: bool) -> Cursor:
     """The unit's cursor on ``connection``. With ``batched``, on PostgreSQL, a
     :class:`~ownit.store.sql.Batched` one: the transaction's statements, its
     ``SET LOCAL`` included, queued and sent with the commit as one message in
-    one round trip, which the server runs as one transaction (the connection
-    is in autocommit while it runs, and back out of it for the next unit). A
-    read sends what is queued, and begins the transaction, at the cost of its
-    round trip; an error is raised when the queue is sent, and nothing of the
-    unit stays. For short units that write: delivery marks, the ref counter.
-    On SQLite (in the process, no round trips to save) nothing changes."""
-    if not (batched and pool.dialect == "postgresql"):
-        yield Cursor(connection.cursor(), pool.dialect, pool.error)
-        return
-    connection.autocommit = True
-    try:
-        yield Batched(connection, pool.error)
-    finally:
-        if not _rolled_back(connection, pool.error):  # a read began a transaction, and something failed after it
-            connection.autocommit = False
+    one round trip, which the server runs as one transaction. A read sends
+    what is queued, and begins the transaction, at the cost of its round trip;
+    an error is raised when the queue is sent, and nothing of the unit stays.
+    For short units that write: delivery marks, the ref counter. On SQLite
+    (in the process, no round trips to save) nothing changes."""
+    if batched and pool.dialect == "postgresql":
+        return Batched(connection, pool.error)
+    return Cursor(connection.cursor(), pool.dialect, pool.error)
+
+
+def _begin(cursor: Cursor, *, write: bool) -> Any:
+    """Begin the unit's transaction; the organisation's generation, when it was read with it.
+
+    SQLite: ``BEGIN IMMEDIATE`` for a writer (pysqlite's own transaction
+    handling reads outside the transaction), ``BEGIN`` for a reader.
+    PostgreSQL: the pool's connections are in autocommit, so psycopg sends no
+    BEGIN of its own, a round trip of its own before the first statement;
+    BEGIN goes with the first read of nearly every unit, the organisation's
+    generation (:mod:`ownit.store.directory`), as one simple query: one round
+    trip for both. The COMMIT (``connection.commit()``) and ROLLBACK are
+    psycopg's, sent because the server is in a transaction."""
+    if cursor.dialect == "sqlite":
+        cursor.cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        return None
+    cursor.cursor.execute(_BEGIN)  # no parameters: one message, both statements
+    cursor.cursor.nextset()
+    row = cursor.cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def _rolled_back(connection: Any, driver_error: type[BaseException]) -> bool:
@@ -248,10 +262,9 @@ def reading(url: str, *, now: datetime) -> Iterator[Unit]:
     connection = pool.take()
     broken = False
     try:
-        cursor = connection.cursor()
-        if pool.dialect == "sqlite":
-            cursor.execute("BEGIN")
-        yield Unit(Cursor(cursor, pool.dialect, pool.error), now=now)
+        cursor = Cursor(connection.cursor(), pool.dialect, pool.error)
+        generation = _begin(cursor, write=False)
+        yield Unit(cursor, now=now, generation=generation)
     except Exception as exc:
         broken = _broken(connection)
         if isinstance(exc, pool.error) or type(exc).__module__.startswith("sqlalchemy"):
