@@ -23,12 +23,12 @@ _WHERE = {
     "delivery_limit": "bounded", "needed_from_you": "notices", "when_in_full": "notices",
     "inbox_link": "links", "request_link": "links", "ui_address": "links",
     "Draft": "records", "EventSnapshot": "records", "MemberInfo": "records", "NotificationSnapshot": "records",
-    "Preview": "records", "RequestSnapshot": "records", "TeamInfo": "records",
+    "Preview": "records", "Reach": "records", "RequestSnapshot": "records", "TeamInfo": "records",
 }
 
 __all__ = [
     "Conflict", "Department", "Draft", "EventSnapshot", "Field", "MemberInfo", "NotFound", "NotificationSnapshot",
-    "OwnitError", "PermissionDenied", "PluginError", "Preview", "Promise", "RequestSnapshot", "RequestType", "SYSTEM", "Stage",
+    "OwnitError", "PermissionDenied", "PluginError", "Preview", "Promise", "Reach", "RequestSnapshot", "RequestType", "SYSTEM", "Stage",
     "TeamInfo", "ValidationError", "__version__", "delivery_limit", "hookimpl", "inbox_link", "needed_from_you",
     "pure", "reacts_to", "request_link", "ui_address", "when_in_full",
 ]
@@ -54,4 +54,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eag
     from .hookspecs import hookimpl, pure, reacts_to
     from .links import inbox_link, request_link, ui_address
     from .notices import needed_from_you, when_in_full
-    from .records import Draft, EventSnapshot, MemberInfo, NotificationSnapshot, Preview, RequestSnapshot, TeamInfo
+    from .records import (Draft, EventSnapshot, MemberInfo, NotificationSnapshot, Preview, Reach, RequestSnapshot,
+                          TeamInfo)

@@ -35,6 +35,8 @@ class Desk:
     directory: Any = field(default=None, repr=False, compare=False)
     # what signs reply addresses and rating links (ownit.tokens.signer), once its key is read
     signer: Any = field(default=None, repr=False, compare=False)
+    # whom each channel plugin said it reaches (ownit_reach), by plugin name, once asked (ownit.service.reactions)
+    reach: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def engine(self) -> "sa.Engine":

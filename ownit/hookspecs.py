@@ -16,7 +16,7 @@ import pluggy
 if TYPE_CHECKING:
     from .departments import Department
     from .desk import Desk
-    from .records import Draft, EventSnapshot, NotificationSnapshot, Preview, RequestSnapshot, TeamInfo
+    from .records import Draft, EventSnapshot, NotificationSnapshot, Preview, Reach, RequestSnapshot, TeamInfo
 
 hookspec = pluggy.HookspecMarker("ownit")
 hookimpl = pluggy.HookimplMarker("ownit")
@@ -253,4 +253,24 @@ def ownit_preview(notification: NotificationSnapshot) -> Preview | None:
     :param notification: as :func:`ownit_notify` receives it.
     :return: a :class:`~ownit.records.Preview`, or ``None`` when this channel
         would not send it (not configured, no address for the recipient).
+    """
+
+
+@hookspec
+@returns("a Reach or None")
+def ownit_reach() -> Reach | None:
+    """Say whom this channel can reach, so that a notification it would
+    decline (``None`` from :func:`ownit_notify`) is not offered to it at all.
+
+    Called once per desk, before its first action that may notify anyone. A
+    notification that none of its recipient's channels reaches (by their
+    preferences and these answers) is written as done: it is in their inbox,
+    and nothing is sent or retried. A channel that does not answer (no
+    implementation, ``None``, a failure) is offered every notification its
+    recipients' preferences allow.
+
+    :return: a :class:`~ownit.records.Reach`: the recipient's address the
+        channel sends to (``"email"``, ``"chat"``, ``"phone"``; ``None`` when
+        it reaches no one, as a channel with no server configured), and the
+        notices it also posts to the request's team's channel.
     """

@@ -118,7 +118,19 @@ class Preview:
     html: str = _("the message as HTML, every piece of user text escaped")
 
 
-SNAPSHOTS = (Draft, TeamInfo, MemberInfo, RequestSnapshot, EventSnapshot, NotificationSnapshot, Preview)
+@frozen
+class Reach:
+    """Whom a channel can reach (returned by ``ownit_reach``): a notification
+    that none of its recipient's channels reaches is kept in their inbox as
+    done when it is written, and no channel is offered it."""
+
+    address: str | None = _("the recipient's address it sends to: `\"email\"` (everyone has one), `\"chat\"` or "
+                            "`\"phone\"` (those with one); `None`: no one (the channel is not configured)")
+    team_notices: frozenset[str] = _("the notices (`ownit.notices` class names, `Assigned`) it also posts to the "
+                                     "channel of the request's team, when the team has one", default=frozenset())
+
+
+SNAPSHOTS = (Draft, TeamInfo, MemberInfo, RequestSnapshot, EventSnapshot, NotificationSnapshot, Preview, Reach)
 
 
 def reference() -> str:

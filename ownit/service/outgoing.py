@@ -31,7 +31,7 @@ from ..store.sql import sa, table
 from ..store.directory import Directory, PersonEntry, TeamEntry, away_at
 from ..store.outbox import MAX_ATTEMPTS
 from .admin import require_admin
-from .reactions import Call, delivery, listening, notification_snapshot, offered_to, record, signing, tell, transaction
+from .reactions import Call, delivery, listening, notification_snapshot, offered_to, ready, record, tell, transaction
 
 BATCH = 200  # notifications claimed and offered per unit of work
 _R = table("request")
@@ -58,20 +58,21 @@ def _offer(desk: Any, claim: Callable[[store.Unit], list[int]], report: Report, 
     """Claim notifications (in a unit that also reads what the channels will
     be given), offer them, and record each outcome: how many were claimed."""
     channels = listening(desk, "ownit_notify")  # a channel that keeps hanging is left out
-    signing(desk)
+    ready(desk)
 
     def read(u: store.Unit) -> list[tuple[int, int | None, int, Any, list[Any]]]:
         ids = claim(u)
         return [(note_id, request_id, attempts, notification_snapshot(
             u, note_id, person_id, request_id, ref, team_id, notices.load(data or {}), kind=kind, message=message,
-            data=data or {}, created_at=created_at), offered_to(u, person_id, channels))
+            data=data or {}, created_at=created_at),
+            offered_to(u, person_id, channels, team_id=team_id, notice=(data or {}).get("notice", "")))
             for note_id, person_id, request_id, ref, team_id, kind, message, data, created_at, attempts
             in (outbox.by_ids(u, ids) if ids else [])]
 
     claimed = store.run(desk, read)
     failures: list[tuple[int | None, str]] = []
     outcomes: dict[int, str | None] = {}
-    nobody: list[int] = []  # for someone no channel may reach (their preferences): done with, in their inbox
+    nobody: list[int] = []  # for someone no channel may reach (their preferences, ownit_reach): done with, in their inbox
     for note_id, request_id, attempts, snapshot, reaching in claimed:
         if not reaching:
             nobody.append(note_id)
@@ -151,7 +152,7 @@ def sent_to_you(desk: Any, *, actor: Actor, limit: int = 20) -> list[dict[str, A
     channel would send. A channel that fails to lay one out is left out of it
     (a warning says so)."""
     previewing = listening(desk, "ownit_preview")
-    signing(desk)
+    ready(desk)
 
     def read(u: store.Unit) -> tuple[str, list[Any]]:
         person = u.person(actor)

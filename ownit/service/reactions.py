@@ -23,6 +23,7 @@ event.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 
@@ -64,7 +65,7 @@ def transaction(desk: Any, work: Callable[[store.Unit], Any]) -> Any:
         result = work(u)
         return result, _calls(desk, u)
 
-    signing(desk)
+    ready(desk)
     result, calls = store.run(desk, unit)
     finish = _tell_later(desk, calls)
     try:
@@ -160,7 +161,7 @@ def notification_snapshot(u: store.Unit, note_id: int, person_id: int, request_i
     """A notification as channels see it: its content, and where its recipient and team can be reached."""
     person = u.directory.people[person_id]
     team = u.directory.teams.get(team_id) if team_id is not None else None
-    signer = u.desk.signer if u.desk is not None else None  # read before the unit began (see signing())
+    signer = u.desk.signer if u.desk is not None else None  # read before the unit began (see ready())
     reply = rate = ""
     if signer is not None and request_id is not None:  # issued when the notification was: a retry is the same
         reply = signer.make("reply", (request_id, person_id), created_at)
@@ -175,18 +176,47 @@ def notification_snapshot(u: store.Unit, note_id: int, person_id: int, request_i
                                 reply_token=reply, rate_token=rate)
 
 
-def signing(desk: Any) -> None:
-    """Read the key that signs reply addresses and rating links
-    (:func:`ownit.tokens.signer`) before a unit of work that will offer
-    notifications to channels: it may take a unit of its own the first time."""
+def ready(desk: Any) -> None:
+    """Before a unit of work that may notify anyone, once per desk: whom each
+    channel reaches (:func:`ask_reach`), and, when a channel will be offered
+    what it writes, the key that signs reply addresses and rating links
+    (:func:`ownit.tokens.signer`: it may take a unit of its own the first time)."""
+    if desk.reach is None:
+        desk.reach = ask_reach(desk)
     if desk.signer is None and listening(desk, "ownit_notify"):
         tokens.signer(desk)
 
 
-def offered_to(u: store.Unit, person_id: int, channels: list[Any]) -> list[Any]:
-    """The channel implementations that may reach ``person_id``: those their preferences allow."""
-    allowed = u.directory.people[person_id].notify
-    return [impl for impl in channels if allowed.allows(impl.plugin_name)]
+def ask_reach(desk: Any) -> dict[str, Any]:
+    """Every channel plugin's (``ownit_notify``) answer to ``ownit_reach``, by
+    its name: ``None`` for one that does not say, or fails to (a failure is
+    in ``desk.warnings``, once: it is offered every notification its
+    recipients' preferences allow). One hand-off to a hook worker for them all."""
+    said: dict[str, Any] = {impl.plugin_name: None for impl in desk.plugins.pm.hook.ownit_notify.get_hookimpls()}
+    asked = [impl for impl in desk.plugins.implementations(desk.plugins.pm.hook.ownit_reach) if impl.plugin_name in said]
+    if not asked:
+        return said
+    outcomes = bounded.each([functools.partial(desk.plugins.answer, impl, "ownit_reach", {}) for impl in asked],
+                            what=lambda i: f"plugin {asked[i].plugin_name!r} on ownit_reach")
+    for impl, (ok, value) in zip(asked, outcomes, strict=True):
+        if ok:
+            said[impl.plugin_name] = value
+        else:
+            failed = value if isinstance(value, (bounded.HookTimeout, WrongAnswer)) else \
+                f"plugin {impl.plugin_name!r} failed on ownit_reach: {value!r}"
+            desk.warnings.append(f"{failed}; it is offered every notification")
+    return said
+
+
+def offered_to(u: store.Unit, person_id: int, channels: list[Any], *, team_id: int | None, notice: str) -> list[Any]:
+    """The channel implementations to offer ``notice`` (its class name) for
+    ``person_id`` on a request of ``team_id``: those their preferences allow
+    that may reach them (:func:`ownit.store.outbox.reaches`)."""
+    person = u.directory.people[person_id]
+    said = u.desk.reach or {}
+    team = u.directory.teams.get(team_id) if team_id is not None else None
+    return [impl for impl in channels if person.notify.allows(impl.plugin_name)
+            and outbox.reaches(said.get(impl.plugin_name), person, team, notice)]
 
 
 def _calls(desk: Any, u: store.Unit) -> list[Call]:
@@ -213,10 +243,11 @@ def _calls(desk: Any, u: store.Unit) -> list[Call]:
     for put in u.notifications if channels else ():
         if put.held:  # quiet hours or the digest: the sweep offers it when they are over
             continue
-        reaching = offered_to(u, put.person_id, channels)
-        if not reaching:
-            continue
         req = requests.get(u, put.request_id) if put.request_id else None
+        reaching = offered_to(u, put.person_id, channels, team_id=req.team_id if req else None,
+                              notice=type(put.notice).__name__)
+        if not reaching:  # its channels are paused: the sweep offers it
+            continue
         note = notification_snapshot(u, put.id, put.person_id, put.request_id, req.ref if req else None,
                                      req.team_id if req else None, put.notice, kind=put.notice.kind, message=put.notice.text(),
                                      data=put.notice.data(), created_at=put.created_at)

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from . import requests
 from .sql import Insert, Statement, dialect_insert, sa, table
 from .unit import Unit
 
 if TYPE_CHECKING:
     from ..notices import Notice
+    from ..records import Reach
+    from .directory import PersonEntry, TeamEntry
 
 TABLE = table("notification")
 _R, _P = table("request"), table("person")
@@ -36,6 +39,7 @@ MAX_ATTEMPTS = 5  # deliveries of one notification before it is a dead letter (i
 RETRY_AFTER = timedelta(minutes=1)  # a fresh notification is left to the delivery right after its commit
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))  # after 1..4
 LEASE = timedelta(minutes=10)  # how long a sweep may hold a notification it is offering
+ADDRESSES = frozenset({"email", "chat", "phone"})  # a person's addresses a channel may say it sends to (Reach)
 
 
 @dataclass(frozen=True)
@@ -98,19 +102,53 @@ def put(u: Unit, person_id: int, request_id: int | None, notice: Notice, *, dedu
     """Tell ``person_id`` ``notice``, in this unit of work, when their
     preferences allow (:meth:`ownit.preferences.Preferences.hold`). With a
     ``dedupe_key``, only once ever: ``False`` when that key was already put
-    (another sweep, or this one earlier)."""
+    (another sweep, or this one earlier). One that none of their channels
+    reaches (:func:`unreached`) is written as done: in their inbox, never
+    offered to a channel."""
     person = u.directory.people[person_id]
     held_until, digest = None, False
     if person.notify.digest or person.notify.quiet:
         held_until, digest = person.notify.hold(u.now, u.directory.zone(person), urgent=notice.urgent)
+    done = held_until is None and unreached(u, person, request_id, type(notice).__name__)
     values = {"person_id": person_id, "request_id": request_id, "kind": notice.kind, "message": notice.text(),
-              "data": notice.data(), "created_at": u.now, "delivered_at": None, "attempts": 0, "dedupe_key": dedupe_key,
-              "next_attempt_at": held_until or u.now + RETRY_AFTER, "digest": digest}
+              "data": notice.data(), "created_at": u.now, "delivered_at": u.now if done else None, "attempts": 0,
+              "dedupe_key": dedupe_key, "next_attempt_at": None if done else held_until or u.now + RETRY_AFTER,
+              "digest": digest}
     new_id = u.db.execute(_PUT_ONCE if dedupe_key else _PUT, **values).scalar()
     if new_id is None:
         return False
-    u.notifications.append(Put(new_id, person_id, request_id, notice, u.now, held=held_until is not None))
+    if not done:
+        u.notifications.append(Put(new_id, person_id, request_id, notice, u.now, held=held_until is not None))
     return True
+
+
+def reaches(reach: Reach | None, person: PersonEntry, team: TeamEntry | None, notice: str) -> bool:
+    """Whether a channel that said ``reach`` (``ownit_reach``; ``None``: it
+    did not say) may take ``notice`` (its class name) for ``person``: it sends
+    to an address they have, or posts that notice to the channel of ``team``
+    (the request's), which has one. An address OwnIt does not know is taken
+    to reach everyone."""
+    if reach is None:
+        return True
+    if reach.address is not None and (getattr(person, reach.address) if reach.address in ADDRESSES else True):
+        return True
+    return notice in reach.team_notices and team is not None and bool(team.chat)
+
+
+def unreached(u: Unit, person: PersonEntry, request_id: int | None, notice: str) -> bool:
+    """Whether no channel may reach ``person`` with ``notice`` (its class
+    name): none that their preferences allow (:meth:`Preferences.allows`)
+    :func:`reaches` them, by what each channel said it reaches, asked before
+    the unit began (``desk.reach``). ``False`` while the channels have not
+    been asked (a unit without a desk): the notification is left to them."""
+    said = u.desk.reach if u.desk is not None else None
+    if said is None:
+        return False
+    allowed = [reach for name, reach in said.items() if person.notify.allows(name)]
+    team = None
+    if request_id is not None and any(reach is not None and notice in reach.team_notices for reach in allowed):
+        team = u.directory.teams.get(requests.get(u, request_id).team_id)  # only when a team's channel may hear it
+    return not any(reaches(reach, person, team, notice) for reach in allowed)
 
 
 def mark_tried(u: Unit, outcomes: dict[int, str | None]) -> None:

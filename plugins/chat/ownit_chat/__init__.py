@@ -25,15 +25,24 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from ownit import NotificationSnapshot, OwnitError, PluginError, delivery_limit, hookimpl, ui_address
+from ownit import NotificationSnapshot, OwnitError, PluginError, Reach, delivery_limit, hookimpl, ui_address
 
-__all__ = ["ChatNotSent", "ownit_notify", "send"]
+__all__ = ["ChatNotSent", "ownit_notify", "ownit_reach", "send"]
 
 _HTTP_CODE = re.compile(r"error=(\d{3})\b")  # how Apprise's warnings give the HTTP status
 
 
 class ChatNotSent(OwnitError):
     """A chat target did not take its card; the sweep offers the notification again."""
+
+
+@hookimpl
+def ownit_reach() -> Reach:
+    """Those with a chat of their own, and the team's channel for what it
+    hears (:data:`ownit_chat.card.TEAM_HEARS`): OwnIt offers nothing else."""
+    from .card import TEAM_HEARS
+
+    return Reach(address="chat", team_notices=frozenset(TEAM_HEARS))
 
 
 @hookimpl

@@ -240,6 +240,38 @@ def test_a_person_without_chat_is_not_for_this_channel_unless_the_team_hears_it(
     assert len(s.to("team")) == 2 and s.posts[1].body["message"].startswith("New request FAC-1001")
 
 
+def test_what_no_chat_reaches_is_never_offered_to_the_channel_and_is_done_in_the_inbox(
+        desk_for, chat_server: ChatServer, monkeypatch) -> None:
+    s = chat_server
+    desk = desk_for({AMIRA: s.url("amira/T0KEN")})  # the owner and the team have no chat
+    offered: list[str] = []
+    notify = ownit_chat.ownit_notify
+    monkeypatch.setattr(desk.plugins.pm.hook.ownit_notify.get_hookimpls()[0], "function",
+                        lambda notification: offered.append(notification.kind) or notify(notification))
+    view = raise_leak(desk)
+    assert desk.take_warnings() == [] and offered == ["raised"]  # the owner's "assigned" reaches no chat
+    done = {n["kind"]: (n["attempts"], n["delivered_at"] is not None, n["next_attempt_at"]) for n in outbox(desk)}
+    assert done == {"raised": (1, True, None), "assigned": (0, True, None)}
+    assert [n["kind"] for n in service.inbox(desk, actor=OWNER)] == ["assigned"]  # in the owner's inbox all the same
+    desk.clock.advance(hours=1)
+    service.contact(desk, view["ref"], actor=OWNER, note="Called; buckets out.")
+    desk.clock.advance(hours=2)
+    service.sweep(desk)  # nothing left for the sweep to offer
+    assert offered == ["raised", "contacted"] and len(s.to("amira/T0KEN")) == 2
+
+
+def test_the_team_channel_is_offered_what_it_hears_for_an_owner_without_chat(desk_for, chat_server) -> None:
+    s = chat_server
+    desk = desk_for({TEAM: s.url("team/T0KEN")})  # nobody has a chat of their own
+    view = raise_leak(desk)
+    service.contact(desk, view["ref"], actor=OWNER, note="Called; buckets out.")
+    assert desk.take_warnings() == []
+    [posted] = s.to("team/T0KEN")  # the new request, not the first contact
+    assert posted.body["message"].startswith(f"New request {view['ref']} '{TITLE}' from Amira Khan")
+    assert {n["kind"]: n["attempts"] for n in outbox(desk)} == {"raised": 0, "assigned": 1, "contacted": 0}
+    assert all(n["delivered_at"] is not None for n in outbox(desk))
+
+
 def test_an_address_apprise_does_not_know_is_a_failure_named_by_its_scheme(chat_env) -> None:
     with pytest.raises(ChatNotSent, match=r"Priya Shah's chat \(nosuch://…\): not a chat address Apprise knows$"):
         ownit_chat.ownit_notify(notification=snapshot(recipient_chat="nosuch://secret-token@host/path"))

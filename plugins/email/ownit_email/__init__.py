@@ -20,14 +20,14 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from ownit import NotificationSnapshot, OwnitError, Preview, hookimpl
+from ownit import NotificationSnapshot, OwnitError, Preview, Reach, hookimpl
 
 from . import settings as config
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-__all__ = ["MailNotSent", "deliver", "ownit_notify", "ownit_preview", "send"]
+__all__ = ["MailNotSent", "deliver", "ownit_notify", "ownit_preview", "ownit_reach", "send"]
 
 
 class Off:
@@ -53,6 +53,12 @@ _said_unset = False  # "no OWNIT_SMTP_URL" is said once per process, not per not
 
 class MailNotSent(OwnitError):
     """The SMTP server did not take the message; the sweep offers it again."""
+
+
+@hookimpl
+def ownit_reach() -> Reach:
+    """Everyone, by their email, when ``OWNIT_SMTP_URL`` is set; else no one."""
+    return Reach(address="email" if config.current() is not None else None)
 
 
 @hookimpl

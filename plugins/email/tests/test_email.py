@@ -246,6 +246,18 @@ def test_without_a_server_it_sends_nothing_and_says_so_once(monkeypatch, caplog)
         "Set it, or leave the plugin out with OWNIT_DISABLE_PLUGINS=email"]
 
 
+def test_it_reaches_everyone_by_their_email_once_a_server_is_set_and_no_one_before(monkeypatch) -> None:
+    from ownit import Reach
+
+    monkeypatch.delenv("OWNIT_SMTP_URL", raising=False)
+    assert ownit_email.ownit_reach() == Reach(address=None)
+    monkeypatch.setenv("OWNIT_SMTP_URL", "smtp://127.0.0.1:2525")
+    assert ownit_email.ownit_reach() == Reach(address="email")
+    monkeypatch.setenv("OWNIT_SMTP_URL", "mail.example:25")  # malformed: said by ownit_notify, which is offered all
+    with pytest.raises(PluginError, match="^OWNIT_SMTP_URL must look like"):
+        ownit_email.ownit_reach()
+
+
 @pytest.mark.parametrize("url", ["http://mail.example", "smtp://", "smtp://mail.example:99999",
                                  "smtp://mail.example/inbox", "smtp://:secret@mail.example", "mail.example:25",
                                  "smtp://user:secret@mail.example:port"])
