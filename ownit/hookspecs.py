@@ -217,8 +217,9 @@ def ownit_notify(notification: NotificationSnapshot) -> bool | None:
 
     Called after commit for each new notification in the outbox, or by
     ``ownit sweep`` when one held for the recipient's quiet hours or morning
-    digest is due; the channel plugins the recipient's preferences allow are
-    asked (a plugin's name is its channel's). The notification stays in the
+    digest is due; the channel plugins the recipient's preferences allow
+    (a plugin's name is its channel's) and that reach them
+    (:func:`ownit_reach`) are asked. The notification stays in the
     outbox (the UI's inbox) whatever the plugins do. When a channel fails
     (raises, or hangs) and none took it, the sweep offers it again with
     backoff (five attempts in all, then a dead letter an admin can retry), so
