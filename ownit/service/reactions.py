@@ -210,13 +210,11 @@ def ask_reach(desk: Any) -> dict[str, Any]:
 
 def offered_to(u: store.Unit, person_id: int, channels: list[Any], *, team_id: int | None, notice: str) -> list[Any]:
     """The channel implementations to offer ``notice`` (its class name) for
-    ``person_id`` on a request of ``team_id``: those their preferences allow
-    that may reach them (:func:`ownit.store.outbox.reaches`)."""
-    person = u.directory.people[person_id]
-    said = u.desk.reach or {}
+    ``person_id`` on a request of ``team_id``: those that may reach them
+    (:func:`ownit.store.outbox.reaches`: their preferences, what it said)."""
+    person, said = u.directory.people[person_id], u.desk.reach or {}
     team = u.directory.teams.get(team_id) if team_id is not None else None
-    return [impl for impl in channels if person.notify.allows(impl.plugin_name)
-            and outbox.reaches(said.get(impl.plugin_name), person, team, notice)]
+    return [impl for impl in channels if outbox.reaches(said, impl.plugin_name, person, team, notice)]
 
 
 def _calls(desk: Any, u: store.Unit) -> list[Call]:

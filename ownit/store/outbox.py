@@ -122,12 +122,17 @@ def put(u: Unit, person_id: int, request_id: int | None, notice: Notice, *, dedu
     return True
 
 
-def reaches(reach: Reach | None, person: PersonEntry, team: TeamEntry | None, notice: str) -> bool:
-    """Whether a channel that said ``reach`` (``ownit_reach``; ``None``: it
-    did not say) may take ``notice`` (its class name) for ``person``: it sends
-    to an address they have, or posts that notice to the channel of ``team``
-    (the request's), which has one. An address OwnIt does not know is taken
-    to reach everyone."""
+def reaches(said: dict[str, Reach | None], channel: str, person: PersonEntry, team: TeamEntry | None,
+            notice: str) -> bool:
+    """Whether the channel plugin ``channel`` may take ``notice`` (its class
+    name) for ``person``: their preferences allow it (:meth:`Preferences.allows`),
+    and by what it said it reaches (``said[channel]``, from ``ownit_reach``;
+    ``None``: it did not say) it sends to an address they have, or posts that
+    notice to the channel of ``team`` (the request's), which has one. An
+    address OwnIt does not know is taken to reach everyone."""
+    if not person.notify.allows(channel):
+        return False
+    reach = said.get(channel)
     if reach is None:
         return True
     if reach.address is not None and (getattr(person, reach.address) if reach.address in ADDRESSES else True):
@@ -136,19 +141,17 @@ def reaches(reach: Reach | None, person: PersonEntry, team: TeamEntry | None, no
 
 
 def unreached(u: Unit, person: PersonEntry, request_id: int | None, notice: str) -> bool:
-    """Whether no channel may reach ``person`` with ``notice`` (its class
-    name): none that their preferences allow (:meth:`Preferences.allows`)
-    :func:`reaches` them, by what each channel said it reaches, asked before
-    the unit began (``desk.reach``). ``False`` while the channels have not
-    been asked (a unit without a desk): the notification is left to them."""
+    """Whether no channel :func:`reaches` ``person`` with ``notice`` (its
+    class name), by what each said it reaches, asked before the unit began
+    (``desk.reach``). ``False`` while the channels have not been asked (a unit
+    without a desk): the notification is left to them."""
     said = u.desk.reach if u.desk is not None else None
     if said is None:
         return False
-    allowed = [reach for name, reach in said.items() if person.notify.allows(name)]
     team = None
-    if request_id is not None and any(reach is not None and notice in reach.team_notices for reach in allowed):
+    if request_id is not None and any(reach is not None and notice in reach.team_notices for reach in said.values()):
         team = u.directory.teams.get(requests.get(u, request_id).team_id)  # only when a team's channel may hear it
-    return not any(reaches(reach, person, team, notice) for reach in allowed)
+    return not any(reaches(said, channel, person, team, notice) for channel in said)
 
 
 def mark_tried(u: Unit, outcomes: dict[int, str | None]) -> None:
